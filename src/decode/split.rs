@@ -1,0 +1,675 @@
+//! Streaming record splitter: decoded bytes in, one CloudTrail record's bytes at a time out.
+//!
+//! Inputs are recognised by their content, whatever their name:
+//! - the delivered trail object `{"Records":[{...},{...}]}` (`Records` must be the first key, as
+//!   CloudTrail writes it and `jq -S` keeps it; other members after the array are ignored);
+//! - a bare JSON array of events, one event object, or any sequence of them (`jq -c` output,
+//!   one event per line), including CloudWatch Logs exports, whose lines carry a timestamp token
+//!   before the JSON (`2026-11-02T10:00:00.000Z {"eventVersion":…}`);
+//! - CloudTrail digest files and Insight objects, recognised and skipped by design.
+//!
+//! Memory is bounded by one record plus the read buffer: records are handed out as slices of
+//! the buffer and forgotten, and a record longer than [`SplitLimits::max_record_bytes`] is
+//! scanned to its end without being kept. Nothing is parsed here; [`super::structural`] finds
+//! where each value ends.
+
+use std::io::{self, Read};
+
+use memchr::memmem;
+
+use super::structural::{ScanState, find_value_end};
+
+/// How big a single record may be before it is skipped rather than buffered.
+#[derive(Clone, Copy, Debug)]
+pub struct SplitLimits {
+    pub max_record_bytes: usize,
+}
+
+impl Default for SplitLimits {
+    /// CloudTrail caps an event at 256 KB; 16 MiB leaves room for hand-made dumps while
+    /// keeping a hostile object from ballooning memory.
+    fn default() -> Self {
+        Self {
+            max_record_bytes: 16 << 20,
+        }
+    }
+}
+
+/// What an object turned out to be.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ObjectKind {
+    /// Nothing but whitespace.
+    Empty,
+    /// A delivered `{"Records":[…]}` trail object.
+    Trail,
+    /// Bare events: an array, a single object, or one per line.
+    EventStream,
+    /// A CloudTrail digest file (hashes of log files, no events): skipped by design.
+    Digest,
+    /// A CloudTrail Insights object (statistics, not API calls): skipped by design.
+    Insight,
+    /// Bytes that are not CloudTrail JSON at all.
+    Unrecognised,
+}
+
+/// Something inside an object that could not be used; counted per object.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Malformed {
+    /// A record bigger than the limit (skipped, the scan went on).
+    TooLarge,
+    /// The input ended inside a record or array.
+    Truncated,
+    /// `Records` was not an array (`null`, a string, …).
+    RecordsNotArray,
+    /// An element of a record array that is not an object.
+    NotAnObject,
+    /// A JSON object that has no CloudTrail event fields.
+    NotAnEvent,
+    /// A line that starts with neither JSON nor a timestamp token followed by JSON.
+    UnrecognisedLine,
+}
+
+impl Malformed {
+    pub fn describe(self) -> &'static str {
+        match self {
+            Self::TooLarge => "record larger than the size limit",
+            Self::Truncated => "input ends inside a record",
+            Self::RecordsNotArray => "\"Records\" is not an array",
+            Self::NotAnObject => "array element is not an object",
+            Self::NotAnEvent => "JSON object without CloudTrail event fields",
+            Self::UnrecognisedLine => "line is not JSON",
+        }
+    }
+}
+
+/// What the splitter saw in one object.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SplitReport {
+    pub kind: ObjectKind,
+    /// Decoded bytes read.
+    pub decoded_bytes: u64,
+    /// Records handed to the callback.
+    pub records: u64,
+    /// Unusable pieces, with how often each occurred.
+    pub malformed: Vec<(Malformed, u64)>,
+    /// For [`ObjectKind::Unrecognised`]: the first bytes, for the error message.
+    pub preview: Vec<u8>,
+}
+
+impl SplitReport {
+    fn note(&mut self, what: Malformed) {
+        match self.malformed.iter_mut().find(|(kind, _)| *kind == what) {
+            Some((_, count)) => *count += 1,
+            None => self.malformed.push((what, 1)),
+        }
+    }
+}
+
+/// Splits `reader` into records, calling `on_record` with each record's bytes (mutable, so the
+/// parser may work in place). Returns what was seen, and the I/O error that ended reading early,
+/// if any: records before the error have been delivered.
+pub fn split_records<R: Read>(
+    reader: R,
+    limits: SplitLimits,
+    mut on_record: impl FnMut(&mut [u8]),
+) -> (SplitReport, Option<io::Error>) {
+    let mut splitter = Splitter::new(reader, limits);
+    let outcome = splitter.run(&mut on_record);
+    (splitter.report, outcome.err())
+}
+
+const READ_CHUNK: usize = 256 << 10;
+const PREVIEW_BYTES: usize = 16;
+
+/// How a value scan ended.
+enum ValueEnd {
+    /// The value is `buf[start..pos]`.
+    Complete,
+    /// Longer than the limit: scanned to its end but not kept.
+    TooLarge,
+    /// The input ended first.
+    Eof,
+}
+
+struct Splitter<R> {
+    src: R,
+    buf: Vec<u8>,
+    /// First byte that must stay in the buffer (the start of the value being collected).
+    start: usize,
+    /// Scan cursor.
+    pos: usize,
+    /// End of the filled part of `buf`.
+    end: usize,
+    eof: bool,
+    limits: SplitLimits,
+    report: SplitReport,
+    insight: memmem::Finder<'static>,
+}
+
+impl<R: Read> Splitter<R> {
+    fn new(src: R, limits: SplitLimits) -> Self {
+        Self {
+            src,
+            buf: vec![0; READ_CHUNK],
+            start: 0,
+            pos: 0,
+            end: 0,
+            eof: false,
+            limits,
+            report: SplitReport {
+                kind: ObjectKind::Empty,
+                decoded_bytes: 0,
+                records: 0,
+                malformed: Vec::new(),
+                preview: Vec::new(),
+            },
+            insight: memmem::Finder::new(b"\"AwsCloudTrailInsight\""),
+        }
+    }
+
+    /// Reads more input, keeping `buf[start..end]`. Returns false at end of input.
+    fn refill(&mut self) -> io::Result<bool> {
+        if self.eof {
+            return Ok(false);
+        }
+        if self.start > 0 {
+            self.buf.copy_within(self.start..self.end, 0);
+            self.pos -= self.start;
+            self.end -= self.start;
+            self.start = 0;
+        }
+        if self.buf.len() - self.end < READ_CHUNK / 2 {
+            self.buf.resize(self.buf.len() + READ_CHUNK, 0);
+        }
+        loop {
+            match self.src.read(&mut self.buf[self.end..]) {
+                Ok(0) => {
+                    self.eof = true;
+                    return Ok(false);
+                }
+                Ok(n) => {
+                    self.end += n;
+                    self.report.decoded_bytes += n as u64;
+                    return Ok(true);
+                }
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                Err(e) => return Err(e),
+            }
+        }
+    }
+
+    fn peek(&mut self) -> io::Result<Option<u8>> {
+        while self.pos == self.end {
+            if !self.refill()? {
+                return Ok(None);
+            }
+        }
+        Ok(Some(self.buf[self.pos]))
+    }
+
+    /// Moves past whitespace and releases everything before the cursor.
+    fn skip_whitespace(&mut self) -> io::Result<Option<u8>> {
+        loop {
+            self.start = self.pos;
+            match self.peek()? {
+                Some(b' ' | b'\n' | b'\r' | b'\t') => self.pos += 1,
+                other => return Ok(other),
+            }
+        }
+    }
+
+    fn run(&mut self, on_record: &mut dyn FnMut(&mut [u8])) -> io::Result<()> {
+        self.skip_byte_order_mark()?;
+        while let Some(byte) = self.skip_whitespace()? {
+            match byte {
+                b'{' => self.top_level_object(on_record)?,
+                b'[' => {
+                    self.pos += 1;
+                    self.set_kind(ObjectKind::EventStream);
+                    self.elements(on_record)?;
+                }
+                _ => {
+                    if !self.prefixed_line()? {
+                        if self.report.records == 0 && self.report.kind == ObjectKind::Empty {
+                            self.report.kind = ObjectKind::Unrecognised;
+                            let preview_end = self.end.min(self.pos + PREVIEW_BYTES);
+                            self.report.preview = self.buf[self.pos..preview_end].to_vec();
+                            return Ok(());
+                        }
+                        self.report.note(Malformed::UnrecognisedLine);
+                        self.skip_line()?;
+                    }
+                }
+            }
+            if matches!(self.report.kind, ObjectKind::Digest | ObjectKind::Insight) {
+                return Ok(());
+            }
+        }
+        Ok(())
+    }
+
+    fn skip_byte_order_mark(&mut self) -> io::Result<()> {
+        while self.end < 3 && self.refill()? {}
+        if self.buf[..self.end].starts_with(b"\xEF\xBB\xBF") {
+            self.pos = 3;
+        }
+        Ok(())
+    }
+
+    /// The first kind seen wins: a stream of events that later holds a trail object is still
+    /// reported as what it started as.
+    fn set_kind(&mut self, kind: ObjectKind) {
+        if self.report.kind == ObjectKind::Empty {
+            self.report.kind = kind;
+        }
+    }
+
+    /// At `{` on the top level: a trail object or a bare value.
+    fn top_level_object(&mut self, on_record: &mut dyn FnMut(&mut [u8])) -> io::Result<()> {
+        // `skip_whitespace` left `start` at the `{`, and refills keep `buf[start..]`.
+        self.pos += 1;
+        if self.first_key_is_records()? {
+            self.set_kind(ObjectKind::Trail);
+            return self.trail_records(on_record);
+        }
+        self.pos = self.start;
+        match self.scan_value()? {
+            ValueEnd::Complete => self.bare_object(on_record),
+            ValueEnd::TooLarge => self.report.note(Malformed::TooLarge),
+            ValueEnd::Eof => self.report.note(Malformed::Truncated),
+        }
+        Ok(())
+    }
+
+    /// Just after a top-level `{`: reads the first key and its colon if the key is `Records`;
+    /// otherwise leaves the cursor somewhere inside the object (the caller rewinds).
+    fn first_key_is_records(&mut self) -> io::Result<bool> {
+        const KEY: &[u8] = b"\"Records\"";
+        while matches!(self.peek()?, Some(b' ' | b'\n' | b'\r' | b'\t')) {
+            self.pos += 1;
+        }
+        for &expected in KEY {
+            if self.peek()? != Some(expected) {
+                return Ok(false);
+            }
+            self.pos += 1;
+        }
+        while matches!(self.peek()?, Some(b' ' | b'\n' | b'\r' | b'\t')) {
+            self.pos += 1;
+        }
+        if self.peek()? != Some(b':') {
+            return Ok(false);
+        }
+        self.pos += 1;
+        Ok(true)
+    }
+
+    /// After `{"Records":`: the array, then whatever else the object holds.
+    fn trail_records(&mut self, on_record: &mut dyn FnMut(&mut [u8])) -> io::Result<()> {
+        match self.skip_whitespace()? {
+            Some(b'[') => {
+                self.pos += 1;
+                if !self.elements(on_record)? {
+                    return Ok(());
+                }
+            }
+            Some(_) => {
+                self.report.note(Malformed::RecordsNotArray);
+                self.skip_scalar_or_value()?;
+            }
+            None => {
+                self.report.note(Malformed::Truncated);
+                return Ok(());
+            }
+        }
+        // Skip the rest of the wrapper object, one level deep.
+        let mut state = ScanState::inside(1);
+        loop {
+            if let Some(at) = find_value_end(&mut state, &self.buf[self.pos..self.end]) {
+                self.pos += at + 1;
+                return Ok(());
+            }
+            self.pos = self.end;
+            self.start = self.pos;
+            if !self.refill()? {
+                self.report.note(Malformed::Truncated);
+                return Ok(());
+            }
+        }
+    }
+
+    /// Inside an array of records, just after `[`. Returns true after the matching `]`, false
+    /// when reading stopped early (end of input, or an Insights object).
+    fn elements(&mut self, on_record: &mut dyn FnMut(&mut [u8])) -> io::Result<bool> {
+        loop {
+            match self.skip_whitespace()? {
+                None => {
+                    self.report.note(Malformed::Truncated);
+                    return Ok(false);
+                }
+                Some(b']') => {
+                    self.pos += 1;
+                    return Ok(true);
+                }
+                Some(b',') => self.pos += 1,
+                Some(b'{') => match self.scan_value()? {
+                    ValueEnd::Complete => {
+                        if self.is_first_insight_record() {
+                            self.report.kind = ObjectKind::Insight;
+                            return Ok(false);
+                        }
+                        self.deliver(on_record);
+                    }
+                    ValueEnd::TooLarge => self.report.note(Malformed::TooLarge),
+                    ValueEnd::Eof => {
+                        self.report.note(Malformed::Truncated);
+                        return Ok(false);
+                    }
+                },
+                Some(_) => {
+                    self.report.note(Malformed::NotAnObject);
+                    self.skip_scalar_or_value()?;
+                }
+            }
+        }
+    }
+
+    /// An Insights object holds only Insight events; its first record tells.
+    fn is_first_insight_record(&self) -> bool {
+        self.report.kind == ObjectKind::Trail
+            && self.report.records == 0
+            && self.insight.find(&self.buf[self.start..self.pos]).is_some()
+    }
+
+    fn deliver(&mut self, on_record: &mut dyn FnMut(&mut [u8])) {
+        self.report.records += 1;
+        on_record(&mut self.buf[self.start..self.pos]);
+        self.start = self.pos;
+    }
+
+    /// A complete top-level object that is not a trail wrapper, in `buf[start..pos]`.
+    fn bare_object(&mut self, on_record: &mut dyn FnMut(&mut [u8])) {
+        let bytes = &self.buf[self.start..self.pos];
+        let has = |key: &[u8]| memmem::find(bytes, key).is_some();
+        if has(b"\"digestSignatureAlgorithm\"") || has(b"\"digestStartTime\"") {
+            self.set_kind(ObjectKind::Digest);
+        } else if has(b"\"eventName\"") || has(b"\"eventTime\"") || has(b"\"eventVersion\"") {
+            self.set_kind(ObjectKind::EventStream);
+            self.deliver(on_record);
+        } else {
+            self.report.note(Malformed::NotAnEvent);
+        }
+    }
+
+    /// From `{` or `[` at the cursor to the matching close, keeping the bytes unless the value
+    /// outgrows the limit.
+    fn scan_value(&mut self) -> io::Result<ValueEnd> {
+        self.start = self.pos;
+        let mut state = ScanState::new();
+        let mut too_large = false;
+        loop {
+            if let Some(at) = find_value_end(&mut state, &self.buf[self.pos..self.end]) {
+                self.pos += at + 1;
+                return Ok(if too_large {
+                    ValueEnd::TooLarge
+                } else {
+                    ValueEnd::Complete
+                });
+            }
+            self.pos = self.end;
+            if self.pos - self.start > self.limits.max_record_bytes {
+                too_large = true;
+            }
+            if too_large {
+                self.start = self.pos;
+            }
+            if !self.refill()? {
+                return Ok(ValueEnd::Eof);
+            }
+        }
+    }
+
+    /// Skips a value that is not a record: a nested container, a string, or a bare scalar.
+    fn skip_scalar_or_value(&mut self) -> io::Result<()> {
+        match self.peek()? {
+            Some(b'{' | b'[') => {
+                self.scan_value()?;
+            }
+            Some(b'"') => {
+                self.pos += 1;
+                let mut escape = false;
+                while let Some(b) = self.peek()? {
+                    self.pos += 1;
+                    self.start = self.pos;
+                    match b {
+                        _ if escape => escape = false,
+                        b'\\' => escape = true,
+                        b'"' => return Ok(()),
+                        _ => {}
+                    }
+                }
+            }
+            _ => {
+                while let Some(b) = self.peek()? {
+                    if matches!(b, b',' | b']' | b'}' | b' ' | b'\n' | b'\r' | b'\t') {
+                        break;
+                    }
+                    self.pos += 1;
+                    self.start = self.pos;
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// A line of the form `<token> {…}` (CloudWatch Logs export): moves to the `{` and returns
+    /// true, or returns false with the cursor unchanged.
+    fn prefixed_line(&mut self) -> io::Result<bool> {
+        const MAX_TOKEN: usize = 64;
+        let mut offset = 0;
+        loop {
+            while self.pos + offset >= self.end {
+                if !self.refill()? {
+                    return Ok(false);
+                }
+            }
+            let b = self.buf[self.pos + offset];
+            if b == b' ' || b == b'\t' {
+                break;
+            }
+            if offset >= MAX_TOKEN || !b.is_ascii_graphic() {
+                return Ok(false);
+            }
+            offset += 1;
+        }
+        while self.pos + offset + 1 >= self.end {
+            if !self.refill()? {
+                return Ok(false);
+            }
+        }
+        if offset > 0 && self.buf[self.pos + offset + 1] == b'{' {
+            self.pos += offset + 1;
+            return Ok(true);
+        }
+        Ok(false)
+    }
+
+    fn skip_line(&mut self) -> io::Result<()> {
+        loop {
+            if let Some(at) = memchr::memchr(b'\n', &self.buf[self.pos..self.end]) {
+                self.pos += at + 1;
+                return Ok(());
+            }
+            self.pos = self.end;
+            self.start = self.pos;
+            if !self.refill()? {
+                return Ok(());
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn split(input: &[u8]) -> (SplitReport, Vec<String>) {
+        split_with(input, SplitLimits::default())
+    }
+
+    fn split_with(input: &[u8], limits: SplitLimits) -> (SplitReport, Vec<String>) {
+        let mut records = Vec::new();
+        let (report, err) = split_records(input, limits, |r| {
+            records.push(String::from_utf8_lossy(r).into_owned())
+        });
+        assert!(err.is_none());
+        (report, records)
+    }
+
+    #[test]
+    fn a_trail_object_yields_its_records() {
+        let (report, records) =
+            split(br#"{"Records":[{"eventName":"A","x":"}"},  {"eventName":"B"}]}"#);
+        assert_eq!(report.kind, ObjectKind::Trail);
+        assert_eq!(
+            records,
+            [r#"{"eventName":"A","x":"}"}"#, r#"{"eventName":"B"}"#]
+        );
+        assert!(report.malformed.is_empty());
+    }
+
+    #[test]
+    fn members_after_the_records_array_are_ignored() {
+        let (report, records) =
+            split(br#" { "Records" : [{"eventName":"A"}], "extra": {"a":[1]} }"#);
+        assert_eq!((report.kind, records.len()), (ObjectKind::Trail, 1));
+        assert!(report.malformed.is_empty());
+    }
+
+    #[test]
+    fn bare_arrays_lines_and_export_prefixes_are_event_streams() {
+        let input = concat!(
+            "[{\"eventName\":\"A\"},{\"eventName\":\"B\"}]\n",
+            "{\"eventName\":\"C\"}\n",
+            "2026-11-02T10:00:00.000Z {\"eventName\":\"D\"}\r\n",
+        );
+        let (report, records) = split(input.as_bytes());
+        assert_eq!(report.kind, ObjectKind::EventStream);
+        assert_eq!(records.len(), 4);
+        assert!(records[3].contains("\"D\""));
+    }
+
+    #[test]
+    fn digests_and_insights_are_recognised() {
+        let (digest, records) =
+            split(br#"{"awsAccountId":"111122223333","digestStartTime":"x","logFiles":[]}"#);
+        assert_eq!((digest.kind, records.len()), (ObjectKind::Digest, 0));
+        let (insight, records) =
+            split(br#"{"Records":[{"eventType":"AwsCloudTrailInsight","errorCode":"x"},{"a":1}]}"#);
+        assert_eq!((insight.kind, records.len()), (ObjectKind::Insight, 0));
+    }
+
+    #[test]
+    fn broken_shapes_are_counted_not_fatal() {
+        let (empty, _) = split(b"  \n");
+        assert_eq!(empty.kind, ObjectKind::Empty);
+        let (no_records, _) = split(b"{}");
+        assert_eq!(no_records.malformed, [(Malformed::NotAnEvent, 1)]);
+        let (null, _) = split(br#"{"Records":null}"#);
+        assert_eq!(
+            (null.kind, null.malformed.clone()),
+            (ObjectKind::Trail, vec![(Malformed::RecordsNotArray, 1)])
+        );
+        let (mixed, records) = split(br#"{"Records":[1,"s",{"eventName":"A"},null]}"#);
+        assert_eq!(records.len(), 1);
+        assert_eq!(mixed.malformed, [(Malformed::NotAnObject, 3)]);
+        let (truncated, records) = split(br#"{"Records":[{"eventName":"A"},{"eventName":"#);
+        assert_eq!(records.len(), 1);
+        assert_eq!(truncated.malformed, [(Malformed::Truncated, 1)]);
+    }
+
+    #[test]
+    fn binary_is_unrecognised_with_a_preview() {
+        let (report, records) = split(b"\x00\x01PK\x03\x04 binary {");
+        assert_eq!(report.kind, ObjectKind::Unrecognised);
+        assert!(records.is_empty());
+        assert_eq!(&report.preview[..2], b"\x00\x01");
+    }
+
+    #[test]
+    fn an_oversized_record_is_skipped_and_the_next_one_kept() {
+        let big = format!(
+            r#"{{"Records":[{{"eventName":"{}"}},{{"eventName":"B"}}]}}"#,
+            "x".repeat(1 << 20)
+        );
+        let (report, records) = split_with(
+            big.as_bytes(),
+            SplitLimits {
+                max_record_bytes: 4096,
+            },
+        );
+        assert_eq!(records, [r#"{"eventName":"B"}"#]);
+        assert_eq!(report.malformed, [(Malformed::TooLarge, 1)]);
+    }
+
+    /// A reader that hands out one byte per call: every refill boundary gets exercised.
+    struct Trickle<'a>(&'a [u8]);
+    impl Read for Trickle<'_> {
+        fn read(&mut self, out: &mut [u8]) -> io::Result<usize> {
+            let Some((&first, rest)) = self.0.split_first() else {
+                return Ok(0);
+            };
+            out[0] = first;
+            self.0 = rest;
+            Ok(1)
+        }
+    }
+
+    fn json_value() -> impl Strategy<Value = serde_json::Value> {
+        let leaf = prop_oneof![
+            Just(serde_json::Value::Null),
+            any::<bool>().prop_map(serde_json::Value::from),
+            any::<i64>().prop_map(serde_json::Value::from),
+            "[\\\\\"{}\\[\\],: a-zé\u{1F600}\n\t\u{0}-\u{1f}]{0,12}"
+                .prop_map(serde_json::Value::from),
+        ];
+        leaf.prop_recursive(4, 48, 6, |inner| {
+            prop_oneof![
+                proptest::collection::vec(inner.clone(), 0..5).prop_map(serde_json::Value::from),
+                proptest::collection::btree_map("[a-z\"\\\\{}]{0,6}", inner, 0..5)
+                    .prop_map(|m| serde_json::Value::Object(m.into_iter().collect())),
+            ]
+        })
+    }
+
+    proptest! {
+        /// Any array of objects splits into exactly the records serde_json finds, however the
+        /// bytes arrive, pretty-printed or compact.
+        #[test]
+        fn splits_like_serde_json(
+            records in proptest::collection::vec(
+                proptest::collection::btree_map("[a-zA-Z\"\\\\]{1,8}", json_value(), 0..5), 0..6),
+            pretty in any::<bool>(),
+        ) {
+            let records: Vec<serde_json::Value> = records
+                .into_iter()
+                .map(|mut m| {
+                    m.insert("eventName".into(), "E".into());
+                    serde_json::Value::Object(m.into_iter().collect())
+                })
+                .collect();
+            let wrapper = serde_json::json!({ "Records": records });
+            let text = if pretty { serde_json::to_vec_pretty(&wrapper) } else { serde_json::to_vec(&wrapper) };
+            let text = text.expect("serialisable");
+            let mut got = Vec::new();
+            let (report, err) = split_records(Trickle(&text), SplitLimits::default(), |r| {
+                got.push(serde_json::from_slice::<serde_json::Value>(r).expect("a whole record"));
+            });
+            prop_assert!(err.is_none());
+            prop_assert_eq!(report.kind, ObjectKind::Trail);
+            prop_assert!(report.malformed.is_empty());
+            prop_assert_eq!(got, records);
+        }
+    }
+}

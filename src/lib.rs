@@ -1,0 +1,28 @@
+//! whydenied: who was denied what, on which bucket, how often, and which policy did it —
+//! from AWS CloudTrail logs, in bulk.
+//!
+//! The data flows one way, one module per stage:
+//!
+//! ```text
+//! source     local files, directories, stdin            (source::local)
+//!   -> decode   gzip sniffed by magic bytes, streamed   (decode)
+//!   -> split    one record's bytes at a time            (decode::split, decode::structural)
+//!   -> prefilter  only records with "errorCode" go on   (decode::prefilter)
+//!   -> parse    simd-json, borrowed, fields we use      (event)
+//!   -> classify  failure? who, what, where, which policy (classify)
+//!   -> aggregate  principal x action x bucket, merged   (aggregate)
+//!   -> report   Parquet, table/json/csv/markdown, footer (report)
+//! ```
+//!
+//! [`pipeline::scan`] wires the stages; the binary only parses arguments and maps the outcome to
+//! an exit code.
+
+pub mod aggregate;
+pub mod classify;
+pub mod decode;
+pub mod event;
+pub mod pipeline;
+pub mod report;
+pub mod source;
+pub mod stats;
+pub mod window;

@@ -1,0 +1,114 @@
+//! Counters every scan reports, so that nothing is lost silently: what was read, what was
+//! parsed, what was kept, and every input that could not be used, with where and why.
+
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+/// An input, or part of one, that could not be used.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Problem {
+    /// The file, `-`, object URI or stream it concerns.
+    pub origin: String,
+    /// What was wrong, for a human.
+    pub what: String,
+}
+
+/// Scan statistics; workers keep their own and [`ScanStats::merge`] adds them up.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct ScanStats {
+    /// Inputs opened (files, stdin, objects), including those skipped by design.
+    pub objects: u64,
+    /// Inputs recognised and deliberately not scanned, by kind (`digest`, `insight`).
+    pub skipped_by_design: BTreeMap<&'static str, u64>,
+    /// Bytes as stored (compressed).
+    pub stored_bytes: u64,
+    /// Bytes after decompression.
+    pub decoded_bytes: u64,
+    /// Records found.
+    pub records: u64,
+    /// Records that passed the prefilter and were parsed.
+    pub parsed: u64,
+    /// Parsed records that failed to parse as JSON objects.
+    pub malformed_records: u64,
+    /// Records with invalid UTF-8 that were read with the bad bytes replaced.
+    pub repaired_utf8: u64,
+    /// Failures the filter kept and that fell inside the time window: rows of the report.
+    pub kept: u64,
+    /// Kept failures outside `--since/--until`.
+    pub outside_window: u64,
+    /// Kept failures without a valid `eventTime` while a time window was set (left out).
+    pub without_time: u64,
+    /// Inputs or parts of inputs that could not be used.
+    pub problems: Vec<Problem>,
+    pub elapsed: Duration,
+}
+
+impl ScanStats {
+    pub fn problem(&mut self, origin: &str, what: impl Into<String>) {
+        self.problems.push(Problem {
+            origin: origin.to_string(),
+            what: what.into(),
+        });
+    }
+
+    pub fn merge(mut self, other: ScanStats) -> ScanStats {
+        self.objects += other.objects;
+        for (kind, n) in other.skipped_by_design {
+            *self.skipped_by_design.entry(kind).or_default() += n;
+        }
+        self.stored_bytes += other.stored_bytes;
+        self.decoded_bytes += other.decoded_bytes;
+        self.records += other.records;
+        self.parsed += other.parsed;
+        self.malformed_records += other.malformed_records;
+        self.repaired_utf8 += other.repaired_utf8;
+        self.kept += other.kept;
+        self.outside_window += other.outside_window;
+        self.without_time += other.without_time;
+        self.problems.extend(other.problems);
+        self.elapsed = self.elapsed.max(other.elapsed);
+        self
+    }
+
+    /// Whether anything was skipped as unreadable or malformed (exit code 2).
+    pub fn incomplete(&self) -> bool {
+        !self.problems.is_empty()
+    }
+
+    pub fn records_per_second(&self) -> f64 {
+        let secs = self.elapsed.as_secs_f64();
+        if secs > 0.0 {
+            self.records as f64 / secs
+        } else {
+            0.0
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn merge_adds_everything() {
+        let mut a = ScanStats {
+            objects: 2,
+            records: 10,
+            kept: 1,
+            ..ScanStats::default()
+        };
+        a.skipped_by_design.insert("digest", 1);
+        let mut b = ScanStats {
+            objects: 3,
+            records: 5,
+            parsed: 4,
+            ..ScanStats::default()
+        };
+        b.skipped_by_design.insert("digest", 2);
+        b.problem("x.json.gz", "truncated");
+        let m = a.merge(b);
+        assert_eq!((m.objects, m.records, m.parsed, m.kept), (5, 15, 4, 1));
+        assert_eq!(m.skipped_by_design["digest"], 3);
+        assert!(m.incomplete());
+    }
+}

@@ -1,0 +1,708 @@
+//! The IAM action a CloudTrail event stands for.
+//!
+//! A denial is fixed in a policy, and policies name IAM actions (`s3:GetObject`), not the API call
+//! CloudTrail records (`eventSource` `s3.amazonaws.com`, `eventName` `HeadObject`). Usually the action
+//! is the service prefix plus the event name; this module knows where it is not:
+//!
+//! - the service prefix is not always the endpoint name (`monitoring` is `cloudwatch`);
+//! - some services version their event names (Lambda's `GetFunction20150331v2`, CloudFront's
+//!   `CreateDistribution2020_05_31`);
+//! - some API calls are authorised by a differently named action (S3's `HeadObject` needs
+//!   `s3:GetObject`, SQS's `SendMessageBatch` needs `sqs:SendMessage`).
+//!
+//! Each of those facts is a table below naming the AWS page it comes from. What no table can know is
+//! left as CloudTrail wrote it: a `GetObject` of a specific version needs `s3:GetObjectVersion`, and
+//! API Gateway's management calls are authorised by HTTP verb (`apigateway:POST`); neither is visible
+//! in `eventName`.
+
+/// Endpoint names whose IAM service prefix differs. From the Service Authorization Reference,
+/// "Actions, resources, and condition keys for AWS services" (each service's page states its prefix),
+/// against the `eventSource` values in the services' "Logging … calls with AWS CloudTrail" pages.
+const PREFIX_RENAMES: &[(&str, &str)] = &[
+    ("cloudcontrolapi", "cloudformation"),
+    ("email", "ses"),
+    ("models.lex", "lex"),
+    ("monitoring", "cloudwatch"),
+    ("runtime.lex", "lex"),
+    ("runtime.sagemaker", "sagemaker"),
+    ("streams.dynamodb", "dynamodb"),
+    ("tagging", "tag"),
+];
+
+/// S3 API calls authorised by a differently named action, by CloudTrail `eventName` (both the API
+/// name and, where CloudTrail logs another, that one: `GetBucketLifecycle`, `DeleteBucketPublicAccessBlock`).
+/// From the Amazon S3 User Guide, "Required permissions for Amazon S3 API operations", and "Amazon S3
+/// CloudTrail events" for the logged names. Sorted by event name.
+///
+/// Not here because the action *is* the name: `DeleteBucketWebsite` (the API reference: "requires the
+/// `S3:DeleteBucketWebsite` permission"), `DeleteBucketPolicy`, `AbortMultipartUpload`,
+/// `RestoreObject`, `GetObjectTagging`, and `GetObjectAttributes`, which needs both `s3:GetObject` and
+/// `s3:GetObjectAttributes`; we report the latter because it is the one a reader of objects usually
+/// lacks.
+const S3_ACTIONS: &[(&str, &str)] = &[
+    ("CompleteMultipartUpload", "PutObject"),
+    ("CopyObject", "PutObject"),
+    ("CreateMultipartUpload", "PutObject"),
+    (
+        "DeleteAccountPublicAccessBlock",
+        "PutAccountPublicAccessBlock",
+    ),
+    (
+        "DeleteBucketAnalyticsConfiguration",
+        "PutAnalyticsConfiguration",
+    ),
+    ("DeleteBucketCors", "PutBucketCORS"),
+    ("DeleteBucketEncryption", "PutEncryptionConfiguration"),
+    (
+        "DeleteBucketIntelligentTieringConfiguration",
+        "PutIntelligentTieringConfiguration",
+    ),
+    (
+        "DeleteBucketInventoryConfiguration",
+        "PutInventoryConfiguration",
+    ),
+    ("DeleteBucketLifecycle", "PutLifecycleConfiguration"),
+    (
+        "DeleteBucketMetricsConfiguration",
+        "PutMetricsConfiguration",
+    ),
+    (
+        "DeleteBucketOwnershipControls",
+        "PutBucketOwnershipControls",
+    ),
+    (
+        "DeleteBucketPublicAccessBlock",
+        "PutBucketPublicAccessBlock",
+    ),
+    ("DeleteBucketReplication", "PutReplicationConfiguration"),
+    ("DeleteBucketTagging", "PutBucketTagging"),
+    ("DeleteObjects", "DeleteObject"),
+    ("DeletePublicAccessBlock", "PutBucketPublicAccessBlock"),
+    (
+        "GetBucketAccelerateConfiguration",
+        "GetAccelerateConfiguration",
+    ),
+    (
+        "GetBucketAnalyticsConfiguration",
+        "GetAnalyticsConfiguration",
+    ),
+    ("GetBucketCors", "GetBucketCORS"),
+    ("GetBucketEncryption", "GetEncryptionConfiguration"),
+    (
+        "GetBucketIntelligentTieringConfiguration",
+        "GetIntelligentTieringConfiguration",
+    ),
+    (
+        "GetBucketInventoryConfiguration",
+        "GetInventoryConfiguration",
+    ),
+    ("GetBucketLifecycle", "GetLifecycleConfiguration"),
+    (
+        "GetBucketLifecycleConfiguration",
+        "GetLifecycleConfiguration",
+    ),
+    ("GetBucketMetricsConfiguration", "GetMetricsConfiguration"),
+    (
+        "GetBucketNotificationConfiguration",
+        "GetBucketNotification",
+    ),
+    ("GetBucketReplication", "GetReplicationConfiguration"),
+    (
+        "GetObjectLockConfiguration",
+        "GetBucketObjectLockConfiguration",
+    ),
+    ("GetPublicAccessBlock", "GetBucketPublicAccessBlock"),
+    ("HeadBucket", "ListBucket"),
+    ("HeadObject", "GetObject"),
+    (
+        "ListBucketAnalyticsConfigurations",
+        "GetAnalyticsConfiguration",
+    ),
+    (
+        "ListBucketIntelligentTieringConfigurations",
+        "GetIntelligentTieringConfiguration",
+    ),
+    (
+        "ListBucketInventoryConfigurations",
+        "GetInventoryConfiguration",
+    ),
+    ("ListBucketMetricsConfigurations", "GetMetricsConfiguration"),
+    ("ListBuckets", "ListAllMyBuckets"),
+    ("ListMultipartUploads", "ListBucketMultipartUploads"),
+    ("ListObjectVersions", "ListBucketVersions"),
+    ("ListObjects", "ListBucket"),
+    ("ListObjectsV2", "ListBucket"),
+    ("ListParts", "ListMultipartUploadParts"),
+    ("PostObject", "PutObject"),
+    (
+        "PutBucketAccelerateConfiguration",
+        "PutAccelerateConfiguration",
+    ),
+    (
+        "PutBucketAnalyticsConfiguration",
+        "PutAnalyticsConfiguration",
+    ),
+    ("PutBucketCors", "PutBucketCORS"),
+    ("PutBucketEncryption", "PutEncryptionConfiguration"),
+    (
+        "PutBucketIntelligentTieringConfiguration",
+        "PutIntelligentTieringConfiguration",
+    ),
+    (
+        "PutBucketInventoryConfiguration",
+        "PutInventoryConfiguration",
+    ),
+    ("PutBucketLifecycle", "PutLifecycleConfiguration"),
+    (
+        "PutBucketLifecycleConfiguration",
+        "PutLifecycleConfiguration",
+    ),
+    ("PutBucketMetricsConfiguration", "PutMetricsConfiguration"),
+    (
+        "PutBucketNotificationConfiguration",
+        "PutBucketNotification",
+    ),
+    ("PutBucketReplication", "PutReplicationConfiguration"),
+    (
+        "PutObjectLockConfiguration",
+        "PutBucketObjectLockConfiguration",
+    ),
+    ("PutPublicAccessBlock", "PutBucketPublicAccessBlock"),
+    ("SelectObjectContent", "GetObject"),
+    ("UploadPart", "PutObject"),
+    ("UploadPartCopy", "PutObject"),
+];
+
+/// Lambda invocations are authorised by `lambda:InvokeFunction`. From the Lambda API reference,
+/// "Invoke" and "InvokeWithResponseStream" (section "Permissions"). Sorted by event name.
+const LAMBDA_ACTIONS: &[(&str, &str)] = &[
+    ("Invoke", "InvokeFunction"),
+    ("InvokeWithResponseStream", "InvokeFunction"),
+];
+
+/// SNS batch publishing is authorised by `sns:Publish`. From the Amazon SNS API reference,
+/// "PublishBatch". Sorted by event name.
+const SNS_ACTIONS: &[(&str, &str)] = &[("PublishBatch", "Publish")];
+
+/// SQS batch calls are authorised by their single-message action. From the Amazon SQS Developer
+/// Guide, "Amazon SQS API permissions: Actions and resource reference". Sorted by event name.
+const SQS_ACTIONS: &[(&str, &str)] = &[
+    ("ChangeMessageVisibilityBatch", "ChangeMessageVisibility"),
+    ("DeleteMessageBatch", "DeleteMessage"),
+    ("SendMessageBatch", "SendMessage"),
+];
+
+/// Which table applies to which IAM service prefix.
+const ACTION_TABLES: &[(&str, &[(&str, &str)])] = &[
+    ("lambda", LAMBDA_ACTIONS),
+    ("s3", S3_ACTIONS),
+    ("sns", SNS_ACTIONS),
+    ("sqs", SQS_ACTIONS),
+];
+
+const ENDPOINT_SUFFIX: &str = ".amazonaws.com";
+
+/// The IAM action for a CloudTrail event: `s3.amazonaws.com` + `HeadObject` is `s3:GetObject`.
+/// An empty `eventName` becomes `unknown`, so the result always has the `prefix:Name` shape.
+pub fn iam_action(event_source: &str, event_name: &str) -> String {
+    let prefix = service_prefix(event_source).to_ascii_lowercase();
+    let name = strip_api_version(event_name.trim());
+    let name = if name.is_empty() { "unknown" } else { name };
+    let name = ACTION_TABLES
+        .iter()
+        .find(|(table_prefix, _)| *table_prefix == prefix)
+        .and_then(|(_, table)| lookup(table, name))
+        .unwrap_or(name);
+    format!("{prefix}:{name}")
+}
+
+/// The IAM service prefix for an `eventSource`: the host up to `.amazonaws.com` (any case, any
+/// suffix after it such as `.cn`), renamed where IAM uses another prefix. A dotted host that no table
+/// names keeps its last label (`data.mediastore` is `mediastore`), a source without `.amazonaws.com`
+/// is used whole, and an empty one is `unknown`.
+pub fn service_prefix(event_source: &str) -> &str {
+    let source = event_source.trim();
+    let host = find_ascii_ci(source, ENDPOINT_SUFFIX)
+        .map_or(source, |at| source.get(..at).unwrap_or_default());
+    if let Some(&(_, prefix)) = PREFIX_RENAMES
+        .iter()
+        .find(|(from, _)| from.eq_ignore_ascii_case(host))
+    {
+        return prefix;
+    }
+    let last_label = host.rsplit('.').next().unwrap_or_default();
+    if last_label.is_empty() {
+        "unknown"
+    } else {
+        last_label
+    }
+}
+
+/// `eventName` without an API-version suffix: Lambda's `YYYYMMDD` with an optional `vN`
+/// (`GetFunction20150331v2`) and CloudFront's `YYYY_MM_DD` (`GetDistribution2020_05_31`). A name
+/// that is nothing but such a suffix is returned unchanged.
+pub fn strip_api_version(event_name: &str) -> &str {
+    let bytes = event_name.as_bytes();
+    let cut = underscore_date_start(bytes).or_else(|| compact_date_start(bytes));
+    match cut.and_then(|cut| event_name.get(..cut)) {
+        Some(stripped) if !stripped.is_empty() => stripped,
+        _ => event_name,
+    }
+}
+
+/// Where a trailing `YYYY_MM_DD` starts.
+fn underscore_date_start(bytes: &[u8]) -> Option<usize> {
+    let start = bytes.len().checked_sub(10)?;
+    let is_date = bytes
+        .get(start..)?
+        .iter()
+        .enumerate()
+        .all(|(i, b)| match i {
+            4 | 7 => *b == b'_',
+            _ => b.is_ascii_digit(),
+        });
+    is_date.then_some(start)
+}
+
+/// Where a trailing `YYYYMMDD`, optionally followed by `v` and digits, starts.
+fn compact_date_start(bytes: &[u8]) -> Option<usize> {
+    let digits_ending_at = |end: usize| {
+        let before = bytes.get(..end).unwrap_or_default();
+        before
+            .iter()
+            .rev()
+            .take_while(|b| b.is_ascii_digit())
+            .count()
+    };
+    let date_at = |end: usize| (digits_ending_at(end) == 8).then(|| end - 8);
+    let version_digits = digits_ending_at(bytes.len());
+    let versioned = bytes
+        .len()
+        .checked_sub(version_digits + 1)
+        .filter(|&v| version_digits > 0 && bytes.get(v) == Some(&b'v'))
+        .and_then(date_at);
+    versioned.or_else(|| date_at(bytes.len()))
+}
+
+fn lookup(table: &'static [(&'static str, &'static str)], name: &str) -> Option<&'static str> {
+    table
+        .binary_search_by(|(event_name, _)| (*event_name).cmp(name))
+        .ok()
+        .and_then(|at| table.get(at))
+        .map(|&(_, action)| action)
+}
+
+/// Byte offset of the first ASCII-case-insensitive occurrence of the ASCII `needle`.
+fn find_ascii_ci(haystack: &str, needle: &str) -> Option<usize> {
+    haystack
+        .as_bytes()
+        .windows(needle.len())
+        .position(|window| window.eq_ignore_ascii_case(needle.as_bytes()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every row of the S3 table, written out by hand from "Required permissions for Amazon S3 API
+    /// operations" (not read from the table).
+    const S3_EXPECTED: &[(&str, &str)] = &[
+        ("HeadObject", "s3:GetObject"),
+        ("ListObjects", "s3:ListBucket"),
+        ("ListObjectsV2", "s3:ListBucket"),
+        ("HeadBucket", "s3:ListBucket"),
+        ("ListObjectVersions", "s3:ListBucketVersions"),
+        ("ListMultipartUploads", "s3:ListBucketMultipartUploads"),
+        ("CreateMultipartUpload", "s3:PutObject"),
+        ("UploadPart", "s3:PutObject"),
+        ("CompleteMultipartUpload", "s3:PutObject"),
+        ("UploadPartCopy", "s3:PutObject"),
+        ("CopyObject", "s3:PutObject"),
+        ("PostObject", "s3:PutObject"),
+        ("ListParts", "s3:ListMultipartUploadParts"),
+        ("DeleteObjects", "s3:DeleteObject"),
+        ("SelectObjectContent", "s3:GetObject"),
+        ("ListBuckets", "s3:ListAllMyBuckets"),
+        ("DeleteBucketCors", "s3:PutBucketCORS"),
+        ("DeleteBucketEncryption", "s3:PutEncryptionConfiguration"),
+        ("DeleteBucketLifecycle", "s3:PutLifecycleConfiguration"),
+        ("DeleteBucketReplication", "s3:PutReplicationConfiguration"),
+        ("DeleteBucketTagging", "s3:PutBucketTagging"),
+        (
+            "DeleteBucketOwnershipControls",
+            "s3:PutBucketOwnershipControls",
+        ),
+        ("DeletePublicAccessBlock", "s3:PutBucketPublicAccessBlock"),
+        (
+            "DeleteBucketPublicAccessBlock",
+            "s3:PutBucketPublicAccessBlock",
+        ),
+        (
+            "DeleteAccountPublicAccessBlock",
+            "s3:PutAccountPublicAccessBlock",
+        ),
+        (
+            "DeleteBucketAnalyticsConfiguration",
+            "s3:PutAnalyticsConfiguration",
+        ),
+        (
+            "DeleteBucketIntelligentTieringConfiguration",
+            "s3:PutIntelligentTieringConfiguration",
+        ),
+        (
+            "DeleteBucketInventoryConfiguration",
+            "s3:PutInventoryConfiguration",
+        ),
+        (
+            "DeleteBucketMetricsConfiguration",
+            "s3:PutMetricsConfiguration",
+        ),
+        ("GetBucketEncryption", "s3:GetEncryptionConfiguration"),
+        ("PutBucketEncryption", "s3:PutEncryptionConfiguration"),
+        ("GetBucketLifecycle", "s3:GetLifecycleConfiguration"),
+        (
+            "GetBucketLifecycleConfiguration",
+            "s3:GetLifecycleConfiguration",
+        ),
+        ("PutBucketLifecycle", "s3:PutLifecycleConfiguration"),
+        (
+            "PutBucketLifecycleConfiguration",
+            "s3:PutLifecycleConfiguration",
+        ),
+        ("GetBucketReplication", "s3:GetReplicationConfiguration"),
+        ("PutBucketReplication", "s3:PutReplicationConfiguration"),
+        ("GetBucketCors", "s3:GetBucketCORS"),
+        ("PutBucketCors", "s3:PutBucketCORS"),
+        (
+            "GetBucketNotificationConfiguration",
+            "s3:GetBucketNotification",
+        ),
+        (
+            "PutBucketNotificationConfiguration",
+            "s3:PutBucketNotification",
+        ),
+        (
+            "GetBucketAccelerateConfiguration",
+            "s3:GetAccelerateConfiguration",
+        ),
+        (
+            "PutBucketAccelerateConfiguration",
+            "s3:PutAccelerateConfiguration",
+        ),
+        (
+            "GetBucketAnalyticsConfiguration",
+            "s3:GetAnalyticsConfiguration",
+        ),
+        (
+            "PutBucketAnalyticsConfiguration",
+            "s3:PutAnalyticsConfiguration",
+        ),
+        (
+            "ListBucketAnalyticsConfigurations",
+            "s3:GetAnalyticsConfiguration",
+        ),
+        (
+            "GetBucketIntelligentTieringConfiguration",
+            "s3:GetIntelligentTieringConfiguration",
+        ),
+        (
+            "PutBucketIntelligentTieringConfiguration",
+            "s3:PutIntelligentTieringConfiguration",
+        ),
+        (
+            "ListBucketIntelligentTieringConfigurations",
+            "s3:GetIntelligentTieringConfiguration",
+        ),
+        (
+            "GetBucketInventoryConfiguration",
+            "s3:GetInventoryConfiguration",
+        ),
+        (
+            "PutBucketInventoryConfiguration",
+            "s3:PutInventoryConfiguration",
+        ),
+        (
+            "ListBucketInventoryConfigurations",
+            "s3:GetInventoryConfiguration",
+        ),
+        (
+            "GetBucketMetricsConfiguration",
+            "s3:GetMetricsConfiguration",
+        ),
+        (
+            "PutBucketMetricsConfiguration",
+            "s3:PutMetricsConfiguration",
+        ),
+        (
+            "ListBucketMetricsConfigurations",
+            "s3:GetMetricsConfiguration",
+        ),
+        (
+            "GetObjectLockConfiguration",
+            "s3:GetBucketObjectLockConfiguration",
+        ),
+        (
+            "PutObjectLockConfiguration",
+            "s3:PutBucketObjectLockConfiguration",
+        ),
+        ("GetPublicAccessBlock", "s3:GetBucketPublicAccessBlock"),
+        ("PutPublicAccessBlock", "s3:PutBucketPublicAccessBlock"),
+    ];
+
+    #[test]
+    fn every_s3_row() {
+        for (event_name, expected) in S3_EXPECTED {
+            assert_eq!(
+                iam_action("s3.amazonaws.com", event_name),
+                *expected,
+                "{event_name}"
+            );
+        }
+    }
+
+    #[test]
+    fn every_s3_table_row_has_a_hand_written_expectation() {
+        for (event_name, _) in S3_ACTIONS {
+            assert!(
+                S3_EXPECTED.iter().any(|(name, _)| name == event_name),
+                "{event_name} has no expectation in S3_EXPECTED"
+            );
+        }
+        assert_eq!(S3_ACTIONS.len(), S3_EXPECTED.len());
+    }
+
+    #[test]
+    fn s3_names_that_are_their_own_action() {
+        for (event_name, expected) in [
+            ("GetObject", "s3:GetObject"),
+            ("PutObject", "s3:PutObject"),
+            ("DeleteObject", "s3:DeleteObject"),
+            ("AbortMultipartUpload", "s3:AbortMultipartUpload"),
+            ("RestoreObject", "s3:RestoreObject"),
+            ("GetObjectTagging", "s3:GetObjectTagging"),
+            ("GetObjectAttributes", "s3:GetObjectAttributes"),
+            ("DeleteBucketWebsite", "s3:DeleteBucketWebsite"),
+            ("DeleteBucketPolicy", "s3:DeleteBucketPolicy"),
+            ("PutBucketWebsite", "s3:PutBucketWebsite"),
+            ("GetBucketNotification", "s3:GetBucketNotification"),
+            (
+                "GetBucketPublicAccessBlock",
+                "s3:GetBucketPublicAccessBlock",
+            ),
+            (
+                "PutBucketPublicAccessBlock",
+                "s3:PutBucketPublicAccessBlock",
+            ),
+            (
+                "GetAccountPublicAccessBlock",
+                "s3:GetAccountPublicAccessBlock",
+            ),
+            ("CreateBucket", "s3:CreateBucket"),
+        ] {
+            assert_eq!(
+                iam_action("s3.amazonaws.com", event_name),
+                expected,
+                "{event_name}"
+            );
+        }
+    }
+
+    #[test]
+    fn lambda_sns_and_sqs_rows() {
+        for (source, event_name, expected) in [
+            ("lambda.amazonaws.com", "Invoke", "lambda:InvokeFunction"),
+            (
+                "lambda.amazonaws.com",
+                "Invoke20150331",
+                "lambda:InvokeFunction",
+            ),
+            (
+                "lambda.amazonaws.com",
+                "InvokeWithResponseStream",
+                "lambda:InvokeFunction",
+            ),
+            ("sns.amazonaws.com", "PublishBatch", "sns:Publish"),
+            ("sqs.amazonaws.com", "SendMessageBatch", "sqs:SendMessage"),
+            (
+                "sqs.amazonaws.com",
+                "DeleteMessageBatch",
+                "sqs:DeleteMessage",
+            ),
+            (
+                "sqs.amazonaws.com",
+                "ChangeMessageVisibilityBatch",
+                "sqs:ChangeMessageVisibility",
+            ),
+            ("sqs.amazonaws.com", "SendMessage", "sqs:SendMessage"),
+        ] {
+            assert_eq!(iam_action(source, event_name), expected, "{event_name}");
+        }
+    }
+
+    #[test]
+    fn tables_are_sorted_for_binary_search() {
+        for (prefix, table) in ACTION_TABLES {
+            assert!(
+                table.windows(2).all(|w| w[0].0 < w[1].0),
+                "{prefix} table is not sorted"
+            );
+        }
+    }
+
+    #[test]
+    fn tables_apply_only_to_their_service() {
+        assert_eq!(
+            iam_action("ec2.amazonaws.com", "HeadObject"),
+            "ec2:HeadObject"
+        );
+        assert_eq!(iam_action("sqs.amazonaws.com", "Invoke"), "sqs:Invoke");
+    }
+
+    #[test]
+    fn every_prefix_rename() {
+        for (source, expected) in [
+            ("monitoring.amazonaws.com", "cloudwatch"),
+            ("streams.dynamodb.amazonaws.com", "dynamodb"),
+            ("email.amazonaws.com", "ses"),
+            ("tagging.amazonaws.com", "tag"),
+            ("cloudcontrolapi.amazonaws.com", "cloudformation"),
+            ("models.lex.amazonaws.com", "lex"),
+            ("runtime.lex.amazonaws.com", "lex"),
+            ("runtime.sagemaker.amazonaws.com", "sagemaker"),
+        ] {
+            assert_eq!(service_prefix(source), expected, "{source}");
+        }
+        assert_eq!(
+            iam_action("monitoring.amazonaws.com", "PutMetricData"),
+            "cloudwatch:PutMetricData"
+        );
+        assert_eq!(
+            iam_action("streams.dynamodb.amazonaws.com", "GetRecords"),
+            "dynamodb:GetRecords"
+        );
+        assert_eq!(
+            iam_action("tagging.amazonaws.com", "GetResources"),
+            "tag:GetResources"
+        );
+        assert_eq!(
+            iam_action("email.amazonaws.com", "SendRawEmail"),
+            "ses:SendRawEmail"
+        );
+    }
+
+    #[test]
+    fn prefixes_that_are_their_endpoint_name() {
+        for (source, expected) in [
+            ("signin.amazonaws.com", "signin"),
+            ("sso.amazonaws.com", "sso"),
+            ("elasticloadbalancing.amazonaws.com", "elasticloadbalancing"),
+            ("es.amazonaws.com", "es"),
+            ("states.amazonaws.com", "states"),
+            ("s3.amazonaws.com", "s3"),
+            ("kms.amazonaws.com", "kms"),
+            ("sts.amazonaws.com", "sts"),
+            ("execute-api.amazonaws.com", "execute-api"),
+            ("access-analyzer.amazonaws.com", "access-analyzer"),
+        ] {
+            assert_eq!(service_prefix(source), expected, "{source}");
+        }
+    }
+
+    #[test]
+    fn odd_event_sources() {
+        assert_eq!(service_prefix(""), "unknown");
+        assert_eq!(service_prefix("   "), "unknown");
+        assert_eq!(service_prefix(".amazonaws.com"), "unknown");
+        assert_eq!(service_prefix("custom-app"), "custom-app");
+        assert_eq!(service_prefix("S3.AMAZONAWS.COM"), "S3");
+        assert_eq!(service_prefix("s3.amazonaws.com.cn"), "s3");
+        assert_eq!(service_prefix(" kms.amazonaws.com "), "kms");
+        assert_eq!(
+            service_prefix("data.mediastore.amazonaws.com"),
+            "mediastore"
+        );
+        assert_eq!(service_prefix("a."), "unknown");
+        assert_eq!(service_prefix("ключ.amazonaws.com"), "ключ");
+        assert_eq!(iam_action("", "GetObject"), "unknown:GetObject");
+        assert_eq!(iam_action("S3.AMAZONAWS.COM", "HeadObject"), "s3:GetObject");
+        assert_eq!(iam_action("s3.amazonaws.com", ""), "s3:unknown");
+        assert_eq!(iam_action("", ""), "unknown:unknown");
+        assert_eq!(
+            iam_action("s3.amazonaws.com", " HeadObject "),
+            "s3:GetObject"
+        );
+    }
+
+    #[test]
+    fn api_version_suffixes_are_stripped() {
+        for (source, event_name, expected) in [
+            (
+                "lambda.amazonaws.com",
+                "GetFunction20150331v2",
+                "lambda:GetFunction",
+            ),
+            (
+                "lambda.amazonaws.com",
+                "ListFunctions20150331",
+                "lambda:ListFunctions",
+            ),
+            (
+                "lambda.amazonaws.com",
+                "UpdateFunctionConfiguration20150331v2",
+                "lambda:UpdateFunctionConfiguration",
+            ),
+            (
+                "lambda.amazonaws.com",
+                "PublishLayerVersion20181031",
+                "lambda:PublishLayerVersion",
+            ),
+            (
+                "lambda.amazonaws.com",
+                "GetFunctionUrlConfig",
+                "lambda:GetFunctionUrlConfig",
+            ),
+            (
+                "cloudfront.amazonaws.com",
+                "CreateDistribution2020_05_31",
+                "cloudfront:CreateDistribution",
+            ),
+            (
+                "cloudfront.amazonaws.com",
+                "GetDistribution2019_03_26",
+                "cloudfront:GetDistribution",
+            ),
+            (
+                "cloudfront.amazonaws.com",
+                "CreateInvalidation",
+                "cloudfront:CreateInvalidation",
+            ),
+        ] {
+            assert_eq!(iam_action(source, event_name), expected, "{event_name}");
+        }
+    }
+
+    #[test]
+    fn names_that_only_look_versioned_are_kept() {
+        for name in [
+            "ListObjectsV2",
+            "DescribeRulesv2",
+            "GetThing1234567",
+            "GetThing123456789",
+            "20150331",
+            "20150331v2",
+            "2020_05_31",
+            "Get2020_05_3x",
+            "v2",
+            "",
+        ] {
+            assert_eq!(strip_api_version(name), name, "{name:?}");
+        }
+    }
+
+    #[test]
+    fn suffix_after_unusual_names_is_still_stripped() {
+        assert_eq!(strip_api_version("ключ20150331"), "ключ");
+        assert_eq!(strip_api_version("Fv20150331"), "Fv");
+        assert_eq!(strip_api_version("Getv20150331v12"), "Getv");
+    }
+}

@@ -1,0 +1,1235 @@
+//! The next step a human should take for one row of the report.
+//!
+//! A count of denials says something is wrong; the hint says where to look. Each mechanism that can
+//! deny (see [`DeniedBy`]) is inspected with a different AWS CLI command, and the command needs the
+//! principal, action, bucket or account from the row, so a hint is mostly that command filled in.
+//! Where the message named no mechanism the hint follows the principal instead: an unsigned request
+//! needs credentials, an IAM user or role can be simulated, a cross-account caller needs the
+//! resource's policy.
+//!
+//! Hints read like shell commands and embed strings from the logs, which anyone able to make a
+//! request can influence (an object key, a session name). Every embedded value is therefore quoted
+//! for POSIX shells when it holds anything beyond `[A-Za-z0-9_./:@=+,-]` (see [`shell_quote`]), so a
+//! hint pasted into a terminal runs the command shown and nothing else. Values are otherwise kept
+//! verbatim, control characters included: escaping for the screen is the printer's job.
+
+use std::borrow::Cow;
+
+use super::reason::{DeniedBy, DenyKind, PolicyType, bucket_in_resource};
+
+/// One aggregate row's facts, as the hint needs them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct HintInput<'a> {
+    pub denied_by: DeniedBy,
+    pub deny_kind: DenyKind,
+    /// Normalised principal: an IAM user or role ARN, `anonymous`, an account id, a service name,
+    /// `unknown`, …
+    pub principal: &'a str,
+    /// IAMUser, AssumedRole, Root, AWSService, AWSAccount, Anonymous, FederatedUser, SAMLUser,
+    /// WebIdentityUser, IdentityCenterUser or Unknown.
+    pub principal_type: &'a str,
+    /// The IAM action, e.g. `s3:GetObject`.
+    pub action: &'a str,
+    pub resource_arn: Option<&'a str>,
+    pub bucket: Option<&'a str>,
+    /// The account the request was made to (`recipientAccountId`).
+    pub account_id: Option<&'a str>,
+    /// `authorization`, `authentication` or `other`.
+    pub error_category: &'a str,
+    pub denying_policy_arn: Option<&'a str>,
+}
+
+/// Which S3 Block Public Access setting refuses which call, for naming it in the hint (the message
+/// is not part of the row). From the Amazon S3 User Guide, "Troubleshoot access denied (403
+/// Forbidden) errors", section "S3 Block Public Access settings". Any other call was refused by
+/// IgnorePublicAcls or RestrictPublicBuckets.
+const BPA_SETTING_BY_ACTION: &[(&str, &str)] = &[
+    ("s3:CreateBucket", "BlockPublicAcls"),
+    ("s3:PutAccessPointPolicy", "BlockPublicPolicy"),
+    ("s3:PutBucketAcl", "BlockPublicAcls"),
+    ("s3:PutBucketPolicy", "BlockPublicPolicy"),
+    ("s3:PutObject", "BlockPublicAcls"),
+    ("s3:PutObjectAcl", "BlockPublicAcls"),
+];
+
+/// The CLI command that prints a resource-based policy, by IAM service prefix, for services whose
+/// command takes the resource's ARN. From the AWS CLI Command Reference pages of each command.
+const RESOURCE_POLICY_COMMANDS: &[(&str, &str)] = &[
+    ("lambda", "aws lambda get-policy --function-name"),
+    (
+        "secretsmanager",
+        "aws secretsmanager get-resource-policy --secret-id",
+    ),
+    ("sns", "aws sns get-topic-attributes --topic-arn"),
+];
+
+const AUTHENTICATION: &str = "the request failed authentication, not authorization: check the \
+     caller's credentials (expired session token, wrong secret key, clock skew) with aws sts \
+     get-caller-identity";
+const NOT_A_DENIAL: &str = "not an access denial: read the event's errorCode and errorMessage";
+const OBJECT_ACCESS_DISABLED: &str = "S3 has disabled all access to this object \
+     (AllAccessDisabled) and no policy change restores it: contact AWS Support with the request id";
+const UNKNOWN_CALLER: &str = "the caller is not identified in the log: look the event up by its requestID and read its userIdentity";
+
+/// One short, concrete next step for a row: usually an AWS CLI command with the row's values filled in.
+pub fn hint(input: &HintInput<'_>) -> String {
+    match input.error_category {
+        "authentication" => return AUTHENTICATION.to_owned(),
+        "other" => return NOT_A_DENIAL.to_owned(),
+        _ => {}
+    }
+    match input.denied_by {
+        DeniedBy::BlockPublicAccess => block_public_access(input),
+        DeniedBy::SseCBlocked => {
+            let bucket = bucket_or_placeholder(input);
+            format!(
+                "bucket {bucket} blocks SSE-C (customer-provided key) uploads: use SSE-KMS or \
+                 SSE-S3 instead, or see BlockedEncryptionTypes in aws s3api get-bucket-encryption \
+                 --bucket {bucket}"
+            )
+        }
+        DeniedBy::ObjectAccessDisabled => OBJECT_ACCESS_DISABLED.to_owned(),
+        DeniedBy::AclsDisabled => {
+            let bucket = bucket_or_placeholder(input);
+            format!(
+                "bucket {bucket} has ACLs disabled (Object Ownership is bucket owner enforced): send \
+                 the request without an ACL and grant access in the bucket policy; see aws s3api \
+                 get-bucket-ownership-controls --bucket {bucket}"
+            )
+        }
+        DeniedBy::Policy(PolicyType::ServiceControlPolicy) => {
+            let account = principal_account(input).or(input.account_id);
+            organizations_policy(input, "SCP", "SERVICE_CONTROL_POLICY", account)
+        }
+        DeniedBy::Policy(PolicyType::ResourceControlPolicy) => {
+            let account = input
+                .resource_arn
+                .and_then(arn_account)
+                .or(input.account_id);
+            organizations_policy(input, "RCP", "RESOURCE_CONTROL_POLICY", account)
+        }
+        DeniedBy::Policy(PolicyType::ResourceBased) => resource_policy(input),
+        DeniedBy::Policy(PolicyType::PermissionsBoundary) => permissions_boundary(input),
+        DeniedBy::Policy(PolicyType::SessionPolicy) => format!(
+            "the session policy passed when {principal}'s session was created (AssumeRole, \
+             AssumeRoleWithSAML, AssumeRoleWithWebIdentity or GetFederationToken) {verb} {action}: \
+             find that call in CloudTrail and read its policy and policyArns parameters",
+            principal = shell_quote(input.principal),
+            verb = deny_verb(input),
+            action = shell_quote(input.action),
+        ),
+        DeniedBy::Policy(PolicyType::VpcEndpointPolicy) => format!(
+            "the policy of the VPC endpoint the request went through {verb} {action}: aws ec2 \
+             describe-vpc-endpoints --query 'VpcEndpoints[].[VpcEndpointId,ServiceName,PolicyDocument]'",
+            verb = deny_verb(input),
+            action = shell_quote(input.action),
+        ),
+        DeniedBy::Policy(PolicyType::RoleTrustPolicy) => role_trust_policy(input),
+        DeniedBy::Policy(PolicyType::IdentityBased) => identity_policy(input),
+        DeniedBy::Unknown => unexplained(input),
+    }
+}
+
+/// `value` as one POSIX shell word: unchanged when every character is in `[A-Za-z0-9_./:@=+,-]`,
+/// otherwise in single quotes with each `'` written `'\''`.
+pub fn shell_quote(value: &str) -> Cow<'_, str> {
+    let plain = |c: char| c.is_ascii_alphanumeric() || "_./:@=+,-".contains(c);
+    if !value.is_empty() && value.chars().all(plain) {
+        Cow::Borrowed(value)
+    } else {
+        Cow::Owned(format!("'{}'", value.replace('\'', r"'\''")))
+    }
+}
+
+fn block_public_access(input: &HintInput<'_>) -> String {
+    let setting = BPA_SETTING_BY_ACTION
+        .iter()
+        .find(|(action, _)| *action == input.action)
+        .map_or(
+            "IgnorePublicAcls or RestrictPublicBuckets",
+            |&(_, setting)| setting,
+        );
+    format!(
+        "S3 Block Public Access ({setting}) refused it; see the bucket's and the account's settings: \
+         aws s3api get-public-access-block --bucket {bucket}; aws s3control get-public-access-block \
+         --account-id {account}",
+        bucket = bucket_or_placeholder(input),
+        account = or_placeholder(input.account_id, "ACCOUNT_ID"),
+    )
+}
+
+/// SCPs and RCPs: read the named policy, or list those attached to the account and its parents
+/// (`list-policies-for-target` shows only direct attachments, not those inherited from OUs).
+fn organizations_policy(
+    input: &HintInput<'_>,
+    short: &str,
+    filter: &str,
+    account: Option<&str>,
+) -> String {
+    if let Some(arn) = input.denying_policy_arn {
+        let id = arn
+            .rsplit('/')
+            .next()
+            .filter(|id| !id.is_empty())
+            .unwrap_or(arn);
+        return format!(
+            "{short} {arn} denied {action}: read it with aws organizations describe-policy --policy-id {id}",
+            arn = shell_quote(arn),
+            action = shell_quote(input.action),
+            id = shell_quote(id),
+        );
+    }
+    let account = or_placeholder(account, "ACCOUNT_ID");
+    format!(
+        "list the {short}s that apply to account {account}: aws organizations \
+         list-policies-for-target --target-id {account} --filter {filter} (and for each parent \
+         from aws organizations list-parents --child-id {account})"
+    )
+}
+
+fn resource_policy(input: &HintInput<'_>) -> String {
+    let principal = shell_quote(input.principal);
+    let action = shell_quote(input.action);
+    let explicit = is_explicit(input);
+    let service = service_of(input.action)
+        .or_else(|| input.resource_arn.and_then(|arn| arn_field(arn, 2)))
+        .unwrap_or_default();
+    let (what, command) = if service.eq_ignore_ascii_case("s3") || input.bucket.is_some() {
+        let bucket = bucket_or_placeholder(input);
+        (
+            format!("the bucket policy of {bucket}"),
+            format!("aws s3api get-bucket-policy --bucket {bucket}"),
+        )
+    } else if service.eq_ignore_ascii_case("kms") {
+        let key = resource_or_placeholder(input, "KEY_ARN");
+        (
+            format!("the key policy of {key}"),
+            format!("aws kms get-key-policy --key-id {key} --policy-name default"),
+        )
+    } else if let Some(&(_, command)) = RESOURCE_POLICY_COMMANDS
+        .iter()
+        .find(|(prefix, _)| prefix.eq_ignore_ascii_case(service))
+    {
+        let resource = resource_or_placeholder(input, "RESOURCE_ARN");
+        (
+            format!("the resource-based policy of {resource}"),
+            format!("{command} {resource}"),
+        )
+    } else {
+        let resource = input
+            .resource_arn
+            .map_or(Cow::Borrowed("the resource"), shell_quote);
+        let what = format!("the resource-based policy of {resource}");
+        return if explicit {
+            format!("find the Deny statement that matches {principal} and {action} in {what}")
+        } else {
+            format!("add an Allow for {principal} and {action} to {what}")
+        };
+    };
+    if explicit {
+        format!(
+            "find the Deny statement that matches {principal} and {action} in {what}: {command}"
+        )
+    } else {
+        format!("check {what} for an Allow that covers {principal} and {action}: {command}")
+    }
+}
+
+fn permissions_boundary(input: &HintInput<'_>) -> String {
+    let action = shell_quote(input.action);
+    let verb = if is_explicit(input) {
+        "has a Deny for"
+    } else {
+        "does not allow"
+    };
+    match iam_entity(input.principal) {
+        Some(entity) => {
+            let (noun, get, field) = match entity.kind {
+                EntityKind::Role => ("role", "get-role --role-name", "Role"),
+                EntityKind::User => ("user", "get-user --user-name", "User"),
+            };
+            let name = shell_quote(entity.name);
+            format!(
+                "the permissions boundary of {noun} {name} {verb} {action}: aws iam {get} {name} \
+                 --query {field}.PermissionsBoundary"
+            )
+        }
+        None => format!(
+            "the permissions boundary of {principal} {verb} {action}: find it in the IAM console \
+             under the user or role's Permissions tab",
+            principal = shell_quote(input.principal),
+        ),
+    }
+}
+
+/// The role being assumed is the request's resource.
+fn role_trust_policy(input: &HintInput<'_>) -> String {
+    let role = input
+        .resource_arn
+        .and_then(iam_entity)
+        .filter(|entity| entity.kind == EntityKind::Role)
+        .map_or(Cow::Borrowed("ROLE_NAME"), |entity| {
+            shell_quote(entity.name)
+        });
+    let principal = shell_quote(input.principal);
+    let verdict = if is_explicit(input) {
+        format!("has a Deny for {principal}")
+    } else {
+        format!("does not let {principal} assume it")
+    };
+    format!(
+        "the trust policy of role {role} {verdict}: aws iam get-role --role-name {role} --query \
+         Role.AssumeRolePolicyDocument"
+    )
+}
+
+fn identity_policy(input: &HintInput<'_>) -> String {
+    let principal = shell_quote(input.principal);
+    let action = shell_quote(input.action);
+    let step = if is_explicit(input) {
+        let place = input.denying_policy_arn.map_or_else(
+            || format!("the identity-based policies of {principal}"),
+            |arn| shell_quote(arn).into_owned(),
+        );
+        format!("find the Deny statement for {action} in {place}")
+    } else {
+        format!("no identity-based policy of {principal} allows {action}; add an Allow")
+    };
+    match iam_entity(input.principal) {
+        Some(_) => format!("{step}, then confirm with: {}", simulate(input)),
+        None => step,
+    }
+}
+
+/// The message named no mechanism: go by who was denied.
+fn unexplained(input: &HintInput<'_>) -> String {
+    let lead = if is_explicit(input) {
+        "a Deny statement matched but the message does not say where; "
+    } else {
+        ""
+    };
+    format!("{lead}{}", by_principal(input))
+}
+
+fn by_principal(input: &HintInput<'_>) -> String {
+    let is_s3 = service_of(input.action).is_some_and(|s| s.eq_ignore_ascii_case("s3"))
+        || input.bucket.is_some();
+    let bucket = bucket_or_placeholder(input);
+    let action = shell_quote(input.action);
+    let principal = shell_quote(input.principal);
+    if has_type(input, "Anonymous") || input.principal.eq_ignore_ascii_case("anonymous") {
+        return if is_s3 {
+            format!(
+                "the request was unsigned (anonymous): make sure the client sends credentials, or, if \
+                 bucket {bucket} should be public, check its bucket policy and Block Public Access: \
+                 aws s3api get-public-access-block --bucket {bucket}"
+            )
+        } else {
+            "the request was unsigned (anonymous): make sure the client sends credentials"
+                .to_owned()
+        };
+    }
+    if iam_entity(input.principal).is_some() {
+        let rest = if is_s3 {
+            format!(
+                "check the bucket policy (aws s3api get-bucket-policy --bucket {bucket}) and, for an \
+                 SSE-KMS object, the KMS key policy"
+            )
+        } else {
+            "check the resource's own policy, the SCPs and any permissions boundary".to_owned()
+        };
+        return format!("{}; if that allows it, {rest}", simulate(input));
+    }
+    if has_type(input, "Unknown")
+        || input.principal.trim().is_empty()
+        || input.principal.eq_ignore_ascii_case("unknown")
+    {
+        return UNKNOWN_CALLER.to_owned();
+    }
+    let tail = if is_s3 {
+        format!("; see aws s3api get-bucket-policy --bucket {bucket}")
+    } else {
+        String::new()
+    };
+    if has_type(input, "Root") {
+        let account = or_placeholder(principal_account(input).or(input.account_id), "ACCOUNT_ID");
+        format!(
+            "only an SCP, an RCP or a resource-based policy can deny the root user {action}: aws \
+             organizations list-policies-for-target --target-id {account} --filter \
+             SERVICE_CONTROL_POLICY{tail}"
+        )
+    } else if has_type(input, "AWSAccount") {
+        let account = principal_account(input).map_or(principal, shell_quote);
+        format!(
+            "account {account} was denied {action}: the resource's policy must grant that account \
+             access{tail}"
+        )
+    } else if has_type(input, "AWSService") {
+        format!(
+            "AWS service {principal} was denied {action}: the resource's policy must allow that \
+             service principal{tail}"
+        )
+    } else {
+        format!("review the policies that apply to {principal} for {action}{tail}")
+    }
+}
+
+/// Whether the row's principal type is `kind`; a row that merged several (`IAMUser|Unknown`)
+/// counts as each of them.
+fn has_type(input: &HintInput<'_>, kind: &str) -> bool {
+    input.principal_type.split('|').any(|t| t == kind)
+}
+
+/// `aws iam simulate-principal-policy` for the row, with the resource ARN, else the bucket's ARN.
+fn simulate(input: &HintInput<'_>) -> String {
+    let mut command = format!(
+        "aws iam simulate-principal-policy --policy-source-arn {} --action-names {}",
+        shell_quote(input.principal),
+        shell_quote(input.action),
+    );
+    let resource = match (
+        input.resource_arn.filter(|arn| arn.starts_with("arn:")),
+        input.bucket,
+    ) {
+        (Some(arn), _) => Some(Cow::Borrowed(arn)),
+        (None, Some(bucket)) => {
+            let partition = arn_field(input.principal, 1).unwrap_or("aws");
+            Some(Cow::Owned(format!("arn:{partition}:s3:::{bucket}")))
+        }
+        (None, None) => None,
+    };
+    if let Some(resource) = resource {
+        command.push_str(" --resource-arns ");
+        command.push_str(&shell_quote(&resource));
+    }
+    command
+}
+
+fn is_explicit(input: &HintInput<'_>) -> bool {
+    input.deny_kind == DenyKind::Explicit
+}
+
+fn deny_verb(input: &HintInput<'_>) -> &'static str {
+    if is_explicit(input) {
+        "denies"
+    } else {
+        "does not allow"
+    }
+}
+
+fn bucket_or_placeholder<'a>(input: &HintInput<'a>) -> Cow<'a, str> {
+    let bucket = input
+        .bucket
+        .or_else(|| input.resource_arn.and_then(bucket_in_resource));
+    or_placeholder(bucket, "BUCKET")
+}
+
+fn resource_or_placeholder<'a>(input: &HintInput<'a>, placeholder: &'static str) -> Cow<'a, str> {
+    or_placeholder(input.resource_arn, placeholder)
+}
+
+fn or_placeholder<'a>(value: Option<&'a str>, placeholder: &'static str) -> Cow<'a, str> {
+    value
+        .filter(|v| !v.is_empty())
+        .map_or(Cow::Borrowed(placeholder), shell_quote)
+}
+
+/// The account a principal belongs to: from its ARN, or the principal itself when it is an account id.
+fn principal_account<'a>(input: &HintInput<'a>) -> Option<&'a str> {
+    arn_account(input.principal).or_else(|| Some(input.principal).filter(|p| is_account_id(p)))
+}
+
+fn arn_account(arn: &str) -> Option<&str> {
+    arn_field(arn, 4).filter(|account| is_account_id(account))
+}
+
+fn is_account_id(text: &str) -> bool {
+    text.len() == 12 && text.bytes().all(|b| b.is_ascii_digit())
+}
+
+/// Field `index` of `arn:partition:service:region:account:resource`, if present and non-empty.
+fn arn_field(arn: &str, index: usize) -> Option<&str> {
+    let mut fields = arn.splitn(6, ':');
+    (fields.next() == Some("arn")).then_some(())?;
+    fields
+        .nth(index.checked_sub(1)?)
+        .filter(|field| !field.is_empty())
+}
+
+/// The service prefix of an IAM action (`s3` of `s3:GetObject`).
+fn service_of(action: &str) -> Option<&str> {
+    action.split_once(':').map(|(service, _)| service)
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum EntityKind {
+    User,
+    Role,
+}
+
+struct IamEntity<'a> {
+    kind: EntityKind,
+    name: &'a str,
+}
+
+/// An IAM user or role ARN (`arn:aws:iam::123456789012:role/path/Name`): what
+/// `simulate-principal-policy` accepts and `get-user`/`get-role` can name.
+fn iam_entity(arn: &str) -> Option<IamEntity<'_>> {
+    if arn_field(arn, 2) != Some("iam") {
+        return None;
+    }
+    let resource = arn_field(arn, 5)?;
+    let (kind, path) = if let Some(path) = resource.strip_prefix("user/") {
+        (EntityKind::User, path)
+    } else {
+        (EntityKind::Role, resource.strip_prefix("role/")?)
+    };
+    let name = path.rsplit('/').next().filter(|name| !name.is_empty())?;
+    Some(IamEntity { kind, name })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const ROLE: &str = "arn:aws:iam::111122223333:role/app";
+    const USER: &str = "arn:aws:iam::111122223333:user/alice";
+
+    fn input(denied_by: DeniedBy, deny_kind: DenyKind) -> HintInput<'static> {
+        HintInput {
+            denied_by,
+            deny_kind,
+            principal: ROLE,
+            principal_type: "AssumedRole",
+            action: "s3:GetObject",
+            resource_arn: Some("arn:aws:s3:::reports/q1.csv"),
+            bucket: Some("reports"),
+            account_id: Some("111122223333"),
+            error_category: "authorization",
+            denying_policy_arn: None,
+        }
+    }
+
+    fn policy(policy: PolicyType, kind: DenyKind) -> HintInput<'static> {
+        input(DeniedBy::Policy(policy), kind)
+    }
+
+    // --- Quoting ------------------------------------------------------------------------------------
+
+    #[test]
+    fn shell_quote_leaves_plain_words_alone() {
+        for word in [
+            "reports",
+            "arn:aws:iam::1:role/a-b_c.d",
+            "user@example.com",
+            "k=v,x+y",
+        ] {
+            assert_eq!(shell_quote(word), word);
+        }
+    }
+
+    #[test]
+    fn shell_quote_quotes_everything_else() {
+        assert_eq!(shell_quote(""), "''");
+        assert_eq!(shell_quote("x; rm -rf /"), "'x; rm -rf /'");
+        assert_eq!(shell_quote("it's"), r"'it'\''s'");
+        assert_eq!(shell_quote("$(id)"), "'$(id)'");
+        assert_eq!(shell_quote("a*"), "'a*'");
+        assert_eq!(shell_quote("ключ"), "'ключ'");
+        assert_eq!(shell_quote("a\nb"), "'a\nb'");
+    }
+
+    #[test]
+    fn hostile_bucket_is_quoted_in_the_command() {
+        let row = HintInput {
+            bucket: Some("x; rm -rf /"),
+            resource_arn: None,
+            ..policy(PolicyType::ResourceBased, DenyKind::Implicit)
+        };
+        assert_eq!(
+            hint(&row),
+            "check the bucket policy of 'x; rm -rf /' for an Allow that covers \
+             arn:aws:iam::111122223333:role/app and s3:GetObject: aws s3api get-bucket-policy \
+             --bucket 'x; rm -rf /'"
+        );
+    }
+
+    #[test]
+    fn hostile_principal_with_quote_is_quoted() {
+        let row = HintInput {
+            principal: "arn:aws:iam::111122223333:role/a'b",
+            ..policy(PolicyType::IdentityBased, DenyKind::Implicit)
+        };
+        assert_eq!(
+            hint(&row),
+            r"no identity-based policy of 'arn:aws:iam::111122223333:role/a'\''b' allows s3:GetObject; add an Allow, then confirm with: aws iam simulate-principal-policy --policy-source-arn 'arn:aws:iam::111122223333:role/a'\''b' --action-names s3:GetObject --resource-arns arn:aws:s3:::reports/q1.csv"
+        );
+    }
+
+    // --- Categories ---------------------------------------------------------------------------------
+
+    #[test]
+    fn authentication_failure() {
+        let row = HintInput {
+            error_category: "authentication",
+            ..input(DeniedBy::Unknown, DenyKind::Generic)
+        };
+        assert_eq!(
+            hint(&row),
+            "the request failed authentication, not authorization: check the caller's credentials \
+             (expired session token, wrong secret key, clock skew) with aws sts get-caller-identity"
+        );
+    }
+
+    #[test]
+    fn other_error() {
+        let row = HintInput {
+            error_category: "other",
+            ..input(DeniedBy::Unknown, DenyKind::Generic)
+        };
+        assert_eq!(
+            hint(&row),
+            "not an access denial: read the event's errorCode and errorMessage"
+        );
+    }
+
+    // --- S3's own reasons ---------------------------------------------------------------------------
+
+    #[test]
+    fn block_public_access_names_the_setting() {
+        let row = HintInput {
+            action: "s3:PutBucketPolicy",
+            ..input(DeniedBy::BlockPublicAccess, DenyKind::ServiceReason)
+        };
+        assert_eq!(
+            hint(&row),
+            "S3 Block Public Access (BlockPublicPolicy) refused it; see the bucket's and the \
+             account's settings: aws s3api get-public-access-block --bucket reports; aws s3control \
+             get-public-access-block --account-id 111122223333"
+        );
+        let row = HintInput {
+            action: "s3:PutObjectAcl",
+            ..row
+        };
+        assert!(hint(&row).starts_with("S3 Block Public Access (BlockPublicAcls) refused it;"));
+    }
+
+    #[test]
+    fn block_public_access_on_a_read_without_bucket_or_account() {
+        let row = HintInput {
+            bucket: None,
+            resource_arn: None,
+            account_id: None,
+            ..input(DeniedBy::BlockPublicAccess, DenyKind::ServiceReason)
+        };
+        assert_eq!(
+            hint(&row),
+            "S3 Block Public Access (IgnorePublicAcls or RestrictPublicBuckets) refused it; see the \
+             bucket's and the account's settings: aws s3api get-public-access-block --bucket BUCKET; \
+             aws s3control get-public-access-block --account-id ACCOUNT_ID"
+        );
+    }
+
+    #[test]
+    fn sse_c_blocked() {
+        let row = HintInput {
+            action: "s3:PutObject",
+            ..input(DeniedBy::SseCBlocked, DenyKind::ServiceReason)
+        };
+        assert_eq!(
+            hint(&row),
+            "bucket reports blocks SSE-C (customer-provided key) uploads: use SSE-KMS or SSE-S3 \
+             instead, or see BlockedEncryptionTypes in aws s3api get-bucket-encryption --bucket reports"
+        );
+    }
+
+    #[test]
+    fn object_access_disabled() {
+        let row = input(DeniedBy::ObjectAccessDisabled, DenyKind::ServiceReason);
+        assert_eq!(
+            hint(&row),
+            "S3 has disabled all access to this object (AllAccessDisabled) and no policy change \
+             restores it: contact AWS Support with the request id"
+        );
+    }
+
+    #[test]
+    fn acls_disabled_takes_the_bucket_from_the_resource() {
+        let row = HintInput {
+            bucket: None,
+            action: "s3:PutObject",
+            ..input(DeniedBy::AclsDisabled, DenyKind::ServiceReason)
+        };
+        assert_eq!(
+            hint(&row),
+            "bucket reports has ACLs disabled (Object Ownership is bucket owner enforced): send the \
+             request without an ACL and grant access in the bucket policy; see aws s3api \
+             get-bucket-ownership-controls --bucket reports"
+        );
+    }
+
+    // --- Organizations policies ---------------------------------------------------------------------
+
+    #[test]
+    fn scp_without_policy_arn_uses_the_principals_account() {
+        for kind in [DenyKind::Explicit, DenyKind::Implicit] {
+            let row = HintInput {
+                principal: "arn:aws:iam::444455556666:role/ci",
+                account_id: Some("111122223333"),
+                ..policy(PolicyType::ServiceControlPolicy, kind)
+            };
+            assert_eq!(
+                hint(&row),
+                "list the SCPs that apply to account 444455556666: aws organizations \
+                 list-policies-for-target --target-id 444455556666 --filter SERVICE_CONTROL_POLICY \
+                 (and for each parent from aws organizations list-parents --child-id 444455556666)"
+            );
+        }
+    }
+
+    #[test]
+    fn scp_falls_back_to_the_recipient_account_then_a_placeholder() {
+        let row = HintInput {
+            principal: "unknown",
+            ..policy(PolicyType::ServiceControlPolicy, DenyKind::Explicit)
+        };
+        assert!(hint(&row).starts_with("list the SCPs that apply to account 111122223333: "));
+        let row = HintInput {
+            account_id: None,
+            ..row
+        };
+        assert!(hint(&row).starts_with("list the SCPs that apply to account ACCOUNT_ID: "));
+    }
+
+    #[test]
+    fn scp_with_policy_arn() {
+        let row = HintInput {
+            denying_policy_arn: Some(
+                "arn:aws:organizations::999988887777:policy/o-abcd1234ef/service_control_policy/p-wg5dv83d",
+            ),
+            ..policy(PolicyType::ServiceControlPolicy, DenyKind::Explicit)
+        };
+        assert_eq!(
+            hint(&row),
+            "SCP arn:aws:organizations::999988887777:policy/o-abcd1234ef/service_control_policy/p-wg5dv83d \
+             denied s3:GetObject: read it with aws organizations describe-policy --policy-id p-wg5dv83d"
+        );
+    }
+
+    #[test]
+    fn rcp_without_policy_arn() {
+        let row = policy(PolicyType::ResourceControlPolicy, DenyKind::Explicit);
+        assert_eq!(
+            hint(&row),
+            "list the RCPs that apply to account 111122223333: aws organizations \
+             list-policies-for-target --target-id 111122223333 --filter RESOURCE_CONTROL_POLICY (and \
+             for each parent from aws organizations list-parents --child-id 111122223333)"
+        );
+    }
+
+    #[test]
+    fn rcp_uses_the_resources_account_when_its_arn_has_one() {
+        let row = HintInput {
+            action: "sqs:SendMessage",
+            resource_arn: Some("arn:aws:sqs:eu-west-1:777788889999:jobs"),
+            bucket: None,
+            ..policy(PolicyType::ResourceControlPolicy, DenyKind::Explicit)
+        };
+        assert!(hint(&row).starts_with("list the RCPs that apply to account 777788889999: "));
+    }
+
+    #[test]
+    fn rcp_with_bare_policy_id() {
+        let row = HintInput {
+            denying_policy_arn: Some("p-1a2b3c4d"),
+            ..policy(PolicyType::ResourceControlPolicy, DenyKind::Explicit)
+        };
+        assert_eq!(
+            hint(&row),
+            "RCP p-1a2b3c4d denied s3:GetObject: read it with aws organizations describe-policy \
+             --policy-id p-1a2b3c4d"
+        );
+    }
+
+    // --- Resource-based policies --------------------------------------------------------------------
+
+    #[test]
+    fn s3_bucket_policy_implicit_and_explicit() {
+        let row = policy(PolicyType::ResourceBased, DenyKind::Implicit);
+        assert_eq!(
+            hint(&row),
+            "check the bucket policy of reports for an Allow that covers \
+             arn:aws:iam::111122223333:role/app and s3:GetObject: aws s3api get-bucket-policy \
+             --bucket reports"
+        );
+        let row = policy(PolicyType::ResourceBased, DenyKind::Explicit);
+        assert_eq!(
+            hint(&row),
+            "find the Deny statement that matches arn:aws:iam::111122223333:role/app and \
+             s3:GetObject in the bucket policy of reports: aws s3api get-bucket-policy --bucket reports"
+        );
+    }
+
+    #[test]
+    fn kms_key_policy_implicit_and_explicit() {
+        let key = "arn:aws:kms:us-east-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab";
+        let row = HintInput {
+            action: "kms:Decrypt",
+            resource_arn: Some(key),
+            bucket: None,
+            ..policy(PolicyType::ResourceBased, DenyKind::Implicit)
+        };
+        assert_eq!(
+            hint(&row),
+            "check the key policy of arn:aws:kms:us-east-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab \
+             for an Allow that covers arn:aws:iam::111122223333:role/app and kms:Decrypt: aws kms \
+             get-key-policy --key-id arn:aws:kms:us-east-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab \
+             --policy-name default"
+        );
+        let row = HintInput {
+            deny_kind: DenyKind::Explicit,
+            resource_arn: None,
+            ..row
+        };
+        assert_eq!(
+            hint(&row),
+            "find the Deny statement that matches arn:aws:iam::111122223333:role/app and kms:Decrypt \
+             in the key policy of KEY_ARN: aws kms get-key-policy --key-id KEY_ARN --policy-name default"
+        );
+    }
+
+    #[test]
+    fn other_services_with_a_policy_command() {
+        let row = HintInput {
+            action: "secretsmanager:GetSecretValue",
+            resource_arn: Some("arn:aws:secretsmanager:us-east-1:111122223333:secret:db-AbCdEf"),
+            bucket: None,
+            ..policy(PolicyType::ResourceBased, DenyKind::Implicit)
+        };
+        assert_eq!(
+            hint(&row),
+            "check the resource-based policy of \
+             arn:aws:secretsmanager:us-east-1:111122223333:secret:db-AbCdEf for an Allow that covers \
+             arn:aws:iam::111122223333:role/app and secretsmanager:GetSecretValue: aws secretsmanager \
+             get-resource-policy --secret-id arn:aws:secretsmanager:us-east-1:111122223333:secret:db-AbCdEf"
+        );
+        let row = HintInput {
+            action: "lambda:InvokeFunction",
+            resource_arn: None,
+            deny_kind: DenyKind::Explicit,
+            ..row
+        };
+        assert_eq!(
+            hint(&row),
+            "find the Deny statement that matches arn:aws:iam::111122223333:role/app and \
+             lambda:InvokeFunction in the resource-based policy of RESOURCE_ARN: aws lambda \
+             get-policy --function-name RESOURCE_ARN"
+        );
+    }
+
+    #[test]
+    fn other_services_without_a_policy_command() {
+        let row = HintInput {
+            action: "sqs:SendMessage",
+            resource_arn: Some("arn:aws:sqs:us-east-1:111122223333:jobs"),
+            bucket: None,
+            ..policy(PolicyType::ResourceBased, DenyKind::Implicit)
+        };
+        assert_eq!(
+            hint(&row),
+            "add an Allow for arn:aws:iam::111122223333:role/app and sqs:SendMessage to the \
+             resource-based policy of arn:aws:sqs:us-east-1:111122223333:jobs"
+        );
+        let row = HintInput {
+            resource_arn: None,
+            deny_kind: DenyKind::Explicit,
+            ..row
+        };
+        assert_eq!(
+            hint(&row),
+            "find the Deny statement that matches arn:aws:iam::111122223333:role/app and \
+             sqs:SendMessage in the resource-based policy of the resource"
+        );
+    }
+
+    // --- Principal-side policies --------------------------------------------------------------------
+
+    #[test]
+    fn permissions_boundary_of_a_role_and_a_user() {
+        let row = HintInput {
+            principal: "arn:aws:iam::111122223333:role/service-role/etl",
+            ..policy(PolicyType::PermissionsBoundary, DenyKind::Implicit)
+        };
+        assert_eq!(
+            hint(&row),
+            "the permissions boundary of role etl does not allow s3:GetObject: aws iam get-role \
+             --role-name etl --query Role.PermissionsBoundary"
+        );
+        let row = HintInput {
+            principal: USER,
+            deny_kind: DenyKind::Explicit,
+            ..row
+        };
+        assert_eq!(
+            hint(&row),
+            "the permissions boundary of user alice has a Deny for s3:GetObject: aws iam get-user \
+             --user-name alice --query User.PermissionsBoundary"
+        );
+    }
+
+    #[test]
+    fn permissions_boundary_of_a_principal_without_an_iam_arn() {
+        let row = HintInput {
+            principal: "arn:aws:sts::111122223333:federated-user/bob",
+            ..policy(PolicyType::PermissionsBoundary, DenyKind::Implicit)
+        };
+        assert_eq!(
+            hint(&row),
+            "the permissions boundary of arn:aws:sts::111122223333:federated-user/bob does not allow \
+             s3:GetObject: find it in the IAM console under the user or role's Permissions tab"
+        );
+    }
+
+    #[test]
+    fn session_policy() {
+        let row = policy(PolicyType::SessionPolicy, DenyKind::Implicit);
+        assert_eq!(
+            hint(&row),
+            "the session policy passed when arn:aws:iam::111122223333:role/app's session was created \
+             (AssumeRole, AssumeRoleWithSAML, AssumeRoleWithWebIdentity or GetFederationToken) does \
+             not allow s3:GetObject: find that call in CloudTrail and read its policy and policyArns \
+             parameters"
+        );
+        let row = policy(PolicyType::SessionPolicy, DenyKind::Explicit);
+        assert!(hint(&row).contains("GetFederationToken) denies s3:GetObject: "));
+    }
+
+    #[test]
+    fn vpc_endpoint_policy() {
+        let row = policy(PolicyType::VpcEndpointPolicy, DenyKind::Explicit);
+        assert_eq!(
+            hint(&row),
+            "the policy of the VPC endpoint the request went through denies s3:GetObject: aws ec2 \
+             describe-vpc-endpoints --query 'VpcEndpoints[].[VpcEndpointId,ServiceName,PolicyDocument]'"
+        );
+    }
+
+    #[test]
+    fn role_trust_policy_names_the_target_role() {
+        let row = HintInput {
+            principal: USER,
+            action: "sts:AssumeRole",
+            resource_arn: Some("arn:aws:iam::111122223333:role/Deploy"),
+            bucket: None,
+            ..policy(PolicyType::RoleTrustPolicy, DenyKind::Implicit)
+        };
+        assert_eq!(
+            hint(&row),
+            "the trust policy of role Deploy does not let arn:aws:iam::111122223333:user/alice \
+             assume it: aws iam get-role --role-name Deploy --query Role.AssumeRolePolicyDocument"
+        );
+        let row = HintInput {
+            resource_arn: None,
+            deny_kind: DenyKind::Explicit,
+            ..row
+        };
+        assert_eq!(
+            hint(&row),
+            "the trust policy of role ROLE_NAME has a Deny for arn:aws:iam::111122223333:user/alice: \
+             aws iam get-role --role-name ROLE_NAME --query Role.AssumeRolePolicyDocument"
+        );
+    }
+
+    #[test]
+    fn identity_policy_implicit_simulates() {
+        let row = policy(PolicyType::IdentityBased, DenyKind::Implicit);
+        assert_eq!(
+            hint(&row),
+            "no identity-based policy of arn:aws:iam::111122223333:role/app allows s3:GetObject; add \
+             an Allow, then confirm with: aws iam simulate-principal-policy --policy-source-arn \
+             arn:aws:iam::111122223333:role/app --action-names s3:GetObject --resource-arns \
+             arn:aws:s3:::reports/q1.csv"
+        );
+    }
+
+    #[test]
+    fn identity_policy_explicit_with_and_without_policy_arn() {
+        let row = HintInput {
+            resource_arn: None,
+            ..policy(PolicyType::IdentityBased, DenyKind::Explicit)
+        };
+        assert_eq!(
+            hint(&row),
+            "find the Deny statement for s3:GetObject in the identity-based policies of \
+             arn:aws:iam::111122223333:role/app, then confirm with: aws iam simulate-principal-policy \
+             --policy-source-arn arn:aws:iam::111122223333:role/app --action-names s3:GetObject \
+             --resource-arns arn:aws:s3:::reports"
+        );
+        let row = HintInput {
+            denying_policy_arn: Some("arn:aws:iam::111122223333:policy/DenyS3"),
+            bucket: None,
+            ..row
+        };
+        assert_eq!(
+            hint(&row),
+            "find the Deny statement for s3:GetObject in arn:aws:iam::111122223333:policy/DenyS3, \
+             then confirm with: aws iam simulate-principal-policy --policy-source-arn \
+             arn:aws:iam::111122223333:role/app --action-names s3:GetObject"
+        );
+    }
+
+    #[test]
+    fn identity_policy_for_a_principal_that_cannot_be_simulated() {
+        let row = HintInput {
+            principal: "arn:aws:sts::111122223333:federated-user/bob",
+            principal_type: "FederatedUser",
+            ..policy(PolicyType::IdentityBased, DenyKind::Implicit)
+        };
+        assert_eq!(
+            hint(&row),
+            "no identity-based policy of arn:aws:sts::111122223333:federated-user/bob allows \
+             s3:GetObject; add an Allow"
+        );
+    }
+
+    #[test]
+    fn simulated_bucket_arn_uses_the_principals_partition() {
+        let row = HintInput {
+            principal: "arn:aws-cn:iam::111122223333:role/app",
+            resource_arn: Some("this resource"),
+            ..policy(PolicyType::IdentityBased, DenyKind::Implicit)
+        };
+        assert!(
+            hint(&row)
+                .ends_with("--action-names s3:GetObject --resource-arns arn:aws-cn:s3:::reports")
+        );
+    }
+
+    // --- Unexplained denials, by principal ----------------------------------------------------------
+
+    #[test]
+    fn anonymous_s3_request() {
+        let row = HintInput {
+            principal: "anonymous",
+            principal_type: "Anonymous",
+            ..input(DeniedBy::Unknown, DenyKind::Generic)
+        };
+        assert_eq!(
+            hint(&row),
+            "the request was unsigned (anonymous): make sure the client sends credentials, or, if \
+             bucket reports should be public, check its bucket policy and Block Public Access: aws \
+             s3api get-public-access-block --bucket reports"
+        );
+    }
+
+    #[test]
+    fn anonymous_request_elsewhere() {
+        let row = HintInput {
+            principal: "anonymous",
+            principal_type: "Unknown",
+            action: "execute-api:Invoke",
+            bucket: None,
+            resource_arn: None,
+            ..input(DeniedBy::Unknown, DenyKind::Generic)
+        };
+        assert_eq!(
+            hint(&row),
+            "the request was unsigned (anonymous): make sure the client sends credentials"
+        );
+    }
+
+    #[test]
+    fn unknown_principal() {
+        for (principal, principal_type) in [
+            ("unknown", "Unknown"),
+            ("", "IAMUser"),
+            ("Unknown", "AssumedRole"),
+        ] {
+            let row = HintInput {
+                principal,
+                principal_type,
+                ..input(DeniedBy::Unknown, DenyKind::Generic)
+            };
+            assert_eq!(
+                hint(&row),
+                "the caller is not identified in the log: look the event up by its requestID and read \
+                 its userIdentity"
+            );
+        }
+    }
+
+    #[test]
+    fn iam_principal_on_s3() {
+        let row = input(DeniedBy::Unknown, DenyKind::Generic);
+        assert_eq!(
+            hint(&row),
+            "aws iam simulate-principal-policy --policy-source-arn arn:aws:iam::111122223333:role/app \
+             --action-names s3:GetObject --resource-arns arn:aws:s3:::reports/q1.csv; if that allows \
+             it, check the bucket policy (aws s3api get-bucket-policy --bucket reports) and, for an \
+             SSE-KMS object, the KMS key policy"
+        );
+    }
+
+    #[test]
+    fn iam_principal_elsewhere_with_an_explicit_deny() {
+        let row = HintInput {
+            principal: USER,
+            action: "dynamodb:PutItem",
+            resource_arn: Some("arn:aws:dynamodb:us-east-1:111122223333:table/orders"),
+            bucket: None,
+            ..input(DeniedBy::Unknown, DenyKind::Explicit)
+        };
+        assert_eq!(
+            hint(&row),
+            "a Deny statement matched but the message does not say where; aws iam \
+             simulate-principal-policy --policy-source-arn arn:aws:iam::111122223333:user/alice \
+             --action-names dynamodb:PutItem --resource-arns \
+             arn:aws:dynamodb:us-east-1:111122223333:table/orders; if that allows it, check the \
+             resource's own policy, the SCPs and any permissions boundary"
+        );
+    }
+
+    #[test]
+    fn root_principal() {
+        let row = HintInput {
+            principal: "111122223333",
+            principal_type: "Root",
+            ..input(DeniedBy::Unknown, DenyKind::Generic)
+        };
+        assert_eq!(
+            hint(&row),
+            "only an SCP, an RCP or a resource-based policy can deny the root user s3:GetObject: aws \
+             organizations list-policies-for-target --target-id 111122223333 --filter \
+             SERVICE_CONTROL_POLICY; see aws s3api get-bucket-policy --bucket reports"
+        );
+    }
+
+    #[test]
+    fn cross_account_principal() {
+        let row = HintInput {
+            principal: "444455556666",
+            principal_type: "AWSAccount",
+            ..input(DeniedBy::Unknown, DenyKind::Generic)
+        };
+        assert_eq!(
+            hint(&row),
+            "account 444455556666 was denied s3:GetObject: the resource's policy must grant that \
+             account access; see aws s3api get-bucket-policy --bucket reports"
+        );
+        let row = HintInput {
+            principal: "AIDAEXAMPLE:bob",
+            action: "sns:Publish",
+            bucket: None,
+            resource_arn: None,
+            ..row
+        };
+        assert_eq!(
+            hint(&row),
+            "account AIDAEXAMPLE:bob was denied sns:Publish: the resource's policy must grant that \
+             account access"
+        );
+    }
+
+    #[test]
+    fn aws_service_principal() {
+        let row = HintInput {
+            principal: "cloudtrail.amazonaws.com",
+            principal_type: "AWSService",
+            action: "s3:PutObject",
+            ..input(DeniedBy::Unknown, DenyKind::Generic)
+        };
+        assert_eq!(
+            hint(&row),
+            "AWS service cloudtrail.amazonaws.com was denied s3:PutObject: the resource's policy must \
+             allow that service principal; see aws s3api get-bucket-policy --bucket reports"
+        );
+    }
+
+    #[test]
+    fn other_principal() {
+        let row = HintInput {
+            principal: "arn:aws:sts::111122223333:federated-user/bob",
+            principal_type: "FederatedUser",
+            action: "ec2:RunInstances",
+            bucket: None,
+            resource_arn: None,
+            ..input(DeniedBy::Unknown, DenyKind::ServiceReason)
+        };
+        assert_eq!(
+            hint(&row),
+            "review the policies that apply to arn:aws:sts::111122223333:federated-user/bob for \
+             ec2:RunInstances"
+        );
+    }
+
+    #[test]
+    fn merged_principal_types() {
+        let row = HintInput {
+            principal: "anonymous",
+            principal_type: "Unknown|Anonymous",
+            bucket: None,
+            resource_arn: None,
+            action: "sqs:SendMessage",
+            ..input(DeniedBy::Unknown, DenyKind::Generic)
+        };
+        assert_eq!(
+            hint(&row),
+            "the request was unsigned (anonymous): make sure the client sends credentials"
+        );
+        let row = HintInput {
+            principal: USER,
+            principal_type: "IAMUser|Unknown",
+            ..row
+        };
+        assert_eq!(
+            hint(&row),
+            "aws iam simulate-principal-policy --policy-source-arn \
+             arn:aws:iam::111122223333:user/alice --action-names sqs:SendMessage; if that allows \
+             it, check the resource's own policy, the SCPs and any permissions boundary"
+        );
+        let row = HintInput {
+            principal: "444455556666",
+            principal_type: "AWSAccount|Root",
+            ..row
+        };
+        assert_eq!(
+            hint(&row),
+            "only an SCP, an RCP or a resource-based policy can deny the root user sqs:SendMessage: \
+             aws organizations list-policies-for-target --target-id 444455556666 --filter \
+             SERVICE_CONTROL_POLICY"
+        );
+    }
+
+    #[test]
+    fn odd_values_never_panic() {
+        let odd = [
+            "",
+            ":",
+            "arn:",
+            "arn:aws:iam::",
+            "arn:aws:iam::1:role/",
+            "'",
+            "ключ 👩‍💻",
+            "arn:aws:iam::1:user/a/b/",
+        ];
+        for value in odd {
+            for by in DeniedBy::ALL {
+                for kind in DenyKind::ALL {
+                    let row = HintInput {
+                        denied_by: *by,
+                        deny_kind: *kind,
+                        principal: value,
+                        principal_type: value,
+                        action: value,
+                        resource_arn: Some(value),
+                        bucket: Some(value),
+                        account_id: Some(value),
+                        error_category: value,
+                        denying_policy_arn: Some(value),
+                    };
+                    assert!(!hint(&row).is_empty());
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,224 @@
+//! From a parsed record to a [`Denial`]: is it a failure we keep, who was refused what, on which
+//! resource, and which policy said no.
+//!
+//! Each question has its own module and its own table of facts: [`category`] (error codes),
+//! [`principal`] (userIdentity), [`action`] (eventSource/eventName → IAM action), [`resource`]
+//! (bucket, key, ARN), [`reason`] (errorMessage → which policy), and [`hint`] (what to check
+//! next, per aggregate row).
+
+pub mod action;
+pub mod category;
+pub mod hint;
+pub mod principal;
+pub mod reason;
+pub mod resource;
+
+use std::sync::Arc;
+
+use chrono::DateTime;
+
+use crate::event::Event;
+use category::{ErrorCategory, categorize};
+use principal::{Principal, principal_of};
+use reason::{DeniedBy, DenyKind, PolicyType, diagnose};
+use resource::{Target, target_of};
+
+/// Which failures to keep.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct FailureFilter {
+    /// Keep authentication failures (bad or expired credentials, failed console sign-ins).
+    pub include_authn: bool,
+    /// Keep every failure, whatever its error code.
+    pub all_errors: bool,
+}
+
+impl FailureFilter {
+    pub fn keeps(self, category: ErrorCategory) -> bool {
+        match category {
+            ErrorCategory::Authorization => true,
+            ErrorCategory::Authentication => self.include_authn || self.all_errors,
+            ErrorCategory::Other => self.all_errors,
+        }
+    }
+
+    /// Whether records without an `errorCode` (failed console sign-ins) must be parsed too.
+    pub fn needs_console_sign_ins(self) -> bool {
+        self.include_authn || self.all_errors
+    }
+}
+
+/// One failed request that the filter keeps: a row of `denials.parquet`. Most are policy
+/// denials; with `--include-authn`/`--all-errors`, `category` tells the other kinds apart.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Denial {
+    /// `eventTime` in microseconds since the Unix epoch (UTC); `None` when missing or invalid.
+    pub event_time: Option<i64>,
+    pub event_id: Option<String>,
+    pub request_id: Option<String>,
+    /// The account the request was made to (`recipientAccountId`).
+    pub account_id: Option<String>,
+    pub region: Option<String>,
+    pub event_source: Option<String>,
+    pub event_name: Option<String>,
+    /// The IAM action: the one named in the message, else derived from the event.
+    pub action: String,
+    pub category: ErrorCategory,
+    pub error_code: Option<String>,
+    pub error_message: Option<String>,
+    pub deny_kind: DenyKind,
+    pub denied_by: DeniedBy,
+    pub via_policy_type: Option<PolicyType>,
+    pub denying_policy_arn: Option<String>,
+    pub has_encoded_message: bool,
+    pub principal: Principal,
+    pub target: Target,
+    pub source_ip: Option<String>,
+    pub user_agent: Option<String>,
+    pub vpc_endpoint_id: Option<String>,
+    /// Where the record came from: a file path, `-`, an `s3://` URI, a log stream.
+    pub origin: Arc<str>,
+}
+
+/// The error code recorded for failed console sign-ins, which have none of their own.
+pub const CONSOLE_SIGN_IN_FAILURE: &str = "ConsoleLoginFailure";
+
+/// The denial `event` describes, or `None` when it is not a failure the filter keeps.
+pub fn classify(event: &Event<'_>, filter: FailureFilter, origin: &Arc<str>) -> Option<Denial> {
+    if event.event_type == Some("AwsCloudTrailInsight") {
+        return None;
+    }
+    let category = categorize(event)?;
+    if !filter.keeps(category) {
+        return None;
+    }
+    let diagnosis = diagnose(event.error_message.unwrap_or(""));
+    let owned = |s: Option<&str>| s.map(str::to_string);
+    let action = match diagnosis.action {
+        Some(named) => named.to_string(),
+        None => action::iam_action(
+            event.event_source.unwrap_or(""),
+            event.event_name.unwrap_or(""),
+        ),
+    };
+    let error_code = match &event.error_code {
+        Some(code) => Some(code.to_string()),
+        None => Some(CONSOLE_SIGN_IN_FAILURE.to_string()),
+    };
+    Some(Denial {
+        event_time: event.event_time.and_then(parse_event_time),
+        event_id: owned(event.event_id),
+        request_id: owned(event.request_id),
+        account_id: owned(event.recipient_account_id),
+        region: owned(event.aws_region),
+        event_source: owned(event.event_source),
+        event_name: owned(event.event_name),
+        action,
+        category,
+        error_code,
+        error_message: owned(event.error_message),
+        deny_kind: diagnosis.deny_kind,
+        denied_by: diagnosis.denied_by,
+        via_policy_type: diagnosis.via_policy_type,
+        denying_policy_arn: owned(diagnosis.denying_policy_arn),
+        has_encoded_message: diagnosis.has_encoded_message,
+        principal: principal_of(event.user_identity),
+        target: target_of(event, diagnosis.resource),
+        source_ip: owned(event.source_ip),
+        user_agent: owned(event.user_agent),
+        vpc_endpoint_id: owned(event.vpc_endpoint_id),
+        origin: Arc::clone(origin),
+    })
+}
+
+/// CloudTrail writes `2026-11-02T10:00:00Z`; any RFC 3339 time is accepted.
+pub fn parse_event_time(text: &str) -> Option<i64> {
+    DateTime::parse_from_rfc3339(text)
+        .ok()
+        .map(|t| t.timestamp_micros())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn classify_json(json: &str, filter: FailureFilter) -> Option<Denial> {
+        let bytes = json.as_bytes().to_vec().leak();
+        let value = Box::leak(Box::new(
+            simd_json::to_borrowed_value(bytes).expect("valid"),
+        ));
+        classify(
+            &Event::new(value).expect("object"),
+            filter,
+            &Arc::from("test"),
+        )
+    }
+
+    const S3_DENIAL: &str = r#"{"eventTime":"2026-11-02T10:00:00Z","eventSource":"s3.amazonaws.com",
+        "eventName":"HeadObject","errorCode":"AccessDenied","errorMessage":"Access Denied",
+        "recipientAccountId":"111122223333","requestParameters":{"bucketName":"b","key":"k"},
+        "userIdentity":{"type":"AWSAccount","principalId":"","accountId":"ANONYMOUS_PRINCIPAL"}}"#;
+
+    #[test]
+    fn an_s3_denial_is_kept_with_its_fields() {
+        let denial = classify_json(S3_DENIAL, FailureFilter::default()).expect("a denial");
+        assert_eq!(denial.category, ErrorCategory::Authorization);
+        assert_eq!(denial.event_time, Some(1_793_613_600_000_000));
+        assert_eq!(denial.action, "s3:GetObject");
+        assert_eq!(denial.principal.principal, "anonymous");
+        assert_eq!(denial.target.bucket.as_deref(), Some("b"));
+        assert_eq!(denial.deny_kind, DenyKind::Generic);
+        assert_eq!(&*denial.origin, "test");
+    }
+
+    #[test]
+    fn the_action_named_in_the_message_wins() {
+        let json = r#"{"eventSource":"s3.amazonaws.com","eventName":"GetObject","errorCode":"AccessDenied",
+            "errorMessage":"User: arn:aws:iam::111122223333:user/a is not authorized to perform: kms:Decrypt on resource: arn:aws:kms:us-east-1:111122223333:key/k because no identity-based policy allows the kms:Decrypt action"}"#;
+        let denial = classify_json(json, FailureFilter::default()).expect("a denial");
+        assert_eq!(denial.action, "kms:Decrypt");
+        assert_eq!(denial.deny_kind, DenyKind::Implicit);
+        assert_eq!(
+            denial.target.resource_arn.as_deref(),
+            Some("arn:aws:kms:us-east-1:111122223333:key/k")
+        );
+    }
+
+    #[test]
+    fn the_filter_decides_authentication_and_other_errors() {
+        let expired = r#"{"errorCode":"ExpiredToken","eventSource":"sts.amazonaws.com","eventName":"GetCallerIdentity"}"#;
+        let missing = r#"{"errorCode":"NoSuchKey"}"#;
+        let console =
+            r#"{"eventName":"ConsoleLogin","responseElements":{"ConsoleLogin":"Failure"}}"#;
+        let authn = FailureFilter {
+            include_authn: true,
+            all_errors: false,
+        };
+        let all = FailureFilter {
+            include_authn: false,
+            all_errors: true,
+        };
+        assert!(classify_json(expired, FailureFilter::default()).is_none());
+        assert!(classify_json(expired, authn).is_some());
+        assert!(classify_json(missing, authn).is_none());
+        assert_eq!(
+            classify_json(missing, all).map(|d| d.category),
+            Some(ErrorCategory::Other)
+        );
+        let console = classify_json(console, authn).expect("failed sign-in");
+        assert_eq!(console.error_code.as_deref(), Some(CONSOLE_SIGN_IN_FAILURE));
+    }
+
+    #[test]
+    fn insight_events_and_bad_times() {
+        let insight = r#"{"eventType":"AwsCloudTrailInsight","errorCode":"AccessDenied"}"#;
+        assert!(classify_json(insight, FailureFilter::default()).is_none());
+        let bad_time = r#"{"errorCode":"AccessDenied","eventTime":"yesterday"}"#;
+        let denial = classify_json(bad_time, FailureFilter::default()).expect("still a denial");
+        assert_eq!(denial.event_time, None);
+        assert_eq!(denial.principal.principal, "unknown");
+        assert_eq!(
+            parse_event_time("2026-11-02T12:00:00.5+02:00"),
+            Some(1_793_613_600_500_000)
+        );
+    }
+}

@@ -1,0 +1,1273 @@
+//! Reading a CloudTrail `errorMessage` for *which mechanism* denied a request.
+//!
+//! AWS writes most access-denied messages in one shape (IAM User Guide, "Troubleshoot access denied
+//! error messages"; Amazon S3 User Guide, "Troubleshoot access denied (403 Forbidden) errors"):
+//!
+//! ```text
+//! [SDK prefix] User: <principal> is not authorized to perform: <action>[ on resource: <resource>] <context>
+//! ```
+//!
+//! where `<context>` is `because no <policy type> allows the <action> action` (an implicit deny),
+//! `with an explicit deny in a <policy type>[ transitively through a <policy type>][: <policy ARN>]`
+//! (an explicit deny), or `because <reason>` (a service's own reason, such as S3 Block Public Access).
+//! Everything else, from S3's bare `Access Denied` to EC2's encoded-only message, says nothing about
+//! the mechanism and is classified [`DenyKind::Generic`]: still a denial, just an unexplained one.
+//!
+//! The wording is not stable across services or years (`a`/`an`/`the`, `sessions policy`, `due to an
+//! explicit deny`, line breaks inside the sentence, lower-case actions), so the scanner matches
+//! phrases ASCII-case-insensitively with any run of whitespace where the phrase has a space. It is
+//! hand-written rather than a regular expression so it runs in time linear in the message (every
+//! phrase is a short constant) and never panics, whatever the log holds. All text in a [`Diagnosis`]
+//! borrows from the message, so diagnosing allocates nothing.
+
+/// Whether a policy said no, nothing said yes, a service gave its own reason, or the message is silent.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum DenyKind {
+    /// A `Deny` statement matched (`with an explicit deny in …`).
+    Explicit,
+    /// No `Allow` statement matched (`because no … allows …`).
+    Implicit,
+    /// The service refused for a reason of its own (`because public policies are blocked …`).
+    ServiceReason,
+    /// A denial whose message names no cause (`Access Denied`, an encoded-only message, …).
+    Generic,
+}
+
+impl DenyKind {
+    /// Every variant, in declaration order.
+    pub const ALL: &[Self] = &[
+        Self::Explicit,
+        Self::Implicit,
+        Self::ServiceReason,
+        Self::Generic,
+    ];
+
+    /// The stable snake_case name written to reports.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Self::Explicit => "explicit",
+            Self::Implicit => "implicit",
+            Self::ServiceReason => "service_reason",
+            Self::Generic => "generic",
+        }
+    }
+
+    /// The inverse of [`DenyKind::as_str`], for reading reports back.
+    pub fn from_str_opt(s: &str) -> Option<Self> {
+        Self::ALL.iter().copied().find(|kind| kind.as_str() == s)
+    }
+}
+
+/// The policy types an access-denied message can name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum PolicyType {
+    IdentityBased,
+    ResourceBased,
+    PermissionsBoundary,
+    ServiceControlPolicy,
+    ResourceControlPolicy,
+    SessionPolicy,
+    VpcEndpointPolicy,
+    RoleTrustPolicy,
+}
+
+impl PolicyType {
+    /// Every variant, in declaration order.
+    pub const ALL: &[Self] = &[
+        Self::IdentityBased,
+        Self::ResourceBased,
+        Self::PermissionsBoundary,
+        Self::ServiceControlPolicy,
+        Self::ResourceControlPolicy,
+        Self::SessionPolicy,
+        Self::VpcEndpointPolicy,
+        Self::RoleTrustPolicy,
+    ];
+
+    /// The stable snake_case name written to reports.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Self::IdentityBased => "identity_policy",
+            Self::ResourceBased => "resource_policy",
+            Self::PermissionsBoundary => "permissions_boundary",
+            Self::ServiceControlPolicy => "scp",
+            Self::ResourceControlPolicy => "rcp",
+            Self::SessionPolicy => "session_policy",
+            Self::VpcEndpointPolicy => "vpc_endpoint_policy",
+            Self::RoleTrustPolicy => "role_trust_policy",
+        }
+    }
+}
+
+/// Which mechanism denied: a policy type, one of S3's own reasons, or not stated.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum DeniedBy {
+    Policy(PolicyType),
+    /// An S3 Block Public Access setting (BlockPublicAcls, IgnorePublicAcls, BlockPublicPolicy,
+    /// RestrictPublicBuckets) at the account, bucket or access point.
+    BlockPublicAccess,
+    /// The bucket blocks server-side encryption with customer-provided keys (SSE-C).
+    SseCBlocked,
+    /// S3 has disabled all access to the object (`AllAccessDisabled`).
+    ObjectAccessDisabled,
+    /// The bucket's Object Ownership is "bucket owner enforced", so it accepts no ACLs.
+    AclsDisabled,
+    /// The message does not say.
+    Unknown,
+}
+
+impl DeniedBy {
+    /// Every value: each policy type, then S3's reasons, then `Unknown`.
+    pub const ALL: &[Self] = &[
+        Self::Policy(PolicyType::IdentityBased),
+        Self::Policy(PolicyType::ResourceBased),
+        Self::Policy(PolicyType::PermissionsBoundary),
+        Self::Policy(PolicyType::ServiceControlPolicy),
+        Self::Policy(PolicyType::ResourceControlPolicy),
+        Self::Policy(PolicyType::SessionPolicy),
+        Self::Policy(PolicyType::VpcEndpointPolicy),
+        Self::Policy(PolicyType::RoleTrustPolicy),
+        Self::BlockPublicAccess,
+        Self::SseCBlocked,
+        Self::ObjectAccessDisabled,
+        Self::AclsDisabled,
+        Self::Unknown,
+    ];
+
+    /// The stable snake_case name written to reports; a policy answers with its type's name.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Self::Policy(policy) => policy.as_str(),
+            Self::BlockPublicAccess => "s3_block_public_access",
+            Self::SseCBlocked => "s3_sse_c_blocked",
+            Self::ObjectAccessDisabled => "s3_object_access_disabled",
+            Self::AclsDisabled => "s3_acls_disabled",
+            Self::Unknown => "unknown",
+        }
+    }
+
+    /// The inverse of [`DeniedBy::as_str`], for reading reports back.
+    pub fn from_str_opt(s: &str) -> Option<Self> {
+        Self::ALL.iter().copied().find(|by| by.as_str() == s)
+    }
+}
+
+/// What an `errorMessage` says about a denial. Every string borrows from the message.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Diagnosis<'m> {
+    pub deny_kind: DenyKind,
+    pub denied_by: DeniedBy,
+    /// The second policy type of `… transitively through a <type>`.
+    pub via_policy_type: Option<PolicyType>,
+    /// The policy ARN after an explicit deny (`…service control policy: arn:aws:organizations::…`).
+    pub denying_policy_arn: Option<&'m str>,
+    /// The message carries an `Encoded authorization failure message` (decode it with
+    /// `aws sts decode-authorization-message`).
+    pub has_encoded_message: bool,
+    /// The text after `User: `, as written.
+    pub principal: Option<&'m str>,
+    /// The IAM action the message names, as written (`s3:GetObject`, sometimes lower-case).
+    pub action: Option<&'m str>,
+    /// The resource as written with quotes stripped (`arn:aws:s3:::b/k`, `role Admin`,
+    /// `this resource`); `None` when the message names none.
+    pub resource: Option<&'m str>,
+    /// The service's own reason, for [`DenyKind::ServiceReason`].
+    pub service_reason: Option<&'m str>,
+}
+
+impl Diagnosis<'_> {
+    const GENERIC: Self = Self {
+        deny_kind: DenyKind::Generic,
+        denied_by: DeniedBy::Unknown,
+        via_policy_type: None,
+        denying_policy_arn: None,
+        has_encoded_message: false,
+        principal: None,
+        action: None,
+        resource: None,
+        service_reason: None,
+    };
+}
+
+/// How each policy type is written after `explicit deny in a` / `because no`. Stems end in `polic`
+/// and `boundar` so singular and plural both match. From the IAM User Guide, "Troubleshoot access
+/// denied error messages" (which also spells session policies "sessions policy").
+const POLICY_PHRASES: &[(&str, PolicyType)] = &[
+    ("identity-based polic", PolicyType::IdentityBased),
+    ("resource-based polic", PolicyType::ResourceBased),
+    ("permissions boundar", PolicyType::PermissionsBoundary),
+    ("permission boundar", PolicyType::PermissionsBoundary),
+    ("service control polic", PolicyType::ServiceControlPolicy),
+    ("resource control polic", PolicyType::ResourceControlPolicy),
+    ("sessions polic", PolicyType::SessionPolicy),
+    ("session polic", PolicyType::SessionPolicy),
+    ("vpc endpoint polic", PolicyType::VpcEndpointPolicy),
+    ("role trust polic", PolicyType::RoleTrustPolicy),
+];
+
+/// Phrases that name S3's own reasons for refusing, first match wins. From the Amazon S3 User Guide:
+/// "Troubleshoot access denied (403 Forbidden) errors" (Block Public Access settings, both the
+/// `…are blocked by the BlockPublicPolicy block public access setting` and the `…are prevented by the
+/// BlockPublicAcls setting in S3 Block Public Access` wordings), "Troubleshooting" for Object
+/// Ownership (`The bucket does not allow ACLs`) and the error-code list (`AllAccessDisabled`).
+const S3_REASON_PHRASES: &[(&str, DeniedBy)] = &[
+    ("BlockPublicPolicy", DeniedBy::BlockPublicAccess),
+    ("BlockPublicAcls", DeniedBy::BlockPublicAccess),
+    ("IgnorePublicAcls", DeniedBy::BlockPublicAccess),
+    ("RestrictPublicBuckets", DeniedBy::BlockPublicAccess),
+    ("block public access", DeniedBy::BlockPublicAccess),
+    (
+        "all access to this object has been disabled",
+        DeniedBy::ObjectAccessDisabled,
+    ),
+    ("does not allow ACLs", DeniedBy::AclsDisabled),
+    ("ACLs are disabled", DeniedBy::AclsDisabled),
+    ("bucket owner enforced", DeniedBy::AclsDisabled),
+];
+
+/// SSE-C is named several ways; a message is about SSE-C being *blocked* only when it also says so,
+/// which keeps S3's unrelated `InvalidArgument` about customer-provided keys out (Amazon S3 User
+/// Guide, "Blocking or unblocking SSE-C for a general purpose bucket").
+const SSE_C_PHRASES: &[&str] = &[
+    "SSE-C",
+    "customer-provided key",
+    "customer-provided encryption",
+];
+const BLOCKED_PHRASES: &[&str] = &["block", "disabled", "not allowed", "not permitted"];
+
+/// Read `message` (a CloudTrail `errorMessage`) for who was denied what, and which mechanism did it.
+pub fn diagnose(message: &str) -> Diagnosis<'_> {
+    let mut diagnosis = Diagnosis::GENERIC;
+    let body = match find_phrase(message, "encoded authorization failure message") {
+        Some((start, _)) => {
+            diagnosis.has_encoded_message = true;
+            slice(message, 0, start)
+        }
+        None => message,
+    };
+    if let Some(after_user) = after_user_label(body) {
+        let after_user = after_user.trim_start();
+        match find_phrase(after_user, "is not authorized to perform") {
+            Some((start, end)) => {
+                diagnosis.principal = non_empty(slice(after_user, 0, start));
+                read_request(slice_from(after_user, end), &mut diagnosis);
+            }
+            None => diagnosis.principal = non_empty(split_token(after_user).0),
+        }
+    } else if let Some((_, end)) = find_phrase(body, "is not authorized to perform") {
+        read_request(slice_from(body, end), &mut diagnosis);
+    } else {
+        let text = trim_reason(strip_sdk_prefix(body));
+        if let Some(by) = s3_reason(text) {
+            diagnosis.deny_kind = DenyKind::ServiceReason;
+            diagnosis.denied_by = by;
+            diagnosis.service_reason = non_empty(text);
+        }
+    }
+    diagnosis
+}
+
+/// The bucket of an S3 bucket or object ARN (`arn:<partition>:s3:::bucket[/key]`), for any `aws*`
+/// partition; `None` for anything else, including access point ARNs.
+pub fn bucket_in_resource(resource: &str) -> Option<&str> {
+    let mut parts = resource.splitn(6, ':');
+    let (Some("arn"), Some(partition), Some("s3"), Some(""), Some(""), Some(path)) = (
+        parts.next(),
+        parts.next(),
+        parts.next(),
+        parts.next(),
+        parts.next(),
+        parts.next(),
+    ) else {
+        return None;
+    };
+    if !partition.starts_with("aws") {
+        return None;
+    }
+    let bucket = path.split('/').next().unwrap_or_default();
+    let valid = |c: char| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_');
+    (!bucket.is_empty() && bucket.len() <= 255 && bucket.chars().all(valid)).then_some(bucket)
+}
+
+/// Fill in action, resource and cause from the text after `is not authorized to perform`.
+fn read_request<'m>(text: &'m str, diagnosis: &mut Diagnosis<'m>) {
+    let text = text.trim_start();
+    let text = text.strip_prefix(':').unwrap_or(text).trim_start();
+    let (action, rest) = split_token(text);
+    diagnosis.action = non_empty(action.strip_suffix('.').unwrap_or(action));
+    let rest = rest.trim_start();
+    let context = if let Some(len) = match_phrase(rest, "on resource") {
+        let after = slice_from(rest, len).trim_start();
+        let (resource, context) = split_resource(after.strip_prefix(':').unwrap_or(after));
+        diagnosis.resource = non_empty(resource);
+        context
+    } else if let Some(len) = match_phrase(rest, "on this resource") {
+        diagnosis.resource = Some(slice(rest, 3, len).trim_start());
+        slice_from(rest, len)
+    } else {
+        rest
+    };
+    read_context(context, diagnosis);
+}
+
+/// Split what follows `on resource:` into the resource and the context after it. A quoted resource
+/// (S3 writes `"arn:aws:s3:::bucket/key"`) ends at its closing quote, so a key containing
+/// ` because ` cannot end it early; an unquoted one ends where the context begins.
+fn split_resource(text: &str) -> (&str, &str) {
+    let text = text.trim_start();
+    if let Some(quoted) = text.strip_prefix('"') {
+        if let Some(close) = quoted.find('"') {
+            return (slice(quoted, 0, close), slice_from(quoted, close + 1));
+        }
+        return split_resource_unquoted(quoted);
+    }
+    split_resource_unquoted(text)
+}
+
+fn split_resource_unquoted(text: &str) -> (&str, &str) {
+    let context_start = [
+        "because",
+        "with an explicit deny",
+        "due to an explicit deny",
+    ]
+    .iter()
+    .filter_map(|marker| find_phrase(text, marker).map(|(start, _)| start))
+    .min();
+    match context_start {
+        Some(start) => (slice(text, 0, start).trim(), slice_from(text, start)),
+        None => (trim_reason(text), ""),
+    }
+}
+
+/// Read the cause: `… explicit deny in a <type> …`, `because no <type> allows …`, `because <reason>`.
+fn read_context<'m>(context: &'m str, diagnosis: &mut Diagnosis<'m>) {
+    if let Some((_, end)) = find_phrase(context, "explicit deny") {
+        diagnosis.deny_kind = DenyKind::Explicit;
+        read_explicit(slice_from(context, end), diagnosis);
+    } else if let Some((_, end)) = find_phrase(context, "because") {
+        let reason = trim_reason(slice_from(context, end));
+        if let Some(policy) = implicit_policy(reason) {
+            diagnosis.deny_kind = DenyKind::Implicit;
+            diagnosis.denied_by = DeniedBy::Policy(policy);
+        } else if let Some(by) = s3_reason(reason) {
+            diagnosis.deny_kind = DenyKind::ServiceReason;
+            diagnosis.denied_by = by;
+            diagnosis.service_reason = Some(reason);
+        } else if find_phrase(reason, "no resource-based polic").is_some() {
+            // KMS: "because the resource does not exist in this Region, no resource-based policies
+            // allow access, or a resource-based policy explicitly denies access". It names the key
+            // policy without saying which of Allow-missing or Deny it was; most often the former.
+            diagnosis.deny_kind = DenyKind::Implicit;
+            diagnosis.denied_by = DeniedBy::Policy(PolicyType::ResourceBased);
+        } else if !reason.is_empty() {
+            diagnosis.deny_kind = DenyKind::ServiceReason;
+            diagnosis.service_reason = Some(reason);
+        }
+    }
+}
+
+/// After `explicit deny`: ` in a <type>[: <arn>][ transitively through a <type>][: <arn>]`.
+fn read_explicit<'m>(text: &'m str, diagnosis: &mut Diagnosis<'m>) {
+    let text = text.trim_start();
+    let Some(len) = match_phrase(text, "in ") else {
+        return;
+    };
+    let Some((policy, rest)) = policy_after_article(slice_from(text, len)) else {
+        return;
+    };
+    diagnosis.denied_by = DeniedBy::Policy(policy);
+    let mut rest = rest;
+    if let Some((arn, after)) = colon_token(rest) {
+        diagnosis.denying_policy_arn = Some(arn);
+        rest = after;
+    }
+    let trimmed = rest.trim_start();
+    if let Some(len) = match_phrase(trimmed, "transitively through ")
+        && let Some((via, after)) = policy_after_article(slice_from(trimmed, len))
+    {
+        diagnosis.via_policy_type = Some(via);
+        if diagnosis.denying_policy_arn.is_none() {
+            diagnosis.denying_policy_arn = colon_token(after).map(|(arn, _)| arn);
+        }
+    }
+}
+
+/// After `because`: `no <type> …` (or, in one IAM example, `the <type> …`).
+fn implicit_policy(reason: &str) -> Option<PolicyType> {
+    let rest = ["no ", "the "]
+        .iter()
+        .find_map(|word| match_phrase(reason, word))
+        .map_or(reason, |len| slice_from(reason, len));
+    policy_at(rest).map(|(policy, _)| policy)
+}
+
+/// An optional `a`/`an`/`the`, then a policy type; returns the type and the text after its word.
+fn policy_after_article(text: &str) -> Option<(PolicyType, &str)> {
+    let text = text.trim_start();
+    let text = ["an ", "a ", "the "]
+        .iter()
+        .find_map(|article| match_phrase(text, article))
+        .map_or(text, |len| slice_from(text, len));
+    policy_at(text)
+}
+
+fn policy_at(text: &str) -> Option<(PolicyType, &str)> {
+    POLICY_PHRASES.iter().find_map(|&(phrase, policy)| {
+        let len = match_phrase(text, phrase)?;
+        let rest = slice_from(text, len);
+        let word_end = rest
+            .find(|c: char| !c.is_ascii_alphabetic())
+            .unwrap_or(rest.len());
+        Some((policy, slice_from(rest, word_end)))
+    })
+}
+
+/// `: <token>` at the start of `text` (after whitespace): a policy ARN, trailing period removed.
+fn colon_token(text: &str) -> Option<(&str, &str)> {
+    let after = text.trim_start().strip_prefix(':')?;
+    let (token, rest) = split_token(after.trim_start());
+    non_empty(token.strip_suffix('.').unwrap_or(token)).map(|token| (token, rest))
+}
+
+/// Which of S3's own reasons `text` states, if any.
+fn s3_reason(text: &str) -> Option<DeniedBy> {
+    let has = |phrases: &[&str]| phrases.iter().any(|p| find_phrase(text, p).is_some());
+    if has(SSE_C_PHRASES) && has(BLOCKED_PHRASES) {
+        return Some(DeniedBy::SseCBlocked);
+    }
+    S3_REASON_PHRASES
+        .iter()
+        .find(|(phrase, _)| find_phrase(text, phrase).is_some())
+        .map(|&(_, by)| by)
+}
+
+/// The text after the first `User:` that starts a word (`superuser:` and `x-user:` do not count):
+/// whatever comes before it is an SDK's or a service's lead-in.
+fn after_user_label(text: &str) -> Option<&str> {
+    let mut from = 0;
+    while let Some((start, end)) = find_phrase(slice_from(text, from), "user:") {
+        let (start, end) = (from + start, from + end);
+        let at_word_start = start == 0
+            || text
+                .as_bytes()
+                .get(start - 1)
+                .is_some_and(|b| !b.is_ascii_alphanumeric() && !matches!(b, b'_' | b'-' | b'/'));
+        if at_word_start {
+            return Some(slice_from(text, end));
+        }
+        from = end;
+    }
+    None
+}
+
+/// Drop an SDK's `An error occurred (Code) when calling the Op operation: ` lead-in.
+fn strip_sdk_prefix(text: &str) -> &str {
+    let trimmed = text.trim_start();
+    if match_phrase(trimmed, "an error occurred").is_none() {
+        return text;
+    }
+    find_phrase(trimmed, "operation:").map_or(text, |(_, end)| slice_from(trimmed, end))
+}
+
+/// Trim whitespace and one trailing period.
+fn trim_reason(text: &str) -> &str {
+    let text = text.trim();
+    text.strip_suffix('.').unwrap_or(text).trim_end()
+}
+
+/// The first whitespace-delimited token of `text` and what follows it.
+fn split_token(text: &str) -> (&str, &str) {
+    let end = text.find(char::is_whitespace).unwrap_or(text.len());
+    (slice(text, 0, end), slice_from(text, end))
+}
+
+fn non_empty(text: &str) -> Option<&str> {
+    let text = text.trim();
+    (!text.is_empty()).then_some(text)
+}
+
+/// `text[start..end]`, or `""` if that is not a valid slice; the scanner only produces indices at
+/// ASCII bytes, so the fallback is a guard, never a path.
+fn slice(text: &str, start: usize, end: usize) -> &str {
+    text.get(start..end).unwrap_or_default()
+}
+
+fn slice_from(text: &str, start: usize) -> &str {
+    text.get(start..).unwrap_or_default()
+}
+
+/// Where `phrase` first occurs in `text` as `(start, end)` byte offsets (see [`match_phrase`]).
+/// Phrases are short constants, so this is linear in `text`.
+fn find_phrase(text: &str, phrase: &str) -> Option<(usize, usize)> {
+    let first = *phrase.as_bytes().first()?;
+    text.bytes()
+        .enumerate()
+        .filter(|(_, byte)| byte.eq_ignore_ascii_case(&first))
+        .find_map(|(start, _)| {
+            let len = match_phrase(text.get(start..)?, phrase)?;
+            Some((start, start + len))
+        })
+}
+
+/// The byte length of `phrase` at the start of `text`, if it is there: ASCII letters match either
+/// case, a space matches any run of ASCII whitespace, and `-` matches `-` or such a run. The phrase
+/// is ASCII, so the match ends on a character boundary.
+fn match_phrase(text: &str, phrase: &str) -> Option<usize> {
+    let bytes = text.as_bytes();
+    let whitespace_at = |at: usize| {
+        bytes
+            .get(at..)
+            .unwrap_or_default()
+            .iter()
+            .take_while(|b| b.is_ascii_whitespace())
+            .count()
+    };
+    let mut at = 0;
+    for &want in phrase.as_bytes() {
+        at += match want {
+            b'-' if bytes.get(at) == Some(&b'-') => 1,
+            b' ' | b'-' => match whitespace_at(at) {
+                0 => return None,
+                run => run,
+            },
+            _ if bytes.get(at)?.eq_ignore_ascii_case(&want) => 1,
+            _ => return None,
+        };
+    }
+    Some(at)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const ROLE: &str = "arn:aws:sts::111122223333:assumed-role/app/session-1";
+    const USER: &str = "arn:aws:iam::123456789012:user/JohnDoe";
+
+    fn policy(kind: DenyKind, by: PolicyType, diagnosis: &Diagnosis<'_>) {
+        assert_eq!(diagnosis.deny_kind, kind, "{diagnosis:?}");
+        assert_eq!(diagnosis.denied_by, DeniedBy::Policy(by), "{diagnosis:?}");
+    }
+
+    // --- Vocabulary -------------------------------------------------------------------------------
+
+    #[test]
+    fn deny_kind_names_round_trip() {
+        let names: Vec<_> = DenyKind::ALL.iter().map(|k| k.as_str()).collect();
+        assert_eq!(names, ["explicit", "implicit", "service_reason", "generic"]);
+        for kind in DenyKind::ALL {
+            assert_eq!(DenyKind::from_str_opt(kind.as_str()), Some(*kind));
+        }
+        assert_eq!(DenyKind::from_str_opt("Explicit"), None);
+        assert_eq!(DenyKind::from_str_opt(""), None);
+    }
+
+    #[test]
+    fn denied_by_names_round_trip() {
+        let names: Vec<_> = DeniedBy::ALL.iter().map(|b| b.as_str()).collect();
+        assert_eq!(
+            names,
+            [
+                "identity_policy",
+                "resource_policy",
+                "permissions_boundary",
+                "scp",
+                "rcp",
+                "session_policy",
+                "vpc_endpoint_policy",
+                "role_trust_policy",
+                "s3_block_public_access",
+                "s3_sse_c_blocked",
+                "s3_object_access_disabled",
+                "s3_acls_disabled",
+                "unknown",
+            ]
+        );
+        for by in DeniedBy::ALL {
+            assert_eq!(DeniedBy::from_str_opt(by.as_str()), Some(*by));
+        }
+        assert_eq!(DeniedBy::from_str_opt("SCP"), None);
+    }
+
+    #[test]
+    fn denied_by_all_lists_every_policy_type() {
+        for policy in PolicyType::ALL {
+            assert!(
+                DeniedBy::ALL.contains(&DeniedBy::Policy(*policy)),
+                "{policy:?}"
+            );
+        }
+        assert_eq!(PolicyType::ALL.len(), 8);
+    }
+
+    // --- Implicit denies, one per policy type -----------------------------------------------------
+
+    #[test]
+    fn implicit_identity_policy_with_s3_quoted_resource() {
+        let d = diagnose(
+            "User: arn:aws:iam::123456789012:user/alice is not authorized to perform: s3:GetObject \
+             on resource: \"arn:aws:s3:::amzn-s3-demo-bucket/reports/q1.csv\" because no \
+             identity-based policy allows the s3:GetObject action",
+        );
+        policy(DenyKind::Implicit, PolicyType::IdentityBased, &d);
+        assert_eq!(d.principal, Some("arn:aws:iam::123456789012:user/alice"));
+        assert_eq!(d.action, Some("s3:GetObject"));
+        assert_eq!(
+            d.resource,
+            Some("arn:aws:s3:::amzn-s3-demo-bucket/reports/q1.csv")
+        );
+        assert_eq!(d.via_policy_type, None);
+        assert_eq!(d.denying_policy_arn, None);
+        assert_eq!(d.service_reason, None);
+        assert!(!d.has_encoded_message);
+    }
+
+    #[test]
+    fn implicit_resource_policy_without_resource() {
+        let message = format!(
+            "User: {USER} is not authorized to perform: secretsmanager:GetSecretValue because no \
+             resource-based policy allows the secretsmanager:GetSecretValue action"
+        );
+        let d = diagnose(&message);
+        policy(DenyKind::Implicit, PolicyType::ResourceBased, &d);
+        assert_eq!(d.action, Some("secretsmanager:GetSecretValue"));
+        assert_eq!(d.resource, None);
+    }
+
+    #[test]
+    fn implicit_permissions_boundary() {
+        let message = format!(
+            "User: {USER} is not authorized to perform: codedeploy:ListDeployments on resource: \
+             arn:aws:codedeploy:us-east-1:123456789012:deploymentgroup:* because no permissions \
+             boundary allows the codedeploy:ListDeployments action"
+        );
+        let d = diagnose(&message);
+        policy(DenyKind::Implicit, PolicyType::PermissionsBoundary, &d);
+        assert_eq!(
+            d.resource,
+            Some("arn:aws:codedeploy:us-east-1:123456789012:deploymentgroup:*")
+        );
+    }
+
+    #[test]
+    fn implicit_service_control_policy() {
+        let message = format!(
+            "User: {ROLE} is not authorized to perform: ec2:RunInstances because no service \
+             control policy allows the ec2:RunInstances action"
+        );
+        let d = diagnose(&message);
+        policy(DenyKind::Implicit, PolicyType::ServiceControlPolicy, &d);
+        assert_eq!(d.principal, Some(ROLE));
+    }
+
+    #[test]
+    fn implicit_resource_control_policy() {
+        let message = format!(
+            "User: {ROLE} is not authorized to perform: sqs:SendMessage on resource: \
+             arn:aws:sqs:eu-west-1:111122223333:jobs because no resource control policy allows \
+             the sqs:SendMessage action"
+        );
+        let d = diagnose(&message);
+        policy(DenyKind::Implicit, PolicyType::ResourceControlPolicy, &d);
+        assert_eq!(d.resource, Some("arn:aws:sqs:eu-west-1:111122223333:jobs"));
+    }
+
+    #[test]
+    fn implicit_session_policy() {
+        let message = format!(
+            "User: {USER} is not authorized to perform: codecommit:ListRepositories because no \
+             session policy allows the codecommit:ListRepositories action"
+        );
+        let d = diagnose(&message);
+        policy(DenyKind::Implicit, PolicyType::SessionPolicy, &d);
+    }
+
+    #[test]
+    fn implicit_vpc_endpoint_policy() {
+        let message = format!(
+            "User: {USER} is not authorized to perform: codecommit:ListRepositories because no VPC \
+             endpoint policy allows the codecommit:ListRepositories action"
+        );
+        let d = diagnose(&message);
+        policy(DenyKind::Implicit, PolicyType::VpcEndpointPolicy, &d);
+    }
+
+    #[test]
+    fn implicit_role_trust_policy_including_the_iam_guide_wording() {
+        // The IAM guide's example drops the "no": "because the role trust policy allows …".
+        for context in [
+            "because no role trust policy allows",
+            "because the role trust policy allows",
+        ] {
+            let message = format!(
+                "User: {USER} is not authorized to perform: sts:AssumeRole on resource: \
+                 arn:aws:iam::123456789012:role/Deploy {context} the sts:AssumeRole action"
+            );
+            let d = diagnose(&message);
+            policy(DenyKind::Implicit, PolicyType::RoleTrustPolicy, &d);
+            assert_eq!(d.resource, Some("arn:aws:iam::123456789012:role/Deploy"));
+        }
+    }
+
+    // --- Explicit denies ----------------------------------------------------------------------------
+
+    #[test]
+    fn explicit_deny_in_each_policy_type() {
+        let cases = [
+            ("an identity-based policy", PolicyType::IdentityBased),
+            ("a resource-based policy", PolicyType::ResourceBased),
+            ("a permissions boundary", PolicyType::PermissionsBoundary),
+            ("a service control policy", PolicyType::ServiceControlPolicy),
+            (
+                "a resource control policy",
+                PolicyType::ResourceControlPolicy,
+            ),
+            ("a session policy", PolicyType::SessionPolicy),
+            ("a sessions policy", PolicyType::SessionPolicy),
+            ("a VPC endpoint policy", PolicyType::VpcEndpointPolicy),
+            ("the role trust policy", PolicyType::RoleTrustPolicy),
+        ];
+        for (phrase, expected) in cases {
+            let message = format!(
+                "User: {USER} is not authorized to perform: sagemaker:ListModels with an explicit \
+                 deny in {phrase}"
+            );
+            let d = diagnose(&message);
+            policy(DenyKind::Explicit, expected, &d);
+            assert_eq!(d.action, Some("sagemaker:ListModels"), "{message}");
+            assert_eq!(d.resource, None, "{message}");
+            assert_eq!(d.denying_policy_arn, None, "{message}");
+        }
+    }
+
+    #[test]
+    fn explicit_scp_with_policy_arn_and_s3_resource() {
+        let d = diagnose(
+            "User: arn:aws:sts::111122223333:assumed-role/voclabs/user1=Ana is not authorized to \
+             perform: s3:GetBucketObjectLockConfiguration on resource: \"arn:aws:s3:::tf-state\" \
+             with an explicit deny in a service control policy: \
+             arn:aws:organizations::999988887777:policy/o-abcd1234ef/service_control_policy/p-wg5dv83d",
+        );
+        policy(DenyKind::Explicit, PolicyType::ServiceControlPolicy, &d);
+        assert_eq!(
+            d.principal,
+            Some("arn:aws:sts::111122223333:assumed-role/voclabs/user1=Ana")
+        );
+        assert_eq!(d.action, Some("s3:GetBucketObjectLockConfiguration"));
+        assert_eq!(d.resource, Some("arn:aws:s3:::tf-state"));
+        assert_eq!(
+            d.denying_policy_arn,
+            Some(
+                "arn:aws:organizations::999988887777:policy/o-abcd1234ef/service_control_policy/p-wg5dv83d"
+            )
+        );
+    }
+
+    #[test]
+    fn explicit_rcp_with_policy_arn_and_trailing_period() {
+        let message = format!(
+            "User: {ROLE} is not authorized to perform: s3:PutObject on resource: \
+             \"arn:aws:s3:::vault/a.txt\" with an explicit deny in a resource control policy: \
+             arn:aws:organizations::999988887777:policy/o-abcd1234ef/resource_control_policy/p-1a2b3c4d."
+        );
+        let d = diagnose(&message);
+        policy(DenyKind::Explicit, PolicyType::ResourceControlPolicy, &d);
+        assert_eq!(
+            d.denying_policy_arn,
+            Some(
+                "arn:aws:organizations::999988887777:policy/o-abcd1234ef/resource_control_policy/p-1a2b3c4d"
+            )
+        );
+    }
+
+    #[test]
+    fn explicit_deny_transitively_through_another_policy() {
+        let d = diagnose(
+            "User: arn:aws:sts::111122223333:assumed-role/role-name/role-session-name is not \
+             authorized to perform: SNS:Publish on resource: \
+             arn:aws:sns:us-east-1:444455556666:role-name-2 \nwith an explicit deny in a VPC \
+             endpoint policy transitively through a service control policy",
+        );
+        policy(DenyKind::Explicit, PolicyType::VpcEndpointPolicy, &d);
+        assert_eq!(d.via_policy_type, Some(PolicyType::ServiceControlPolicy));
+        assert_eq!(d.action, Some("SNS:Publish"));
+        assert_eq!(
+            d.resource,
+            Some("arn:aws:sns:us-east-1:444455556666:role-name-2")
+        );
+        assert_eq!(d.denying_policy_arn, None);
+    }
+
+    #[test]
+    fn policy_arn_after_the_transitive_clause() {
+        let message = format!(
+            "User: {ROLE} is not authorized to perform: s3:GetObject with an explicit deny in a \
+             resource-based policy transitively through an identity-based policy: \
+             arn:aws:iam::111122223333:policy/DenyAll"
+        );
+        let d = diagnose(&message);
+        policy(DenyKind::Explicit, PolicyType::ResourceBased, &d);
+        assert_eq!(d.via_policy_type, Some(PolicyType::IdentityBased));
+        assert_eq!(
+            d.denying_policy_arn,
+            Some("arn:aws:iam::111122223333:policy/DenyAll")
+        );
+    }
+
+    #[test]
+    fn due_to_an_explicit_deny_wording() {
+        // The IAM guide: SCP denials read "due to an explicit deny in a Service Control Policy".
+        let message = format!(
+            "User: {USER} is not authorized to perform: codecommit:ListRepositories due to an \
+             explicit deny in a Service Control Policy"
+        );
+        let d = diagnose(&message);
+        policy(DenyKind::Explicit, PolicyType::ServiceControlPolicy, &d);
+    }
+
+    #[test]
+    fn explicit_deny_without_a_policy_type() {
+        let message = format!(
+            "User: {USER} is not authorized to perform: s3:GetObject on resource: \
+             arn:aws:s3:::b/config.json with an explicit deny"
+        );
+        let d = diagnose(&message);
+        assert_eq!(d.deny_kind, DenyKind::Explicit);
+        assert_eq!(d.denied_by, DeniedBy::Unknown);
+        assert_eq!(d.resource, Some("arn:aws:s3:::b/config.json"));
+    }
+
+    #[test]
+    fn explicit_deny_with_unrecognised_policy_type() {
+        let message = format!(
+            "User: {USER} is not authorized to perform: s3:GetObject with an explicit deny in a \
+             declarative policy"
+        );
+        let d = diagnose(&message);
+        assert_eq!(d.deny_kind, DenyKind::Explicit);
+        assert_eq!(d.denied_by, DeniedBy::Unknown);
+    }
+
+    // --- Prefixes, resources, whitespace and case -------------------------------------------------
+
+    #[test]
+    fn sdk_prefix_is_skipped() {
+        let d = diagnose(
+            "An error occurred (AccessDenied) when calling the GetObject operation: User: \
+             arn:aws:iam::123456789012:user/bob is not authorized to perform: s3:GetObject on \
+             resource: \"arn:aws:s3:::logs/2024/01/01.gz\" because no identity-based policy allows \
+             the s3:GetObject action",
+        );
+        policy(DenyKind::Implicit, PolicyType::IdentityBased, &d);
+        assert_eq!(d.principal, Some("arn:aws:iam::123456789012:user/bob"));
+        assert_eq!(d.resource, Some("arn:aws:s3:::logs/2024/01/01.gz"));
+    }
+
+    #[test]
+    fn go_sdk_prefix_with_api_error_label() {
+        let d = diagnose(
+            "operation error S3: PutBucketPolicy, https response error StatusCode: 403, RequestID: \
+             TKE79, api error AccessDenied: User: arn:aws:iam::442042538773:user/tf-user is not \
+             authorized to perform: s3:PutBucketPolicy on resource: \"arn:aws:s3:::site\" because \
+             public policies are blocked by the BlockPublicPolicy block public access setting.",
+        );
+        assert_eq!(d.deny_kind, DenyKind::ServiceReason);
+        assert_eq!(d.denied_by, DeniedBy::BlockPublicAccess);
+        assert_eq!(d.principal, Some("arn:aws:iam::442042538773:user/tf-user"));
+        assert_eq!(d.resource, Some("arn:aws:s3:::site"));
+        assert_eq!(
+            d.service_reason,
+            Some(
+                "public policies are blocked by the BlockPublicPolicy block public access setting"
+            )
+        );
+    }
+
+    #[test]
+    fn ec2_message_with_operation_lead_in_and_encoded_blob() {
+        let d = diagnose(
+            "You are not authorized to perform this operation. User: \
+             arn:aws:sts::111122223333:assumed-role/ci/run-7 is not authorized to perform: \
+             ec2:RunInstances on resource: arn:aws:ec2:us-east-1:111122223333:instance/* because \
+             no identity-based policy allows the ec2:RunInstances action. Encoded authorization \
+             failure message: 4Gb8xZ-because no session policy allows-Q9",
+        );
+        policy(DenyKind::Implicit, PolicyType::IdentityBased, &d);
+        assert!(d.has_encoded_message);
+        assert_eq!(
+            d.principal,
+            Some("arn:aws:sts::111122223333:assumed-role/ci/run-7")
+        );
+        assert_eq!(
+            d.resource,
+            Some("arn:aws:ec2:us-east-1:111122223333:instance/*")
+        );
+    }
+
+    #[test]
+    fn encoded_only_message_is_generic() {
+        let d = diagnose(
+            "You are not authorized to perform this operation. Encoded authorization failure \
+             message: kN3x-aBcD_ef",
+        );
+        assert_eq!(
+            d,
+            Diagnosis {
+                has_encoded_message: true,
+                ..Diagnosis::GENERIC
+            }
+        );
+    }
+
+    #[test]
+    fn iam_resources_are_kept_as_written() {
+        let cases = [
+            ("role Admin", "role Admin"),
+            ("user JohnDoe", "user JohnDoe"),
+            (
+                "policy arn:aws:iam::123456789012:policy/Boundary",
+                "policy arn:aws:iam::123456789012:policy/Boundary",
+            ),
+        ];
+        for (written, expected) in cases {
+            let message = format!(
+                "User: {USER} is not authorized to perform: iam:DeleteRole on resource: {written} \
+                 with an explicit deny in an identity-based policy"
+            );
+            let d = diagnose(&message);
+            assert_eq!(d.resource, Some(expected));
+            policy(DenyKind::Explicit, PolicyType::IdentityBased, &d);
+        }
+    }
+
+    #[test]
+    fn this_resource_is_a_resource() {
+        let message = format!(
+            "User: {ROLE} is not authorized to perform: kms:GenerateDataKey on this resource \
+             because no identity-based policy allows the kms:GenerateDataKey action\""
+        );
+        let d = diagnose(&message);
+        assert_eq!(d.resource, Some("this resource"));
+        assert_eq!(d.action, Some("kms:GenerateDataKey"));
+        policy(DenyKind::Implicit, PolicyType::IdentityBased, &d);
+    }
+
+    #[test]
+    fn kms_cross_account_wording_names_the_key_policy() {
+        let message = format!(
+            "User: {ROLE} is not authorized to perform: kms:Decrypt on this resource because the \
+             resource does not exist in this Region, no resource-based policies allow access, or a \
+             resource-based policy explicitly denies access"
+        );
+        let d = diagnose(&message);
+        policy(DenyKind::Implicit, PolicyType::ResourceBased, &d);
+        assert_eq!(d.service_reason, None);
+    }
+
+    #[test]
+    fn case_and_whitespace_are_tolerated() {
+        let d = diagnose(
+            "  user:   arn:aws:iam::123456789012:user/JohnDoe   IS NOT AUTHORIZED\n TO PERFORM:\n\
+             sqs:receivemessage   ON RESOURCE:\tarn:aws:sqs:us-east-2:765425735388:q\r\n WITH AN \
+             EXPLICIT DENY IN A  service\ncontrol   policy :  p-kfhxcsd9",
+        );
+        policy(DenyKind::Explicit, PolicyType::ServiceControlPolicy, &d);
+        assert_eq!(d.principal, Some("arn:aws:iam::123456789012:user/JohnDoe"));
+        assert_eq!(d.action, Some("sqs:receivemessage"));
+        assert_eq!(d.resource, Some("arn:aws:sqs:us-east-2:765425735388:q"));
+        assert_eq!(d.denying_policy_arn, Some("p-kfhxcsd9"));
+    }
+
+    #[test]
+    fn hyphen_may_be_written_as_a_space() {
+        let message = format!(
+            "User: {USER} is not authorized to perform: s3:ListBucket because no identity based \
+             policies allow the s3:ListBucket action"
+        );
+        let d = diagnose(&message);
+        policy(DenyKind::Implicit, PolicyType::IdentityBased, &d);
+    }
+
+    #[test]
+    fn quoted_resource_may_contain_context_words() {
+        let message = format!(
+            "User: {USER} is not authorized to perform: s3:GetObject on resource: \
+             \"arn:aws:s3:::b/because no session policy allows/x\" with an explicit deny in a \
+             resource-based policy"
+        );
+        let d = diagnose(&message);
+        assert_eq!(
+            d.resource,
+            Some("arn:aws:s3:::b/because no session policy allows/x")
+        );
+        policy(DenyKind::Explicit, PolicyType::ResourceBased, &d);
+    }
+
+    #[test]
+    fn unterminated_quote_still_yields_resource_and_context() {
+        let message = format!(
+            "User: {USER} is not authorized to perform: s3:GetObject on resource: \
+             \"arn:aws:s3:::b/k because no identity-based policy allows the s3:GetObject action"
+        );
+        let d = diagnose(&message);
+        assert_eq!(d.resource, Some("arn:aws:s3:::b/k"));
+        policy(DenyKind::Implicit, PolicyType::IdentityBased, &d);
+    }
+
+    #[test]
+    fn message_without_context_is_generic_but_keeps_the_parts() {
+        let d = diagnose(
+            "User: arn:aws:iam::123456789012:user/alice is not authorized to perform: s3:GetObject \
+             on resource: arn:aws:s3:::my-bucket/file.txt.",
+        );
+        assert_eq!(d.deny_kind, DenyKind::Generic);
+        assert_eq!(d.denied_by, DeniedBy::Unknown);
+        assert_eq!(d.principal, Some("arn:aws:iam::123456789012:user/alice"));
+        assert_eq!(d.action, Some("s3:GetObject"));
+        assert_eq!(d.resource, Some("arn:aws:s3:::my-bucket/file.txt"));
+    }
+
+    #[test]
+    fn missing_user_label_still_reads_action_and_cause() {
+        let d = diagnose(
+            "arn:aws:iam::123456789012:user/x is not authorized to perform: logs:PutLogEvents \
+             because no identity-based policy allows the logs:PutLogEvents action",
+        );
+        policy(DenyKind::Implicit, PolicyType::IdentityBased, &d);
+        assert_eq!(d.principal, None);
+        assert_eq!(d.action, Some("logs:PutLogEvents"));
+    }
+
+    #[test]
+    fn user_label_must_start_a_word() {
+        let d = diagnose("superuser: root, x-user: y, a_user: z, arn:aws:iam::1:user/w");
+        assert_eq!(d, Diagnosis::GENERIC);
+        let d = diagnose("api error AccessDenied:User: arn:aws:iam::1:user/w is not authorized");
+        assert_eq!(d.principal, Some("arn:aws:iam::1:user/w"));
+    }
+
+    #[test]
+    fn anonymous_principal() {
+        let d = diagnose(
+            "User: anonymous is not authorized to perform: s3:GetObject on resource: \
+             \"arn:aws:s3:::public-site/index.html\" because no resource-based policy allows the \
+             s3:GetObject action",
+        );
+        assert_eq!(d.principal, Some("anonymous"));
+        policy(DenyKind::Implicit, PolicyType::ResourceBased, &d);
+    }
+
+    // --- S3's own reasons -------------------------------------------------------------------------
+
+    #[test]
+    fn block_public_access_reasons() {
+        let reasons = [
+            "public policies are blocked by the BlockPublicPolicy block public access setting",
+            "public ACLs are blocked by the BlockPublicAcls block public access setting",
+            "public ACLs are prevented by the BlockPublicAcls setting in S3 Block Public Access",
+            "public policies are prevented by the BlockPublicPolicy setting in S3 Block Public Access",
+            "public ACLs are ignored by the IgnorePublicAcls block public access setting",
+            "public buckets are restricted by the RestrictPublicBuckets block public access setting",
+        ];
+        for reason in reasons {
+            let message = format!(
+                "User: {USER} is not authorized to perform: s3:PutBucketAcl on resource: \
+                 \"arn:aws:s3:::b\" because {reason}."
+            );
+            let d = diagnose(&message);
+            assert_eq!(d.deny_kind, DenyKind::ServiceReason, "{reason}");
+            assert_eq!(d.denied_by, DeniedBy::BlockPublicAccess, "{reason}");
+            assert_eq!(d.service_reason, Some(reason));
+        }
+    }
+
+    #[test]
+    fn sse_c_blocked_reason() {
+        let message = format!(
+            "User: {USER} is not authorized to perform: s3:PutObject on resource: \
+             \"arn:aws:s3:::b/k\" because SSE-C encryption is blocked for this bucket"
+        );
+        let d = diagnose(&message);
+        assert_eq!(d.deny_kind, DenyKind::ServiceReason);
+        assert_eq!(d.denied_by, DeniedBy::SseCBlocked);
+        assert_eq!(
+            d.service_reason,
+            Some("SSE-C encryption is blocked for this bucket")
+        );
+    }
+
+    #[test]
+    fn sse_c_blocked_standalone_and_the_unrelated_invalid_argument() {
+        let d = diagnose(
+            "Requests specifying Server Side Encryption with Customer provided keys must be made \
+             over a secure connection; customer-provided key uploads are not allowed for this bucket",
+        );
+        assert_eq!(d.denied_by, DeniedBy::SseCBlocked);
+        // S3's InvalidArgument about SSE-C names no blocking: not a service reason.
+        let d = diagnose(
+            "Server Side Encryption with Customer provided key is incompatible with the encryption \
+             method specified",
+        );
+        assert_eq!(d, Diagnosis::GENERIC);
+    }
+
+    #[test]
+    fn object_access_disabled_standalone() {
+        let d = diagnose("All access to this object has been disabled");
+        assert_eq!(d.deny_kind, DenyKind::ServiceReason);
+        assert_eq!(d.denied_by, DeniedBy::ObjectAccessDisabled);
+        assert_eq!(
+            d.service_reason,
+            Some("All access to this object has been disabled")
+        );
+        assert_eq!(d.principal, None);
+    }
+
+    #[test]
+    fn acls_disabled_with_sdk_prefix() {
+        let d = diagnose(
+            "An error occurred (AccessControlListNotSupported) when calling the PutObject \
+             operation: The bucket does not allow ACLs",
+        );
+        assert_eq!(d.deny_kind, DenyKind::ServiceReason);
+        assert_eq!(d.denied_by, DeniedBy::AclsDisabled);
+        assert_eq!(d.service_reason, Some("The bucket does not allow ACLs"));
+    }
+
+    #[test]
+    fn unrecognised_because_reason_is_kept() {
+        let message = format!(
+            "User: {USER} is not authorized to perform: s3:PutObject on resource: \
+             \"arn:aws:s3:::b/k\" because the requester pays setting requires x-amz-request-payer."
+        );
+        let d = diagnose(&message);
+        assert_eq!(d.deny_kind, DenyKind::ServiceReason);
+        assert_eq!(d.denied_by, DeniedBy::Unknown);
+        assert_eq!(
+            d.service_reason,
+            Some("the requester pays setting requires x-amz-request-payer")
+        );
+    }
+
+    // --- Generic and hostile input ----------------------------------------------------------------
+
+    #[test]
+    fn generic_messages() {
+        for message in [
+            "Access Denied",
+            "Forbidden",
+            "",
+            "An error occurred (AccessDenied) when calling the ListBuckets operation: Access Denied",
+            "You are not authorized to perform this operation.",
+        ] {
+            assert_eq!(diagnose(message), Diagnosis::GENERIC, "{message:?}");
+        }
+    }
+
+    #[test]
+    fn odd_strings_never_panic() {
+        let big = "because no explicit deny User: ".repeat(100 * 1024 / 31 + 1);
+        let odd = [
+            "".to_string(),
+            "User:".to_string(),
+            "User: ".to_string(),
+            "User:x".to_string(),
+            "User: a is not authorized to perform:".to_string(),
+            "User: a is not authorized to perform: ".to_string(),
+            "User: a is not authorized to perform: s3:GetObject on resource:".to_string(),
+            "User: a is not authorized to perform: s3:GetObject on resource: \"".to_string(),
+            "User: a is not authorized to perform: x with an explicit deny in a".to_string(),
+            "User: a is not authorized to perform: x with an explicit deny in a service control policy:".to_string(),
+            "User: a is not authorized to perform: x because".to_string(),
+            "User: ünïcødé 👩‍💻 is not authorized to perform: s3:Get🙂 on resource: \"arn:aws:s3:::b/ключ\" because no session policy allows".to_string(),
+            "ÜSER: é is not authorized to perform: é".to_string(),
+            "Encoded authorization failure message:".to_string(),
+            "\u{0}\u{1}User:\u{7f}".to_string(),
+            "x".repeat(100 * 1024),
+            " ".repeat(100 * 1024),
+            big,
+        ];
+        for message in &odd {
+            let d = diagnose(message);
+            for text in [
+                d.principal,
+                d.action,
+                d.resource,
+                d.service_reason,
+                d.denying_policy_arn,
+            ]
+            .into_iter()
+            .flatten()
+            {
+                assert!(message.contains(text), "{text:?} not borrowed from message");
+            }
+        }
+        let d = diagnose(&odd[11]);
+        assert_eq!(d.principal, Some("ünïcødé 👩‍💻"));
+        assert_eq!(d.action, Some("s3:Get🙂"));
+        assert_eq!(d.resource, Some("arn:aws:s3:::b/ключ"));
+        policy(DenyKind::Implicit, PolicyType::SessionPolicy, &d);
+        let d = diagnose(&odd[4]);
+        assert_eq!(
+            (d.principal, d.action, d.deny_kind),
+            (Some("a"), None, DenyKind::Generic)
+        );
+        let d = diagnose(&odd[1]);
+        assert_eq!(d, Diagnosis::GENERIC);
+    }
+
+    #[test]
+    fn large_message_is_read_in_linear_time() {
+        let filler = "no ".repeat(200_000);
+        let message = format!(
+            "User: {USER} is not authorized to perform: s3:GetObject on resource: {filler} because \
+             no identity-based policy allows it"
+        );
+        let started = std::time::Instant::now();
+        let d = diagnose(&message);
+        assert!(started.elapsed() < std::time::Duration::from_secs(2));
+        policy(DenyKind::Implicit, PolicyType::IdentityBased, &d);
+    }
+
+    // --- bucket_in_resource -----------------------------------------------------------------------
+
+    #[test]
+    fn bucket_from_s3_arns() {
+        assert_eq!(
+            bucket_in_resource("arn:aws:s3:::amzn-s3-demo-bucket"),
+            Some("amzn-s3-demo-bucket")
+        );
+        assert_eq!(
+            bucket_in_resource("arn:aws:s3:::logs.example/2024/a:b.gz"),
+            Some("logs.example")
+        );
+        assert_eq!(
+            bucket_in_resource("arn:aws-cn:s3:::cn-bucket/k"),
+            Some("cn-bucket")
+        );
+        assert_eq!(
+            bucket_in_resource("arn:aws-us-gov:s3:::gov_Legacy/k"),
+            Some("gov_Legacy")
+        );
+        assert_eq!(bucket_in_resource("arn:aws:s3:::b/"), Some("b"));
+    }
+
+    #[test]
+    fn no_bucket_from_other_resources() {
+        for resource in [
+            "",
+            "arn:aws:s3:::",
+            "arn:aws:s3:::/key",
+            "arn:aws:s3:us-east-1:123456789012:accesspoint/ap",
+            "arn:aws:sqs:us-east-1:123456789012:q",
+            "arn:other:s3:::b",
+            "arn:aws:s3:::b; rm -rf /",
+            "s3://b/k",
+            "role Admin",
+            "this resource",
+            "arn:aws:s3",
+        ] {
+            assert_eq!(bucket_in_resource(resource), None, "{resource:?}");
+        }
+    }
+}

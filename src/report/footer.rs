@@ -1,0 +1,119 @@
+//! The statistics footer printed on stderr after every scan: what was read, what was kept, and
+//! every input that was skipped or only partly read, so nothing is lost silently.
+
+use std::io::{self, Write};
+
+use super::escape::for_terminal;
+use crate::stats::ScanStats;
+
+/// Problems listed one by one before the rest are only counted (all of them are in `--format json`).
+const LISTED_PROBLEMS: usize = 20;
+
+pub fn write_footer(out: &mut dyn Write, stats: &ScanStats) -> io::Result<()> {
+    let by_design: Vec<String> = stats
+        .skipped_by_design
+        .iter()
+        .map(|(k, n)| format!("{n} {k}"))
+        .collect();
+    writeln!(
+        out,
+        "scanned {} input{}{}: {} stored, {} decoded, {} records, {} parsed, {} kept, in {:.2} s ({:.0} records/s)",
+        stats.objects,
+        if stats.objects == 1 { "" } else { "s" },
+        if by_design.is_empty() {
+            String::new()
+        } else {
+            format!(" (skipped by design: {})", by_design.join(", "))
+        },
+        human_bytes(stats.stored_bytes),
+        human_bytes(stats.decoded_bytes),
+        stats.records,
+        stats.parsed,
+        stats.kept,
+        stats.elapsed.as_secs_f64(),
+        stats.records_per_second(),
+    )?;
+    if stats.outside_window + stats.without_time > 0 {
+        writeln!(
+            out,
+            "left out by --since/--until: {} outside the window, {} without a valid eventTime",
+            stats.outside_window, stats.without_time
+        )?;
+    }
+    if stats.repaired_utf8 > 0 {
+        writeln!(
+            out,
+            "{} records had invalid UTF-8, read with the bad bytes replaced",
+            stats.repaired_utf8
+        )?;
+    }
+    if !stats.problems.is_empty() {
+        writeln!(
+            out,
+            "{} input problem{} (exit code 2):",
+            stats.problems.len(),
+            if stats.problems.len() == 1 { "" } else { "s" }
+        )?;
+        for p in stats.problems.iter().take(LISTED_PROBLEMS) {
+            writeln!(
+                out,
+                "  {}: {}",
+                for_terminal(&p.origin),
+                for_terminal(&p.what)
+            )?;
+        }
+        if stats.problems.len() > LISTED_PROBLEMS {
+            writeln!(
+                out,
+                "  … and {} more (all are listed by --format json)",
+                stats.problems.len() - LISTED_PROBLEMS
+            )?;
+        }
+    }
+    Ok(())
+}
+
+/// `2.9 MB`: decimal units, as `ls -h --si` and S3 consoles show sizes.
+pub fn human_bytes(bytes: u64) -> String {
+    const UNITS: [&str; 5] = ["B", "kB", "MB", "GB", "TB"];
+    let mut value = bytes as f64;
+    let mut unit = 0;
+    while value >= 1000.0 && unit + 1 < UNITS.len() {
+        value /= 1000.0;
+        unit += 1;
+    }
+    if unit == 0 {
+        format!("{bytes} B")
+    } else {
+        format!("{value:.1} {}", UNITS[unit])
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sizes_and_problems_are_reported() {
+        assert_eq!(human_bytes(999), "999 B");
+        assert_eq!(human_bytes(2_900_000), "2.9 MB");
+        let mut stats = ScanStats {
+            objects: 3,
+            records: 10,
+            ..ScanStats::default()
+        };
+        stats.problem("dump/bad\u{1b}[2J.json.gz", "gzip stream truncated");
+        let mut out = Vec::new();
+        write_footer(&mut out, &stats).expect("in memory");
+        let text = String::from_utf8(out).expect("utf-8");
+        assert!(
+            text.contains("scanned 3 inputs") && text.contains("10 records"),
+            "{text}"
+        );
+        assert!(text.contains("1 input problem (exit code 2):"));
+        assert!(
+            text.contains("bad\\u{1b}[2J.json.gz: gzip stream truncated"),
+            "{text}"
+        );
+    }
+}

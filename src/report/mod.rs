@@ -1,0 +1,59 @@
+//! Everything a scan hands to people and tools: the Parquet reports ([`parquet`]), the summary
+//! on stdout in one of several formats ([`table`], [`text`]), and the statistics footer
+//! ([`footer`]). Reports only read aggregates and rows; they never look at raw records.
+
+pub mod columns;
+pub mod escape;
+pub mod footer;
+pub mod parquet;
+pub mod table;
+pub mod text;
+
+use std::io::{self, Write};
+
+use chrono::DateTime;
+
+use crate::aggregate::SummaryRow;
+use crate::stats::ScanStats;
+
+/// How the summary is printed on stdout.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Format {
+    Table,
+    Json,
+    Csv,
+    Markdown,
+}
+
+/// Rows shown by the human formats when `--top` is not given; json and csv show all.
+pub const DEFAULT_TOP: usize = 20;
+
+/// Writes the summary of `rows` (already ordered) in `format`; `top` limits the rows shown.
+pub fn write_summary(
+    out: &mut dyn Write,
+    format: Format,
+    rows: &[SummaryRow],
+    stats: &ScanStats,
+    top: Option<usize>,
+) -> io::Result<()> {
+    let limit = |default: usize| top.unwrap_or(default).min(rows.len());
+    match format {
+        Format::Table => table::write_table(out, rows, limit(DEFAULT_TOP)),
+        Format::Markdown => text::write_markdown(out, rows, limit(DEFAULT_TOP)),
+        Format::Json => text::write_json(out, &rows[..limit(usize::MAX)], rows.len(), stats),
+        Format::Csv => text::write_csv(out, &rows[..limit(usize::MAX)]),
+    }
+}
+
+/// `2026-11-02T10:00:00Z`, or empty for no time.
+pub fn rfc3339(micros: Option<i64>) -> String {
+    micros
+        .and_then(DateTime::from_timestamp_micros)
+        .map(|t| t.format("%Y-%m-%dT%H:%M:%SZ").to_string())
+        .unwrap_or_default()
+}
+
+/// `denied_by` with the kind of denial, as shown to people: `scp (explicit)`.
+pub fn reason_label(row: &SummaryRow) -> String {
+    format!("{} ({})", row.denied_by.as_str(), row.deny_kind.as_str())
+}

@@ -1,0 +1,211 @@
+//! Command-line definitions (clap derive) and their translation into a [`ScanConfig`].
+
+use std::io::IsTerminal;
+use std::path::PathBuf;
+
+use chrono::Utc;
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+use whydenied::classify::FailureFilter;
+use whydenied::decode::split::SplitLimits;
+use whydenied::pipeline::ScanConfig;
+use whydenied::report::Format;
+use whydenied::window::{TimeWindow, parse_time};
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "whydenied",
+    version,
+    about = "Who was denied what, on which bucket, how often, and which policy did it: AWS CloudTrail AccessDenied analysis",
+    after_help = "Exit codes: 0 success; 1 fatal error (bad arguments, unwritable output); 2 finished, but some inputs were skipped or only partly read (listed on stderr)."
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Scan CloudTrail logs for denied requests and write reports.
+    #[command(after_help = SCAN_EXAMPLES)]
+    Scan(ScanArgs),
+}
+
+const SCAN_EXAMPLES: &str = "\
+Examples:
+  whydenied scan sample-logs/                       # a dumped trail directory (AWSLogs/... layout or any tree)
+  whydenied scan ~/dump --since 7d --top 50          # only the last week, 50 rows
+  whydenied scan trail.json.gz other.json --format json > denials.json
+  aws logs filter-log-events ... | jq -c '.events[].message | fromjson' | whydenied scan -
+  whydenied scan ~/dump --all-errors --out /tmp/reports   # every error, not only denials
+
+Inputs are recognised by content: gzip or plain; {\"Records\":[...]} trail files, JSON arrays, one event
+per line (also CloudWatch Logs exports). Digest and Insight files are skipped by design.
+Reports: <out>/denials.parquet (one row per denied request) and <out>/summary.parquet
+(one row per principal x action x bucket).";
+
+#[derive(Debug, Args)]
+pub struct ScanArgs {
+    /// Files, directories (scanned recursively) or `-` for standard input.
+    #[arg(required = true, value_name = "SOURCE")]
+    pub sources: Vec<String>,
+
+    /// Directory for denials.parquet and summary.parquet.
+    #[arg(long, default_value = "whydenied-out", value_name = "DIR")]
+    pub out: PathBuf,
+
+    /// How the summary is printed on stdout.
+    #[arg(long, value_enum, default_value_t = FormatArg::Table)]
+    pub format: FormatArg,
+
+    /// Rows in the summary [default: 20 for table and markdown, all for json and csv].
+    #[arg(long, value_name = "N")]
+    pub top: Option<usize>,
+
+    /// Only events at or after this time: RFC 3339, a date (UTC midnight), or a span back from now (36h, 7d).
+    #[arg(long, value_name = "TIME")]
+    pub since: Option<String>,
+
+    /// Only events before this time (same forms as --since).
+    #[arg(long, value_name = "TIME")]
+    pub until: Option<String>,
+
+    /// Also keep authentication failures (invalid or expired credentials, failed console sign-ins).
+    #[arg(long)]
+    pub include_authn: bool,
+
+    /// Keep every failed request, whatever its error code (NoSuchKey, throttling, ...).
+    #[arg(long)]
+    pub all_errors: bool,
+
+    /// Worker threads [default: all cores].
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..))]
+    pub threads: Option<u16>,
+
+    /// Largest single record read, in MiB; bigger records are skipped and reported.
+    #[arg(long, value_name = "MIB", default_value_t = 16, value_parser = clap::value_parser!(u32).range(1..=4096))]
+    pub max_record_mib: u32,
+
+    /// Progress bar on stderr.
+    #[arg(long, value_enum, default_value_t = ProgressArg::Auto)]
+    pub progress: ProgressArg,
+
+    /// Print only the summary: no progress bar, no statistics footer (problems still go to stderr).
+    #[arg(short, long)]
+    pub quiet: bool,
+
+    /// More diagnostics on stderr (-v per object, -vv debug).
+    #[arg(short, long, action = clap::ArgAction::Count)]
+    pub verbose: u8,
+}
+
+#[derive(Clone, Copy, Debug, ValueEnum)]
+pub enum FormatArg {
+    Table,
+    Json,
+    Csv,
+    Markdown,
+}
+
+#[derive(Clone, Copy, Debug, ValueEnum)]
+pub enum ProgressArg {
+    Auto,
+    Always,
+    Never,
+}
+
+impl ScanArgs {
+    pub fn format(&self) -> Format {
+        match self.format {
+            FormatArg::Table => Format::Table,
+            FormatArg::Json => Format::Json,
+            FormatArg::Csv => Format::Csv,
+            FormatArg::Markdown => Format::Markdown,
+        }
+    }
+
+    /// The scan configuration, or a message saying which argument is wrong.
+    pub fn config(&self) -> Result<ScanConfig, String> {
+        let now = Utc::now();
+        let time = |flag: &str, value: &Option<String>| {
+            value
+                .as_deref()
+                .map(|v| parse_time(v, now).map_err(|e| format!("--{flag}: {e}")))
+                .transpose()
+        };
+        let window = TimeWindow {
+            since: time("since", &self.since)?,
+            until: time("until", &self.until)?,
+        };
+        if let (Some(since), Some(until)) = (window.since, window.until)
+            && since >= until
+        {
+            return Err("--since must be earlier than --until".into());
+        }
+        let progress = match self.progress {
+            ProgressArg::Always => true,
+            ProgressArg::Never => false,
+            ProgressArg::Auto => !self.quiet && std::io::stderr().is_terminal(),
+        };
+        Ok(ScanConfig {
+            inputs: self.sources.clone(),
+            out_dir: self.out.clone(),
+            window,
+            filter: FailureFilter {
+                include_authn: self.include_authn,
+                all_errors: self.all_errors,
+            },
+            limits: SplitLimits {
+                max_record_bytes: (self.max_record_mib as usize) << 20,
+            },
+            threads: self.threads.map(usize::from),
+            progress,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    #[test]
+    fn the_definition_is_consistent() {
+        Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn bad_windows_are_refused() {
+        let parse = |args: &[&str]| {
+            let Command::Scan(scan) = Cli::try_parse_from(args).expect("parses").command;
+            scan.config()
+        };
+        assert!(
+            parse(&[
+                "whydenied",
+                "scan",
+                "x",
+                "--since",
+                "2026-11-02",
+                "--until",
+                "2026-11-01"
+            ])
+            .is_err()
+        );
+        let err =
+            parse(&["whydenied", "scan", "x", "--since", "last tuesday"]).expect_err("bad time");
+        assert!(err.starts_with("--since: "), "{err}");
+        let config = parse(&[
+            "whydenied",
+            "scan",
+            "x",
+            "--since",
+            "2026-11-01",
+            "--max-record-mib",
+            "2",
+        ])
+        .expect("valid");
+        assert_eq!(config.window.since, Some(1_793_491_200_000_000));
+        assert_eq!(config.limits.max_record_bytes, 2 << 20);
+    }
+}

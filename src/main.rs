@@ -1,0 +1,85 @@
+//! The `whydenied` binary: parse arguments, run, print, and turn the outcome into an exit code
+//! (0 success, 1 fatal error, 2 finished with inputs skipped).
+
+mod cli;
+
+use std::io::{self, Write};
+use std::process::ExitCode;
+
+use clap::Parser;
+
+use cli::{Cli, Command, ScanArgs};
+use whydenied::pipeline::scan;
+use whydenied::report::{footer::write_footer, write_summary};
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match cli.command {
+        Command::Scan(args) => run_scan(&args),
+    }
+}
+
+fn run_scan(args: &ScanArgs) -> ExitCode {
+    init_logging(args.verbose, args.quiet);
+    let config = match args.config() {
+        Ok(config) => config,
+        Err(message) => return fatal(&message),
+    };
+    let outcome = match scan(&config) {
+        Ok(outcome) => outcome,
+        Err(e) => return fatal(&e.to_string()),
+    };
+    let printed = write_summary(
+        &mut io::stdout().lock(),
+        args.format(),
+        &outcome.rows,
+        &outcome.stats,
+        args.top,
+    )
+    .and_then(|()| io::stdout().flush());
+    match printed {
+        Ok(()) => {}
+        // `| head` closing the pipe early is a normal way to read a report.
+        Err(e) if e.kind() == io::ErrorKind::BrokenPipe => {}
+        Err(e) => return fatal(&format!("cannot write the summary to stdout: {e}")),
+    }
+    let mut stderr = io::stderr().lock();
+    if args.quiet {
+        // Quiet keeps stderr for what cron must see: problems only.
+        if outcome.stats.incomplete() {
+            let _ = write_footer(&mut stderr, &outcome.stats);
+        }
+    } else {
+        let _ = write_footer(&mut stderr, &outcome.stats);
+        let _ = writeln!(
+            stderr,
+            "reports: {} and {}",
+            outcome.denials_path.display(),
+            outcome.summary_path.display()
+        );
+    }
+    if outcome.stats.incomplete() {
+        ExitCode::from(2)
+    } else {
+        ExitCode::SUCCESS
+    }
+}
+
+fn fatal(message: &str) -> ExitCode {
+    eprintln!("whydenied: {message}");
+    ExitCode::from(1)
+}
+
+fn init_logging(verbose: u8, quiet: bool) {
+    let level = match (quiet, verbose) {
+        (true, _) => tracing::Level::ERROR,
+        (false, 0) => tracing::Level::WARN,
+        (false, 1) => tracing::Level::INFO,
+        (false, _) => tracing::Level::DEBUG,
+    };
+    tracing_subscriber::fmt()
+        .with_writer(io::stderr)
+        .with_max_level(level)
+        .with_target(false)
+        .init();
+}

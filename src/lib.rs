@@ -7,8 +7,8 @@
 //! source     local files, directories, stdin            (source::local)
 //!   -> decode   gzip sniffed by magic bytes, streamed   (decode)
 //!   -> split    one record's bytes at a time            (decode::split, decode::structural)
-//!   -> prefilter  only records with "errorCode" go on   (decode::prefilter)
-//!   -> parse    simd-json, borrowed, fields we use      (event)
+//!   -> prefilter  only records with "errorCode" go on   (decode::prefilter, record)
+//!   -> parse    simd-json, borrowed, fields we use      (record, event)
 //!   -> classify  failure? who, what, where, which policy (classify)
 //!   -> aggregate  principal x action x bucket, merged   (aggregate)
 //!   -> report   Parquet, table/json/csv/markdown, footer (report)
@@ -22,6 +22,7 @@ pub mod classify;
 pub mod decode;
 pub mod event;
 pub mod pipeline;
+pub mod record;
 pub mod report;
 pub mod source;
 pub mod stats;

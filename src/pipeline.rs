@@ -18,14 +18,12 @@ use std::time::Instant;
 
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use rayon::prelude::*;
-use simd_json::BorrowedValue;
 
 use crate::aggregate::{Summary, SummaryRow};
-use crate::classify::{Denial, FailureFilter, classify};
-use crate::decode::prefilter::Prefilter;
+use crate::classify::{Denial, FailureFilter};
 use crate::decode::split::{ObjectKind, SplitLimits, split_records};
 use crate::decode::{Encoding, decoder};
-use crate::event::Event;
+use crate::record::RecordReader;
 use crate::report::parquet::{
     DENIAL_COLUMNS, DENIALS_FILE, ParquetReport, ReportError, SUMMARY_COLUMNS, SUMMARY_FILE,
 };
@@ -166,16 +164,13 @@ fn scan_objects(
 /// the batch of rows not yet sent to the writer.
 struct Worker<'a> {
     config: &'a ScanConfig,
-    prefilter: Prefilter,
-    buffers: simd_json::Buffers,
+    records: RecordReader,
     summary: Summary,
     stats: ScanStats,
     batch: Vec<Denial>,
     sender: SyncSender<Vec<Denial>>,
     writer_failed: &'a AtomicBool,
     progress: &'a ProgressBar,
-    /// Records of the current object that were not valid JSON objects.
-    malformed_in_object: u64,
 }
 
 impl<'a> Worker<'a> {
@@ -187,15 +182,13 @@ impl<'a> Worker<'a> {
     ) -> Self {
         Self {
             config,
-            prefilter: Prefilter::new(config.filter.needs_console_sign_ins()),
-            buffers: simd_json::Buffers::default(),
+            records: RecordReader::new(config.filter),
             summary: Summary::default(),
             stats: ScanStats::default(),
             batch: Vec::with_capacity(BATCH),
             sender,
             writer_failed,
             progress,
-            malformed_in_object: 0,
         }
     }
 
@@ -219,7 +212,7 @@ impl<'a> Worker<'a> {
             Ok(decoded) => decoded,
             Err(e) => return self.stats.problem(&origin, format!("cannot read: {e}")),
         };
-        self.malformed_in_object = 0;
+        let malformed_before = self.records.malformed;
         let (report, error) = split_records(decoded, self.config.limits, |record| {
             self.on_record(record, &origin)
         });
@@ -245,15 +238,10 @@ impl<'a> Worker<'a> {
             self.stats
                 .problem(&origin, format!("{count} × {}", what.describe()));
         }
-        if self.malformed_in_object > 0 {
-            self.stats.malformed_records += self.malformed_in_object;
-            self.stats.problem(
-                &origin,
-                format!(
-                    "{} × record is not a valid JSON object",
-                    self.malformed_in_object
-                ),
-            );
+        let malformed = self.records.malformed - malformed_before;
+        if malformed > 0 {
+            let what = format!("{malformed} × record is not a valid JSON object");
+            self.stats.problem(&origin, what);
         }
         if let Some(e) = error {
             let what = match encoding {
@@ -268,32 +256,7 @@ impl<'a> Worker<'a> {
     }
 
     fn on_record(&mut self, record: &mut [u8], origin: &Arc<str>) {
-        if !self.prefilter.may_be_failure(record) {
-            return;
-        }
-        self.stats.parsed += 1;
-        if std::str::from_utf8(record).is_err() {
-            // A record is kept even if a hostile or damaged byte sits in one of its strings.
-            self.stats.repaired_utf8 += 1;
-            let mut repaired = String::from_utf8_lossy(record).into_owned().into_bytes();
-            return self.parse_and_classify(&mut repaired, origin);
-        }
-        self.parse_and_classify(record, origin);
-    }
-
-    fn parse_and_classify(&mut self, record: &mut [u8], origin: &Arc<str>) {
-        match simd_json::to_borrowed_value_with_buffers(record, &mut self.buffers) {
-            Ok(value) => self.classify(&value, origin),
-            Err(_) => self.malformed_in_object += 1,
-        }
-    }
-
-    fn classify(&mut self, value: &BorrowedValue<'_>, origin: &Arc<str>) {
-        let Some(event) = Event::new(value) else {
-            self.malformed_in_object += 1;
-            return;
-        };
-        let Some(denial) = classify(&event, self.config.filter, origin) else {
+        let Some(denial) = self.records.read(record, origin) else {
             return;
         };
         match self.config.window.place(denial.event_time) {
@@ -321,6 +284,9 @@ impl<'a> Worker<'a> {
         if !self.batch.is_empty() {
             self.send_batch();
         }
+        self.stats.parsed = self.records.parsed;
+        self.stats.repaired_utf8 = self.records.repaired_utf8;
+        self.stats.malformed_records = self.records.malformed;
         (self.summary, self.stats)
     }
 }

@@ -1,0 +1,102 @@
+//! One record's bytes to a [`Denial`]: the per-record hot path.
+//!
+//! The prefilter decides whether the record is worth parsing; only then does simd-json parse
+//! it (in place, reusing its buffers), and the classifier decide. Counters say how many records
+//! were parsed, repaired or malformed, for the scan statistics.
+
+use std::sync::Arc;
+
+use crate::classify::{Denial, FailureFilter, classify};
+use crate::decode::prefilter::Prefilter;
+use crate::event::Event;
+
+/// Reads records one at a time; one per worker thread (it owns reusable parse buffers).
+pub struct RecordReader {
+    prefilter: Prefilter,
+    buffers: simd_json::Buffers,
+    filter: FailureFilter,
+    /// Records that passed the prefilter and were parsed.
+    pub parsed: u64,
+    /// Records with invalid UTF-8, parsed after replacing the bad bytes.
+    pub repaired_utf8: u64,
+    /// Parsed records that are not valid JSON objects.
+    pub malformed: u64,
+}
+
+impl RecordReader {
+    pub fn new(filter: FailureFilter) -> Self {
+        Self {
+            prefilter: Prefilter::new(filter.needs_console_sign_ins()),
+            buffers: simd_json::Buffers::default(),
+            filter,
+            parsed: 0,
+            repaired_utf8: 0,
+            malformed: 0,
+        }
+    }
+
+    /// The denial in `record`, if it is a failure the filter keeps. `record` may be modified
+    /// (the parser unescapes strings in place).
+    pub fn read(&mut self, record: &mut [u8], origin: &Arc<str>) -> Option<Denial> {
+        if !self.prefilter.may_be_failure(record) {
+            return None;
+        }
+        self.parsed += 1;
+        if std::str::from_utf8(record).is_err() {
+            // A record is kept even if a hostile or damaged byte sits in one of its strings.
+            self.repaired_utf8 += 1;
+            let mut repaired = String::from_utf8_lossy(record).into_owned().into_bytes();
+            return self.parse_and_classify(&mut repaired, origin);
+        }
+        self.parse_and_classify(record, origin)
+    }
+
+    fn parse_and_classify(&mut self, record: &mut [u8], origin: &Arc<str>) -> Option<Denial> {
+        let value = simd_json::to_borrowed_value_with_buffers(record, &mut self.buffers);
+        let Some(event) = value.as_ref().ok().and_then(Event::new) else {
+            self.malformed += 1;
+            return None;
+        };
+        classify(&event, self.filter, origin)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn read(reader: &mut RecordReader, text: &[u8]) -> Option<Denial> {
+        reader.read(&mut text.to_vec(), &Arc::from("t"))
+    }
+
+    #[test]
+    fn only_prefiltered_records_are_parsed() {
+        let mut reader = RecordReader::new(FailureFilter::default());
+        assert!(read(&mut reader, br#"{"eventName":"GetObject"}"#).is_none());
+        assert_eq!(reader.parsed, 0);
+        let denial = read(
+            &mut reader,
+            br#"{"errorCode":"AccessDenied","eventName":"GetObject"}"#,
+        );
+        assert_eq!(denial.map(|d| d.event_name), Some(Some("GetObject".into())));
+        assert!(read(&mut reader, br#"{"errorCode":"NoSuchKey"}"#).is_none());
+        assert_eq!((reader.parsed, reader.malformed), (2, 0));
+    }
+
+    #[test]
+    fn broken_records_are_counted_and_bad_utf8_repaired() {
+        let mut reader = RecordReader::new(FailureFilter::default());
+        assert!(read(&mut reader, br#"{"errorCode":"AccessDenied",}"#).is_none());
+        assert!(read(&mut reader, br#"["errorCode"]"#).is_none());
+        assert_eq!(reader.malformed, 2);
+        let denial = read(
+            &mut reader,
+            b"{\"errorCode\":\"AccessDenied\",\"userAgent\":\"a\xffb\"}",
+        );
+        assert_eq!(
+            denial.and_then(|d| d.user_agent).as_deref(),
+            Some("a\u{fffd}b")
+        );
+        assert_eq!(reader.repaired_utf8, 1);
+    }
+}

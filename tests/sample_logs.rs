@@ -1,0 +1,45 @@
+//! The binary over the bundled sample-logs/, checked against an independent computation
+//! (tests/reference/check_scan.py: plain Python over the raw logs, pyarrow and DuckDB over the
+//! reports) and the SQL in queries/ run by DuckDB.
+
+mod common;
+
+use common::{run_checker, sample_logs, stdout, whydenied};
+
+#[test]
+fn scan_agrees_with_the_independent_reference() {
+    let out = tempfile::tempdir().expect("temp dir");
+    let logs = sample_logs();
+    let output = whydenied(&[
+        "scan",
+        logs.to_str().expect("utf-8 path"),
+        "--out",
+        out.path().to_str().expect("utf-8 path"),
+        "--format",
+        "json",
+    ]);
+    assert_eq!(output.status.code(), Some(0), "{}", common::stderr(&output));
+    std::fs::write(out.path().join("stdout.json"), stdout(&output)).expect("write");
+    let report = run_checker("check_scan.py", &[&logs, out.path()]);
+    println!("{report}");
+}
+
+#[test]
+fn every_duckdb_query_runs_and_agrees_with_the_summary() {
+    let work = tempfile::tempdir().expect("temp dir");
+    let out = work.path().join("whydenied-out");
+    let logs = sample_logs();
+    let output = whydenied(&[
+        "scan",
+        logs.to_str().expect("utf-8"),
+        "--out",
+        out.to_str().expect("utf-8"),
+        "-q",
+    ]);
+    assert_eq!(output.status.code(), Some(0), "{}", common::stderr(&output));
+    let report = run_checker(
+        "check_queries.py",
+        &[&common::repo().join("queries"), work.path()],
+    );
+    println!("{report}");
+}

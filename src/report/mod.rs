@@ -14,6 +14,7 @@ use std::io::{self, Write};
 use chrono::DateTime;
 
 use crate::aggregate::SummaryRow;
+use crate::classify::reason::{DeniedBy, DenyKind};
 use crate::stats::ScanStats;
 
 /// How the summary is printed on stdout.
@@ -53,7 +54,17 @@ pub fn rfc3339(micros: Option<i64>) -> String {
         .unwrap_or_default()
 }
 
-/// `denied_by` with the kind of denial, as shown to people: `scp (explicit)`.
+/// Which policy denied, as shown to people: `scp (explicit)`, `s3_block_public_access`, or
+/// `not stated` when the message does not say.
 pub fn reason_label(row: &SummaryRow) -> String {
-    format!("{} ({})", row.denied_by.as_str(), row.deny_kind.as_str())
+    match row.deny_kind {
+        DenyKind::Explicit | DenyKind::Implicit => {
+            format!("{} ({})", row.denied_by.as_str(), row.deny_kind.as_str())
+        }
+        DenyKind::ServiceReason if row.denied_by != DeniedBy::Unknown => {
+            row.denied_by.as_str().to_string()
+        }
+        DenyKind::ServiceReason => "service reason".to_string(),
+        DenyKind::Generic => "not stated".to_string(),
+    }
 }

@@ -1,12 +1,15 @@
 //! The summary as an aligned table for a terminal, at most [`WIDTH`] columns wide.
 //!
-//! Each group takes two lines: its facts, then its hint indented below, so the hint (often a
-//! command to copy) is never cut. Every log-derived cell is escaped before it is measured.
+//! Each group takes two lines: the facts that identify it (who, what, where, how often, which
+//! policy) in columns, then when it was last seen and the hint, indented, so the hint (often a
+//! command to copy) is never cut. DESIGN.md lists "last seen" as a column; it moved to the
+//! second line because seven columns in 120 characters cut the principal and action, which
+//! matter more. Every log-derived cell is escaped before it is measured.
 
 use std::borrow::Cow;
 use std::io::{self, Write};
 
-use unicode_width::UnicodeWidthStr;
+use unicode_width::{UnicodeWidthChar, UnicodeWidthStr};
 
 use super::escape::for_terminal;
 use super::{reason_label, rfc3339};
@@ -17,20 +20,13 @@ pub const WIDTH: usize = 120;
 /// A column is never squeezed below this.
 const MIN_COLUMN: usize = 10;
 const GAP: &str = "  ";
+const COLUMNS: usize = 6;
 
-const HEADERS: [&str; 7] = [
-    "#",
-    "PRINCIPAL",
-    "ACTION",
-    "BUCKET",
-    "COUNT",
-    "LAST SEEN (UTC)",
-    "DENIED BY",
-];
-/// Columns that may be shortened (principal, bucket, action), most expendable first; the others
+const HEADERS: [&str; COLUMNS] = ["#", "COUNT", "PRINCIPAL", "ACTION", "BUCKET", "DENIED BY"];
+/// Columns that may be shortened (principal, bucket, action), most expendable last; the others
 /// are short by construction.
-const SHRINKABLE: [usize; 3] = [1, 3, 2];
-const RIGHT_ALIGNED: [usize; 2] = [0, 4];
+const SHRINKABLE: [usize; 3] = [2, 4, 3];
+const RIGHT_ALIGNED: [usize; 2] = [0, 1];
 
 pub fn write_table(out: &mut dyn Write, rows: &[SummaryRow], shown: usize) -> io::Result<()> {
     let total: u64 = rows.iter().map(|r| r.count).sum();
@@ -49,30 +45,37 @@ pub fn write_table(out: &mut dyn Write, rows: &[SummaryRow], shown: usize) -> io
     if rows.is_empty() {
         return Ok(());
     }
-    let cells: Vec<[String; 7]> = rows[..shown]
+    let cells: Vec<[String; COLUMNS]> = rows[..shown]
         .iter()
         .enumerate()
         .map(|(i, r)| cells_of(i, r))
         .collect();
     let widths = fit_widths(&cells);
+    let indent = " ".repeat(widths[0] + GAP.len());
     writeln!(out)?;
     write_line(out, &HEADERS.map(String::from), &widths)?;
     for (cell_row, row) in cells.iter().zip(rows) {
         write_line(out, cell_row, &widths)?;
+        let last_seen = rfc3339(row.last_seen)
+            .replace('T', " ")
+            .replace('Z', " UTC");
+        let last_seen = if last_seen.is_empty() {
+            "no time".to_string()
+        } else {
+            last_seen
+        };
         writeln!(
             out,
-            "{:width$}   → {}",
-            "",
-            for_terminal(&row.hint),
-            width = widths[0]
+            "{indent}last {last_seen} · {}",
+            for_terminal(&row.hint)
         )?;
     }
     if shown < rows.len() {
+        let more = rows.len() - shown;
         writeln!(
             out,
-            "\n… {} more group{}: use --top, or query summary.parquet",
-            rows.len() - shown,
-            plural(rows.len() - shown)
+            "\n… {more} more group{}: use --top, or query summary.parquet",
+            plural(more)
         )?;
     }
     Ok(())
@@ -82,22 +85,16 @@ fn plural(n: usize) -> &'static str {
     if n == 1 { "" } else { "s" }
 }
 
-fn cells_of(index: usize, row: &SummaryRow) -> [String; 7] {
+fn cells_of(index: usize, row: &SummaryRow) -> [String; COLUMNS] {
     [
         (index + 1).to_string(),
+        row.count.to_string(),
         for_terminal(short_principal(&row.principal)).into_owned(),
         for_terminal(&row.action).into_owned(),
         row.bucket
             .as_deref()
             .map_or(Cow::Borrowed("-"), for_terminal)
             .into_owned(),
-        row.count.to_string(),
-        rfc3339(row.last_seen)
-            .replace('T', " ")
-            .trim_end_matches('Z')
-            .get(..16)
-            .unwrap_or("-")
-            .to_string(),
         reason_label(row),
     ]
 }
@@ -111,14 +108,14 @@ fn short_principal(principal: &str) -> &str {
 }
 
 /// Natural widths, then the widest shrinkable column loses a column at a time until the line fits.
-fn fit_widths(cells: &[[String; 7]]) -> [usize; 7] {
+fn fit_widths(cells: &[[String; COLUMNS]]) -> [usize; COLUMNS] {
     let mut widths = HEADERS.map(UnicodeWidthStr::width);
     for row in cells {
         for (w, cell) in widths.iter_mut().zip(row) {
             *w = (*w).max(cell.width());
         }
     }
-    let line = |w: &[usize; 7]| w.iter().sum::<usize>() + GAP.len() * (w.len() - 1);
+    let line = |w: &[usize; COLUMNS]| w.iter().sum::<usize>() + GAP.len() * (w.len() - 1);
     while line(&widths) > WIDTH {
         // The widest loses; among equals, the one listed first in SHRINKABLE.
         let Some(widest) = SHRINKABLE
@@ -133,7 +130,11 @@ fn fit_widths(cells: &[[String; 7]]) -> [usize; 7] {
     widths
 }
 
-fn write_line(out: &mut dyn Write, cells: &[String; 7], widths: &[usize; 7]) -> io::Result<()> {
+fn write_line(
+    out: &mut dyn Write,
+    cells: &[String; COLUMNS],
+    widths: &[usize; COLUMNS],
+) -> io::Result<()> {
     let mut line = String::new();
     for (column, (cell, &width)) in cells.iter().zip(widths).enumerate() {
         if column > 0 {
@@ -162,7 +163,7 @@ fn truncate_left(cell: &str, width: usize) -> Cow<'_, str> {
     let mut kept = 0;
     let mut start = cell.len();
     for (i, c) in cell.char_indices().rev() {
-        let w = unicode_width::UnicodeWidthChar::width(c).unwrap_or(0);
+        let w = c.width().unwrap_or(0);
         if kept + w + 1 > width {
             break;
         }
@@ -218,11 +219,14 @@ mod tests {
             &[row(&long, &"b".repeat(80), 7), row("anonymous", "x", 1)],
             2,
         );
-        for line in text.lines().filter(|l| !l.contains('→')) {
+        for line in text.lines().filter(|l| !l.contains(" · ")) {
             assert!(line.width() <= WIDTH, "{line:?}");
         }
         assert!(text.contains("…") && text.contains("/deploy"), "{text}");
-        assert!(text.contains("2026-11-02 10:00"), "{text}");
+        assert!(
+            text.contains("last 2026-11-02 10:00:00 UTC · aws s3api"),
+            "{text}"
+        );
         assert!(text.contains("resource_policy (implicit)"), "{text}");
         assert!(text.starts_with("8 denied requests in 2 groups"));
     }

@@ -28,6 +28,7 @@ struct Sample {
     error_message: Option<String>,
     resource_arn: Option<String>,
     denying_policy_arn: Option<String>,
+    vpc_endpoint_id: Option<String>,
 }
 
 impl Sample {
@@ -38,6 +39,7 @@ impl Sample {
             error_message: denial.error_message.clone(),
             resource_arn: denial.target.resource_arn.clone(),
             denying_policy_arn: denial.denying_policy_arn.clone(),
+            vpc_endpoint_id: denial.vpc_endpoint_id.clone(),
         }
     }
 
@@ -232,6 +234,7 @@ fn row(key: &SummaryKey, g: &Group) -> SummaryRow {
         account_id: accounts.first().map(String::as_str),
         error_category: category.as_str(),
         denying_policy_arn: sample.denying_policy_arn.as_deref(),
+        vpc_endpoint_id: sample.vpc_endpoint_id.as_deref(),
     });
     SummaryRow {
         principal: key.principal.clone(),

@@ -37,6 +37,8 @@ pub struct HintInput<'a> {
     /// `authorization`, `authentication` or `other`.
     pub error_category: &'a str,
     pub denying_policy_arn: Option<&'a str>,
+    /// The VPC endpoint the request came through (`vpcEndpointId`), when recorded.
+    pub vpc_endpoint_id: Option<&'a str>,
 }
 
 /// Which S3 Block Public Access setting refuses which call, for naming it in the hint (the message
@@ -118,12 +120,23 @@ pub fn hint(input: &HintInput<'_>) -> String {
             verb = deny_verb(input),
             action = shell_quote(input.action),
         ),
-        DeniedBy::Policy(PolicyType::VpcEndpointPolicy) => format!(
-            "the policy of the VPC endpoint the request went through {verb} {action}: aws ec2 \
-             describe-vpc-endpoints --query 'VpcEndpoints[].[VpcEndpointId,ServiceName,PolicyDocument]'",
-            verb = deny_verb(input),
-            action = shell_quote(input.action),
-        ),
+        DeniedBy::Policy(PolicyType::VpcEndpointPolicy) => match input.vpc_endpoint_id {
+            Some(endpoint) => format!(
+                "the policy of VPC endpoint {endpoint} {verb} {action}: aws ec2 \
+                 describe-vpc-endpoints --vpc-endpoint-ids {endpoint} --query \
+                 'VpcEndpoints[].PolicyDocument'",
+                endpoint = shell_quote(endpoint),
+                verb = deny_verb(input),
+                action = shell_quote(input.action),
+            ),
+            None => format!(
+                "the policy of the VPC endpoint the request went through {verb} {action}: aws ec2 \
+                 describe-vpc-endpoints --query \
+                 'VpcEndpoints[].[VpcEndpointId,ServiceName,PolicyDocument]'",
+                verb = deny_verb(input),
+                action = shell_quote(input.action),
+            ),
+        },
         DeniedBy::Policy(PolicyType::RoleTrustPolicy) => role_trust_policy(input),
         DeniedBy::Policy(PolicyType::IdentityBased) => identity_policy(input),
         DeniedBy::Unknown => unexplained(input),
@@ -507,6 +520,7 @@ mod tests {
             account_id: Some("111122223333"),
             error_category: "authorization",
             denying_policy_arn: None,
+            vpc_endpoint_id: None,
         }
     }
 
@@ -912,6 +926,16 @@ mod tests {
             "the policy of the VPC endpoint the request went through denies s3:GetObject: aws ec2 \
              describe-vpc-endpoints --query 'VpcEndpoints[].[VpcEndpointId,ServiceName,PolicyDocument]'"
         );
+        let through = HintInput {
+            vpc_endpoint_id: Some("vpce-0a1b2c3d"),
+            ..row
+        };
+        assert_eq!(
+            hint(&through),
+            "the policy of VPC endpoint vpce-0a1b2c3d denies s3:GetObject: aws ec2 \
+             describe-vpc-endpoints --vpc-endpoint-ids vpce-0a1b2c3d --query \
+             'VpcEndpoints[].PolicyDocument'"
+        );
     }
 
     #[test]
@@ -1226,6 +1250,7 @@ mod tests {
                         account_id: Some(value),
                         error_category: value,
                         denying_policy_arn: Some(value),
+                        vpc_endpoint_id: Some(value),
                     };
                     assert!(!hint(&row).is_empty());
                 }

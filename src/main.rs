@@ -29,14 +29,16 @@ fn run_scan(args: &ScanArgs) -> ExitCode {
         Ok(outcome) => outcome,
         Err(e) => return fatal(&e.to_string()),
     };
+    // Buffered: stdout is line-buffered, and a JSON summary has thousands of lines.
+    let mut stdout = io::BufWriter::new(io::stdout().lock());
     let printed = write_summary(
-        &mut io::stdout().lock(),
+        &mut stdout,
         args.format(),
         &outcome.rows,
         &outcome.stats,
         args.top,
     )
-    .and_then(|()| io::stdout().flush());
+    .and_then(|()| stdout.flush());
     match printed {
         Ok(()) => {}
         // `| head` closing the pipe early is a normal way to read a report.

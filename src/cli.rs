@@ -10,6 +10,9 @@ use whydenied::classify::FailureFilter;
 use whydenied::decode::split::SplitLimits;
 use whydenied::pipeline::ScanConfig;
 use whydenied::report::Format;
+use whydenied::source::SourceOptions;
+use whydenied::source::aws::AwsOptions;
+use whydenied::source::s3_layout::{LayoutFilter, is_account_id};
 use whydenied::window::{TimeWindow, parse_time};
 
 #[derive(Debug, Parser)]
@@ -38,6 +41,8 @@ Examples:
   whydenied scan trail.json.gz other.json --format json > denials.json
   aws logs filter-log-events ... | jq -c '.events[].message | fromjson' | whydenied scan -
   whydenied scan ~/dump --all-errors --out /tmp/reports   # every error, not only denials
+  whydenied scan s3://org-trail --since 2026-01-01 --until 2026-02-01 --account 111122223333 --region eu-west-1
+  AWS_ENDPOINT_URL=http://127.0.0.1:9000 whydenied scan s3://trail   # any S3-compatible store
 
 Inputs are recognised by content: gzip or plain; {\"Records\":[...]} trail files, JSON arrays, one event
 per line (also CloudWatch Logs exports). Digest and Insight files are skipped by design.
@@ -46,7 +51,7 @@ Reports: <out>/denials.parquet (one row per denied request) and <out>/summary.pa
 
 #[derive(Debug, Args)]
 pub struct ScanArgs {
-    /// Files, directories (scanned recursively) or `-` for standard input.
+    /// Files, directories (scanned recursively), `-` for standard input, or s3://bucket[/prefix].
     #[arg(required = true, value_name = "SOURCE")]
     pub sources: Vec<String>,
 
@@ -69,6 +74,34 @@ pub struct ScanArgs {
     /// Only events before this time (same forms as --since).
     #[arg(long, value_name = "TIME")]
     pub until: Option<String>,
+
+    /// Only this account's trail (repeatable); prunes the S3 AWSLogs layout.
+    #[arg(long = "account", value_name = "ID")]
+    pub accounts: Vec<String>,
+
+    /// Only this region's trail (repeatable); prunes the S3 AWSLogs layout.
+    #[arg(long = "region", value_name = "REGION")]
+    pub regions: Vec<String>,
+
+    /// AWS profile for S3 (as AWS_PROFILE; SSO and credential_process profiles work).
+    #[arg(long, value_name = "NAME", help_heading = "AWS")]
+    pub profile: Option<String>,
+
+    /// Region of the AWS clients [default: AWS_REGION, the profile's, or us-east-1].
+    #[arg(long, value_name = "REGION", help_heading = "AWS")]
+    pub aws_region: Option<String>,
+
+    /// Custom endpoint, e.g. an S3-compatible store (AWS_ENDPOINT_URL works too); implies path-style addressing.
+    #[arg(long, value_name = "URL", help_heading = "AWS")]
+    pub endpoint_url: Option<String>,
+
+    /// Send unsigned requests (public buckets).
+    #[arg(long, help_heading = "AWS")]
+    pub no_sign_request: bool,
+
+    /// S3 downloads in flight at once.
+    #[arg(long, value_name = "N", default_value_t = 8, value_parser = clap::value_parser!(u16).range(1..=256), help_heading = "AWS")]
+    pub s3_concurrency: u16,
 
     /// Also keep authentication failures (invalid or expired credentials, failed console sign-ins).
     #[arg(long)]
@@ -147,8 +180,25 @@ impl ScanArgs {
             ProgressArg::Never => false,
             ProgressArg::Auto => !self.quiet && std::io::stderr().is_terminal(),
         };
+        if let Some(bad) = self.accounts.iter().find(|a| !is_account_id(a)) {
+            return Err(format!("--account {bad:?}: an account id is 12 digits"));
+        }
         Ok(ScanConfig {
             inputs: self.sources.clone(),
+            sources: SourceOptions {
+                aws: AwsOptions {
+                    profile: self.profile.clone(),
+                    region: self.aws_region.clone(),
+                    endpoint_url: self.endpoint_url.clone(),
+                    no_sign_request: self.no_sign_request,
+                },
+                layout: LayoutFilter {
+                    accounts: self.accounts.clone(),
+                    regions: self.regions.clone(),
+                    window,
+                },
+                s3_concurrency: usize::from(self.s3_concurrency),
+            },
             out_dir: self.out.clone(),
             window,
             filter: FailureFilter {

@@ -73,15 +73,19 @@ fn fatal(message: &str) -> ExitCode {
 }
 
 fn init_logging(verbose: u8, quiet: bool) {
+    // Our own diagnostics only, unless RUST_LOG asks for more: the AWS SDK logs warnings that
+    // are noise to a user (a profile file that does not exist, retried requests).
     let level = match (quiet, verbose) {
-        (true, _) => tracing::Level::ERROR,
-        (false, 0) => tracing::Level::WARN,
-        (false, 1) => tracing::Level::INFO,
-        (false, _) => tracing::Level::DEBUG,
+        (true, _) => "error",
+        (false, 0) => "warn",
+        (false, 1) => "info",
+        (false, _) => "debug",
     };
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(format!("whydenied={level}")));
     tracing_subscriber::fmt()
         .with_writer(io::stderr)
-        .with_max_level(level)
+        .with_env_filter(filter)
         .with_target(false)
         .init();
 }

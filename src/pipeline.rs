@@ -27,16 +27,17 @@ use crate::record::RecordReader;
 use crate::report::parquet::{
     DENIAL_COLUMNS, DENIALS_FILE, ParquetReport, ReportError, SUMMARY_COLUMNS, SUMMARY_FILE,
 };
-use crate::source::LogObject;
-use crate::source::local::{self, InputPathError};
+use crate::source::{self, LogObject, SourceError, SourceOptions};
 use crate::stats::ScanStats;
 use crate::window::{Placement, TimeWindow};
 
 /// What to scan and how.
 #[derive(Clone, Debug)]
 pub struct ScanConfig {
-    /// Paths, directories or `-`.
+    /// Paths, directories, `-`, or `s3://bucket/prefix` URLs.
     pub inputs: Vec<String>,
+    /// How remote inputs are reached and pruned.
+    pub sources: SourceOptions,
     pub out_dir: PathBuf,
     pub window: TimeWindow,
     pub filter: FailureFilter,
@@ -60,7 +61,7 @@ pub struct ScanOutcome {
 #[derive(Debug, thiserror::Error)]
 pub enum ScanError {
     #[error(transparent)]
-    Input(#[from] InputPathError),
+    Source(#[from] SourceError),
     #[error("cannot create the output directory {path}: {source}")]
     OutputDir { path: PathBuf, source: io::Error },
     #[error(transparent)]
@@ -74,25 +75,33 @@ pub enum ScanError {
 const BATCH: usize = 1024;
 const QUEUE: usize = 16;
 
-/// Scans local inputs and writes the reports into `config.out_dir`.
+/// Objects opened ahead of the workers (remote downloads started and waiting).
+const OBJECT_QUEUE: usize = 8;
+
+/// Scans the inputs and writes the reports into `config.out_dir`. The reports are committed
+/// only when every source could be read to the end (single inputs may still be reported as
+/// problems).
 pub fn scan(config: &ScanConfig) -> Result<ScanOutcome, ScanError> {
     let started = Instant::now();
     fs::create_dir_all(&config.out_dir).map_err(|source| ScanError::OutputDir {
         path: config.out_dir.clone(),
         source,
     })?;
-    let discovered = local::discover(&config.inputs, Some(&config.out_dir))?;
-    let total_bytes = discovered
-        .objects
-        .iter()
-        .map(|o| o.size)
-        .sum::<Option<u64>>();
-    let progress = progress_bar(config.progress, total_bytes);
-    let objects = discovered.objects.into_par_iter();
-    let (summary, mut stats) = scan_objects(objects, config, &progress)?;
+    let mut inputs = source::open(
+        &config.inputs,
+        &config.sources,
+        Some(&config.out_dir),
+        OBJECT_QUEUE,
+    )?;
+    let progress = progress_bar(config.progress, inputs.total_bytes());
+    let (summary, mut stats, denials) =
+        scan_objects(inputs.objects().par_bridge(), config, &progress)?;
     progress.finish_and_clear();
-    stats.problems.extend(discovered.problems);
+    let (problems, requests) = inputs.finish()?;
+    stats.problems.extend(problems);
     stats.problems.sort();
+    stats.requests = requests;
+    denials.commit()?;
     let rows = summary.rows();
     let mut summary_report = ParquetReport::create(&config.out_dir, SUMMARY_FILE, SUMMARY_COLUMNS)?;
     for row in &rows {
@@ -108,12 +117,12 @@ pub fn scan(config: &ScanConfig) -> Result<ScanOutcome, ScanError> {
     })
 }
 
-/// Runs the workers over `objects` and commits `denials.parquet`.
+/// Runs the workers over `objects`; returns `denials.parquet` complete but not yet committed.
 fn scan_objects(
     objects: impl ParallelIterator<Item = LogObject>,
     config: &ScanConfig,
     progress: &ProgressBar,
-) -> Result<(Summary, ScanStats), ScanError> {
+) -> Result<(Summary, ScanStats, ParquetReport<Denial>), ScanError> {
     let mut report = ParquetReport::create(&config.out_dir, DENIALS_FILE, DENIAL_COLUMNS)?;
     let (sender, receiver) = sync_channel::<Vec<Denial>>(QUEUE);
     let writer_failed = Arc::new(AtomicBool::new(false));
@@ -156,8 +165,7 @@ fn scan_objects(
     let report = writer
         .join()
         .unwrap_or_else(|panic| std::panic::resume_unwind(panic))?;
-    report.commit()?;
-    Ok((summary, stats))
+    Ok((summary, stats, report))
 }
 
 /// Per-thread scanning state: reusable parse buffers, the local summary and statistics, and

@@ -13,6 +13,18 @@ pub struct Problem {
     pub what: String,
 }
 
+/// What a remote source did: `listed = get_requests + pruned_by_time + skipped_by_design`.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct RequestStats {
+    pub list_requests: u64,
+    pub get_requests: u64,
+    pub listed: u64,
+    /// Objects whose file-name time is outside the window: not downloaded.
+    pub pruned_by_time: u64,
+    /// Digest and Insights objects: not downloaded.
+    pub skipped_by_design: u64,
+}
+
 /// Scan statistics; workers keep their own and [`ScanStats::merge`] adds them up.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct ScanStats {
@@ -40,6 +52,8 @@ pub struct ScanStats {
     pub without_time: u64,
     /// Inputs or parts of inputs that could not be used.
     pub problems: Vec<Problem>,
+    /// Requests made to remote sources, when there were any.
+    pub requests: Option<RequestStats>,
     pub elapsed: Duration,
 }
 
@@ -66,6 +80,16 @@ impl ScanStats {
         self.outside_window += other.outside_window;
         self.without_time += other.without_time;
         self.problems.extend(other.problems);
+        self.requests = match (self.requests, other.requests) {
+            (Some(a), Some(b)) => Some(RequestStats {
+                list_requests: a.list_requests + b.list_requests,
+                get_requests: a.get_requests + b.get_requests,
+                listed: a.listed + b.listed,
+                pruned_by_time: a.pruned_by_time + b.pruned_by_time,
+                skipped_by_design: a.skipped_by_design + b.skipped_by_design,
+            }),
+            (a, b) => a.or(b),
+        };
         self.elapsed = self.elapsed.max(other.elapsed);
         self
     }

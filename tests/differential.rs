@@ -21,6 +21,7 @@ use whydenied::classify::{FailureFilter, classify};
 use whydenied::decode::split::SplitLimits;
 use whydenied::event::Event;
 use whydenied::pipeline::{ScanConfig, scan};
+use whydenied::source::SourceOptions;
 use whydenied::window::TimeWindow;
 
 const EVERYTHING: FailureFilter = FailureFilter {
@@ -50,6 +51,7 @@ fn fast(inputs: &[PathBuf], filter: FailureFilter) -> Vec<Row> {
     let out = tempfile::tempdir().expect("temp dir");
     let config = ScanConfig {
         inputs: inputs.iter().map(|p| p.display().to_string()).collect(),
+        sources: SourceOptions::default(),
         out_dir: out.path().to_path_buf(),
         window: TimeWindow::default(),
         filter,

@@ -33,6 +33,18 @@ pub fn write_footer(out: &mut dyn Write, stats: &ScanStats) -> io::Result<()> {
         stats.elapsed.as_secs_f64(),
         stats.records_per_second(),
     )?;
+    if let Some(r) = &stats.requests {
+        writeln!(
+            out,
+            "s3: {} LIST and {} GET requests; {} objects listed = {} downloaded + {} outside the time window + {} digest/Insights skipped",
+            r.list_requests,
+            r.get_requests,
+            r.listed,
+            r.get_requests,
+            r.pruned_by_time,
+            r.skipped_by_design
+        )?;
+    }
     if stats.outside_window + stats.without_time > 0 {
         writeln!(
             out,

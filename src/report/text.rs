@@ -51,6 +51,13 @@ pub fn stats_json(stats: &ScanStats) -> Value {
         "kept": stats.kept,
         "outside_window": stats.outside_window,
         "without_time": stats.without_time,
+        "requests": stats.requests.map(|r| json!({
+            "list": r.list_requests,
+            "get": r.get_requests,
+            "listed": r.listed,
+            "pruned_by_time": r.pruned_by_time,
+            "skipped_by_design": r.skipped_by_design,
+        })),
         "problems": stats.problems.iter().map(|p| json!({"origin": p.origin, "what": p.what})).collect::<Vec<_>>(),
         "elapsed_seconds": stats.elapsed.as_secs_f64(),
         "records_per_second": stats.records_per_second(),

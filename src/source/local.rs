@@ -24,6 +24,7 @@ pub struct InputPathError {
 }
 
 /// The inputs named on the command line, expanded; and problems met while walking directories.
+#[derive(Default)]
 pub struct Discovered {
     pub objects: Vec<LogObject>,
     pub problems: Vec<Problem>,

@@ -54,3 +54,47 @@ pub fn run_checker(script: &str, args: &[&Path]) -> String {
     assert!(output.status.success(), "{script} failed:\n{text}");
     text
 }
+
+/// The moto server that `scripts/test` starts (`WHYDENIED_AWS_ENDPOINT`).
+pub fn aws_endpoint() -> String {
+    std::env::var("WHYDENIED_AWS_ENDPOINT").unwrap_or_else(|_| {
+        panic!("WHYDENIED_AWS_ENDPOINT is not set: run the tests with scripts/test, which starts a local moto server")
+    })
+}
+
+/// `whydenied` with fake credentials for the emulator, isolated from the user's AWS setup.
+pub fn whydenied_aws(args: &[&str]) -> Output {
+    let empty = repo().join("target/empty-aws-config");
+    std::fs::write(&empty, "").expect("write an empty AWS config");
+    Command::new(env!("CARGO_BIN_EXE_whydenied"))
+        .args(args)
+        .args(["--endpoint-url", &aws_endpoint()])
+        .env_clear()
+        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+        .env("AWS_ACCESS_KEY_ID", "testing")
+        .env("AWS_SECRET_ACCESS_KEY", "testing")
+        .env("AWS_REGION", "us-east-1")
+        .env("AWS_CONFIG_FILE", &empty)
+        .env("AWS_SHARED_CREDENTIALS_FILE", &empty)
+        .env("AWS_EC2_METADATA_DISABLED", "true")
+        .output()
+        .expect("the binary runs")
+}
+
+/// Files under `dir`, sorted, as paths relative to it.
+pub fn relative_files(dir: &Path) -> Vec<PathBuf> {
+    fn walk(root: &Path, dir: &Path, out: &mut Vec<PathBuf>) {
+        for entry in std::fs::read_dir(dir).expect("readable") {
+            let path = entry.expect("entry").path();
+            if path.is_dir() {
+                walk(root, &path, out);
+            } else {
+                out.push(path.strip_prefix(root).expect("below root").to_path_buf());
+            }
+        }
+    }
+    let mut files = Vec::new();
+    walk(dir, dir, &mut files);
+    files.sort();
+    files
+}

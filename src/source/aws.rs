@@ -1,0 +1,123 @@
+//! One way to configure AWS clients, shared by every AWS source: the SDK's default chain
+//! (environment, shared config and credentials files, profiles, SSO, web identity, IMDS), with
+//! the command line's `--profile`, `--aws-region`, `--endpoint-url` and `--no-sign-request` on
+//! top, and credential problems turned into one line that says what to do.
+
+use aws_config::{BehaviorVersion, SdkConfig};
+use aws_credential_types::provider::ProvideCredentials;
+
+/// The AWS options of the command line.
+#[derive(Clone, Debug, Default)]
+pub struct AwsOptions {
+    pub profile: Option<String>,
+    /// The region of the clients (not the trail-region filter).
+    pub region: Option<String>,
+    /// A custom endpoint (an S3-compatible store, a local emulator); `AWS_ENDPOINT_URL` works too.
+    pub endpoint_url: Option<String>,
+    /// Send unsigned requests, for public buckets.
+    pub no_sign_request: bool,
+}
+
+/// Why AWS could not be used at all.
+#[derive(Debug, thiserror::Error)]
+pub enum AwsError {
+    #[error(
+        "no AWS credentials found ({0}): set AWS_PROFILE or --profile, export AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, or run `aws sso login`; for a public bucket use --no-sign-request"
+    )]
+    NoCredentials(String),
+    #[error(
+        "AWS rejected the credentials ({0}): refresh them (for SSO profiles: `aws sso login`) and run again"
+    )]
+    RejectedCredentials(String),
+}
+
+/// Region used when nothing configures one: where CloudTrail's global events and most
+/// organisation trails live.
+const FALLBACK_REGION: &str = "us-east-1";
+
+/// Loads the shared configuration and checks that credentials can be had (unless unsigned).
+pub async fn load(options: &AwsOptions) -> Result<SdkConfig, AwsError> {
+    let mut loader = aws_config::defaults(BehaviorVersion::latest());
+    if let Some(profile) = &options.profile {
+        loader = loader.profile_name(profile);
+    }
+    if let Some(region) = &options.region {
+        loader = loader.region(aws_config::Region::new(region.clone()));
+    }
+    if let Some(url) = &options.endpoint_url {
+        loader = loader.endpoint_url(url);
+    }
+    if options.no_sign_request {
+        loader = loader.no_credentials();
+    }
+    let mut config = loader.load().await;
+    if config.region().is_none() {
+        config = config
+            .into_builder()
+            .region(aws_config::Region::new(FALLBACK_REGION))
+            .build();
+    }
+    if !options.no_sign_request {
+        let provider = config
+            .credentials_provider()
+            .ok_or_else(|| AwsError::NoCredentials("no provider configured".into()))?;
+        provider
+            .provide_credentials()
+            .await
+            .map_err(|e| AwsError::NoCredentials(first_line(&e.to_string())))?;
+    }
+    Ok(config)
+}
+
+/// Whether a custom endpoint is in use (then S3 needs path-style addressing).
+pub fn has_custom_endpoint(config: &SdkConfig) -> bool {
+    config.endpoint_url().is_some()
+}
+
+/// Error codes with which AWS refuses the credentials themselves (not a permission).
+const CREDENTIAL_ERROR_CODES: &[&str] = &[
+    "ExpiredToken",
+    "ExpiredTokenException",
+    "InvalidAccessKeyId",
+    "InvalidClientTokenId",
+    "InvalidToken",
+    "SignatureDoesNotMatch",
+    "UnrecognizedClientException",
+];
+
+/// The error for a service error code, if the code means the credentials are bad.
+pub fn credential_error(code: Option<&str>) -> Option<AwsError> {
+    let code = code?;
+    CREDENTIAL_ERROR_CODES
+        .contains(&code)
+        .then(|| AwsError::RejectedCredentials(code.to_string()))
+}
+
+/// SDK errors carry long chains; a message for people needs the first line of the useful part.
+pub fn first_line(text: &str) -> String {
+    text.lines().next().unwrap_or_default().trim().to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn credential_codes_are_recognised() {
+        assert!(
+            matches!(credential_error(Some("ExpiredToken")), Some(AwsError::RejectedCredentials(c)) if c == "ExpiredToken")
+        );
+        assert!(credential_error(Some("AccessDenied")).is_none());
+        assert!(credential_error(None).is_none());
+    }
+
+    #[test]
+    fn messages_say_what_to_do() {
+        let text = AwsError::NoCredentials("no provider".into()).to_string();
+        assert!(
+            text.contains("aws sso login") && text.contains("--no-sign-request"),
+            "{text}"
+        );
+        assert_eq!(first_line("a\nb"), "a");
+    }
+}

@@ -1,0 +1,266 @@
+//! `whydenied scan s3://…` against a real S3 API over HTTP: the moto server that scripts/test
+//! starts, driven by the real AWS SDK on both sides (the test uploads with aws-sdk-s3).
+
+mod common;
+
+use std::path::Path;
+
+use aws_sdk_s3::Client;
+use aws_sdk_s3::config::{BehaviorVersion, Credentials, Region};
+use aws_sdk_s3::primitives::ByteStream;
+use common::{
+    aws_endpoint, relative_files, run_checker, sample_logs, stderr, stdout, whydenied,
+    whydenied_aws,
+};
+use serde_json::Value;
+use tokio::runtime::Runtime;
+
+const ORG_ACCOUNT: &str = "111122223333";
+
+fn client() -> Client {
+    let config = aws_sdk_s3::config::Builder::new()
+        .behavior_version(BehaviorVersion::latest())
+        .region(Region::new("us-east-1"))
+        .endpoint_url(aws_endpoint())
+        .credentials_provider(Credentials::new("testing", "testing", None, None, "tests"))
+        .force_path_style(true)
+        .build();
+    Client::from_conf(config)
+}
+
+/// A fresh bucket holding `files` (key, bytes).
+fn bucket_with(runtime: &Runtime, name: &str, files: Vec<(String, Vec<u8>)>) -> String {
+    let bucket = format!("{name}-{}", std::process::id());
+    let client = client();
+    runtime.block_on(async {
+        client
+            .create_bucket()
+            .bucket(&bucket)
+            .send()
+            .await
+            .expect("create bucket");
+        for (key, body) in files {
+            client
+                .put_object()
+                .bucket(&bucket)
+                .key(&key)
+                .body(ByteStream::from(body))
+                .send()
+                .await
+                .expect("put");
+        }
+    });
+    bucket
+}
+
+fn sample_files() -> Vec<(String, Vec<u8>)> {
+    let root = sample_logs();
+    relative_files(&root)
+        .into_iter()
+        .map(|rel| {
+            (
+                rel.to_string_lossy().into_owned(),
+                std::fs::read(root.join(&rel)).expect("read"),
+            )
+        })
+        .collect()
+}
+
+/// `scan` with `--format json`: exit code, parsed stdout, stderr.
+fn scan_json(aws: bool, source: &str, out: &Path, extra: &[&str]) -> (Option<i32>, Value, String) {
+    let mut args = vec![
+        "scan",
+        source,
+        "--out",
+        out.to_str().expect("utf-8"),
+        "--format",
+        "json",
+    ];
+    args.extend_from_slice(extra);
+    let output = if aws {
+        whydenied_aws(&args)
+    } else {
+        whydenied(&args)
+    };
+    let json = serde_json::from_str(&stdout(&output)).unwrap_or(Value::Null);
+    (output.status.code(), json, stderr(&output))
+}
+
+#[test]
+fn a_bucket_gives_the_same_reports_as_the_local_directory() {
+    let runtime = Runtime::new().expect("runtime");
+    let bucket = bucket_with(&runtime, "same", sample_files());
+    let dir = tempfile::tempdir().expect("temp dir");
+    let (local_out, s3_out) = (dir.path().join("local"), dir.path().join("s3"));
+    let logs = sample_logs();
+    let (code, local, err) = scan_json(false, logs.to_str().expect("utf-8"), &local_out, &[]);
+    assert_eq!(code, Some(0), "{err}");
+    let (code, remote, err) = scan_json(true, &format!("s3://{bucket}"), &s3_out, &[]);
+    assert_eq!(code, Some(0), "{err}");
+    assert_eq!(remote["summary"], local["summary"]);
+    // (Not decoded_bytes: locally the digests are read to be recognised, from S3 never.)
+    for key in ["records", "parsed", "kept"] {
+        assert_eq!(remote["scanned"][key], local["scanned"][key], "{key}");
+    }
+    // The layout walk lists only CloudTrail/ directories: digests and Insights are not even listed.
+    let requests = &remote["scanned"]["requests"];
+    let trail_files = sample_files()
+        .iter()
+        .filter(|(k, _)| k.contains("/CloudTrail/"))
+        .count() as u64;
+    assert!(trail_files < sample_files().len() as u64);
+    assert_eq!(requests["listed"], trail_files, "{requests}");
+    assert_eq!(requests["get"], trail_files, "{requests}");
+    assert!(
+        err.contains(&format!(
+            "s3: {} LIST and {} GET requests",
+            requests["list"], requests["get"]
+        )),
+        "{err}"
+    );
+    // Row by row (pyarrow), with every origin the s3:// URI of the same file.
+    run_checker(
+        "check_same_denials.py",
+        &[
+            &local_out,
+            &s3_out,
+            &logs,
+            Path::new(&format!("s3://{bucket}")),
+        ],
+    );
+}
+
+#[test]
+fn account_region_and_time_prune_the_listing() {
+    let runtime = Runtime::new().expect("runtime");
+    let bucket = bucket_with(&runtime, "prune", sample_files());
+    let dir = tempfile::tempdir().expect("temp dir");
+    let window = [
+        "--since",
+        "2026-11-03T06:00:00Z",
+        "--until",
+        "2026-11-03T18:00:00Z",
+    ];
+    let mut args = vec!["--account", ORG_ACCOUNT, "--region", "eu-west-1"];
+    args.extend_from_slice(&window);
+    let (code, remote, err) = scan_json(
+        true,
+        &format!("s3://{bucket}"),
+        &dir.path().join("s3"),
+        &args,
+    );
+    assert_eq!(code, Some(0), "{err}");
+
+    // The same trail directory scanned locally with the same window.
+    let trail = sample_logs().join(format!(
+        "AWSLogs/o-a1b2c3d4e5/{ORG_ACCOUNT}/CloudTrail/eu-west-1"
+    ));
+    let (code, local, err) = scan_json(
+        false,
+        trail.to_str().expect("utf-8"),
+        &dir.path().join("local"),
+        &window,
+    );
+    assert_eq!(code, Some(0), "{err}");
+    assert_eq!(remote["summary"], local["summary"]);
+    assert!(remote["scanned"]["kept"].as_u64() > Some(0));
+
+    // Requests: a probe for AWSLogs/, AWSLogs/ (the org), the org (its accounts),
+    // then only the day directory of the window with its hour of slack (2026/11/03); nothing of
+    // the other accounts or regions.
+    let requests = &remote["scanned"]["requests"];
+    let day: Vec<String> = relative_files(&trail.join("2026/11/03"))
+        .iter()
+        .map(|p| p.to_string_lossy().into_owned())
+        .collect();
+    assert!(!day.is_empty());
+    assert_eq!(requests["listed"], day.len() as u64, "{requests}");
+    assert_eq!(requests["list"], 4, "{requests}");
+    let in_window = day.iter().filter(|name| {
+        let stamp = name.split('_').nth(3).expect("delivered name");
+        ("20261103T0500Z"..="20261103T1859Z").contains(&stamp)
+    });
+    assert_eq!(requests["get"], in_window.count() as u64, "{requests}");
+}
+
+#[test]
+fn broken_objects_are_reported_by_uri_and_a_flat_prefix_is_paginated() {
+    let runtime = Runtime::new().expect("runtime");
+    let event = |i: usize| {
+        format!(
+            r#"{{"eventVersion":"1.11","eventID":"e{i}","eventTime":"2026-11-02T10:00:00Z","eventSource":"s3.amazonaws.com","eventName":"GetObject","errorCode":"AccessDenied","errorMessage":"Access Denied","userIdentity":{{"type":"Root","arn":"arn:aws:iam::{ORG_ACCOUNT}:root"}}}}"#
+        )
+    };
+    let mut files: Vec<(String, Vec<u8>)> = (0..1050)
+        .map(|i| (format!("flat/part-{i:05}.json"), event(i).into_bytes()))
+        .collect();
+    files.push((
+        "flat/zz-corrupt.json.gz".into(),
+        vec![0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 3, 0xde, 0xad, 0xbe, 0xef],
+    ));
+    let bucket = bucket_with(&runtime, "flat", files);
+    let dir = tempfile::tempdir().expect("temp dir");
+    let (code, summary, err) = scan_json(true, &format!("s3://{bucket}/flat/"), dir.path(), &[]);
+    assert_eq!(code, Some(2), "{err}");
+    assert_eq!(summary["scanned"]["kept"], 1050);
+    let requests = &summary["scanned"]["requests"];
+    assert_eq!(
+        (requests["listed"].as_u64(), requests["get"].as_u64()),
+        (Some(1051), Some(1051))
+    );
+    assert_eq!(
+        requests["list"], 3,
+        "a probe for AWSLogs/, then two pages of 1000: {requests}"
+    );
+    let problems = summary["scanned"]["problems"].as_array().expect("problems");
+    assert_eq!(problems.len(), 1, "{problems:?}");
+    assert_eq!(
+        problems[0]["origin"],
+        format!("s3://{bucket}/flat/zz-corrupt.json.gz")
+    );
+    assert!(
+        problems[0]["what"]
+            .as_str()
+            .is_some_and(|w| w.contains("gzip")),
+        "{problems:?}"
+    );
+}
+
+#[test]
+fn unreadable_buckets_and_missing_credentials_are_one_clear_line() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let out = dir.path().to_str().expect("utf-8");
+    let missing = whydenied_aws(&["scan", "s3://no-such-bucket-whydenied", "--out", out]);
+    assert_eq!(missing.status.code(), Some(1));
+    let text = stderr(&missing);
+    assert!(
+        text.starts_with("whydenied: cannot list s3://no-such-bucket-whydenied/: NoSuchBucket"),
+        "{text}"
+    );
+    assert_eq!(text.lines().count(), 1, "{text}");
+
+    let no_credentials = std::process::Command::new(env!("CARGO_BIN_EXE_whydenied"))
+        .args([
+            "scan",
+            "s3://any-bucket",
+            "--out",
+            out,
+            "--endpoint-url",
+            &aws_endpoint(),
+        ])
+        .env_clear()
+        .env("HOME", dir.path())
+        .env("AWS_EC2_METADATA_DISABLED", "true")
+        .output()
+        .expect("runs");
+    assert_eq!(no_credentials.status.code(), Some(1));
+    let text = stderr(&no_credentials);
+    assert!(
+        text.starts_with("whydenied: no AWS credentials found"),
+        "{text}"
+    );
+    assert!(
+        text.contains("--no-sign-request") && text.lines().count() == 1,
+        "{text}"
+    );
+}

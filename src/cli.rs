@@ -38,11 +38,13 @@ const SCAN_EXAMPLES: &str = "\
 Examples:
   whydenied scan sample-logs/                       # a dumped trail directory (AWSLogs/... layout or any tree)
   whydenied scan ~/dump --since 7d --top 50          # only the last week, 50 rows
+  whydenied scan sample-logs/ --html report.html     # plus a self-contained HTML report
   whydenied scan trail.json.gz other.json --format json > denials.json
   aws logs filter-log-events ... | jq -c '.events[].message | fromjson' | whydenied scan -
   whydenied scan ~/dump --all-errors --out /tmp/reports   # every error, not only denials
   whydenied scan s3://org-trail --since 2026-01-01 --until 2026-02-01 --account 111122223333 --region eu-west-1
   AWS_ENDPOINT_URL=http://127.0.0.1:9000 whydenied scan s3://trail   # any S3-compatible store
+  whydenied scan cwlogs://CloudTrail/DefaultLogGroup --since 24h --aws-region us-east-1
 
 Inputs are recognised by content: gzip or plain; {\"Records\":[...]} trail files, JSON arrays, one event
 per line (also CloudWatch Logs exports). Digest and Insight files are skipped by design.
@@ -51,13 +53,17 @@ Reports: <out>/denials.parquet (one row per denied request) and <out>/summary.pa
 
 #[derive(Debug, Args)]
 pub struct ScanArgs {
-    /// Files, directories (scanned recursively), `-` for standard input, or s3://bucket[/prefix].
+    /// Files, directories (scanned recursively), `-` for standard input, s3://bucket[/prefix], or cwlogs://<log-group>.
     #[arg(required = true, value_name = "SOURCE")]
     pub sources: Vec<String>,
 
     /// Directory for denials.parquet and summary.parquet.
     #[arg(long, default_value = "whydenied-out", value_name = "DIR")]
     pub out: PathBuf,
+
+    /// Also write a self-contained HTML report (charts, sortable table, sample events) to FILE.
+    #[arg(long, value_name = "FILE")]
+    pub html: Option<PathBuf>,
 
     /// How the summary is printed on stdout.
     #[arg(long, value_enum, default_value_t = FormatArg::Table)]
@@ -102,6 +108,14 @@ pub struct ScanArgs {
     /// S3 downloads in flight at once.
     #[arg(long, value_name = "N", default_value_t = 8, value_parser = clap::value_parser!(u16).range(1..=256), help_heading = "AWS")]
     pub s3_concurrency: u16,
+
+    /// CloudWatch Logs: only log streams whose name starts with this.
+    #[arg(long, value_name = "PREFIX", help_heading = "AWS")]
+    pub log_stream_prefix: Option<String>,
+
+    /// CloudWatch Logs: time slices of the window fetched at once.
+    #[arg(long, value_name = "N", default_value_t = 4, value_parser = clap::value_parser!(u16).range(1..=64), help_heading = "AWS")]
+    pub log_concurrency: u16,
 
     /// Also keep authentication failures (invalid or expired credentials, failed console sign-ins).
     #[arg(long)]
@@ -180,6 +194,10 @@ impl ScanArgs {
             ProgressArg::Never => false,
             ProgressArg::Auto => !self.quiet && std::io::stderr().is_terminal(),
         };
+        let filter = FailureFilter {
+            include_authn: self.include_authn,
+            all_errors: self.all_errors,
+        };
         if let Some(bad) = self.accounts.iter().find(|a| !is_account_id(a)) {
             return Err(format!("--account {bad:?}: an account id is 12 digits"));
         }
@@ -198,13 +216,13 @@ impl ScanArgs {
                     window,
                 },
                 s3_concurrency: usize::from(self.s3_concurrency),
+                log_stream_prefix: self.log_stream_prefix.clone(),
+                log_concurrency: usize::from(self.log_concurrency),
+                filter,
             },
             out_dir: self.out.clone(),
             window,
-            filter: FailureFilter {
-                include_authn: self.include_authn,
-                all_errors: self.all_errors,
-            },
+            filter,
             limits: SplitLimits {
                 max_record_bytes: (self.max_record_mib as usize) << 20,
             },

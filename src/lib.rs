@@ -21,6 +21,7 @@ pub mod aggregate;
 pub mod classify;
 pub mod decode;
 pub mod event;
+pub mod interrupt;
 pub mod pipeline;
 pub mod record;
 pub mod report;

@@ -9,7 +9,9 @@ use std::process::ExitCode;
 use clap::Parser;
 
 use cli::{Cli, Command, ScanArgs};
-use whydenied::pipeline::scan;
+use whydenied::interrupt;
+use whydenied::pipeline::{ScanError, scan};
+use whydenied::report::html::write_html_report;
 use whydenied::report::{footer::write_footer, write_summary};
 
 fn main() -> ExitCode {
@@ -25,10 +27,22 @@ fn run_scan(args: &ScanArgs) -> ExitCode {
         Ok(config) => config,
         Err(message) => return fatal(&message),
     };
+    if let Err(e) = interrupt::install() {
+        return fatal(&format!("cannot install signal handlers: {e}"));
+    }
     let outcome = match scan(&config) {
         Ok(outcome) => outcome,
+        Err(ScanError::Interrupted(signal)) => {
+            eprintln!("whydenied: stopped by signal {signal}: no report was written");
+            return ExitCode::from(u8::try_from(128 + signal).unwrap_or(130));
+        }
         Err(e) => return fatal(&e.to_string()),
     };
+    if let Some(html) = &args.html
+        && let Err(e) = write_html_report(&config.out_dir, html, Some(&outcome.stats))
+    {
+        return fatal(&e.to_string());
+    }
     // Buffered: stdout is line-buffered, and a JSON summary has thousands of lines.
     let mut stdout = io::BufWriter::new(io::stdout().lock());
     let printed = write_summary(

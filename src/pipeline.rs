@@ -23,6 +23,7 @@ use crate::aggregate::{Summary, SummaryRow};
 use crate::classify::{Denial, FailureFilter};
 use crate::decode::split::{ObjectKind, SplitLimits, split_records};
 use crate::decode::{Encoding, decoder};
+use crate::interrupt;
 use crate::record::RecordReader;
 use crate::report::parquet::{
     DENIAL_COLUMNS, DENIALS_FILE, ParquetReport, ReportError, SUMMARY_COLUMNS, SUMMARY_FILE,
@@ -68,6 +69,8 @@ pub enum ScanError {
     Report(#[from] ReportError),
     #[error("cannot start worker threads: {0}")]
     Threads(#[from] rayon::ThreadPoolBuildError),
+    #[error("stopped by signal {0}: no report was written")]
+    Interrupted(i32),
 }
 
 /// Denials per message to the writer thread, and messages in flight: bounds the memory held
@@ -97,10 +100,15 @@ pub fn scan(config: &ScanConfig) -> Result<ScanOutcome, ScanError> {
     let (summary, mut stats, denials) =
         scan_objects(inputs.objects().par_bridge(), config, &progress)?;
     progress.finish_and_clear();
-    let (problems, requests) = inputs.finish()?;
-    stats.problems.extend(problems);
+    if let Some(signal) = interrupt::requested() {
+        // Dropping the uncommitted report removes its partial file.
+        return Err(ScanError::Interrupted(signal));
+    }
+    let finished = inputs.finish()?;
+    stats.problems.extend(finished.problems);
     stats.problems.sort();
-    stats.requests = requests;
+    stats.requests = finished.s3;
+    stats.log_groups = finished.log_groups;
     denials.commit()?;
     let rows = summary.rows();
     let mut summary_report = ParquetReport::create(&config.out_dir, SUMMARY_FILE, SUMMARY_COLUMNS)?;
@@ -201,8 +209,8 @@ impl<'a> Worker<'a> {
     }
 
     fn scan_object(&mut self, object: LogObject) {
-        if self.writer_failed.load(Ordering::Relaxed) {
-            return; // the run is failing anyway; the writer's error is reported
+        if self.writer_failed.load(Ordering::Relaxed) || interrupt::requested().is_some() {
+            return; // the run is failing or stopping anyway; that is what gets reported
         }
         let origin = object.origin;
         self.stats.objects += 1;
@@ -299,7 +307,8 @@ impl<'a> Worker<'a> {
     }
 }
 
-/// Counts the stored (compressed) bytes read, and moves the progress bar by them.
+/// Counts the stored (compressed) bytes read, moves the progress bar by them, and ends reading
+/// when a stop was requested.
 struct CountingReader<R> {
     inner: R,
     count: Arc<AtomicU64>,
@@ -308,6 +317,9 @@ struct CountingReader<R> {
 
 impl<R: Read> Read for CountingReader<R> {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        if interrupt::requested().is_some() {
+            return Err(interrupt::stopped_error());
+        }
         let n = self.inner.read(buf)?;
         self.count.fetch_add(n as u64, Ordering::Relaxed);
         self.progress.inc(n as u64);

@@ -25,6 +25,15 @@ pub struct RequestStats {
     pub skipped_by_design: u64,
 }
 
+/// What reading CloudWatch Logs groups did.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct LogGroupStats {
+    /// `FilterLogEvents` calls.
+    pub requests: u64,
+    /// Log events received (after the server-side filter).
+    pub events: u64,
+}
+
 /// Scan statistics; workers keep their own and [`ScanStats::merge`] adds them up.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct ScanStats {
@@ -52,8 +61,10 @@ pub struct ScanStats {
     pub without_time: u64,
     /// Inputs or parts of inputs that could not be used.
     pub problems: Vec<Problem>,
-    /// Requests made to remote sources, when there were any.
+    /// Requests made to S3, when there were any.
     pub requests: Option<RequestStats>,
+    /// Requests made to CloudWatch Logs, when there were any.
+    pub log_groups: Option<LogGroupStats>,
     pub elapsed: Duration,
 }
 

@@ -36,7 +36,7 @@ impl ErrorCategory {
 }
 
 /// Error codes that mean "refused by policy". Compared ignoring ASCII case.
-const AUTHORIZATION_CODES: &[&str] = &[
+pub const AUTHORIZATION_CODES: &[&str] = &[
     "AccessDenied",
     "AccessDeniedException",
     "AccessDeniedForDependencyException",
@@ -50,7 +50,7 @@ const AUTHORIZATION_CODES: &[&str] = &[
 ];
 
 /// Error codes that mean "who are you?": credentials missing, wrong, expired or unsigned.
-const AUTHENTICATION_CODES: &[&str] = &[
+pub const AUTHENTICATION_CODES: &[&str] = &[
     "AuthFailure",
     "Client.AuthFailure",
     "ExpiredToken",

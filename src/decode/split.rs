@@ -230,10 +230,13 @@ impl<R: Read> Splitter<R> {
                 }
                 _ => {
                     if !self.prefixed_line()? {
-                        if self.report.records == 0 && self.report.kind == ObjectKind::Empty {
+                        // Binary at the very start is not a log at all; a stray text line (a
+                        // CloudWatch message that is not JSON) only costs that line.
+                        let preview_end = self.end.min(self.pos + PREVIEW_BYTES);
+                        let preview = &self.buf[self.pos..preview_end];
+                        if self.report.kind == ObjectKind::Empty && looks_binary(preview) {
                             self.report.kind = ObjectKind::Unrecognised;
-                            let preview_end = self.end.min(self.pos + PREVIEW_BYTES);
-                            self.report.preview = self.buf[self.pos..preview_end].to_vec();
+                            self.report.preview = preview.to_vec();
                             return Ok(());
                         }
                         self.report.note(Malformed::UnrecognisedLine);
@@ -509,6 +512,14 @@ impl<R: Read> Splitter<R> {
     }
 }
 
+/// Control bytes other than whitespace, or bytes that cannot start UTF-8 text.
+fn looks_binary(bytes: &[u8]) -> bool {
+    bytes
+        .iter()
+        .any(|&b| (b < 0x20 && !matches!(b, b'\t' | b'\n' | b'\r')) || b == 0x7f)
+        || std::str::from_utf8(bytes).is_err_and(|e| e.error_len().is_some())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -587,6 +598,13 @@ mod tests {
         let (truncated, records) = split(br#"{"Records":[{"eventName":"A"},{"eventName":"#);
         assert_eq!(records.len(), 1);
         assert_eq!(truncated.malformed, [(Malformed::Truncated, 1)]);
+    }
+
+    #[test]
+    fn text_lines_that_are_not_json_are_counted_and_skipped() {
+        let (report, records) = split(b"not json\n{\"eventName\":\"A\"}\nnor this one\n");
+        assert_eq!((report.kind, records.len()), (ObjectKind::EventStream, 1));
+        assert_eq!(report.malformed, [(Malformed::UnrecognisedLine, 2)]);
     }
 
     #[test]

@@ -45,6 +45,13 @@ pub fn write_footer(out: &mut dyn Write, stats: &ScanStats) -> io::Result<()> {
             r.skipped_by_design
         )?;
     }
+    if let Some(g) = &stats.log_groups {
+        writeln!(
+            out,
+            "cloudwatch logs: {} FilterLogEvents requests, {} events received",
+            g.requests, g.events
+        )?;
+    }
     if stats.outside_window + stats.without_time > 0 {
         writeln!(
             out,

@@ -58,6 +58,7 @@ pub fn stats_json(stats: &ScanStats) -> Value {
             "pruned_by_time": r.pruned_by_time,
             "skipped_by_design": r.skipped_by_design,
         })),
+        "log_groups": stats.log_groups.map(|g| json!({"requests": g.requests, "events": g.events})),
         "problems": stats.problems.iter().map(|p| json!({"origin": p.origin, "what": p.what})).collect::<Vec<_>>(),
         "elapsed_seconds": stats.elapsed.as_secs_f64(),
         "records_per_second": stats.records_per_second(),

@@ -31,13 +31,19 @@ pub enum AwsError {
     RejectedCredentials(String),
 }
 
+/// Attempts per request, the first included.
+const MAX_ATTEMPTS: u32 = 5;
+
 /// Region used when nothing configures one: where CloudTrail's global events and most
 /// organisation trails live.
 const FALLBACK_REGION: &str = "us-east-1";
 
 /// Loads the shared configuration and checks that credentials can be had (unless unsigned).
 pub async fn load(options: &AwsOptions) -> Result<SdkConfig, AwsError> {
-    let mut loader = aws_config::defaults(BehaviorVersion::latest());
+    // Throttling (S3 SlowDown, CloudWatch ThrottlingException and LimitExceededException) and
+    // transient errors are retried with backoff by the SDK's standard strategy.
+    let mut loader = aws_config::defaults(BehaviorVersion::latest())
+        .retry_config(aws_config::retry::RetryConfig::standard().with_max_attempts(MAX_ATTEMPTS));
     if let Some(profile) = &options.profile {
         loader = loader.profile_name(profile);
     }

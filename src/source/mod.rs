@@ -3,9 +3,10 @@
 //! denial it produced. Sources know nothing about JSON or denials.
 //!
 //! [`open`] turns the command line's inputs into one stream of objects: local files first (all
-//! known up front), then the objects of each `s3://` input as its listing finds them.
+//! known up front), then the objects of each `s3://` and `cwlogs://` input as they arrive.
 
 pub mod aws;
+pub mod cloudwatch;
 pub mod local;
 pub mod s3;
 pub mod s3_layout;
@@ -17,8 +18,10 @@ use std::sync::atomic::Ordering;
 
 use tokio::runtime::Runtime;
 
-use crate::stats::{Problem, RequestStats};
+use crate::classify::FailureFilter;
+use crate::stats::{LogGroupStats, Problem, RequestStats};
 use aws::{AwsError, AwsOptions};
+use cloudwatch::{LogGroupError, LogGroupOptions, LogGroupScan};
 use local::InputPathError;
 use s3::{S3Error, S3Scan};
 use s3_layout::{LayoutFilter, S3Url};
@@ -44,6 +47,12 @@ pub struct SourceOptions {
     pub layout: LayoutFilter,
     /// Downloads in flight at once, per bucket.
     pub s3_concurrency: usize,
+    /// Only log streams whose name starts with this (CloudWatch Logs).
+    pub log_stream_prefix: Option<String>,
+    /// Time slices of a log group fetched at once.
+    pub log_concurrency: usize,
+    /// Which failures are kept: decides the server-side filter pattern of log groups.
+    pub filter: FailureFilter,
 }
 
 /// Why the inputs cannot be read at all.
@@ -57,6 +66,8 @@ pub enum SourceError {
     Aws(#[from] AwsError),
     #[error(transparent)]
     S3(#[from] S3Error),
+    #[error(transparent)]
+    LogGroup(#[from] LogGroupError),
     #[error("cannot start the AWS client runtime: {0}")]
     Runtime(io::Error),
 }
@@ -67,14 +78,15 @@ pub struct Inputs {
     pub local: Vec<LogObject>,
     /// Problems met while finding local inputs.
     pub problems: Vec<Problem>,
-    remote: Vec<S3Scan>,
+    buckets: Vec<S3Scan>,
+    log_groups: Vec<LogGroupScan>,
     runtime: Option<Runtime>,
 }
 
 impl Inputs {
     /// Stored bytes of all inputs, when all sizes are known in advance (no remote inputs).
     pub fn total_bytes(&self) -> Option<u64> {
-        if !self.remote.is_empty() {
+        if self.runtime.is_some() {
             return None;
         }
         self.local.iter().map(|o| o.size).sum()
@@ -84,60 +96,87 @@ impl Inputs {
     /// bounded queues, so this iterator is what applies back-pressure to the downloads.
     pub fn objects(&mut self) -> impl Iterator<Item = LogObject> + Send + use<> {
         let local = std::mem::take(&mut self.local);
-        let receivers: Vec<_> = self
-            .remote
+        let take = |queue: &mut tokio::sync::mpsc::Receiver<LogObject>| {
+            std::mem::replace(queue, closed_receiver())
+        };
+        let mut queues: Vec<_> = self
+            .buckets
             .iter_mut()
-            .map(|scan| std::mem::replace(&mut scan.objects, closed_receiver()))
+            .map(|scan| take(&mut scan.objects))
             .collect();
+        queues.extend(
+            self.log_groups
+                .iter_mut()
+                .map(|scan| take(&mut scan.objects)),
+        );
         local.into_iter().chain(
-            receivers
+            queues
                 .into_iter()
                 .flat_map(|mut rx| std::iter::from_fn(move || rx.blocking_recv())),
         )
     }
 
-    /// Waits for the listings to end; returns their problems and request counts, or the error
-    /// that made a bucket unreadable.
-    pub fn finish(self) -> Result<(Vec<Problem>, Option<RequestStats>), SourceError> {
-        let mut problems = self.problems;
-        let Some(runtime) = self.runtime else {
-            return Ok((problems, None));
+    /// Waits for the remote sources to end; returns their problems and request counts, or the
+    /// error that made one unreadable.
+    pub fn finish(self) -> Result<Finished, SourceError> {
+        let mut finished = Finished {
+            problems: self.problems,
+            s3: None,
+            log_groups: None,
         };
-        let mut requests = RequestStats::default();
-        for scan in self.remote {
-            let listing = runtime
-                .block_on(scan.finished)
-                .map_err(|e| SourceError::Runtime(io::Error::other(e)))??;
-            problems.extend(
+        let Some(runtime) = self.runtime else {
+            return Ok(finished);
+        };
+        let join = |e: tokio::task::JoinError| SourceError::Runtime(io::Error::other(e));
+        for scan in self.buckets {
+            let listing = runtime.block_on(scan.finished).map_err(join)??;
+            finished.problems.extend(
                 listing
                     .into_iter()
                     .map(|(origin, what)| Problem { origin, what }),
             );
             let c = &scan.counters;
-            requests.list_requests += c.list_requests.load(Ordering::Relaxed);
-            requests.get_requests += c.get_requests.load(Ordering::Relaxed);
-            requests.listed += c.listed.load(Ordering::Relaxed);
-            requests.pruned_by_time += c.pruned_by_time.load(Ordering::Relaxed);
-            requests.skipped_by_design += c.skipped_by_design.load(Ordering::Relaxed);
+            let total = finished.s3.get_or_insert_with(RequestStats::default);
+            total.list_requests += c.list_requests.load(Ordering::Relaxed);
+            total.get_requests += c.get_requests.load(Ordering::Relaxed);
+            total.listed += c.listed.load(Ordering::Relaxed);
+            total.pruned_by_time += c.pruned_by_time.load(Ordering::Relaxed);
+            total.skipped_by_design += c.skipped_by_design.load(Ordering::Relaxed);
         }
-        Ok((problems, Some(requests)))
+        for scan in self.log_groups {
+            runtime.block_on(scan.finished).map_err(join)??;
+            let total = finished
+                .log_groups
+                .get_or_insert_with(LogGroupStats::default);
+            total.requests += scan.counters.requests.load(Ordering::Relaxed);
+            total.events += scan.counters.events.load(Ordering::Relaxed);
+        }
+        Ok(finished)
     }
+}
+
+/// What the sources report once every object was read.
+pub struct Finished {
+    pub problems: Vec<Problem>,
+    pub s3: Option<RequestStats>,
+    pub log_groups: Option<LogGroupStats>,
 }
 
 fn closed_receiver() -> tokio::sync::mpsc::Receiver<LogObject> {
     tokio::sync::mpsc::channel(1).1
 }
 
-/// Opens every input: walks local paths (never descending into `skip_dir`), and starts
-/// listing each `s3://` URL. Fails before any work when an input cannot be read at all.
+/// Opens every input: walks local paths (never descending into `skip_dir`), starts listing each
+/// `s3://` URL and reading each `cwlogs://` log group. Fails before any work when an input
+/// cannot be read at all.
 pub fn open(
     inputs: &[String],
     options: &SourceOptions,
     skip_dir: Option<&Path>,
     queue: usize,
 ) -> Result<Inputs, SourceError> {
-    let (urls, paths): (Vec<&String>, Vec<&String>) =
-        inputs.iter().partition(|i| i.starts_with("s3://"));
+    let is_remote = |i: &&String| i.starts_with("s3://") || i.starts_with("cwlogs://");
+    let (remote, paths): (Vec<&String>, Vec<&String>) = inputs.iter().partition(is_remote);
     let paths: Vec<String> = paths.into_iter().cloned().collect();
     let found = if paths.is_empty() {
         local::Discovered::default()
@@ -147,37 +186,65 @@ pub fn open(
     let mut opened = Inputs {
         local: found.objects,
         problems: found.problems,
-        remote: Vec::new(),
+        buckets: Vec::new(),
+        log_groups: Vec::new(),
         runtime: None,
     };
-    if urls.is_empty() {
+    if remote.is_empty() {
         return Ok(opened);
     }
+    // Every URL is checked before anything starts.
+    let (urls, groups): (Vec<&String>, Vec<&String>) =
+        remote.into_iter().partition(|i| i.starts_with("s3://"));
     let urls = urls
         .into_iter()
-        .map(|u| S3Url::parse(u).map_err(SourceError::Url))
-        .collect::<Result<Vec<_>, _>>()?;
+        .map(|u| S3Url::parse(u))
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(SourceError::Url)?;
+    let groups = groups
+        .into_iter()
+        .map(|g| cloudwatch::parse_url(g))
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(SourceError::Url)?;
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
         .build()
         .map_err(SourceError::Runtime)?;
     let config = runtime.block_on(aws::load(&options.aws))?;
-    let mut s3_config = aws_sdk_s3::config::Builder::from(&config);
-    if aws::has_custom_endpoint(&config) {
-        s3_config = s3_config.force_path_style(true);
+    if !urls.is_empty() {
+        let mut s3_config = aws_sdk_s3::config::Builder::from(&config);
+        if aws::has_custom_endpoint(&config) {
+            s3_config = s3_config.force_path_style(true);
+        }
+        let client = aws_sdk_s3::Client::from_conf(s3_config.build());
+        for url in urls {
+            let scan = s3::start(
+                runtime.handle(),
+                client.clone(),
+                url,
+                options.layout.clone(),
+                options.s3_concurrency,
+                queue,
+            );
+            opened.buckets.push(scan);
+        }
     }
-    let client = aws_sdk_s3::Client::from_conf(s3_config.build());
-    for url in urls {
-        let scan = s3::start(
+    let logs = aws_sdk_cloudwatchlogs::Client::new(&config);
+    for group in groups {
+        let group_options = LogGroupOptions {
+            window: options.layout.window,
+            stream_prefix: options.log_stream_prefix.clone(),
+            filter: options.filter,
+            concurrency: options.log_concurrency,
+        };
+        opened.log_groups.push(cloudwatch::start(
             runtime.handle(),
-            client.clone(),
-            url,
-            options.layout.clone(),
-            options.s3_concurrency,
+            logs.clone(),
+            group,
+            group_options,
             queue,
-        );
-        opened.remote.push(scan);
+        ));
     }
     opened.runtime = Some(runtime);
     Ok(opened)

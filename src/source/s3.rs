@@ -308,7 +308,7 @@ impl Lister {
     /// Starts one download as soon as a slot is free; the download queues itself for the
     /// workers once S3 answered. Returns false when the workers are gone.
     async fn fetch(&mut self, key: String, size: Option<i64>) -> bool {
-        if self.sender.is_closed() {
+        if self.sender.is_closed() || crate::interrupt::requested().is_some() {
             return false;
         }
         let Ok(permit) = Arc::clone(&self.downloads).acquire_owned().await else {

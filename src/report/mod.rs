@@ -5,6 +5,7 @@
 pub mod columns;
 pub mod escape;
 pub mod footer;
+pub mod html;
 pub mod parquet;
 pub mod table;
 pub mod text;

@@ -1,0 +1,288 @@
+//! The HTML report: one self-contained page (styles, script, charts and data inline, nothing
+//! fetched) that a team opens from a file, a chat attachment or a static web server.
+//!
+//! It is made from the Parquet reports alone, read back from the output directory, so it can
+//! be produced again later without the logs. The parts:
+//!
+//! - `data` reads `summary.parquet` and streams `denials.parquet` once, keeping only what the
+//!   page shows: per-hour counts for the timeline and a few sample events per table row;
+//! - `chart` draws the timeline and the bar charts as SVG;
+//! - `page` is the page template (maud: every interpolated value is HTML-escaped, in text
+//!   and in attributes alike), with `report.css` and `report.js` inlined.
+//!
+//! Log content is untrusted: the page carries a Content-Security-Policy that allows no
+//! fetches at all and only its own inline script and style (by hash), so even a value that
+//! escaped escaping could neither run nor call out.
+
+mod chart;
+mod data;
+mod page;
+
+use std::fs::{self, File};
+use std::io::{self, BufWriter, Write};
+use std::path::{Path, PathBuf};
+
+use arrow_schema::ArrowError;
+use chrono::DateTime;
+use parquet::errors::ParquetError;
+
+use crate::stats::ScanStats;
+
+/// Summary rows shown in the table (the largest groups); the page says how many were left out.
+pub const TABLE_ROW_LIMIT: usize = 2_000;
+
+/// Sample events listed per table row (the most recent ones).
+pub const SAMPLES_PER_ROW: usize = 5;
+
+/// Why the HTML report could not be written.
+#[derive(Debug, thiserror::Error)]
+pub enum HtmlError {
+    #[error("cannot read {path}: {source}")]
+    Read { path: PathBuf, source: io::Error },
+    #[error("cannot read {path}: {source}")]
+    Parquet { path: PathBuf, source: ParquetError },
+    #[error("cannot read {path}: {source}")]
+    Arrow { path: PathBuf, source: ArrowError },
+    #[error("cannot read {path}: column `{column}` is missing or is not {expected}")]
+    Column {
+        path: PathBuf,
+        column: &'static str,
+        expected: &'static str,
+    },
+    #[error("cannot write {path}: {source}")]
+    Write { path: PathBuf, source: io::Error },
+}
+
+/// Reads `denials.parquet` and `summary.parquet` from `out_dir` and writes the HTML report to
+/// `html_path`: under a temporary name next to it first, renamed when complete, so a web
+/// server never serves half a page. `stats`, when the report follows a scan, adds what was
+/// scanned and which inputs could not be read.
+pub fn write_html_report(
+    out_dir: &Path,
+    html_path: &Path,
+    stats: Option<&ScanStats>,
+) -> Result<(), HtmlError> {
+    let report = data::load(out_dir, TABLE_ROW_LIMIT, SAMPLES_PER_ROW)?;
+    let markup = page::render(&report, stats);
+    write_atomically(html_path, markup.as_bytes())
+}
+
+/// `19531` as `19,531`.
+fn grouped(n: u64) -> String {
+    let digits = n.to_string();
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// A time as shown on the page (always UTC, which CloudTrail records): `2026-11-04 21:00`, in
+/// the given chrono format; empty for no time.
+fn utc(micros: Option<i64>, format: &str) -> String {
+    micros
+        .and_then(DateTime::from_timestamp_micros)
+        .map(|t| t.format(format).to_string())
+        .unwrap_or_default()
+}
+
+fn write_atomically(path: &Path, contents: &[u8]) -> Result<(), HtmlError> {
+    let name = path.file_name().map_or_else(
+        || "report.html".into(),
+        |n| n.to_string_lossy().into_owned(),
+    );
+    let temp = path.with_file_name(format!(".{name}.partial-{}", std::process::id()));
+    let written = (|| {
+        let mut file = BufWriter::new(File::create(&temp)?);
+        file.write_all(contents)?;
+        file.into_inner().map_err(|e| e.into_error())?.sync_all()
+    })();
+    if let Err(source) = written {
+        let _ = fs::remove_file(&temp);
+        return Err(HtmlError::Write { path: temp, source });
+    }
+    fs::rename(&temp, path).map_err(|source| {
+        let _ = fs::remove_file(&temp);
+        HtmlError::Write {
+            path: path.to_path_buf(),
+            source,
+        }
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use super::*;
+    use crate::aggregate::Summary;
+    use crate::classify::Denial;
+    use crate::classify::category::ErrorCategory;
+    use crate::classify::principal::Principal;
+    use crate::classify::reason::{DeniedBy, DenyKind, PolicyType};
+    use crate::classify::resource::Target;
+    use crate::report::parquet::{
+        DENIAL_COLUMNS, DENIALS_FILE, ParquetReport, SUMMARY_COLUMNS, SUMMARY_FILE,
+    };
+
+    const SCRIPT: &str = "<script>alert(1)</script>";
+    const ATTRIBUTE_BREAKOUT: &str = "\"><img src=x onerror=alert(1)>";
+
+    fn denial(hostile: &str, seconds: i64) -> Denial {
+        Denial {
+            event_time: Some(1_793_000_000_000_000 + seconds * 1_000_000),
+            event_id: Some(format!("{hostile}-{seconds}")),
+            request_id: None,
+            account_id: Some("111122223333".into()),
+            region: Some("us-east-1".into()),
+            event_source: Some("s3.amazonaws.com".into()),
+            event_name: Some("GetObject".into()),
+            action: "s3:GetObject".into(),
+            category: ErrorCategory::Authorization,
+            error_code: Some("AccessDenied".into()),
+            error_message: Some(format!("denied {hostile}")),
+            deny_kind: DenyKind::Explicit,
+            denied_by: DeniedBy::Policy(PolicyType::ServiceControlPolicy),
+            via_policy_type: None,
+            denying_policy_arn: None,
+            has_encoded_message: false,
+            principal: Principal {
+                principal: format!("arn:aws:iam::111122223333:user/{hostile}"),
+                principal_type: "IAMUser".into(),
+                caller_arn: None,
+                session_name: None,
+                account: Some("111122223333".into()),
+                invoked_by: None,
+            },
+            target: Target {
+                bucket: Some(format!("bucket{hostile}")),
+                object_key: Some(format!("key/{hostile}")),
+                resource_arn: None,
+            },
+            source_ip: Some("192.0.2.1".into()),
+            user_agent: Some(format!("agent {hostile}")),
+            vpc_endpoint_id: None,
+            origin: Arc::from("hostile.json"),
+        }
+    }
+
+    /// Both Parquet reports for `denials`, in a temporary directory.
+    fn reports_for(denials: &[Denial]) -> tempfile::TempDir {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let mut summary = Summary::default();
+        let mut report =
+            ParquetReport::create(dir.path(), DENIALS_FILE, DENIAL_COLUMNS).expect("create");
+        for d in denials {
+            summary.add(d);
+            report.push(d).expect("push");
+        }
+        report.commit().expect("commit");
+        let mut report =
+            ParquetReport::create(dir.path(), SUMMARY_FILE, SUMMARY_COLUMNS).expect("create");
+        for row in summary.rows() {
+            report.push(&row).expect("push");
+        }
+        report.commit().expect("commit");
+        dir
+    }
+
+    /// The page for `denials`.
+    fn page_for(denials: &[Denial]) -> String {
+        let dir = reports_for(denials);
+        let html = dir.path().join("report.html");
+        write_html_report(dir.path(), &html, None).expect("report written");
+        fs::read_to_string(html).expect("read back")
+    }
+
+    #[test]
+    fn hostile_strings_appear_only_as_escaped_text() {
+        for hostile in [SCRIPT, ATTRIBUTE_BREAKOUT] {
+            let page = page_for(&[denial(hostile, 0), denial(hostile, 60)]);
+            assert!(!page.contains(hostile), "raw {hostile:?} in the page");
+            let escaped = hostile
+                .replace('&', "&amp;")
+                .replace('<', "&lt;")
+                .replace('>', "&gt;")
+                .replace('"', "&quot;");
+            for shown in [
+                format!("user/{escaped}"),
+                format!("bucket{escaped}"),
+                format!("key/{escaped}"),
+                format!("agent {escaped}"),
+                format!("denied {escaped}"),
+            ] {
+                assert!(page.contains(&shown), "{shown:?} not shown as text");
+            }
+            assert_eq!(page.matches("<script").count(), 1, "only the page's script");
+            assert!(!page.contains("<img"));
+            assert!(!page.contains("onerror=alert(1)>"));
+        }
+    }
+
+    #[test]
+    fn the_table_is_capped_and_says_so() {
+        // Five groups of 1 to 5 denials; the table keeps the 3 largest, 2 samples each.
+        let denials: Vec<Denial> = (0..5)
+            .flat_map(|p| (0..=p).map(move |k| denial(&format!("p{p}"), k * 60)))
+            .collect();
+        let dir = reports_for(&denials);
+        let report = data::load(dir.path(), 3, 2).expect("loaded");
+        assert_eq!(report.groups.len(), 5);
+        assert_eq!(report.denials, 15);
+        let ids: Vec<Vec<&str>> = report
+            .samples
+            .iter()
+            .map(|s| s.iter().filter_map(|e| e.event_id.as_deref()).collect())
+            .collect();
+        assert_eq!(
+            ids,
+            [
+                ["p4-240", "p4-180"],
+                ["p3-180", "p3-120"],
+                ["p2-120", "p2-60"]
+            ]
+        );
+        let page = page::render(&report, None);
+        assert_eq!(page.matches("<tr class=\"group\">").count(), 3);
+        assert_eq!(page.matches("<tr class=\"drill\">").count(), 3);
+        assert!(page.contains("the top 3 of 5 rows are shown"));
+    }
+
+    #[test]
+    fn page_is_self_contained() {
+        let page = page_for(&[denial("alice", 0)]);
+        assert!(page.starts_with("<!DOCTYPE html>"));
+        assert!(page.contains("default-src 'none'"));
+        for fetching in ["src=", "href=\"http", "@import", "url("] {
+            assert!(!page.contains(fetching), "{fetching} in the page");
+        }
+    }
+
+    #[test]
+    fn numbers_and_times_read_well() {
+        assert_eq!(grouped(0), "0");
+        assert_eq!(grouped(999), "999");
+        assert_eq!(grouped(1_000), "1,000");
+        assert_eq!(grouped(19_531_000), "19,531,000");
+        assert_eq!(utc(Some(0), "%Y-%m-%d %H:%M"), "1970-01-01 00:00");
+        assert_eq!(utc(None, "%Y"), "");
+    }
+
+    #[test]
+    fn no_partial_file_is_left_behind() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let path = dir.path().join("index.html");
+        write_atomically(&path, b"<p>hi</p>").expect("written");
+        assert_eq!(fs::read(&path).expect("read"), b"<p>hi</p>");
+        let names: Vec<_> = fs::read_dir(dir.path())
+            .expect("list")
+            .map(|e| e.expect("entry").file_name())
+            .collect();
+        assert_eq!(names, ["index.html"]);
+        let missing = write_html_report(dir.path(), &path, None).expect_err("no reports");
+        assert!(missing.to_string().contains("summary.parquet"), "{missing}");
+    }
+}

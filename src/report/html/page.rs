@@ -1,0 +1,380 @@
+//! The page template. maud escapes every value interpolated with `(…)`, in text and in
+//! attributes alike; the only unescaped content is the page's own stylesheet and script,
+//! compiled in from `report.css` and `report.js`.
+
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD as BASE64;
+use maud::{DOCTYPE, Markup, PreEscaped, html};
+use sha2::{Digest, Sha256};
+
+use super::chart::{self, Timeline};
+use super::data::{Group, ReportData, SampleEvent};
+use super::{SAMPLES_PER_ROW, grouped, utc};
+use crate::stats::ScanStats;
+
+const CSS: &str = include_str!("report.css");
+const JS: &str = include_str!("report.js");
+
+/// Bars in each of the top-principals and top-buckets charts.
+const TOP_BARS: usize = 10;
+
+/// Problems listed on the page; the rest are counted.
+const PROBLEMS_LISTED: usize = 50;
+
+const MINUTE: &str = "%Y-%m-%d %H:%M";
+const SECOND: &str = "%Y-%m-%d %H:%M:%S";
+
+/// The whole page.
+pub fn render(data: &ReportData, stats: Option<&ScanStats>) -> String {
+    let denials = stats.map_or(data.denials, |s| s.kept);
+    let timeline = chart::timeline(&data.hourly);
+    let page = html! {
+        (DOCTYPE)
+        html lang="en" {
+            head {
+                meta charset="utf-8";
+                meta name="viewport" content="width=device-width, initial-scale=1";
+                meta http-equiv="Content-Security-Policy" content=(content_security_policy());
+                meta name="color-scheme" content="light dark";
+                meta name="generator" content=(concat!("whydenied ", env!("CARGO_PKG_VERSION")));
+                title { "whydenied: " (grouped(denials)) " denied requests" }
+                style { (PreEscaped(CSS)) }
+            }
+            body {
+                header {
+                    h1 { "Denied requests" }
+                    p.meta {
+                        @if let (Some(first), Some(last)) = (data.first_time, data.last_time) {
+                            (utc(Some(first), MINUTE)) " – " (utc(Some(last), MINUTE)) " UTC · "
+                        }
+                        "generated " (chrono::Utc::now().format(MINUTE)) " UTC by whydenied "
+                        (env!("CARGO_PKG_VERSION"))
+                    }
+                }
+                main {
+                    (headline(data, denials, stats))
+                    @if let Some(stats) = stats {
+                        (scan_facts(stats))
+                    }
+                    (timeline_section(timeline.as_ref(), data.without_time))
+                    section.columns {
+                        figure {
+                            figcaption { h2 { "Top principals" } }
+                            (chart::bars(&data.top_principals(TOP_BARS)))
+                        }
+                        figure {
+                            figcaption { h2 { "Top buckets" } }
+                            @let buckets = data.top_buckets(TOP_BARS);
+                            @if buckets.is_empty() {
+                                p.note { "No denial names a bucket." }
+                            } @else {
+                                (chart::bars(&buckets))
+                            }
+                        }
+                    }
+                    (table(data))
+                }
+                footer {
+                    p {
+                        "Made from denials.parquet and summary.parquet. Times are UTC. "
+                        "This page loads nothing from the network."
+                    }
+                }
+                script { (PreEscaped(JS)) }
+            }
+        }
+    };
+    page.into_string()
+}
+
+/// No fetches of any kind; only this page's own script and stylesheet may run or apply.
+fn content_security_policy() -> String {
+    let hash = |text: &str| BASE64.encode(Sha256::digest(text.as_bytes()));
+    format!(
+        "default-src 'none'; script-src 'sha256-{}'; style-src 'sha256-{}'; \
+         base-uri 'none'; form-action 'none'",
+        hash(JS),
+        hash(CSS)
+    )
+}
+
+fn headline(data: &ReportData, denials: u64, stats: Option<&ScanStats>) -> Markup {
+    let groups = data.groups.len() as u64;
+    html! {
+        ul.headline {
+            li {
+                span.value { (grouped(denials)) }
+                span.label { "denied requests" }
+            }
+            li {
+                span.value { (grouped(data.principal_count() as u64)) }
+                span.label { "principals" }
+            }
+            li {
+                span.value { (grouped(data.bucket_count() as u64)) }
+                span.label { "buckets" }
+            }
+            li {
+                span.value { (grouped(groups)) }
+                span.label { "groups (principal × action × bucket)" }
+            }
+            li {
+                span.value {
+                    @match (data.first_time, data.last_time) {
+                        (Some(first), Some(last)) => (duration(last - first)),
+                        _ => "–",
+                    }
+                }
+                span.label { "time span" }
+            }
+            @if let Some(stats) = stats.filter(|s| s.incomplete()) {
+                li.warn {
+                    span.value { (grouped(stats.problems.len() as u64)) }
+                    span.label { "inputs not read completely" }
+                }
+            }
+        }
+    }
+}
+
+/// What was scanned, and what could not be read.
+fn scan_facts(stats: &ScanStats) -> Markup {
+    let megabytes = |bytes: u64| format!("{:.1} MB", bytes as f64 / 1e6);
+    html! {
+        p.note {
+            "Scanned " (grouped(stats.objects)) " inputs (" (megabytes(stats.stored_bytes))
+            " stored, " (megabytes(stats.decoded_bytes)) " decoded): "
+            (grouped(stats.records)) " records, " (grouped(stats.parsed)) " parsed, "
+            (grouped(stats.kept)) " kept"
+            @if stats.outside_window > 0 {
+                ", " (grouped(stats.outside_window)) " outside the time window"
+            }
+            "."
+        }
+        @if stats.incomplete() {
+            details.problems {
+                summary { (grouped(stats.problems.len() as u64)) " inputs could not be read completely" }
+                ul {
+                    @for problem in stats.problems.iter().take(PROBLEMS_LISTED) {
+                        li { code { (problem.origin) } ": " (problem.what) }
+                    }
+                    @if stats.problems.len() > PROBLEMS_LISTED {
+                        li { "… and " (grouped((stats.problems.len() - PROBLEMS_LISTED) as u64)) " more" }
+                    }
+                }
+            }
+        }
+    }
+}
+
+fn timeline_section(timeline: Option<&Timeline>, without_time: u64) -> Markup {
+    html! {
+        section {
+            @if let Some(timeline) = timeline {
+                h2 { "Denials per " (timeline.bin.noun()) ", by the policy that denied" }
+                div.chart-scroll { (timeline.svg) }
+                ul.legend {
+                    @for series in &timeline.legend {
+                        li { (chart::swatch(series.colour)) (series.name) " " span.sub { (grouped(series.total)) } }
+                    }
+                }
+            } @else {
+                h2 { "Timeline" }
+            }
+            @if without_time > 0 {
+                p.note { (grouped(without_time)) " denials have no valid event time and are not in the timeline." }
+            }
+        }
+    }
+}
+
+fn table(data: &ReportData) -> Markup {
+    let shown = data.samples.len();
+    let total = data.groups.len();
+    html! {
+        section {
+            h2 { "Who was denied what" }
+            p.note {
+                "One row per principal × action × bucket, largest first"
+                @if shown < total {
+                    strong { ": the top " (grouped(shown as u64)) " of " (grouped(total as u64)) " rows are shown" }
+                    " (summary.parquet has them all)"
+                }
+                ". Each row lists up to " (SAMPLES_PER_ROW) " of its most recent events. "
+                "Click a header to sort; type to filter (every word must match)."
+            }
+            div.tools {
+                input #filter type="search" placeholder="Filter: principal, action, bucket, IP…"
+                    aria-label="Filter the rows" autocomplete="off";
+                output #shown for="filter" { (grouped(shown as u64)) " rows" }
+            }
+            table #summary {
+                colgroup {
+                    col.count; col.principal; col.action; col.bucket; col.denied-by; col.last-seen; col.hint;
+                }
+                thead {
+                    tr {
+                        th.num data-type="number" aria-sort="descending" { button type="button" { "Count" } }
+                        th { button type="button" { "Principal" } }
+                        th { button type="button" { "Action" } }
+                        th { button type="button" { "Bucket" } }
+                        th { button type="button" { "Denied by" } }
+                        th data-type="number" { button type="button" { "Last seen" } }
+                        th.hint-column { "Next step" }
+                    }
+                }
+                @for (group, samples) in data.groups.iter().zip(&data.samples) {
+                    (group_rows(group, samples))
+                }
+            }
+        }
+    }
+}
+
+/// One group: its row, and under it the drill-down across the table's width. Each group is a
+/// `<tbody>` of its own, so that sorting and filtering move and hide the two rows together.
+fn group_rows(g: &Group, samples: &[SampleEvent]) -> Markup {
+    let reason = reason_label(&g.denied_by, &g.deny_kind);
+    html! {
+        tbody {
+            tr.group {
+                td.num data-label="Count" data-sort=(g.count) { (grouped(g.count)) }
+                td data-label="Principal" {
+                    span.principal { (g.principal) }
+                    " " span.sub { (g.principal_type) }
+                }
+                td.action data-label="Action" {
+                    // A line may break after the service: `sts:` / `AssumeRoleWithWebIdentity`.
+                    @match g.action.split_once(':') {
+                        Some((service, name)) => { (service) ":" wbr; (name) },
+                        None => (g.action),
+                    }
+                }
+                td data-label="Bucket" {
+                    @match &g.bucket {
+                        Some(bucket) => span.bucket { (bucket) },
+                        None => span.sub { "–" },
+                    }
+                }
+                td data-label="Denied by" { (chart::swatch(chart::colour_of(&g.denied_by))) (reason) }
+                td data-label="Last seen" data-sort=[g.last_seen] { (utc(g.last_seen, MINUTE)) }
+                td.hint data-label="Next step" { (g.hint) }
+            }
+            tr.drill {
+                td colspan="7" {
+                    details {
+                        summary {
+                            @match samples.len() {
+                                1 => "1 event",
+                                n => { (n) " most recent events" },
+                            }
+                            ", first and last seen, accounts, regions"
+                        }
+                        (facts(g))
+                        @if samples.is_empty() {
+                            p.note { "No event of this group was found in denials.parquet." }
+                        } @else {
+                            (sample_table(samples))
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+fn facts(g: &Group) -> Markup {
+    html! {
+        ul.facts {
+            li { span.sub { "first seen " } (utc(g.first_seen, SECOND)) }
+            li { span.sub { "last seen " } (utc(g.last_seen, SECOND)) }
+            li { span.sub { "source IPs " } (grouped(g.distinct_source_ips)) }
+            li { span.sub { "accounts " } (g.accounts.join(", ")) }
+            li { span.sub { "regions " } (g.regions.join(", ")) }
+            li { span.sub { "error codes " } (g.error_codes.join(", ")) }
+        }
+    }
+}
+
+fn sample_table(samples: &[SampleEvent]) -> Markup {
+    let or_dash = |v: &Option<String>| v.clone().unwrap_or_else(|| "–".into());
+    html! {
+        table.samples {
+            thead {
+                tr { th { "Time (UTC)" } th { "Source IP" } th { "User agent" } th { "Object key" } th { "Error" } th { "Event id" } }
+            }
+            tbody {
+                @for s in samples {
+                    tr {
+                        td data-label="Time (UTC)" { (utc(s.event_time, SECOND)) }
+                        td data-label="Source IP" { (or_dash(&s.source_ip)) }
+                        td data-label="User agent" { (or_dash(&s.user_agent)) }
+                        td data-label="Object key" { (or_dash(&s.object_key)) }
+                        td data-label="Error" { code { (or_dash(&s.error_code)) } " " (or_dash(&s.error_message)) }
+                        td data-label="Event id" { (or_dash(&s.event_id)) }
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// Which policy denied, in the words of the terminal table (`report::reason_label`), from the
+/// strings read back from the report.
+fn reason_label(denied_by: &str, deny_kind: &str) -> String {
+    match deny_kind {
+        "explicit" | "implicit" => format!("{denied_by} ({deny_kind})"),
+        "service_reason" if denied_by != "unknown" => denied_by.to_string(),
+        "service_reason" => "service reason".to_string(),
+        _ => "not stated".to_string(),
+    }
+}
+
+/// `45 min`, `7 h`, `3.9 days`.
+fn duration(micros: i64) -> String {
+    let minutes = micros / 60_000_000;
+    match minutes {
+        ..120 => format!("{} min", minutes.max(0)),
+        120..4_320 => format!("{} h", (minutes + 30) / 60),
+        _ => format!("{:.1} days", minutes as f64 / 1_440.0),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reasons_read_like_the_terminal_table() {
+        assert_eq!(reason_label("scp", "explicit"), "scp (explicit)");
+        assert_eq!(
+            reason_label("s3_block_public_access", "service_reason"),
+            "s3_block_public_access"
+        );
+        assert_eq!(reason_label("unknown", "service_reason"), "service reason");
+        assert_eq!(reason_label("unknown", "generic"), "not stated");
+    }
+
+    #[test]
+    fn durations_pick_a_unit() {
+        assert_eq!(duration(0), "0 min");
+        assert_eq!(duration(45 * 60_000_000), "45 min");
+        assert_eq!(duration(7 * 3_600_000_000), "7 h");
+        assert_eq!(duration(94 * 3_600_000_000), "3.9 days");
+    }
+
+    #[test]
+    fn the_policy_hashes_the_inlined_script_and_style() {
+        let policy = content_security_policy();
+        assert!(policy.starts_with("default-src 'none'; script-src 'sha256-"));
+        assert_eq!(policy.matches("'sha256-").count(), 2);
+        assert!(
+            !JS.contains("</script"),
+            "the script must not end its own element"
+        );
+        assert!(
+            !CSS.contains("</style"),
+            "the stylesheet must not end its own element"
+        );
+    }
+}

@@ -1,0 +1,165 @@
+// Opens whydenied's HTML report in headless Chromium and uses it as a person would.
+//
+//   node check_report.mjs <report.html> <screenshot.png> <expected-rows> [--dark] [--phone]
+//
+// Fails (exit 1, with the reasons on stderr) on any console error or page error, on any
+// request other than the report file itself, or when the table, sorting, filtering or the
+// drill-down do not work. Saves a screenshot either way. Run by tests/html_report.rs.
+
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { chromium } from 'playwright-core';
+
+const [htmlArg, screenshotArg, expectedArg, ...flags] = process.argv.slice(2);
+if (!htmlArg || !screenshotArg || !expectedArg) {
+  console.error('usage: node check_report.mjs <report.html> <screenshot.png> <expected-rows> [--dark] [--phone]');
+  process.exit(2);
+}
+const reportUrl = pathToFileURL(resolve(htmlArg)).href;
+const expectedRows = Number(expectedArg);
+const phone = flags.includes('--phone');
+
+const failures = [];
+function check(condition, message) {
+  if (!condition) {
+    failures.push(message);
+  }
+  return condition;
+}
+
+// Each group of the summary is a <tbody>: its row (tr.group) and its drill-down (tr.drill).
+const ROWS = '#summary > tbody > tr.group';
+const VISIBLE_ROWS = '#summary > tbody:not([hidden]) > tr.group';
+
+const userDataDir = mkdtempSync(join(tmpdir(), 'whydenied-chromium-'));
+const context = await chromium.launchPersistentContext(userDataDir, {
+  executablePath: '/usr/bin/chromium',
+  headless: true,
+  args: [
+    '--headless',
+    '--no-sandbox',
+    '--disable-gpu',
+    '--disable-quic',
+    '--no-first-run',
+    '--disable-background-networking',
+    '--disable-component-update',
+    '--disable-sync',
+  ],
+  viewport: phone ? { width: 390, height: 844 } : { width: 1280, height: 900 },
+  deviceScaleFactor: 1,
+  isMobile: phone,
+  hasTouch: phone,
+  colorScheme: flags.includes('--dark') ? 'dark' : 'light',
+});
+
+const requests = [];
+context.on('request', (request) => requests.push(request.url()));
+const page = context.pages()[0] ?? (await context.newPage());
+page.on('console', (message) => {
+  if (message.type() === 'error') {
+    failures.push(`console error: ${message.text()}`);
+  } else if (message.type() === 'warning') {
+    console.log(`console warning (not a failure): ${message.text()}`);
+  }
+});
+page.on('pageerror', (error) => failures.push(`page error: ${error.message}`));
+
+try {
+  await page.goto(reportUrl, { waitUntil: 'load' });
+
+  const rowCount = () => page.locator(VISIBLE_ROWS).count();
+  const total = await rowCount();
+  check(total === expectedRows, `the table has ${total} rows, expected ${expectedRows}`);
+  check(
+    (await page.locator('#shown').textContent()).includes(new Intl.NumberFormat('en-US').format(expectedRows)),
+    'the row counter shows the number of rows',
+  );
+
+  // Sorting: the table starts largest first; Count flips it to ascending, then back.
+  const counts = () => page.$$eval(ROWS, (rows) => rows.map((row) => Number(row.cells[0].dataset.sort)));
+  const countHeader = page.locator('#summary thead th').first();
+  let before = await counts();
+  check(before[0] >= before[1], `initially descending: first two counts ${before[0]}, ${before[1]}`);
+  await countHeader.locator('button').click();
+  let after = await counts();
+  check(
+    (await countHeader.getAttribute('aria-sort')) === 'ascending',
+    'Count header says ascending after one click',
+  );
+  check(
+    after[0] <= after[1] && after[0] === Math.min(...after),
+    `ascending after one click: first two counts ${after[0]}, ${after[1]}`,
+  );
+  check(after.length === before.length, 'sorting keeps every row');
+  await countHeader.locator('button').click();
+  after = await counts();
+  check(
+    after[0] >= after[1] && after[0] === Math.max(...after),
+    `descending after two clicks: first two counts ${after[0]}, ${after[1]}`,
+  );
+
+  // Sorting text: Principal, A to Z.
+  await page.locator('#summary thead th').nth(1).locator('button').click();
+  const principals = await page.$$eval(ROWS, (rows) => rows.map((row) => row.cells[1].textContent.trim()));
+  const collator = new Intl.Collator(undefined, { numeric: true, sensitivity: 'base' });
+  check(
+    principals.every((p, i) => i === 0 || collator.compare(principals[i - 1], p) <= 0),
+    'Principal sorts A to Z',
+  );
+
+  // Filtering: by the action of the last row, which must match some rows but not all.
+  const term = (await page.locator(ROWS).last().locator('td').nth(2).textContent()).trim();
+  await page.locator('#filter').fill(term);
+  const filtered = await rowCount();
+  check(filtered > 0 && filtered < total, `filtering by "${term}" leaves ${filtered} of ${total} rows`);
+  const unmatched = await page.$$eval(
+    '#summary > tbody:not([hidden])',
+    (groups, t) => groups.filter((g) => !g.textContent.toLowerCase().includes(t.toLowerCase())).length,
+    term,
+  );
+  check(unmatched === 0, `${unmatched} groups shown that do not contain "${term}"`);
+  check(
+    (await page.locator('#shown').textContent()).includes(`${filtered} of`),
+    'the row counter follows the filter',
+  );
+  await page.locator('#filter').fill('no-such-principal-anywhere');
+  check((await rowCount()) === 0, 'a filter that matches nothing hides every row');
+  await page.locator('#filter').fill('');
+  check((await rowCount()) === total, 'clearing the filter shows every row again');
+
+  // Drill-down: back to largest first, open the first row's events.
+  await countHeader.locator('button').click();
+  if ((await countHeader.getAttribute('aria-sort')) !== 'descending') {
+    await countHeader.locator('button').click();
+  }
+  const details = page.locator('#summary > tbody').first().locator('tr.drill details');
+  await details.locator('summary').click();
+  check(await details.evaluate((d) => d.open), 'the drill-down opens');
+  const events = details.locator('table.samples > tbody > tr');
+  const samples = await events.count();
+  check(samples >= 1 && samples <= 5, `the drill-down lists ${samples} events (1 to 5 expected)`);
+  check(await events.first().isVisible(), 'the first event is visible');
+
+  // The charts are there.
+  check((await page.locator('svg.timeline rect').count()) > 0, 'the timeline has bars');
+  check((await page.locator('.bars li').count()) > 0, 'the top charts have bars');
+
+  await page.evaluate(() => window.scrollTo(0, 0));
+  await page.screenshot({ path: screenshotArg, fullPage: false });
+} catch (error) {
+  failures.push(`the check itself failed: ${error.stack ?? error}`);
+} finally {
+  await context.close();
+  rmSync(userDataDir, { recursive: true, force: true });
+}
+
+const foreign = requests.filter((url) => url !== reportUrl);
+check(foreign.length === 0, `requests other than the report: ${foreign.join(', ')}`);
+
+if (failures.length > 0) {
+  console.error(`check_report.mjs: ${failures.length} failed:\n- ${failures.join('\n- ')}`);
+  process.exit(1);
+}
+console.log(`check_report.mjs: ${expectedRows} rows, sorting, filtering, drill-down and no requests: all good`);

@@ -1,0 +1,73 @@
+//! The HTML report in a real browser: the library scans sample-logs/, writes the report, and
+//! tests/browser/check_report.mjs opens it in headless Chromium (Debian's package, driven by
+//! playwright-core) to check what a person would do with it: no console or page errors, no
+//! network requests, every row there, sorting, filtering and the drill-down working. The
+//! page and the screenshot are left in target/html-report/ for CI to keep.
+//!
+//! Needs /usr/bin/chromium and tests/browser/node_modules: `scripts/setup-browser` installs both.
+
+mod common;
+
+use std::path::Path;
+use std::process::Command;
+
+use common::{repo, sample_logs, stderr, stdout};
+use whydenied::classify::FailureFilter;
+use whydenied::decode::split::SplitLimits;
+use whydenied::pipeline::{ScanConfig, scan};
+use whydenied::report::html::{TABLE_ROW_LIMIT, write_html_report};
+use whydenied::source::SourceOptions;
+use whydenied::window::TimeWindow;
+
+const CHROMIUM: &str = "/usr/bin/chromium";
+
+#[test]
+fn the_report_works_in_a_real_browser() {
+    let browser = repo().join("tests/browser");
+    assert!(
+        Path::new(CHROMIUM).exists(),
+        "{CHROMIUM} not found: run scripts/setup-browser (it installs Debian's chromium)"
+    );
+    assert!(
+        browser.join("node_modules/playwright-core").is_dir(),
+        "{}/node_modules/playwright-core not found: run scripts/setup-browser (it runs npm ci there)",
+        browser.display()
+    );
+
+    let out = tempfile::tempdir().expect("temp dir");
+    let config = ScanConfig {
+        inputs: vec![sample_logs().display().to_string()],
+        sources: SourceOptions::default(),
+        out_dir: out.path().to_path_buf(),
+        window: TimeWindow::default(),
+        filter: FailureFilter::default(),
+        limits: SplitLimits::default(),
+        threads: Some(2),
+        progress: false,
+    };
+    let outcome = scan(&config).expect("the sample scans");
+    let html = out.path().join("report.html");
+    write_html_report(out.path(), &html, Some(&outcome.stats)).expect("the report is written");
+
+    // Every summary row is a table row, up to the limit.
+    let expected_rows = outcome.rows.len().min(TABLE_ROW_LIMIT);
+    assert!(expected_rows > 2, "the sample has groups to sort");
+    let artifacts = repo().join("target/html-report");
+    std::fs::create_dir_all(&artifacts).expect("create target/html-report");
+    std::fs::copy(&html, artifacts.join("report.html")).expect("keep the page");
+    let output = Command::new("node")
+        .arg(browser.join("check_report.mjs"))
+        .arg(&html)
+        .arg(artifacts.join("report.png"))
+        .arg(expected_rows.to_string())
+        .current_dir(&browser)
+        .output()
+        .unwrap_or_else(|e| panic!("cannot run node (is Node.js installed?): {e}"));
+    println!("{}", stdout(&output));
+    assert!(
+        output.status.success(),
+        "the report failed in Chromium:\n{}{}",
+        stdout(&output),
+        stderr(&output)
+    );
+}

@@ -168,6 +168,17 @@ pub struct SummaryRow {
     pub hint: String,
 }
 
+impl SummaryRow {
+    /// The group this row summarises.
+    pub fn key(&self) -> SummaryKey {
+        SummaryKey {
+            principal: self.principal.clone(),
+            action: self.action.clone(),
+            bucket: self.bucket.clone(),
+        }
+    }
+}
+
 /// Denials grouped by (principal, action, bucket).
 #[derive(Clone, Debug, Default)]
 pub struct Summary {

@@ -13,6 +13,7 @@ use whydenied::report::Format;
 use whydenied::source::SourceOptions;
 use whydenied::source::aws::AwsOptions;
 use whydenied::source::s3_layout::{LayoutFilter, is_account_id};
+use whydenied::state::Shard;
 use whydenied::window::{TimeWindow, parse_time};
 
 #[derive(Debug, Parser)]
@@ -31,7 +32,102 @@ pub struct Cli {
 pub enum Command {
     /// Scan CloudTrail logs for denied requests and write reports.
     #[command(after_help = SCAN_EXAMPLES)]
-    Scan(ScanArgs),
+    Scan(Box<ScanArgs>),
+    /// Re-aggregate the summary from reports already written (runs, incremental runs, shards).
+    #[command(after_help = REPORT_EXAMPLES)]
+    Report(ReportArgs),
+}
+
+const REPORT_EXAMPLES: &str = "\
+Examples:
+  whydenied report whydenied-out                       # the summary of every run written there
+  whydenied report ./reports --since 7d --top 50
+  whydenied report ./reports --new-since 24h --fail-on-new   # exit 3 when something new appeared
+
+Reads denials.parquet and denials/date=*/denials-*.parquet under DIR; the summary equals the one
+a single scan of the same input prints.";
+
+#[derive(Debug, Args)]
+pub struct ReportArgs {
+    /// The --out directory of earlier scans.
+    #[arg(value_name = "DIR")]
+    pub dir: PathBuf,
+
+    /// How the summary is printed on stdout.
+    #[arg(long, value_enum, default_value_t = FormatArg::Table)]
+    pub format: FormatArg,
+
+    /// Rows in the summary [default: 20 for table and markdown, all for json and csv].
+    #[arg(long, value_name = "N")]
+    pub top: Option<usize>,
+
+    /// Only events at or after this time (RFC 3339, a date, or 36h/7d back from now).
+    #[arg(long, value_name = "TIME")]
+    pub since: Option<String>,
+
+    /// Only events before this time.
+    #[arg(long, value_name = "TIME")]
+    pub until: Option<String>,
+
+    /// Only (principal, action, bucket) combinations never seen before this time, in all the data.
+    #[arg(long, value_name = "TIME")]
+    pub new_since: Option<String>,
+
+    /// Exit 3 when --new-since finds a new combination.
+    #[arg(long, requires = "new_since")]
+    pub fail_on_new: bool,
+
+    /// Exit 3 when the summary counts at least N denials.
+    #[arg(long, value_name = "N")]
+    pub fail_on_denials: Option<u64>,
+}
+
+impl ReportArgs {
+    pub fn window(&self) -> Result<TimeWindow, String> {
+        window_of(&self.since, &self.until)
+    }
+
+    pub fn new_since(&self) -> Result<Option<i64>, String> {
+        parse_flag_time("new-since", &self.new_since, Utc::now())
+    }
+}
+
+/// `--flag TIME`, parsed against `now`.
+fn parse_flag_time(
+    flag: &str,
+    value: &Option<String>,
+    now: chrono::DateTime<Utc>,
+) -> Result<Option<i64>, String> {
+    value
+        .as_deref()
+        .map(|v| parse_time(v, now).map_err(|e| format!("--{flag}: {e}")))
+        .transpose()
+}
+
+/// The `--since/--until` window, checked.
+fn window_of(since: &Option<String>, until: &Option<String>) -> Result<TimeWindow, String> {
+    let now = Utc::now();
+    let window = TimeWindow {
+        since: parse_flag_time("since", since, now)?,
+        until: parse_flag_time("until", until, now)?,
+    };
+    if let (Some(since), Some(until)) = (window.since, window.until)
+        && since >= until
+    {
+        return Err("--since must be earlier than --until".into());
+    }
+    Ok(window)
+}
+
+impl From<FormatArg> for Format {
+    fn from(format: FormatArg) -> Self {
+        match format {
+            FormatArg::Table => Format::Table,
+            FormatArg::Json => Format::Json,
+            FormatArg::Csv => Format::Csv,
+            FormatArg::Markdown => Format::Markdown,
+        }
+    }
 }
 
 const SCAN_EXAMPLES: &str = "\
@@ -117,6 +213,25 @@ pub struct ScanArgs {
     #[arg(long, value_name = "N", default_value_t = 4, value_parser = clap::value_parser!(u16).range(1..=64), help_heading = "AWS")]
     pub log_concurrency: u16,
 
+    /// Incremental runs: scan only what this checkpoint file has not seen, and record what was
+    /// scanned (reports become partitioned, one set of files per run).
+    #[arg(long, value_name = "FILE")]
+    pub state: Option<PathBuf>,
+
+    /// Scan only shard i of N (1-based), a deterministic share of the objects; run N of them for
+    /// everything. Implies partitioned reports.
+    #[arg(long, value_name = "i/N")]
+    pub shard: Option<String>,
+
+    /// Write partitioned reports (denials/date=YYYY-MM-DD/denials-<run>.parquet,
+    /// summary/summary-<run>.parquet) that later runs add to instead of replace.
+    #[arg(long)]
+    pub partitioned: bool,
+
+    /// Exit 3 when at least N denials are kept.
+    #[arg(long, value_name = "N")]
+    pub fail_on_denials: Option<u64>,
+
     /// Also keep authentication failures (invalid or expired credentials, failed console sign-ins).
     #[arg(long)]
     pub include_authn: bool,
@@ -162,33 +277,10 @@ pub enum ProgressArg {
 }
 
 impl ScanArgs {
-    pub fn format(&self) -> Format {
-        match self.format {
-            FormatArg::Table => Format::Table,
-            FormatArg::Json => Format::Json,
-            FormatArg::Csv => Format::Csv,
-            FormatArg::Markdown => Format::Markdown,
-        }
-    }
-
     /// The scan configuration, or a message saying which argument is wrong.
     pub fn config(&self) -> Result<ScanConfig, String> {
-        let now = Utc::now();
-        let time = |flag: &str, value: &Option<String>| {
-            value
-                .as_deref()
-                .map(|v| parse_time(v, now).map_err(|e| format!("--{flag}: {e}")))
-                .transpose()
-        };
-        let window = TimeWindow {
-            since: time("since", &self.since)?,
-            until: time("until", &self.until)?,
-        };
-        if let (Some(since), Some(until)) = (window.since, window.until)
-            && since >= until
-        {
-            return Err("--since must be earlier than --until".into());
-        }
+        let window = window_of(&self.since, &self.until)?;
+        let shard = self.shard.as_deref().map(Shard::parse).transpose()?;
         let progress = match self.progress {
             ProgressArg::Always => true,
             ProgressArg::Never => false,
@@ -219,6 +311,7 @@ impl ScanArgs {
                 log_stream_prefix: self.log_stream_prefix.clone(),
                 log_concurrency: usize::from(self.log_concurrency),
                 filter,
+                ..SourceOptions::default()
             },
             out_dir: self.out.clone(),
             window,
@@ -228,6 +321,9 @@ impl ScanArgs {
             },
             threads: self.threads.map(usize::from),
             progress,
+            state: self.state.clone(),
+            shard,
+            partitioned: self.partitioned,
         })
     }
 }
@@ -245,7 +341,9 @@ mod tests {
     #[test]
     fn bad_windows_are_refused() {
         let parse = |args: &[&str]| {
-            let Command::Scan(scan) = Cli::try_parse_from(args).expect("parses").command;
+            let Command::Scan(scan) = Cli::try_parse_from(args).expect("parses").command else {
+                panic!("a scan command")
+            };
             scan.config()
         };
         assert!(

@@ -26,5 +26,6 @@ pub mod pipeline;
 pub mod record;
 pub mod report;
 pub mod source;
+pub mod state;
 pub mod stats;
 pub mod window;

@@ -1,5 +1,6 @@
 //! The `whydenied` binary: parse arguments, run, print, and turn the outcome into an exit code
-//! (0 success, 1 fatal error, 2 finished with inputs skipped).
+//! (0 success, 1 fatal error, 2 finished with inputs skipped, 3 a `--fail-on-…` threshold was
+//! reached, 128 + signal when stopped).
 
 mod cli;
 
@@ -8,16 +9,24 @@ use std::process::ExitCode;
 
 use clap::Parser;
 
-use cli::{Cli, Command, ScanArgs};
+use cli::{Cli, Command, ReportArgs, ScanArgs};
+use whydenied::aggregate::SummaryRow;
 use whydenied::interrupt;
 use whydenied::pipeline::{ScanError, scan};
+use whydenied::report::Format;
 use whydenied::report::html::write_html_report;
+use whydenied::report::rebuild::rebuild;
 use whydenied::report::{footer::write_footer, write_summary};
+use whydenied::stats::ScanStats;
+
+/// A `--fail-on-denials`/`--fail-on-new` threshold was reached.
+const THRESHOLD_REACHED: u8 = 3;
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
         Command::Scan(args) => run_scan(&args),
+        Command::Report(args) => run_report(&args),
     }
 }
 
@@ -39,25 +48,12 @@ fn run_scan(args: &ScanArgs) -> ExitCode {
         Err(e) => return fatal(&e.to_string()),
     };
     if let Some(html) = &args.html
-        && let Err(e) = write_html_report(&config.out_dir, html, Some(&outcome.stats))
+        && let Err(e) = write_html_report(&outcome.reports, html, Some(&outcome.stats))
     {
         return fatal(&e.to_string());
     }
-    // Buffered: stdout is line-buffered, and a JSON summary has thousands of lines.
-    let mut stdout = io::BufWriter::new(io::stdout().lock());
-    let printed = write_summary(
-        &mut stdout,
-        args.format(),
-        &outcome.rows,
-        &outcome.stats,
-        args.top,
-    )
-    .and_then(|()| stdout.flush());
-    match printed {
-        Ok(()) => {}
-        // `| head` closing the pipe early is a normal way to read a report.
-        Err(e) if e.kind() == io::ErrorKind::BrokenPipe => {}
-        Err(e) => return fatal(&format!("cannot write the summary to stdout: {e}")),
+    if let Err(code) = print_summary(args.format.into(), &outcome.rows, &outcome.stats, args.top) {
+        return code;
     }
     let mut stderr = io::stderr().lock();
     if args.quiet {
@@ -67,15 +63,98 @@ fn run_scan(args: &ScanArgs) -> ExitCode {
         }
     } else {
         let _ = write_footer(&mut stderr, &outcome.stats);
+        if outcome.removed_orphans > 0 {
+            let _ = writeln!(
+                stderr,
+                "removed {} report files of an interrupted run (their logs were scanned again)",
+                outcome.removed_orphans
+            );
+        }
+        let denials = match outcome.reports.denials.as_slice() {
+            [one] => one.display().to_string(),
+            many => format!(
+                "{} files under {}",
+                many.len(),
+                args.out.join("denials").display()
+            ),
+        };
         let _ = writeln!(
             stderr,
-            "reports: {} and {}",
-            outcome.denials_path.display(),
-            outcome.summary_path.display()
+            "reports: {denials} and {}",
+            outcome.reports.summary.display()
         );
     }
     if outcome.stats.incomplete() {
         ExitCode::from(2)
+    } else if args
+        .fail_on_denials
+        .is_some_and(|n| outcome.stats.kept >= n)
+    {
+        ExitCode::from(THRESHOLD_REACHED)
+    } else {
+        ExitCode::SUCCESS
+    }
+}
+
+/// Prints the summary on stdout; `Err` carries the exit code when that failed.
+fn print_summary(
+    format: Format,
+    rows: &[SummaryRow],
+    stats: &ScanStats,
+    top: Option<usize>,
+) -> Result<(), ExitCode> {
+    // Buffered: stdout is line-buffered, and a JSON summary has thousands of lines.
+    let mut stdout = io::BufWriter::new(io::stdout().lock());
+    match write_summary(&mut stdout, format, rows, stats, top).and_then(|()| stdout.flush()) {
+        Ok(()) => Ok(()),
+        // `| head` closing the pipe early is a normal way to read a report.
+        Err(e) if e.kind() == io::ErrorKind::BrokenPipe => Ok(()),
+        Err(e) => Err(fatal(&format!("cannot write the summary to stdout: {e}"))),
+    }
+}
+
+/// `whydenied report DIR`: the summary from existing reports.
+fn run_report(args: &ReportArgs) -> ExitCode {
+    init_logging(0, false);
+    let (window, new_since) = match args.window().and_then(|w| Ok((w, args.new_since()?))) {
+        Ok(parsed) => parsed,
+        Err(message) => return fatal(&message),
+    };
+    let rebuilt = match rebuild(&args.dir, &window, new_since) {
+        Ok(rebuilt) => rebuilt,
+        Err(e) => return fatal(&e.to_string()),
+    };
+    let rows: Vec<SummaryRow> = match new_since {
+        None => rebuilt.rows,
+        Some(_) => rebuilt
+            .rows
+            .into_iter()
+            .filter(|r| rebuilt.new.contains(&r.key()))
+            .collect(),
+    };
+    let kept: u64 = rows.iter().map(|r| r.count).sum();
+    let stats = ScanStats {
+        kept,
+        outside_window: rebuilt.outside_window,
+        ..ScanStats::default()
+    };
+    if let Err(code) = print_summary(args.format.into(), &rows, &stats, args.top) {
+        return code;
+    }
+    eprintln!(
+        "read {} denials from {} report files under {}{}",
+        rebuilt.denials,
+        rebuilt.files,
+        args.dir.display(),
+        if new_since.is_some() {
+            format!("; {} groups are new", rows.len())
+        } else {
+            String::new()
+        },
+    );
+    let new_found = args.fail_on_new && !rows.is_empty();
+    if new_found || args.fail_on_denials.is_some_and(|n| kept >= n) {
+        ExitCode::from(THRESHOLD_REACHED)
     } else {
         ExitCode::SUCCESS
     }

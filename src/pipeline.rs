@@ -25,10 +25,10 @@ use crate::decode::split::{ObjectKind, SplitLimits, split_records};
 use crate::decode::{Encoding, decoder};
 use crate::interrupt;
 use crate::record::RecordReader;
-use crate::report::parquet::{
-    DENIAL_COLUMNS, DENIALS_FILE, ParquetReport, ReportError, SUMMARY_COLUMNS, SUMMARY_FILE,
-};
+use crate::report::layout::{DenialSink, Layout, ReportFiles, partitioned_files};
+use crate::report::parquet::{ParquetReport, ReportError, SUMMARY_COLUMNS};
 use crate::source::{self, LogObject, SourceError, SourceOptions};
+use crate::state::{RunSelection, Shard, State, StateError};
 use crate::stats::ScanStats;
 use crate::window::{Placement, TimeWindow};
 
@@ -47,6 +47,36 @@ pub struct ScanConfig {
     pub threads: Option<usize>,
     /// Draw a progress bar on stderr.
     pub progress: bool,
+    /// Incremental runs: the checkpoint file.
+    pub state: Option<PathBuf>,
+    /// This run's share of the inputs.
+    pub shard: Option<Shard>,
+    /// Write partitioned reports even without `state`/`shard` (which imply it).
+    pub partitioned: bool,
+}
+
+impl ScanConfig {
+    /// Scan `inputs` into `out_dir` with every default: denials only, no time window, a single
+    /// report, all cores, no progress bar.
+    pub fn new(inputs: Vec<String>, out_dir: PathBuf) -> Self {
+        ScanConfig {
+            inputs,
+            sources: SourceOptions {
+                s3_concurrency: 8,
+                log_concurrency: 4,
+                ..SourceOptions::default()
+            },
+            out_dir,
+            window: TimeWindow::default(),
+            filter: FailureFilter::default(),
+            limits: SplitLimits::default(),
+            threads: None,
+            progress: false,
+            state: None,
+            shard: None,
+            partitioned: false,
+        }
+    }
 }
 
 /// The result of a scan whose reports were written.
@@ -54,8 +84,10 @@ pub struct ScanConfig {
 pub struct ScanOutcome {
     pub rows: Vec<SummaryRow>,
     pub stats: ScanStats,
-    pub denials_path: PathBuf,
-    pub summary_path: PathBuf,
+    /// The files written: denials (one, or one per day when partitioned) and the summary.
+    pub reports: ReportFiles,
+    /// Report files of earlier, interrupted runs that were removed (see [`crate::state`]).
+    pub removed_orphans: usize,
 }
 
 /// What stops a scan as a whole (as opposed to one bad input, which is a [`crate::stats::Problem`]).
@@ -71,6 +103,8 @@ pub enum ScanError {
     Threads(#[from] rayon::ThreadPoolBuildError),
     #[error("stopped by signal {0}: no report was written")]
     Interrupted(i32),
+    #[error(transparent)]
+    State(#[from] StateError),
 }
 
 /// Denials per message to the writer thread, and messages in flight: bounds the memory held
@@ -81,62 +115,175 @@ const QUEUE: usize = 16;
 /// Objects opened ahead of the workers (remote downloads started and waiting).
 const OBJECT_QUEUE: usize = 8;
 
+/// CloudWatch Logs can take minutes to receive an event: an incremental run reads log groups
+/// only up to this long ago, and the next run starts there.
+const LOG_INGESTION_DELAY_MS: i64 = 5 * 60 * 1000;
+
 /// Scans the inputs and writes the reports into `config.out_dir`. The reports are committed
 /// only when every source could be read to the end (single inputs may still be reported as
-/// problems).
+/// problems), and the state, if any, only after the reports.
 pub fn scan(config: &ScanConfig) -> Result<ScanOutcome, ScanError> {
     let started = Instant::now();
     fs::create_dir_all(&config.out_dir).map_err(|source| ScanError::OutputDir {
         path: config.out_dir.clone(),
         source,
     })?;
+    let shard_text = config.shard.map(|s| s.to_string());
+    let mut state = match &config.state {
+        Some(path) => Some(State::load(path, &config.inputs, shard_text.as_deref())?),
+        None => None,
+    };
+    let layout = if state.is_some() || config.shard.is_some() || config.partitioned {
+        Layout::Partitioned {
+            run_id: new_run_id(config.shard),
+        }
+    } else {
+        Layout::Single
+    };
+    let removed_orphans = match &state {
+        Some(state) => remove_orphans(&config.out_dir, state)?,
+        None => 0,
+    };
+    let mut sources = config.sources.clone();
+    let mut log_group_until = None;
+    if let Some(state) = &state {
+        sources.log_group_resume = state.log_groups.clone();
+        if sources.layout.window.until.is_none() {
+            let until_ms = chrono::Utc::now().timestamp_millis() - LOG_INGESTION_DELAY_MS;
+            sources.log_group_until = Some(until_ms);
+            log_group_until = Some(until_ms);
+        }
+    }
+    let selection = Arc::new(RunSelection {
+        shard: config.shard,
+        scanned: state
+            .as_ref()
+            .map(|s| s.objects.clone())
+            .unwrap_or_default(),
+    });
     let mut inputs = source::open(
         &config.inputs,
-        &config.sources,
+        &sources,
+        selection,
         Some(&config.out_dir),
         OBJECT_QUEUE,
     )?;
     let progress = progress_bar(config.progress, inputs.total_bytes());
-    let (summary, mut stats, denials) =
-        scan_objects(inputs.objects().par_bridge(), config, &progress)?;
+    let sink = DenialSink::create(&config.out_dir, &layout)?;
+    let scanned = scan_objects(inputs.objects().par_bridge(), config, sink, &progress)?;
     progress.finish_and_clear();
     if let Some(signal) = interrupt::requested() {
-        // Dropping the uncommitted report removes its partial file.
+        // Dropping the uncommitted reports removes their partial files.
         return Err(ScanError::Interrupted(signal));
     }
+    let WorkersDone {
+        summary,
+        mut stats,
+        sink,
+        done,
+    } = scanned;
     let finished = inputs.finish()?;
     stats.problems.extend(finished.problems);
     stats.problems.sort();
+    stats.other_shard += finished.unselected.other_shard;
+    stats.already_scanned += finished.unselected.already_scanned;
     stats.requests = finished.s3;
     stats.log_groups = finished.log_groups;
-    denials.commit()?;
+    let denials_paths = sink.commit()?;
     let rows = summary.rows();
-    let mut summary_report = ParquetReport::create(&config.out_dir, SUMMARY_FILE, SUMMARY_COLUMNS)?;
+    let (summary_dir, summary_name) = layout.summary_path(&config.out_dir);
+    fs::create_dir_all(&summary_dir).map_err(|source| ReportError::Io {
+        path: summary_dir.clone(),
+        source,
+    })?;
+    let mut summary_report = ParquetReport::create(&summary_dir, &summary_name, SUMMARY_COLUMNS)?;
     for row in &rows {
         summary_report.push(row)?;
     }
     let summary_path = summary_report.commit()?;
+    if let (Some(state), Some(path), Layout::Partitioned { run_id }) =
+        (state.as_mut(), &config.state, &layout)
+    {
+        state.runs.push(run_id.clone());
+        state.objects.extend(
+            done.into_iter()
+                .map(|(origin, version)| (origin.to_string(), version)),
+        );
+        if let Some(until_ms) =
+            log_group_until.or(config.sources.layout.window.until.map(|us| us / 1000))
+        {
+            for input in config
+                .inputs
+                .iter()
+                .filter_map(|i| i.strip_prefix("cwlogs://"))
+            {
+                state.log_groups.insert(input.to_string(), until_ms);
+            }
+        }
+        state.save(path)?;
+    }
     stats.elapsed = started.elapsed();
+    let reports = ReportFiles {
+        denials: denials_paths,
+        summary: summary_path,
+    };
     Ok(ScanOutcome {
         rows,
         stats,
-        denials_path: config.out_dir.join(DENIALS_FILE),
-        summary_path,
+        reports,
+        removed_orphans,
     })
 }
 
-/// Runs the workers over `objects`; returns `denials.parquet` complete but not yet committed.
+/// `20261128T195300Z-1a2b` (time and process id), with the shard when there is one: unique
+/// per run, and sorted by time in a directory listing.
+fn new_run_id(shard: Option<Shard>) -> String {
+    let time = chrono::Utc::now().format("%Y%m%dT%H%M%SZ");
+    let shard = shard
+        .map(|s| format!("-shard{}of{}", s.index, s.count))
+        .unwrap_or_default();
+    format!("{time}-{:x}{shard}", std::process::id())
+}
+
+/// Deletes report files of runs the state does not cover: they come from runs that were
+/// killed after writing reports but before committing the state, and their objects are about
+/// to be scanned again.
+fn remove_orphans(out_dir: &std::path::Path, state: &State) -> Result<usize, ScanError> {
+    let committed = state.committed_runs();
+    let mut removed = 0;
+    for (path, run) in partitioned_files(out_dir) {
+        if !committed.contains(run.as_str()) {
+            fs::remove_file(&path).map_err(|source| ReportError::Io {
+                path: path.clone(),
+                source,
+            })?;
+            removed += 1;
+        }
+    }
+    Ok(removed)
+}
+
+/// What the workers produced: the merged summary and statistics, the denial files complete but
+/// not committed, and the objects read completely (origin, version) for the state.
+struct WorkersDone {
+    summary: Summary,
+    stats: ScanStats,
+    sink: DenialSink,
+    done: Vec<(Arc<str>, String)>,
+}
+
+/// Runs the workers over `objects`, feeding `sink` from one writer thread.
 fn scan_objects(
     objects: impl ParallelIterator<Item = LogObject>,
     config: &ScanConfig,
+    mut report: DenialSink,
     progress: &ProgressBar,
-) -> Result<(Summary, ScanStats, ParquetReport<Denial>), ScanError> {
-    let mut report = ParquetReport::create(&config.out_dir, DENIALS_FILE, DENIAL_COLUMNS)?;
+) -> Result<WorkersDone, ScanError> {
     let (sender, receiver) = sync_channel::<Vec<Denial>>(QUEUE);
     let writer_failed = Arc::new(AtomicBool::new(false));
     let writer = {
         let writer_failed = Arc::clone(&writer_failed);
-        thread::spawn(move || -> Result<ParquetReport<Denial>, ReportError> {
+        thread::spawn(move || -> Result<DenialSink, ReportError> {
             for batch in receiver {
                 for denial in &batch {
                     if let Err(e) = report.push(denial) {
@@ -154,7 +301,7 @@ fn scan_objects(
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(threads)
         .build()?;
-    let (summary, stats) = pool.install(|| {
+    let (summary, stats, done) = pool.install(|| {
         objects
             .fold(
                 || Worker::new(config, sender.clone(), &writer_failed, progress),
@@ -165,15 +312,23 @@ fn scan_objects(
             )
             .map(Worker::finish)
             .reduce(
-                || (Summary::default(), ScanStats::default()),
-                |(s1, t1), (s2, t2)| (s1.merge(s2), t1.merge(t2)),
+                || (Summary::default(), ScanStats::default(), Vec::new()),
+                |(s1, t1, mut d1), (s2, t2, d2)| {
+                    d1.extend(d2);
+                    (s1.merge(s2), t1.merge(t2), d1)
+                },
             )
     });
     drop(sender);
     let report = writer
         .join()
         .unwrap_or_else(|panic| std::panic::resume_unwind(panic))?;
-    Ok((summary, stats, report))
+    Ok(WorkersDone {
+        summary,
+        stats,
+        sink: report,
+        done,
+    })
 }
 
 /// Per-thread scanning state: reusable parse buffers, the local summary and statistics, and
@@ -182,6 +337,8 @@ struct Worker<'a> {
     config: &'a ScanConfig,
     records: RecordReader,
     summary: Summary,
+    /// Objects read to the end without a problem, with their version: what the state records.
+    done: Vec<(Arc<str>, String)>,
     stats: ScanStats,
     batch: Vec<Denial>,
     sender: SyncSender<Vec<Denial>>,
@@ -199,6 +356,7 @@ impl<'a> Worker<'a> {
         Self {
             config,
             records: RecordReader::new(config.filter),
+            done: Vec::new(),
             summary: Summary::default(),
             stats: ScanStats::default(),
             batch: Vec::with_capacity(BATCH),
@@ -213,6 +371,7 @@ impl<'a> Worker<'a> {
             return; // the run is failing or stopping anyway; that is what gets reported
         }
         let origin = object.origin;
+        let problems_before = self.stats.problems.len();
         self.stats.objects += 1;
         let raw = match (object.open)() {
             Ok(raw) => raw,
@@ -269,6 +428,11 @@ impl<'a> Worker<'a> {
                 format!("{what} after {} records: {e}", report.records),
             );
         }
+        if self.stats.problems.len() == problems_before
+            && let Some(version) = object.version
+        {
+            self.done.push((origin, version));
+        }
     }
 
     fn on_record(&mut self, record: &mut [u8], origin: &Arc<str>) {
@@ -296,14 +460,14 @@ impl<'a> Worker<'a> {
         }
     }
 
-    fn finish(mut self) -> (Summary, ScanStats) {
+    fn finish(mut self) -> (Summary, ScanStats, Vec<(Arc<str>, String)>) {
         if !self.batch.is_empty() {
             self.send_batch();
         }
         self.stats.parsed = self.records.parsed;
         self.stats.repaired_utf8 = self.records.repaired_utf8;
         self.stats.malformed_records = self.records.malformed;
-        (self.summary, self.stats)
+        (self.summary, self.stats, self.done)
     }
 }
 

@@ -23,6 +23,8 @@ pub struct RequestStats {
     pub pruned_by_time: u64,
     /// Digest and Insights objects: not downloaded.
     pub skipped_by_design: u64,
+    /// Objects of other shards, or already scanned by an earlier run: not downloaded.
+    pub unselected: u64,
 }
 
 /// What reading CloudWatch Logs groups did.
@@ -61,6 +63,10 @@ pub struct ScanStats {
     pub without_time: u64,
     /// Inputs or parts of inputs that could not be used.
     pub problems: Vec<Problem>,
+    /// Objects of other shards (`--shard`): not read.
+    pub other_shard: u64,
+    /// Objects scanned by an earlier run (`--state`): not read again.
+    pub already_scanned: u64,
     /// Requests made to S3, when there were any.
     pub requests: Option<RequestStats>,
     /// Requests made to CloudWatch Logs, when there were any.
@@ -91,6 +97,8 @@ impl ScanStats {
         self.outside_window += other.outside_window;
         self.without_time += other.without_time;
         self.problems.extend(other.problems);
+        self.other_shard += other.other_shard;
+        self.already_scanned += other.already_scanned;
         self.requests = match (self.requests, other.requests) {
             (Some(a), Some(b)) => Some(RequestStats {
                 list_requests: a.list_requests + b.list_requests,
@@ -98,6 +106,7 @@ impl ScanStats {
                 listed: a.listed + b.listed,
                 pruned_by_time: a.pruned_by_time + b.pruned_by_time,
                 skipped_by_design: a.skipped_by_design + b.skipped_by_design,
+                unselected: a.unselected + b.unselected,
             }),
             (a, b) => a.or(b),
         };

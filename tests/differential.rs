@@ -18,11 +18,8 @@ use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
 use proptest::prelude::*;
 use serde_json::{Value, json};
 use whydenied::classify::{FailureFilter, classify};
-use whydenied::decode::split::SplitLimits;
 use whydenied::event::Event;
 use whydenied::pipeline::{ScanConfig, scan};
-use whydenied::source::SourceOptions;
-use whydenied::window::TimeWindow;
 
 const EVERYTHING: FailureFilter = FailureFilter {
     include_authn: true,
@@ -49,18 +46,14 @@ const COMPARED: [&str; 9] = [
 
 fn fast(inputs: &[PathBuf], filter: FailureFilter) -> Vec<Row> {
     let out = tempfile::tempdir().expect("temp dir");
+    let inputs = inputs.iter().map(|p| p.display().to_string()).collect();
     let config = ScanConfig {
-        inputs: inputs.iter().map(|p| p.display().to_string()).collect(),
-        sources: SourceOptions::default(),
-        out_dir: out.path().to_path_buf(),
-        window: TimeWindow::default(),
         filter,
-        limits: SplitLimits::default(),
         threads: Some(2),
-        progress: false,
+        ..ScanConfig::new(inputs, out.path().to_path_buf())
     };
     let outcome = scan(&config).expect("scan runs");
-    let file = fs::File::open(outcome.denials_path).expect("report written");
+    let file = fs::File::open(&outcome.reports.denials[0]).expect("report written");
     let reader = ParquetRecordBatchReaderBuilder::try_new(file)
         .expect("parquet")
         .build()

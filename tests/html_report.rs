@@ -12,12 +12,8 @@ use std::path::Path;
 use std::process::Command;
 
 use common::{repo, sample_logs, stderr, stdout};
-use whydenied::classify::FailureFilter;
-use whydenied::decode::split::SplitLimits;
 use whydenied::pipeline::{ScanConfig, scan};
 use whydenied::report::html::{TABLE_ROW_LIMIT, write_html_report};
-use whydenied::source::SourceOptions;
-use whydenied::window::TimeWindow;
 
 const CHROMIUM: &str = "/usr/bin/chromium";
 
@@ -36,18 +32,16 @@ fn the_report_works_in_a_real_browser() {
 
     let out = tempfile::tempdir().expect("temp dir");
     let config = ScanConfig {
-        inputs: vec![sample_logs().display().to_string()],
-        sources: SourceOptions::default(),
-        out_dir: out.path().to_path_buf(),
-        window: TimeWindow::default(),
-        filter: FailureFilter::default(),
-        limits: SplitLimits::default(),
         threads: Some(2),
-        progress: false,
+        ..ScanConfig::new(
+            vec![sample_logs().display().to_string()],
+            out.path().to_path_buf(),
+        )
     };
     let outcome = scan(&config).expect("the sample scans");
     let html = out.path().join("report.html");
-    write_html_report(out.path(), &html, Some(&outcome.stats)).expect("the report is written");
+    write_html_report(&outcome.reports, &html, Some(&outcome.stats))
+        .expect("the report is written");
 
     // Every summary row is a table row, up to the limit.
     let expected_rows = outcome.rows.len().min(TABLE_ROW_LIMIT);

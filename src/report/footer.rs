@@ -36,13 +36,21 @@ pub fn write_footer(out: &mut dyn Write, stats: &ScanStats) -> io::Result<()> {
     if let Some(r) = &stats.requests {
         writeln!(
             out,
-            "s3: {} LIST and {} GET requests; {} objects listed = {} downloaded + {} outside the time window + {} digest/Insights skipped",
+            "s3: {} LIST and {} GET requests; {} objects listed = {} downloaded + {} outside the time window + {} digest/Insights skipped + {} not selected (shard/state)",
             r.list_requests,
             r.get_requests,
             r.listed,
             r.get_requests,
             r.pruned_by_time,
-            r.skipped_by_design
+            r.skipped_by_design,
+            r.unselected,
+        )?;
+    }
+    if stats.other_shard + stats.already_scanned > 0 {
+        writeln!(
+            out,
+            "not read: {} objects of other shards, {} already scanned by earlier runs",
+            stats.other_shard, stats.already_scanned
         )?;
     }
     if let Some(g) = &stats.log_groups {

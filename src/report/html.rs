@@ -26,6 +26,7 @@ use arrow_schema::ArrowError;
 use chrono::DateTime;
 use parquet::errors::ParquetError;
 
+use crate::report::layout::ReportFiles;
 use crate::stats::ScanStats;
 
 /// Summary rows shown in the table (the largest groups); the page says how many were left out.
@@ -53,16 +54,16 @@ pub enum HtmlError {
     Write { path: PathBuf, source: io::Error },
 }
 
-/// Reads `denials.parquet` and `summary.parquet` from `out_dir` and writes the HTML report to
-/// `html_path`: under a temporary name next to it first, renamed when complete, so a web
-/// server never serves half a page. `stats`, when the report follows a scan, adds what was
-/// scanned and which inputs could not be read.
+/// Reads a run's denial files and summary and writes the HTML report to `html_path`: under a
+/// temporary name next to it first, renamed when complete, so a web server never serves half
+/// a page. `stats`, when the report follows a scan, adds what was scanned and which inputs
+/// could not be read.
 pub fn write_html_report(
-    out_dir: &Path,
+    reports: &ReportFiles,
     html_path: &Path,
     stats: Option<&ScanStats>,
 ) -> Result<(), HtmlError> {
-    let report = data::load(out_dir, TABLE_ROW_LIMIT, SAMPLES_PER_ROW)?;
+    let report = data::load(reports, TABLE_ROW_LIMIT, SAMPLES_PER_ROW)?;
     let markup = page::render(&report, stats);
     write_atomically(html_path, markup.as_bytes())
 }
@@ -193,7 +194,7 @@ mod tests {
     fn page_for(denials: &[Denial]) -> String {
         let dir = reports_for(denials);
         let html = dir.path().join("report.html");
-        write_html_report(dir.path(), &html, None).expect("report written");
+        write_html_report(&ReportFiles::single(dir.path()), &html, None).expect("report written");
         fs::read_to_string(html).expect("read back")
     }
 
@@ -229,7 +230,7 @@ mod tests {
             .flat_map(|p| (0..=p).map(move |k| denial(&format!("p{p}"), k * 60)))
             .collect();
         let dir = reports_for(&denials);
-        let report = data::load(dir.path(), 3, 2).expect("loaded");
+        let report = data::load(&ReportFiles::single(dir.path()), 3, 2).expect("loaded");
         assert_eq!(report.groups.len(), 5);
         assert_eq!(report.denials, 15);
         let ids: Vec<Vec<&str>> = report
@@ -282,7 +283,8 @@ mod tests {
             .map(|e| e.expect("entry").file_name())
             .collect();
         assert_eq!(names, ["index.html"]);
-        let missing = write_html_report(dir.path(), &path, None).expect_err("no reports");
+        let missing = write_html_report(&ReportFiles::single(dir.path()), &path, None)
+            .expect_err("no reports");
         assert!(missing.to_string().contains("summary.parquet"), "{missing}");
     }
 }

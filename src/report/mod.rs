@@ -6,7 +6,10 @@ pub mod columns;
 pub mod escape;
 pub mod footer;
 pub mod html;
+pub mod layout;
 pub mod parquet;
+pub mod read;
+pub mod rebuild;
 pub mod table;
 pub mod text;
 

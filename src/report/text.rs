@@ -42,6 +42,8 @@ pub fn stats_json(stats: &ScanStats) -> Value {
     json!({
         "objects": stats.objects,
         "skipped_by_design": stats.skipped_by_design,
+        "other_shard": stats.other_shard,
+        "already_scanned": stats.already_scanned,
         "stored_bytes": stats.stored_bytes,
         "decoded_bytes": stats.decoded_bytes,
         "records": stats.records,
@@ -57,6 +59,7 @@ pub fn stats_json(stats: &ScanStats) -> Value {
             "listed": r.listed,
             "pruned_by_time": r.pruned_by_time,
             "skipped_by_design": r.skipped_by_design,
+            "unselected": r.unselected,
         })),
         "log_groups": stats.log_groups.map(|g| json!({"requests": g.requests, "events": g.events})),
         "problems": stats.problems.iter().map(|p| json!({"origin": p.origin, "what": p.what})).collect::<Vec<_>>(),

@@ -277,6 +277,7 @@ impl Walker {
                 let object = LogObject {
                     origin: Arc::from(format!("cwlogs://{}/{stream}", self.group).as_str()),
                     size: Some(lines.len() as u64),
+                    version: None,
                     open: Box::new(
                         move || Ok(Box::new(Cursor::new(lines)) as Box<dyn Read + Send>),
                     ),

@@ -54,9 +54,7 @@ pub fn discover(args: &[String], skip_dir: Option<&Path>) -> Result<Discovered, 
         if meta.is_dir() {
             walk(path, &mut visited, &mut found);
         } else {
-            found
-                .objects
-                .push(file_object(path.to_path_buf(), meta.len()));
+            found.objects.push(file_object(path.to_path_buf(), &meta));
         }
     }
     Ok(found)
@@ -66,14 +64,21 @@ fn stdin_object() -> LogObject {
     LogObject {
         origin: Arc::from("-"),
         size: None,
+        version: None,
         open: Box::new(|| Ok(Box::new(io::stdin()) as Box<dyn Read + Send>)),
     }
 }
 
-fn file_object(path: PathBuf, size: u64) -> LogObject {
+fn file_object(path: PathBuf, meta: &fs::Metadata) -> LogObject {
+    // Size and modification time: what tells a rewritten file from the one already scanned.
+    let modified = meta
+        .modified()
+        .ok()
+        .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok());
     LogObject {
         origin: Arc::from(path.to_string_lossy().as_ref()),
-        size: Some(size),
+        size: Some(meta.len()),
+        version: modified.map(|m| format!("{}-{}", meta.len(), m.as_nanos())),
         open: Box::new(move || Ok(Box::new(File::open(&path)?) as Box<dyn Read + Send>)),
     }
 }
@@ -111,7 +116,7 @@ fn walk(dir: &Path, visited: &mut HashSet<PathBuf>, found: &mut Discovered) {
     for path in paths {
         match fs::metadata(&path) {
             Ok(meta) if meta.is_dir() => walk(&path, visited, found),
-            Ok(meta) if meta.is_file() => found.objects.push(file_object(path, meta.len())),
+            Ok(meta) if meta.is_file() => found.objects.push(file_object(path, &meta)),
             Ok(_) => {} // sockets, fifos and devices inside a dump are not log files
             Err(e) => problem(found, &path, e),
         }

@@ -36,7 +36,34 @@ pub struct LogObject {
     pub origin: Arc<str>,
     /// Stored size in bytes, when known in advance (for progress).
     pub size: Option<u64>,
+    /// What identifies this version of the object (size and modification time of a file, the
+    /// ETag of an S3 object), for incremental runs; `None` when there is nothing stable.
+    pub version: Option<String>,
     pub open: Opener,
+}
+
+/// Whether this run reads an object, decided before it is opened or downloaded.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Wanted {
+    Yes,
+    /// Another shard's object (`--shard i/N`).
+    OtherShard,
+    /// This version was scanned by an earlier run (`--state`).
+    AlreadyScanned,
+}
+
+/// The run's choice of objects: shards and incremental state.
+pub trait Selection: Send + Sync {
+    fn wants(&self, origin: &str, version: Option<&str>) -> Wanted;
+}
+
+/// Every object.
+pub struct Everything;
+
+impl Selection for Everything {
+    fn wants(&self, _origin: &str, _version: Option<&str>) -> Wanted {
+        Wanted::Yes
+    }
 }
 
 /// How remote sources are reached and pruned.
@@ -53,6 +80,10 @@ pub struct SourceOptions {
     pub log_concurrency: usize,
     /// Which failures are kept: decides the server-side filter pattern of log groups.
     pub filter: FailureFilter,
+    /// Where each log group was read up to by an earlier run (ms): reading resumes there.
+    pub log_group_resume: std::collections::BTreeMap<String, i64>,
+    /// Read log groups only up to this time (ms, exclusive) when the window has no end.
+    pub log_group_until: Option<i64>,
 }
 
 /// Why the inputs cannot be read at all.
@@ -78,6 +109,9 @@ pub struct Inputs {
     pub local: Vec<LogObject>,
     /// Problems met while finding local inputs.
     pub problems: Vec<Problem>,
+    /// Local objects this run does not read.
+    unselected: Unselected,
+    selection: Arc<dyn Selection>,
     buckets: Vec<S3Scan>,
     log_groups: Vec<LogGroupScan>,
     runtime: Option<Runtime>,
@@ -96,6 +130,7 @@ impl Inputs {
     /// bounded queues, so this iterator is what applies back-pressure to the downloads.
     pub fn objects(&mut self) -> impl Iterator<Item = LogObject> + Send + use<> {
         let local = std::mem::take(&mut self.local);
+        let selection = Arc::clone(&self.selection);
         let take = |queue: &mut tokio::sync::mpsc::Receiver<LogObject>| {
             std::mem::replace(queue, closed_receiver())
         };
@@ -109,11 +144,13 @@ impl Inputs {
                 .iter_mut()
                 .map(|scan| take(&mut scan.objects)),
         );
-        local.into_iter().chain(
-            queues
-                .into_iter()
-                .flat_map(|mut rx| std::iter::from_fn(move || rx.blocking_recv())),
-        )
+        // Log group pages are selected here (by stream, for shards); buckets select before
+        // download.
+        let remote = queues
+            .into_iter()
+            .flat_map(|mut rx| std::iter::from_fn(move || rx.blocking_recv()))
+            .filter(move |o| selection.wants(&o.origin, o.version.as_deref()) == Wanted::Yes);
+        local.into_iter().chain(remote)
     }
 
     /// Waits for the remote sources to end; returns their problems and request counts, or the
@@ -121,6 +158,7 @@ impl Inputs {
     pub fn finish(self) -> Result<Finished, SourceError> {
         let mut finished = Finished {
             problems: self.problems,
+            unselected: self.unselected,
             s3: None,
             log_groups: None,
         };
@@ -142,6 +180,10 @@ impl Inputs {
             total.listed += c.listed.load(Ordering::Relaxed);
             total.pruned_by_time += c.pruned_by_time.load(Ordering::Relaxed);
             total.skipped_by_design += c.skipped_by_design.load(Ordering::Relaxed);
+            total.unselected +=
+                c.other_shard.load(Ordering::Relaxed) + c.already_scanned.load(Ordering::Relaxed);
+            finished.unselected.other_shard += c.other_shard.load(Ordering::Relaxed);
+            finished.unselected.already_scanned += c.already_scanned.load(Ordering::Relaxed);
         }
         for scan in self.log_groups {
             runtime.block_on(scan.finished).map_err(join)??;
@@ -155,9 +197,31 @@ impl Inputs {
     }
 }
 
+/// Objects a run did not read because of its selection.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Unselected {
+    pub other_shard: u64,
+    pub already_scanned: u64,
+}
+
+impl Unselected {
+    /// Counts a decision; true when the object is wanted.
+    fn count(&mut self, wanted: Wanted) -> bool {
+        match wanted {
+            Wanted::Yes => return true,
+            Wanted::OtherShard => self.other_shard += 1,
+            Wanted::AlreadyScanned => self.already_scanned += 1,
+        }
+        false
+    }
+}
+
 /// What the sources report once every object was read.
 pub struct Finished {
     pub problems: Vec<Problem>,
+    /// Local and S3 objects not read (log group pages of other shards are not counted: they
+    /// were fetched anyway).
+    pub unselected: Unselected,
     pub s3: Option<RequestStats>,
     pub log_groups: Option<LogGroupStats>,
 }
@@ -172,6 +236,7 @@ fn closed_receiver() -> tokio::sync::mpsc::Receiver<LogObject> {
 pub fn open(
     inputs: &[String],
     options: &SourceOptions,
+    selection: Arc<dyn Selection>,
     skip_dir: Option<&Path>,
     queue: usize,
 ) -> Result<Inputs, SourceError> {
@@ -183,9 +248,17 @@ pub fn open(
     } else {
         local::discover(&paths, skip_dir)?
     };
+    let mut unselected = Unselected::default();
+    let local = found
+        .objects
+        .into_iter()
+        .filter(|o| unselected.count(selection.wants(&o.origin, o.version.as_deref())))
+        .collect();
     let mut opened = Inputs {
-        local: found.objects,
+        local,
         problems: found.problems,
+        unselected,
+        selection: Arc::clone(&selection),
         buckets: Vec::new(),
         log_groups: Vec::new(),
         runtime: None,
@@ -224,6 +297,7 @@ pub fn open(
                 client.clone(),
                 url,
                 options.layout.clone(),
+                Arc::clone(&selection),
                 options.s3_concurrency,
                 queue,
             );
@@ -232,8 +306,20 @@ pub fn open(
     }
     let logs = aws_sdk_cloudwatchlogs::Client::new(&config);
     for group in groups {
+        let mut window = options.layout.window;
+        if window.until.is_none() {
+            window.until = options.log_group_until.map(|ms| ms.saturating_mul(1000));
+        }
+        if let Some(&resume_ms) = options.log_group_resume.get(&group) {
+            window.since = Some(
+                window
+                    .since
+                    .unwrap_or(i64::MIN)
+                    .max(resume_ms.saturating_mul(1000)),
+            );
+        }
         let group_options = LogGroupOptions {
-            window: options.layout.window,
+            window,
             stream_prefix: options.log_stream_prefix.clone(),
             filter: options.filter,
             concurrency: options.log_concurrency,

@@ -25,11 +25,11 @@ use bytes::Bytes;
 use tokio::runtime::Handle;
 use tokio::sync::{OwnedSemaphorePermit, Semaphore, mpsc};
 
-use super::LogObject;
 use super::aws::{AwsError, credential_error, first_line};
 use super::s3_layout::{
     LayoutFilter, S3Url, day_prefixes, is_account_id, is_org_id, may_hold_window, skipped_by_design,
 };
+use super::{LogObject, Selection, Wanted};
 
 /// Days listed one by one before a window counts as "everything" (a year and a bit).
 const MAX_DAY_PREFIXES: usize = 400;
@@ -45,6 +45,10 @@ pub struct S3Counters {
     pub pruned_by_time: AtomicU64,
     /// Digest and Insights keys: not downloaded.
     pub skipped_by_design: AtomicU64,
+    /// Keys of other shards: not downloaded.
+    pub other_shard: AtomicU64,
+    /// Keys whose version an earlier run scanned: not downloaded.
+    pub already_scanned: AtomicU64,
 }
 
 impl S3Counters {
@@ -76,6 +80,7 @@ pub fn start(
     client: Client,
     url: S3Url,
     filter: LayoutFilter,
+    selection: Arc<dyn Selection>,
     concurrency: usize,
     queue: usize,
 ) -> S3Scan {
@@ -85,6 +90,7 @@ pub fn start(
         client,
         url,
         filter,
+        selection,
         counters: Arc::clone(&counters),
         downloads: Arc::new(Semaphore::new(concurrency.max(1))),
         sender,
@@ -104,6 +110,7 @@ struct Lister {
     client: Client,
     url: S3Url,
     filter: LayoutFilter,
+    selection: Arc<dyn Selection>,
     counters: Arc<S3Counters>,
     downloads: Arc<Semaphore>,
     sender: mpsc::Sender<LogObject>,
@@ -271,8 +278,23 @@ impl Lister {
                     S3Counters::add(&self.counters.skipped_by_design, 1);
                 } else if !may_hold_window(key, &self.filter.window) {
                     S3Counters::add(&self.counters.pruned_by_time, 1);
-                } else if !self.fetch(key.to_string(), object.size()).await {
-                    return Ok(()); // the workers are gone: the scan is stopping
+                } else {
+                    let uri = self.url.uri(key);
+                    // The ETag changes whenever the object is rewritten.
+                    let version = object
+                        .e_tag()
+                        .map(|tag| format!("{}-{tag}", object.size().unwrap_or(0)));
+                    match self.selection.wants(&uri, version.as_deref()) {
+                        Wanted::Yes => {
+                            if !self.fetch(key.to_string(), object.size(), version).await {
+                                return Ok(()); // the workers are gone: the scan is stopping
+                            }
+                        }
+                        Wanted::OtherShard => S3Counters::add(&self.counters.other_shard, 1),
+                        Wanted::AlreadyScanned => {
+                            S3Counters::add(&self.counters.already_scanned, 1)
+                        }
+                    }
                 }
             }
         }
@@ -307,7 +329,7 @@ impl Lister {
 
     /// Starts one download as soon as a slot is free; the download queues itself for the
     /// workers once S3 answered. Returns false when the workers are gone.
-    async fn fetch(&mut self, key: String, size: Option<i64>) -> bool {
+    async fn fetch(&mut self, key: String, size: Option<i64>, version: Option<String>) -> bool {
         if self.sender.is_closed() || crate::interrupt::requested().is_some() {
             return false;
         }
@@ -328,6 +350,7 @@ impl Lister {
             let object = LogObject {
                 origin,
                 size: size.and_then(|s| u64::try_from(s).ok()),
+                version,
                 open: Box::new(move || match body {
                     Ok(body) => {
                         let reader = BodyReader {

@@ -2,10 +2,12 @@
 and each row's origin must name the same file in its own place.
 
 usage: check_same_denials.py OUT_A OUT_B ROOT_A ROOT_B
-  OUT_*  directories holding denials.parquet; ROOT_* the prefix of the origins (a directory or
-  an s3://bucket URL) that is replaced to compare origins.
+  OUT_*  output directories: denials.parquet, or partitioned denials/date=*/denials-*.parquet
+  (every file is read: several runs or shards add up); ROOT_* the prefix of the origins (a
+  directory or an s3:// or cwlogs:// URL) that is replaced to compare origins.
 """
 
+import glob
 import os
 import sys
 
@@ -13,7 +15,9 @@ import pyarrow.parquet as pq
 
 
 def rows(out_dir, root):
-    table = pq.read_table(os.path.join(out_dir, "denials.parquet")).to_pylist()
+    files = sorted(glob.glob(os.path.join(out_dir, "**", "denials*.parquet"), recursive=True))
+    assert files, f"no denials files under {out_dir}"
+    table = [row for f in files for row in pq.read_table(f).to_pylist()]
     result = []
     for row in table:
         origin = row.pop("origin")

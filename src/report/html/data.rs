@@ -19,7 +19,7 @@ use parquet::arrow::ProjectionMask;
 use parquet::arrow::arrow_reader::{ParquetRecordBatchReader, ParquetRecordBatchReaderBuilder};
 
 use super::HtmlError;
-use crate::report::parquet::{DENIALS_FILE, SUMMARY_FILE};
+use crate::report::layout::ReportFiles;
 
 /// Microseconds in an hour, the timeline's finest resolution.
 const HOUR_MICROS: i64 = 3_600_000_000;
@@ -171,14 +171,14 @@ fn top<'a>(counts: impl Iterator<Item = (&'a str, u64)>, n: usize) -> Vec<(&'a s
     totals
 }
 
-/// Reads the reports in `out_dir`: all summary rows, and samples for the `table_rows` largest
-/// groups, at most `samples_per_row` each.
+/// Reads a run's reports: all summary rows, and samples for the `table_rows` largest groups,
+/// at most `samples_per_row` each.
 pub fn load(
-    out_dir: &Path,
+    reports: &ReportFiles,
     table_rows: usize,
     samples_per_row: usize,
 ) -> Result<ReportData, HtmlError> {
-    let mut groups = read_summary(&out_dir.join(SUMMARY_FILE))?;
+    let mut groups = read_summary(&reports.summary)?;
     groups.sort_by(|a, b| {
         b.count.cmp(&a.count).then_with(|| {
             (&a.principal, &a.action, &a.bucket).cmp(&(&b.principal, &b.action, &b.bucket))
@@ -205,7 +205,9 @@ pub fn load(
         first_time: None,
         last_time: None,
     };
-    reduction.read(&out_dir.join(DENIALS_FILE))?;
+    for denials in &reports.denials {
+        reduction.read(denials)?;
+    }
     let DenialReduction {
         samples,
         hourly,

@@ -1,0 +1,180 @@
+//! Where a run's reports go.
+//!
+//! A single run writes `denials.parquet` and `summary.parquet`. Incremental (`--state`), sharded
+//! and long runs write Hive-style partitions instead, so that runs add files and never rewrite
+//! them: `denials/date=YYYY-MM-DD/denials-<run-id>.parquet` (the UTC day of `event_time`;
+//! `date=__invalid__` for events without a valid time) and `summary/summary-<run-id>.parquet`.
+//! Partition values come from our own timestamps, never from log text, so no log content can
+//! choose a path. Every file is written under a temporary name and renamed by [`DenialSink::commit`].
+
+use std::collections::BTreeMap;
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use chrono::DateTime;
+
+use super::parquet::{DENIAL_COLUMNS, DENIALS_FILE, ParquetReport, ReportError, SUMMARY_FILE};
+use crate::classify::Denial;
+
+/// How reports are laid out in the output directory.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Layout {
+    /// `denials.parquet` and `summary.parquet`, replaced by each run.
+    Single,
+    /// Partitioned files named after the run, added by each run.
+    Partitioned { run_id: String },
+}
+
+/// The partition of events without a valid time.
+pub const INVALID_PARTITION: &str = "__invalid__";
+
+impl Layout {
+    /// Where the summary goes, and the directory to create for it.
+    pub fn summary_path(&self, out_dir: &Path) -> (PathBuf, String) {
+        match self {
+            Layout::Single => (out_dir.to_path_buf(), SUMMARY_FILE.to_string()),
+            Layout::Partitioned { run_id } => {
+                (out_dir.join("summary"), format!("summary-{run_id}.parquet"))
+            }
+        }
+    }
+}
+
+/// The files one run wrote.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ReportFiles {
+    pub denials: Vec<PathBuf>,
+    pub summary: PathBuf,
+}
+
+impl ReportFiles {
+    /// The files of a [`Layout::Single`] run in `out_dir`.
+    pub fn single(out_dir: &Path) -> Self {
+        ReportFiles {
+            denials: vec![out_dir.join(DENIALS_FILE)],
+            summary: out_dir.join(SUMMARY_FILE),
+        }
+    }
+}
+
+/// `2026-11-02`, the UTC day of an event, or [`INVALID_PARTITION`].
+pub fn day_of(event_time: Option<i64>) -> String {
+    event_time
+        .and_then(DateTime::from_timestamp_micros)
+        .map_or_else(
+            || INVALID_PARTITION.to_string(),
+            |t| t.format("%Y-%m-%d").to_string(),
+        )
+}
+
+/// The destination of denial rows: one file, or one file per day.
+pub enum DenialSink {
+    Single(Box<ParquetReport<Denial>>),
+    Partitioned {
+        root: PathBuf,
+        run_id: String,
+        days: BTreeMap<String, ParquetReport<Denial>>,
+    },
+}
+
+impl DenialSink {
+    pub fn create(out_dir: &Path, layout: &Layout) -> Result<Self, ReportError> {
+        Ok(match layout {
+            Layout::Single => DenialSink::Single(Box::new(ParquetReport::create(
+                out_dir,
+                DENIALS_FILE,
+                DENIAL_COLUMNS,
+            )?)),
+            Layout::Partitioned { run_id } => DenialSink::Partitioned {
+                root: out_dir.join("denials"),
+                run_id: run_id.clone(),
+                days: BTreeMap::new(),
+            },
+        })
+    }
+
+    pub fn push(&mut self, denial: &Denial) -> Result<(), ReportError> {
+        match self {
+            DenialSink::Single(report) => report.push(denial),
+            DenialSink::Partitioned { root, run_id, days } => {
+                let day = day_of(denial.event_time);
+                if !days.contains_key(&day) {
+                    let dir = root.join(format!("date={day}"));
+                    fs::create_dir_all(&dir).map_err(|source| ReportError::Io {
+                        path: dir.clone(),
+                        source,
+                    })?;
+                    let report = ParquetReport::create(
+                        &dir,
+                        &format!("denials-{run_id}.parquet"),
+                        DENIAL_COLUMNS,
+                    )?;
+                    days.insert(day.clone(), report);
+                }
+                match days.get_mut(&day) {
+                    Some(report) => report.push(denial),
+                    None => unreachable!("inserted above"),
+                }
+            }
+        }
+    }
+
+    /// Renames every file into place; returns their paths.
+    pub fn commit(self) -> Result<Vec<PathBuf>, ReportError> {
+        match self {
+            DenialSink::Single(report) => Ok(vec![(*report).commit()?]),
+            DenialSink::Partitioned { days, .. } => {
+                days.into_values().map(ParquetReport::commit).collect()
+            }
+        }
+    }
+}
+
+/// The run id in a partitioned report's file name (`denials-<run>.parquet`,
+/// `summary-<run>.parquet`), used to find the files of runs that never committed their state.
+pub fn run_id_of(file_name: &str) -> Option<&str> {
+    let stem = file_name.strip_suffix(".parquet")?;
+    stem.strip_prefix("denials-")
+        .or_else(|| stem.strip_prefix("summary-"))
+}
+
+/// Every partitioned report file under `out_dir`, with its run id.
+pub fn partitioned_files(out_dir: &Path) -> Vec<(PathBuf, String)> {
+    let mut found = Vec::new();
+    let mut dirs = vec![out_dir.join("summary")];
+    if let Ok(days) = fs::read_dir(out_dir.join("denials")) {
+        dirs.extend(days.flatten().map(|d| d.path()));
+    }
+    for dir in dirs {
+        let Ok(entries) = fs::read_dir(&dir) else {
+            continue;
+        };
+        for entry in entries.flatten() {
+            let name = entry.file_name().to_string_lossy().into_owned();
+            if let Some(run) = run_id_of(&name) {
+                found.push((entry.path(), run.to_string()));
+            }
+        }
+    }
+    found.sort();
+    found
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn days_and_run_ids() {
+        assert_eq!(day_of(Some(1_793_613_600_000_000)), "2026-11-02");
+        assert_eq!(day_of(None), INVALID_PARTITION);
+        assert_eq!(day_of(Some(i64::MAX)), INVALID_PARTITION);
+        assert_eq!(
+            run_id_of("denials-20261128T1953Z-1a2b.parquet"),
+            Some("20261128T1953Z-1a2b")
+        );
+        assert_eq!(run_id_of("summary-r1.parquet"), Some("r1"));
+        assert_eq!(run_id_of("denials.parquet"), None);
+        assert_eq!(run_id_of(".denials-r1.parquet.partial-12"), None);
+    }
+}

@@ -1,0 +1,67 @@
+//! `whydenied report DIR`: the summary again, from the denials reports already written (one run,
+//! many incremental runs, or many shards), without rescanning any log.
+
+use std::collections::HashSet;
+use std::path::Path;
+
+use super::read::{ReadError, denial_files, read_denials};
+use crate::aggregate::{Summary, SummaryKey, SummaryRow};
+use crate::window::{Placement, TimeWindow};
+
+/// The re-aggregated summary.
+#[derive(Debug)]
+pub struct Rebuilt {
+    /// Groups of the denials inside the window, most frequent first.
+    pub rows: Vec<SummaryRow>,
+    /// With `new_since`: the groups never seen before that time (in all the data, not only the
+    /// window), the "what is new tonight" view.
+    pub new: HashSet<SummaryKey>,
+    pub files: usize,
+    /// Denials read, and those outside the window.
+    pub denials: u64,
+    pub outside_window: u64,
+}
+
+/// Reads every denials file under `dir` and summarises the denials inside `window`.
+pub fn rebuild(
+    dir: &Path,
+    window: &TimeWindow,
+    new_since: Option<i64>,
+) -> Result<Rebuilt, ReadError> {
+    let files = denial_files(dir)?;
+    let (mut all, mut windowed) = (Summary::default(), Summary::default());
+    let (mut denials, mut outside_window) = (0, 0);
+    for file in &files {
+        read_denials(file, |d| {
+            denials += 1;
+            if window.place(d.event_time) == Placement::Inside {
+                windowed.add(&d);
+            } else {
+                outside_window += 1;
+            }
+            if new_since.is_some() {
+                all.add(&d);
+            }
+        })?;
+    }
+    let new = match new_since {
+        None => HashSet::new(),
+        Some(since) => all
+            .rows()
+            .into_iter()
+            .filter(|r| r.first_seen.is_some_and(|first| first >= since))
+            .map(|r| SummaryKey {
+                principal: r.principal,
+                action: r.action,
+                bucket: r.bucket,
+            })
+            .collect(),
+    };
+    Ok(Rebuilt {
+        rows: windowed.rows(),
+        new,
+        files: files.len(),
+        denials,
+        outside_window,
+    })
+}

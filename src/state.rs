@@ -1,0 +1,291 @@
+//! The checkpoint of incremental runs (`--state FILE`), and the selection it implies.
+//!
+//! It records which object versions were scanned (a file's size and modification time, an S3
+//! object's ETag), how far each CloudWatch Logs group was read, and which runs committed their
+//! reports. A run reads only what is new, writes its reports (partitioned, named after the run),
+//! commits them, and only then writes the state, atomically. A run killed at any point therefore
+//! leaves either nothing or reports not yet covered by the state; the next run deletes such
+//! orphan reports (their run id is not in `runs`) and scans their objects again, so every
+//! denial ends up in the reports exactly once.
+//!
+//! A state file belongs to one set of inputs and one shard: using it with others would skip
+//! objects it never saw, so that is an error, as is a file written by an incompatible version.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::fs::{self, File};
+use std::io::{self, Write};
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+
+use crate::source::{Selection, Wanted};
+
+/// Bumped whenever the meaning of a field changes.
+pub const STATE_VERSION: u32 = 1;
+
+/// The checkpoint.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct State {
+    pub version: u32,
+    /// The inputs this state is for, sorted.
+    pub inputs: Vec<String>,
+    /// `i/N` when written by a shard.
+    pub shard: Option<String>,
+    /// Runs whose reports are committed and covered by this state.
+    pub runs: Vec<String>,
+    /// Origin → version of every object scanned completely.
+    pub objects: BTreeMap<String, String>,
+    /// `cwlogs://group` → milliseconds up to which (exclusive) the group was read.
+    pub log_groups: BTreeMap<String, i64>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum StateError {
+    #[error("cannot read the state file {path}: {source}")]
+    Read { path: PathBuf, source: io::Error },
+    #[error(
+        "the state file {path} is not a whydenied state ({reason}); move it away to start afresh"
+    )]
+    Invalid { path: PathBuf, reason: String },
+    #[error(
+        "the state file {path} is version {found}, this whydenied writes version {STATE_VERSION}; move it away to start afresh"
+    )]
+    Version { path: PathBuf, found: u32 },
+    #[error(
+        "the state file {path} belongs to inputs {theirs:?}{their_shard}, not {ours:?}{our_shard}: use one state file per source"
+    )]
+    OtherSource {
+        path: PathBuf,
+        theirs: Vec<String>,
+        their_shard: String,
+        ours: Vec<String>,
+        our_shard: String,
+    },
+    #[error("cannot write the state file {path}: {source}")]
+    Write { path: PathBuf, source: io::Error },
+}
+
+impl State {
+    /// The state at `path`, or a fresh one when the file does not exist yet.
+    pub fn load(path: &Path, inputs: &[String], shard: Option<&str>) -> Result<Self, StateError> {
+        let mut ours: Vec<String> = inputs.to_vec();
+        ours.sort();
+        ours.dedup();
+        let text = match fs::read_to_string(path) {
+            Ok(text) => text,
+            Err(e) if e.kind() == io::ErrorKind::NotFound => {
+                return Ok(State {
+                    version: STATE_VERSION,
+                    inputs: ours,
+                    shard: shard.map(str::to_string),
+                    ..State::default()
+                });
+            }
+            Err(source) => {
+                return Err(StateError::Read {
+                    path: path.to_path_buf(),
+                    source,
+                });
+            }
+        };
+        let version = serde_json::from_str::<serde_json::Value>(&text)
+            .ok()
+            .and_then(|v| v.get("version").and_then(serde_json::Value::as_u64));
+        match version {
+            Some(v) if v == u64::from(STATE_VERSION) => {}
+            Some(found) => {
+                let found = u32::try_from(found).unwrap_or(u32::MAX);
+                return Err(StateError::Version {
+                    path: path.to_path_buf(),
+                    found,
+                });
+            }
+            None => {
+                return Err(StateError::Invalid {
+                    path: path.to_path_buf(),
+                    reason: "no version".into(),
+                });
+            }
+        }
+        let state: State = serde_json::from_str(&text).map_err(|e| StateError::Invalid {
+            path: path.to_path_buf(),
+            reason: e.to_string(),
+        })?;
+        if state.inputs != ours || state.shard.as_deref() != shard {
+            let show = |s: Option<&str>| s.map(|s| format!(" (shard {s})")).unwrap_or_default();
+            return Err(StateError::OtherSource {
+                path: path.to_path_buf(),
+                theirs: state.inputs,
+                their_shard: show(state.shard.as_deref()),
+                ours,
+                our_shard: show(shard),
+            });
+        }
+        Ok(state)
+    }
+
+    /// Writes the state atomically: a temporary file, flushed to disk, renamed over the old one.
+    pub fn save(&self, path: &Path) -> Result<(), StateError> {
+        let err = |source| StateError::Write {
+            path: path.to_path_buf(),
+            source,
+        };
+        let temp = path.with_file_name(format!(
+            ".{}.partial-{}",
+            path.file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default(),
+            std::process::id()
+        ));
+        let text = serde_json::to_vec_pretty(self).map_err(|e| err(io::Error::other(e)))?;
+        let mut file = File::create(&temp).map_err(err)?;
+        let written = file.write_all(&text).and_then(|()| file.sync_all());
+        if let Err(e) = written.and_then(|()| fs::rename(&temp, path)) {
+            let _ = fs::remove_file(&temp);
+            return Err(err(e));
+        }
+        Ok(())
+    }
+
+    /// Runs committed before: their reports are part of the output.
+    pub fn committed_runs(&self) -> BTreeSet<&str> {
+        self.runs.iter().map(String::as_str).collect()
+    }
+}
+
+/// `--shard i/N`: a deterministic share of the objects, by a hash of their origin, so that N
+/// independent runs cover every object exactly once.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Shard {
+    /// 1-based.
+    pub index: u32,
+    pub count: u32,
+}
+
+impl Shard {
+    pub fn parse(text: &str) -> Result<Self, String> {
+        let parsed = text
+            .split_once('/')
+            .and_then(|(i, n)| Some((i.parse::<u32>().ok()?, n.parse::<u32>().ok()?)));
+        match parsed {
+            Some((index, count)) if count >= 1 && (1..=count).contains(&index) => {
+                Ok(Shard { index, count })
+            }
+            _ => Err(format!(
+                "--shard {text:?}: expected i/N with 1 <= i <= N, e.g. 3/8"
+            )),
+        }
+    }
+
+    pub fn owns(&self, origin: &str) -> bool {
+        fnv1a(origin.as_bytes()) % u64::from(self.count) == u64::from(self.index - 1)
+    }
+}
+
+impl std::fmt::Display for Shard {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}/{}", self.index, self.count)
+    }
+}
+
+/// FNV-1a, 64 bit: stable across platforms and releases (unlike std's hasher).
+fn fnv1a(bytes: &[u8]) -> u64 {
+    bytes.iter().fold(0xcbf2_9ce4_8422_2325, |hash, &b| {
+        (hash ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
+    })
+}
+
+/// The objects a run reads: its shard's, minus the versions the state says were scanned.
+pub struct RunSelection {
+    pub shard: Option<Shard>,
+    pub scanned: BTreeMap<String, String>,
+}
+
+impl Selection for RunSelection {
+    fn wants(&self, origin: &str, version: Option<&str>) -> Wanted {
+        if self.shard.is_some_and(|s| !s.owns(origin)) {
+            return Wanted::OtherShard;
+        }
+        match version {
+            Some(v) if self.scanned.get(origin).is_some_and(|seen| seen == v) => {
+                Wanted::AlreadyScanned
+            }
+            _ => Wanted::Yes,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn shards_partition_every_origin_exactly_once() {
+        let shards: Vec<Shard> = (1..=4).map(|i| Shard { index: i, count: 4 }).collect();
+        let mut per_shard = [0; 4];
+        for n in 0..1000 {
+            let origin = format!(
+                "s3://trail/AWSLogs/111122223333/CloudTrail/us-east-1/2026/11/02/f{n}.json.gz"
+            );
+            let owners: Vec<usize> = (0..4).filter(|&i| shards[i].owns(&origin)).collect();
+            assert_eq!(owners.len(), 1, "{origin}");
+            per_shard[owners[0]] += 1;
+        }
+        assert!(
+            per_shard.iter().all(|&n| n > 200),
+            "roughly even: {per_shard:?}"
+        );
+        assert_eq!(Shard::parse("3/8"), Ok(Shard { index: 3, count: 8 }));
+        for bad in ["0/8", "9/8", "3", "a/b", "1/0"] {
+            assert!(Shard::parse(bad).is_err(), "{bad}");
+        }
+        // Stable: the same origin always lands in the same shard, on every platform.
+        assert_eq!(fnv1a(b"a"), 0xaf63_dc4c_8601_ec8c);
+    }
+
+    #[test]
+    fn state_round_trips_and_refuses_other_sources_and_versions() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let path = dir.path().join("state.json");
+        let inputs = vec!["s3://b".to_string(), "./dump".to_string()];
+        let mut state = State::load(&path, &inputs, None).expect("fresh");
+        assert_eq!(state.inputs, ["./dump", "s3://b"]);
+        state.runs.push("r1".into());
+        state.objects.insert("s3://b/k".into(), "10-etag".into());
+        state.save(&path).expect("saved");
+        assert_eq!(State::load(&path, &inputs, None).expect("loads"), state);
+
+        let other =
+            State::load(&path, &["s3://other".to_string()], None).expect_err("other inputs");
+        assert!(
+            other.to_string().contains("use one state file per source"),
+            "{other}"
+        );
+        assert!(
+            State::load(&path, &inputs, Some("1/2")).is_err(),
+            "other shard"
+        );
+
+        fs::write(&path, r#"{"version": 99}"#).expect("write");
+        let version = State::load(&path, &inputs, None).expect_err("newer version");
+        assert!(version.to_string().contains("is version 99"), "{version}");
+        fs::write(&path, "not json").expect("write");
+        assert!(matches!(
+            State::load(&path, &inputs, None),
+            Err(StateError::Invalid { .. })
+        ));
+    }
+
+    #[test]
+    fn selection_skips_other_shards_and_unchanged_versions() {
+        let selection = RunSelection {
+            shard: None,
+            scanned: BTreeMap::from([("f".to_string(), "10-1".to_string())]),
+        };
+        assert_eq!(selection.wants("f", Some("10-1")), Wanted::AlreadyScanned);
+        assert_eq!(selection.wants("f", Some("11-2")), Wanted::Yes, "rewritten");
+        assert_eq!(selection.wants("f", None), Wanted::Yes);
+        assert_eq!(selection.wants("g", Some("10-1")), Wanted::Yes);
+    }
+}

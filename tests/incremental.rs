@@ -1,0 +1,257 @@
+//! Nightly and scale-out runs: `report` re-aggregates what scans wrote, shards cover the input
+//! exactly once, `--state` reads only what is new, and a run killed at any point leaves, after
+//! a rerun, every denial exactly once.
+
+mod common;
+
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::thread::sleep;
+use std::time::Duration;
+
+use common::{relative_files, run_checker, sample_logs, stderr, stdout, whydenied};
+use serde_json::Value;
+
+fn json_of(args: &[&str]) -> (Option<i32>, Value, String) {
+    let output = whydenied(args);
+    (
+        output.status.code(),
+        serde_json::from_str(&stdout(&output)).unwrap_or(Value::Null),
+        stderr(&output),
+    )
+}
+
+fn utf8(path: &Path) -> &str {
+    path.to_str().expect("utf-8 path")
+}
+
+/// The summary a single plain scan of `logs` prints.
+fn single_scan(logs: &Path, out: &Path) -> Value {
+    let (code, json, err) = json_of(&["scan", utf8(logs), "--out", utf8(out), "--format", "json"]);
+    assert_eq!(code, Some(0), "{err}");
+    json
+}
+
+/// `report DIR --format json`, which must succeed.
+fn report(dir: &Path, extra: &[&str]) -> Value {
+    let mut args = vec!["report", utf8(dir), "--format", "json"];
+    args.extend_from_slice(extra);
+    let (code, json, err) = json_of(&args);
+    assert_eq!(code, Some(0), "{err}");
+    json
+}
+
+/// A copy of some of the sample trail's files (every `step`-th, and all digests), to change.
+fn copy_sample(to: &Path, keep: impl Fn(usize, &Path) -> bool) -> Vec<PathBuf> {
+    let root = sample_logs();
+    let mut copied = Vec::new();
+    for (i, rel) in relative_files(&root).into_iter().enumerate() {
+        if keep(i, &rel) {
+            let target = to.join(&rel);
+            fs::create_dir_all(target.parent().expect("parent")).expect("mkdir");
+            fs::copy(root.join(&rel), &target).expect("copy");
+            copied.push(rel);
+        }
+    }
+    copied
+}
+
+#[test]
+fn report_re_aggregates_exactly_what_the_scan_printed() {
+    let work = tempfile::tempdir().expect("temp dir");
+    let out = work.path().join("out");
+    let scanned = single_scan(&sample_logs(), &out);
+    let rebuilt = report(&out, &[]);
+    assert_eq!(rebuilt["summary"], scanned["summary"]);
+    let week = report(&out, &["--since", "2026-11-03", "--until", "2026-11-04"]);
+    let total = |v: &Value| {
+        v["summary"]
+            .as_array()
+            .expect("rows")
+            .iter()
+            .map(|r| r["count"].as_u64().unwrap_or(0))
+            .sum::<u64>()
+    };
+    assert!(
+        total(&week) > 0 && total(&week) < total(&scanned),
+        "the window keeps one day"
+    );
+}
+
+#[test]
+fn four_shards_cover_the_input_exactly_once() {
+    let work = tempfile::tempdir().expect("temp dir");
+    let logs = sample_logs();
+    let single_out = work.path().join("single");
+    let scanned = single_scan(&logs, &single_out);
+    let shared = work.path().join("shards");
+    let mut objects = 0;
+    for i in 1..=4 {
+        let shard = format!("{i}/4");
+        let (code, json, err) = json_of(&[
+            "scan",
+            utf8(&logs),
+            "--out",
+            utf8(&shared),
+            "--format",
+            "json",
+            "--shard",
+            &shard,
+        ]);
+        assert_eq!(code, Some(0), "{err}");
+        objects += json["scanned"]["objects"].as_u64().expect("objects");
+        assert_eq!(
+            json["scanned"]["objects"].as_u64().unwrap_or(0)
+                + json["scanned"]["other_shard"].as_u64().unwrap_or(0),
+            127
+        );
+    }
+    assert_eq!(objects, 127, "every object in exactly one shard");
+    assert_eq!(report(&shared, &[])["summary"], scanned["summary"]);
+    run_checker(
+        "check_same_denials.py",
+        &[&single_out, &shared, &logs, &logs],
+    );
+}
+
+#[test]
+fn state_reads_only_what_is_new_and_refuses_another_source() {
+    let work = tempfile::tempdir().expect("temp dir");
+    let logs = work.path().join("logs");
+    let (out, state) = (work.path().join("out"), work.path().join("state.json"));
+    let first_day = |_: usize, rel: &Path| rel.to_string_lossy().contains("/2026/11/02/");
+    let copied = copy_sample(&logs, first_day).len() as u64;
+    let scan = |extra: &[&str]| {
+        let mut args = vec![
+            "scan",
+            utf8(&logs),
+            "--out",
+            utf8(&out),
+            "--format",
+            "json",
+            "--state",
+            utf8(&state),
+        ];
+        args.extend_from_slice(extra);
+        json_of(&args)
+    };
+    let (code, first, err) = scan(&[]);
+    assert_eq!(code, Some(0), "{err}");
+    assert_eq!(first["scanned"]["objects"].as_u64(), Some(copied));
+
+    let (code, again, err) = scan(&[]);
+    assert_eq!(code, Some(0), "{err}");
+    assert_eq!(again["scanned"]["objects"], 0, "nothing new");
+    assert_eq!(again["scanned"]["already_scanned"].as_u64(), Some(copied));
+
+    // A new day arrives: only its files are read, and the reports cover both days once.
+    let added = copy_sample(&logs, |_, rel| {
+        rel.to_string_lossy().contains("/2026/11/03/")
+    })
+    .len() as u64;
+    let (code, third, err) = scan(&[]);
+    assert_eq!(code, Some(0), "{err}");
+    assert_eq!(third["scanned"]["objects"].as_u64(), Some(added));
+    let reference = single_scan(&logs, &work.path().join("single"));
+    assert_eq!(report(&out, &[])["summary"], reference["summary"]);
+
+    let other = whydenied(&[
+        "scan",
+        utf8(&sample_logs()),
+        "--out",
+        utf8(&out),
+        "--state",
+        utf8(&state),
+    ]);
+    assert_eq!(other.status.code(), Some(1));
+    assert!(
+        stderr(&other).contains("use one state file per source"),
+        "{}",
+        stderr(&other)
+    );
+}
+
+#[test]
+fn a_run_killed_at_any_point_leaves_every_denial_once_after_a_rerun() {
+    let work = tempfile::tempdir().expect("temp dir");
+    let logs = sample_logs();
+    let reference = single_scan(&logs, &work.path().join("single"));
+    let expected: u64 = reference["scanned"]["kept"].as_u64().expect("kept");
+    for (attempt, delay_ms) in [0u64, 20, 50, 100, 150, 250, 400].into_iter().enumerate() {
+        let out = work.path().join(format!("out-{attempt}"));
+        let state = work.path().join(format!("state-{attempt}.json"));
+        let args = [
+            "scan",
+            utf8(&logs),
+            "--out",
+            utf8(&out),
+            "--state",
+            utf8(&state),
+            "-q",
+            "--threads",
+            "1",
+        ];
+        let mut child = Command::new(env!("CARGO_BIN_EXE_whydenied"))
+            .args(args)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("spawn");
+        sleep(Duration::from_millis(delay_ms));
+        let _ = child.kill(); // SIGKILL: no handler runs
+        let _ = child.wait();
+        let rerun = whydenied(&args);
+        assert_eq!(rerun.status.code(), Some(0), "{}", stderr(&rerun));
+        let rebuilt = report(&out, &[]);
+        let total: u64 = rebuilt["summary"]
+            .as_array()
+            .expect("rows")
+            .iter()
+            .map(|r| r["count"].as_u64().unwrap_or(0))
+            .sum();
+        assert_eq!(
+            total, expected,
+            "killed after {delay_ms} ms: every denial exactly once"
+        );
+        assert_eq!(
+            rebuilt["summary"], reference["summary"],
+            "killed after {delay_ms} ms"
+        );
+    }
+}
+
+#[test]
+fn new_combinations_and_thresholds_set_the_exit_code() {
+    let work = tempfile::tempdir().expect("temp dir");
+    let out = work.path().join("out");
+    single_scan(&sample_logs(), &out);
+    let none_new = report(&out, &["--new-since", "2026-11-05"]);
+    assert_eq!(none_new["summary"], Value::Array(vec![]));
+    let all_new = whydenied(&[
+        "report",
+        utf8(&out),
+        "--new-since",
+        "2026-11-01",
+        "--fail-on-new",
+        "--format",
+        "csv",
+    ]);
+    assert_eq!(all_new.status.code(), Some(3));
+    let late = report(&out, &["--new-since", "2026-11-04T12:00:00Z"]);
+    for row in late["summary"].as_array().expect("rows") {
+        assert!(
+            row["first_seen"].as_str() >= Some("2026-11-04T12:00:00Z"),
+            "{row}"
+        );
+    }
+    let (code, _, _) = json_of(&[
+        "scan",
+        utf8(&sample_logs()),
+        "--out",
+        utf8(&work.path().join("o2")),
+        "--fail-on-denials",
+        "10",
+    ]);
+    assert_eq!(code, Some(3));
+}

@@ -1,17 +1,35 @@
--- Principals with the most denied requests: what they were denied, where, and by which policy.
--- DuckDB, run next to the scan's output directory:  duckdb -c ".read queries/top_denied_principals.sql"
--- (denials from several runs or shards: point the glob at all of them, e.g. 'whydenied-out/**/*.parquet').
+-- Principals with the most denied requests: how many, how many distinct actions and buckets,
+-- which mechanism usually denied them (ties: alphabetical), first and last seen.
+-- DuckDB, run from the directory that holds whydenied-out/:
+--   duckdb -c ".read queries/top_denied_principals.sql"
+-- The glob reads a single run (whydenied-out/denials.parquet) and partitioned / incremental / sharded
+-- output (whydenied-out/denials/date=YYYY-MM-DD/denials-<run-id>.parquet) alike; summaries are not read.
+-- Only authorization failures; drop the error_category filter to include those kept by
+-- --include-authn / --all-errors.
+WITH denials AS (
+    SELECT *
+    FROM read_parquet('whydenied-out/**/denials*.parquet', hive_partitioning = false, union_by_name = true)
+    WHERE error_category = 'authorization'
+),
+mechanisms AS (
+    SELECT
+        principal,
+        denied_by,
+        row_number() OVER (PARTITION BY principal ORDER BY count(*) DESC, denied_by) AS rank
+    FROM denials
+    GROUP BY principal, denied_by
+)
 SELECT
-    principal,
-    any_value(principal_type)        AS principal_type,
+    d.principal,
+    max(d.principal_type)            AS principal_type,
     count(*)                         AS denials,
-    count(DISTINCT action)           AS actions,
-    count(DISTINCT bucket)           AS buckets,
-    mode(denied_by)                  AS usually_denied_by,
-    min(event_time)                  AS first_seen,
-    max(event_time)                  AS last_seen
-FROM read_parquet('whydenied-out/denials.parquet')
-WHERE error_category = 'authorization'
-GROUP BY principal
-ORDER BY denials DESC, principal
+    count(DISTINCT d.action)         AS actions,
+    count(DISTINCT d.bucket)         AS buckets,
+    max(m.denied_by)                 AS usually_denied_by,
+    min(d.event_time)                AS first_seen,
+    max(d.event_time)                AS last_seen
+FROM denials AS d
+JOIN mechanisms AS m ON m.principal = d.principal AND m.rank = 1
+GROUP BY d.principal
+ORDER BY denials DESC, d.principal
 LIMIT 20;

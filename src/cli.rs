@@ -92,6 +92,15 @@ impl ReportArgs {
     }
 }
 
+/// `077`, `022`, `0o027`: an octal permission mask.
+fn parse_umask(text: &str) -> Result<u32, String> {
+    let digits = text.trim_start_matches("0o");
+    u32::from_str_radix(digits, 8)
+        .ok()
+        .filter(|m| *m <= 0o777)
+        .ok_or_else(|| format!("{text:?} is not an octal mask like 077 or 022"))
+}
+
 /// `--flag TIME`, parsed against `now`.
 fn parse_flag_time(
     flag: &str,
@@ -231,6 +240,11 @@ pub struct ScanArgs {
     /// Exit 3 when at least N denials are kept.
     #[arg(long, value_name = "N")]
     pub fail_on_denials: Option<u64>,
+
+    /// Permission bits removed from the files and directories written (octal). Reports name
+    /// principals and resources: by default only their owner may read them.
+    #[arg(long, value_name = "OCTAL", default_value = "077", value_parser = parse_umask)]
+    pub umask: u32,
 
     /// Also keep authentication failures (invalid or expired credentials, failed console sign-ins).
     #[arg(long)]

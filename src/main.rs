@@ -32,6 +32,8 @@ fn main() -> ExitCode {
 
 fn run_scan(args: &ScanArgs) -> ExitCode {
     init_logging(args.verbose, args.quiet);
+    // SAFETY: umask only changes this process's file-creation mask; no other thread runs yet.
+    unsafe { libc::umask(args.umask as libc::mode_t) };
     let config = match args.config() {
         Ok(config) => config,
         Err(message) => return fatal(&message),
@@ -165,6 +167,20 @@ fn fatal(message: &str) -> ExitCode {
     ExitCode::from(1)
 }
 
+/// Log targets capped below `trace` whatever RUST_LOG says.
+const SECRET_BEARING_LOG_TARGETS: &[&str] = &[
+    "aws_smithy_runtime=debug",
+    "aws_smithy_runtime_api=debug",
+    "aws_smithy_http_client=debug",
+    "aws_runtime=debug",
+    "aws_sigv4=debug",
+    "aws_config=debug",
+    "hyper=info",
+    "hyper_util=info",
+    "h2=info",
+    "rustls=info",
+];
+
 fn init_logging(verbose: u8, quiet: bool) {
     // Our own diagnostics only, unless RUST_LOG asks for more: the AWS SDK logs warnings that
     // are noise to a user (a profile file that does not exist, retried requests).
@@ -174,8 +190,19 @@ fn init_logging(verbose: u8, quiet: bool) {
         (false, 1) => "info",
         (false, _) => "debug",
     };
-    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(format!("whydenied={level}")));
+    let filter = match tracing_subscriber::EnvFilter::try_from_default_env() {
+        // Even when RUST_LOG asks for everything: the AWS SDK and HTTP stack log request
+        // headers (session tokens, signatures) at trace level, and credentials never go to a log.
+        Ok(mut asked) => {
+            for cap in SECRET_BEARING_LOG_TARGETS {
+                if let Ok(directive) = cap.parse() {
+                    asked = asked.add_directive(directive);
+                }
+            }
+            asked
+        }
+        Err(_) => tracing_subscriber::EnvFilter::new(format!("whydenied={level}")),
+    };
     tracing_subscriber::fmt()
         .with_writer(io::stderr)
         .with_env_filter(filter)

@@ -387,6 +387,11 @@ impl<'a> Worker<'a> {
             Ok(decoded) => decoded,
             Err(e) => return self.stats.problem(&origin, format!("cannot read: {e}")),
         };
+        let decoded = BombGuard {
+            inner: decoded,
+            stored: Arc::clone(&stored),
+            decoded: 0,
+        };
         let malformed_before = self.records.malformed;
         let (report, error) = split_records(decoded, self.config.limits, |record| {
             self.on_record(record, &origin)
@@ -468,6 +473,39 @@ impl<'a> Worker<'a> {
         self.stats.repaired_utf8 = self.records.repaired_utf8;
         self.stats.malformed_records = self.records.malformed;
         (self.summary, self.stats, self.done)
+    }
+}
+
+/// Decompressing more than this many times the stored size is refused as a gzip bomb, once at
+/// least [`BOMB_FLOOR`] bytes came out. CloudTrail objects compress 10 to 20 times; deflate
+/// cannot exceed about 1032 times.
+pub const MAX_DECOMPRESSION_RATIO: u64 = 200;
+/// Below this many decoded bytes the ratio is not checked (tiny, very repetitive files are fine).
+pub const BOMB_FLOOR: u64 = 64 << 20;
+
+/// Ends reading with an error when an object decompresses to absurdly more than it stores, so a
+/// hostile object costs a bounded amount of time (memory is bounded anyway by streaming).
+struct BombGuard<R> {
+    inner: R,
+    stored: Arc<AtomicU64>,
+    decoded: u64,
+}
+
+impl<R: Read> Read for BombGuard<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.decoded += n as u64;
+        let stored = self.stored.load(Ordering::Relaxed).max(1);
+        if self.decoded > BOMB_FLOOR && self.decoded / stored > MAX_DECOMPRESSION_RATIO {
+            return Err(io::Error::new(
+                io::ErrorKind::InvalidData,
+                format!(
+                    "decompresses to more than {MAX_DECOMPRESSION_RATIO} times its stored size (a gzip bomb?); stopped after {} MB",
+                    self.decoded >> 20
+                ),
+            ));
+        }
+        Ok(n)
     }
 }
 

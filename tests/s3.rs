@@ -264,3 +264,52 @@ fn unreadable_buckets_and_missing_credentials_are_one_clear_line() {
         "{text}"
     );
 }
+
+#[test]
+fn credentials_never_appear_in_output_even_verbose() {
+    const SECRET: &str = "WhyDeniedFakeSecretKey0123456789abcdefXYZ";
+    const TOKEN: &str = "WhyDeniedFakeSessionToken9876543210";
+    let runtime = Runtime::new().expect("runtime");
+    let bucket = bucket_with(
+        &runtime,
+        "secrets",
+        vec![(
+            "x/a.json".into(),
+            br#"{"eventTime":"2026-11-02T10:00:00Z","errorCode":"AccessDenied"}"#.to_vec(),
+        )],
+    );
+    let dir = tempfile::tempdir().expect("temp dir");
+    for (source, verbosity) in [
+        (format!("s3://{bucket}"), "-vv"),
+        ("s3://no-such-bucket-secrets".to_string(), "-vv"),
+    ] {
+        let output = std::process::Command::new(env!("CARGO_BIN_EXE_whydenied"))
+            .args([
+                "scan",
+                &source,
+                "--out",
+                dir.path().to_str().expect("utf-8"),
+                verbosity,
+                "--format",
+                "json",
+            ])
+            .args(["--endpoint-url", &aws_endpoint()])
+            .env_clear()
+            .env("AWS_ACCESS_KEY_ID", "AKIAWHYDENIEDFAKE")
+            .env("AWS_SECRET_ACCESS_KEY", SECRET)
+            .env("AWS_SESSION_TOKEN", TOKEN)
+            // Even asking for every log line of every library: the SDK's are capped.
+            .env("RUST_LOG", "trace")
+            .env("AWS_REGION", "us-east-1")
+            .env("AWS_EC2_METADATA_DISABLED", "true")
+            .env("HOME", dir.path())
+            .output()
+            .expect("runs");
+        let all = format!("{}{}", stdout(&output), stderr(&output));
+        assert!(
+            !all.contains(SECRET) && !all.contains(TOKEN),
+            "a credential leaked into the output of {source}"
+        );
+        assert!(!all.is_empty());
+    }
+}

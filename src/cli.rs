@@ -270,9 +270,19 @@ pub struct ScanArgs {
     #[arg(short, long)]
     pub quiet: bool,
 
-    /// More diagnostics on stderr (-v per object, -vv debug).
+    /// More diagnostics on stderr (-v: what is read and written, -vv: every object).
     #[arg(short, long, action = clap::ArgAction::Count)]
     pub verbose: u8,
+
+    /// Diagnostics as text, or as one JSON object per line for log shippers.
+    #[arg(long, value_enum, default_value_t = LogFormat::Text)]
+    pub log_format: LogFormat,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum LogFormat {
+    Text,
+    Json,
 }
 
 #[derive(Clone, Copy, Debug, ValueEnum)]

@@ -4,12 +4,12 @@
 
 mod cli;
 
-use std::io::{self, Write};
+use std::io::{self, IsTerminal, Write};
 use std::process::ExitCode;
 
 use clap::Parser;
 
-use cli::{Cli, Command, ReportArgs, ScanArgs};
+use cli::{Cli, Command, LogFormat, ReportArgs, ScanArgs};
 use whydenied::aggregate::SummaryRow;
 use whydenied::interrupt;
 use whydenied::pipeline::{ScanError, scan};
@@ -31,7 +31,7 @@ fn main() -> ExitCode {
 }
 
 fn run_scan(args: &ScanArgs) -> ExitCode {
-    init_logging(args.verbose, args.quiet);
+    init_logging(args.verbose, args.quiet, args.log_format);
     // SAFETY: umask only changes this process's file-creation mask; no other thread runs yet.
     unsafe { libc::umask(args.umask as libc::mode_t) };
     let config = match args.config() {
@@ -117,7 +117,7 @@ fn print_summary(
 
 /// `whydenied report DIR`: the summary from existing reports.
 fn run_report(args: &ReportArgs) -> ExitCode {
-    init_logging(0, false);
+    init_logging(0, false, LogFormat::Text);
     let (window, new_since) = match args.window().and_then(|w| Ok((w, args.new_since()?))) {
         Ok(parsed) => parsed,
         Err(message) => return fatal(&message),
@@ -181,7 +181,7 @@ const SECRET_BEARING_LOG_TARGETS: &[&str] = &[
     "rustls=info",
 ];
 
-fn init_logging(verbose: u8, quiet: bool) {
+fn init_logging(verbose: u8, quiet: bool, format: LogFormat) {
     // Our own diagnostics only, unless RUST_LOG asks for more: the AWS SDK logs warnings that
     // are noise to a user (a profile file that does not exist, retried requests).
     let level = match (quiet, verbose) {
@@ -203,9 +203,13 @@ fn init_logging(verbose: u8, quiet: bool) {
         }
         Err(_) => tracing_subscriber::EnvFilter::new(format!("whydenied={level}")),
     };
-    tracing_subscriber::fmt()
+    let logs = tracing_subscriber::fmt()
         .with_writer(io::stderr)
         .with_env_filter(filter)
         .with_target(false)
-        .init();
+        .with_ansi(io::stderr().is_terminal());
+    match format {
+        LogFormat::Text => logs.init(),
+        LogFormat::Json => logs.json().init(),
+    }
 }

@@ -25,6 +25,7 @@ use crate::decode::split::{ObjectKind, SplitLimits, split_records};
 use crate::decode::{Encoding, decoder};
 use crate::interrupt;
 use crate::record::RecordReader;
+use crate::report::escape::for_terminal;
 use crate::report::layout::{DenialSink, Layout, ReportFiles, partitioned_files};
 use crate::report::parquet::{ParquetReport, ReportError, SUMMARY_COLUMNS};
 use crate::source::{self, LogObject, SourceError, SourceOptions};
@@ -161,6 +162,7 @@ pub fn scan(config: &ScanConfig) -> Result<ScanOutcome, ScanError> {
             .map(|s| s.objects.clone())
             .unwrap_or_default(),
     });
+    tracing::info!(inputs = config.inputs.len(), layout = ?layout, "scan starts");
     let mut inputs = source::open(
         &config.inputs,
         &sources,
@@ -223,6 +225,13 @@ pub fn scan(config: &ScanConfig) -> Result<ScanOutcome, ScanError> {
         state.save(path)?;
     }
     stats.elapsed = started.elapsed();
+    tracing::info!(
+        objects = stats.objects,
+        records = stats.records,
+        kept = stats.kept,
+        problems = stats.problems.len(),
+        "reports committed"
+    );
     let reports = ReportFiles {
         denials: denials_paths,
         summary: summary_path,
@@ -433,6 +442,13 @@ impl<'a> Worker<'a> {
                 format!("{what} after {} records: {e}", report.records),
             );
         }
+        tracing::debug!(
+            origin = %for_terminal(&origin),
+            records = report.records,
+            decoded_bytes = report.decoded_bytes,
+            problems = self.stats.problems.len() - problems_before,
+            "object read"
+        );
         if self.stats.problems.len() == problems_before
             && let Some(version) = object.version
         {

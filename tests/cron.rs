@@ -1,0 +1,63 @@
+//! What a scheduler sees: `-q` keeps stdout to the summary and stderr empty unless something
+//! went wrong, and `--log-format json` makes every diagnostic line a JSON object.
+
+mod common;
+
+use common::{sample_logs, stderr, stdout, whydenied};
+
+#[test]
+fn quiet_runs_print_only_the_summary() {
+    let out = tempfile::tempdir().expect("temp dir");
+    let logs = sample_logs();
+    let output = whydenied(&[
+        "scan",
+        logs.to_str().expect("utf-8"),
+        "--out",
+        out.path().to_str().expect("utf-8"),
+        "-q",
+        "--format",
+        "markdown",
+    ]);
+    assert_eq!(output.status.code(), Some(0));
+    assert_eq!(stderr(&output), "", "nothing on stderr when all went well");
+    assert!(
+        stdout(&output).starts_with("**558 denied requests**"),
+        "{}",
+        stdout(&output)
+    );
+}
+
+#[test]
+fn json_logs_are_one_object_per_line() {
+    let out = tempfile::tempdir().expect("temp dir");
+    let logs = sample_logs();
+    let output = whydenied(&[
+        "scan",
+        logs.to_str().expect("utf-8"),
+        "--out",
+        out.path().to_str().expect("utf-8"),
+        "-vv",
+        "--log-format",
+        "json",
+    ]);
+    assert_eq!(output.status.code(), Some(0));
+    let err = stderr(&output);
+    let logs: Vec<serde_json::Value> = err
+        .lines()
+        .filter(|l| l.starts_with('{'))
+        .map(|l| serde_json::from_str(l).expect("a JSON log line"))
+        .collect();
+    let read = logs
+        .iter()
+        .filter(|l| l["fields"]["message"] == "object read")
+        .count();
+    assert_eq!(read, 127, "one line per object at -vv");
+    assert!(
+        logs.iter()
+            .any(|l| l["fields"]["message"] == "reports committed" && l["fields"]["kept"] == 558)
+    );
+    assert!(
+        !err.contains('\u{1b}'),
+        "no colour codes when stderr is not a terminal"
+    );
+}

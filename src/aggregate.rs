@@ -313,6 +313,8 @@ mod tests {
             user_agent: None,
             vpc_endpoint_id: None,
             origin: Arc::from("f"),
+            suppressed_by: None,
+            noise: None,
         }
     }
 

@@ -14,6 +14,7 @@ use whydenied::source::SourceOptions;
 use whydenied::source::aws::AwsOptions;
 use whydenied::source::s3_layout::{LayoutFilter, is_account_id};
 use whydenied::state::Shard;
+use whydenied::suppress::Suppressions;
 use whydenied::window::{TimeWindow, parse_time};
 
 #[derive(Debug, Parser)]
@@ -237,9 +238,14 @@ pub struct ScanArgs {
     #[arg(long)]
     pub partitioned: bool,
 
-    /// Exit 3 when at least N denials are kept.
+    /// Exit 3 when at least N denials are kept (suppressed ones excluded).
     #[arg(long, value_name = "N")]
     pub fail_on_denials: Option<u64>,
+
+    /// Expected denials (TOML rules, each with a reason): kept in the denials report with
+    /// `suppressed_by`, left out of the summary. See the README, "Suppressions".
+    #[arg(long, value_name = "FILE")]
+    pub suppress: Option<PathBuf>,
 
     /// Permission bits removed from the files and directories written (octal). Reports name
     /// principals and resources: by default only their owner may read them.
@@ -348,6 +354,10 @@ impl ScanArgs {
             state: self.state.clone(),
             shard,
             partitioned: self.partitioned,
+            suppressions: match &self.suppress {
+                Some(path) => Suppressions::load(path).map_err(|e| e.to_string())?,
+                None => Suppressions::default(),
+            },
         })
     }
 }

@@ -28,4 +28,5 @@ pub mod report;
 pub mod source;
 pub mod state;
 pub mod stats;
+pub mod suppress;
 pub mod window;

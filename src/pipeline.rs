@@ -31,6 +31,7 @@ use crate::report::parquet::{ParquetReport, ReportError, SUMMARY_COLUMNS};
 use crate::source::{self, LogObject, SourceError, SourceOptions};
 use crate::state::{RunSelection, Shard, State, StateError};
 use crate::stats::ScanStats;
+use crate::suppress::{Suppressions, noise_label};
 use crate::window::{Placement, TimeWindow};
 
 /// What to scan and how.
@@ -54,6 +55,8 @@ pub struct ScanConfig {
     pub shard: Option<Shard>,
     /// Write partitioned reports even without `state`/`shard` (which imply it).
     pub partitioned: bool,
+    /// Expected denials: kept in `denials.parquet` with `suppressed_by`, left out of the summary.
+    pub suppressions: Suppressions,
 }
 
 impl ScanConfig {
@@ -76,6 +79,7 @@ impl ScanConfig {
             state: None,
             shard: None,
             partitioned: false,
+            suppressions: Suppressions::default(),
         }
     }
 }
@@ -457,7 +461,7 @@ impl<'a> Worker<'a> {
     }
 
     fn on_record(&mut self, record: &mut [u8], origin: &Arc<str>) {
-        let Some(denial) = self.records.read(record, origin) else {
+        let Some(mut denial) = self.records.read(record, origin) else {
             return;
         };
         match self.config.window.place(denial.event_time) {
@@ -466,7 +470,17 @@ impl<'a> Worker<'a> {
             Placement::Unknown => return self.stats.without_time += 1,
         }
         self.stats.kept += 1;
-        self.summary.add(&denial);
+        denial.noise = noise_label(&denial);
+        denial.suppressed_by = self
+            .config
+            .suppressions
+            .matching(&denial)
+            .map(str::to_string);
+        if denial.suppressed_by.is_some() {
+            self.stats.suppressed += 1;
+        } else {
+            self.summary.add(&denial);
+        }
         self.batch.push(denial);
         if self.batch.len() >= BATCH {
             self.send_batch();

@@ -57,6 +57,8 @@ pub struct ScanStats {
     pub repaired_utf8: u64,
     /// Failures the filter kept and that fell inside the time window: rows of the report.
     pub kept: u64,
+    /// Kept failures a `--suppress` rule matched: in `denials.parquet`, not in the summary.
+    pub suppressed: u64,
     /// Kept failures outside `--since/--until`.
     pub outside_window: u64,
     /// Kept failures without a valid `eventTime` while a time window was set (left out).
@@ -94,6 +96,7 @@ impl ScanStats {
         self.malformed_records += other.malformed_records;
         self.repaired_utf8 += other.repaired_utf8;
         self.kept += other.kept;
+        self.suppressed += other.suppressed;
         self.outside_window += other.outside_window;
         self.without_time += other.without_time;
         self.problems.extend(other.problems);

@@ -255,3 +255,72 @@ fn new_combinations_and_thresholds_set_the_exit_code() {
     ]);
     assert_eq!(code, Some(3));
 }
+
+#[test]
+fn suppressed_denials_stay_in_the_rows_and_leave_the_summary() {
+    let work = tempfile::tempdir().expect("temp dir");
+    let logs = sample_logs();
+    let rules = work.path().join("expected.toml");
+    fs::write(
+        &rules,
+        "[[rule]]\nname = \"scanners\"\nreason = \"unsigned probes of our buckets are expected\"\nprincipal = \"anonymous\"\n",
+    )
+    .expect("write");
+    let plain = single_scan(&logs, &work.path().join("plain"));
+    let out = work.path().join("suppressed");
+    let (code, json, err) = json_of(&[
+        "scan",
+        utf8(&logs),
+        "--out",
+        utf8(&out),
+        "--format",
+        "json",
+        "--suppress",
+        utf8(&rules),
+    ]);
+    assert_eq!(code, Some(0), "{err}");
+    let anonymous = |v: &Value| -> u64 {
+        v["summary"]
+            .as_array()
+            .expect("rows")
+            .iter()
+            .filter(|r| r["principal"] == "anonymous")
+            .map(|r| r["count"].as_u64().unwrap_or(0))
+            .sum()
+    };
+    let expected = anonymous(&plain);
+    assert!(expected > 0, "the sample has anonymous denials");
+    assert_eq!(anonymous(&json), 0);
+    assert_eq!(json["scanned"]["suppressed"].as_u64(), Some(expected));
+    assert_eq!(
+        json["scanned"]["kept"], plain["scanned"]["kept"],
+        "suppressed rows are still kept"
+    );
+    assert!(
+        err.contains(&format!(
+            "{expected} denials suppressed by --suppress rules"
+        )),
+        "{err}"
+    );
+    assert_eq!(
+        report(&out, &[])["summary"],
+        json["summary"],
+        "report leaves them out too"
+    );
+
+    fs::write(&rules, "[[rule]]\nprincipal = \"anonymous\"\n").expect("write");
+    let no_reason = whydenied(&[
+        "scan",
+        utf8(&logs),
+        "--out",
+        utf8(&out),
+        "--suppress",
+        utf8(&rules),
+    ]);
+    assert_eq!(no_reason.status.code(), Some(1));
+    assert!(
+        stderr(&no_reason).contains("has no reason: every suppression must say why"),
+        "{}",
+        stderr(&no_reason)
+    );
+}

@@ -42,7 +42,9 @@ CREATE EXTERNAL TABLE IF NOT EXISTS whydenied.denials (
     source_ip           string,
     user_agent          string,
     vpc_endpoint_id     string,
-    origin              string
+    origin              string,
+    suppressed_by       string,
+    noise               string
 )
 PARTITIONED BY (`date` string)
 STORED AS PARQUET

@@ -77,6 +77,10 @@ pub struct Denial {
     pub vpc_endpoint_id: Option<String>,
     /// Where the record came from: a file path, `-`, an `s3://` URI, a log stream.
     pub origin: Arc<str>,
+    /// The suppression rule that matched (`--suppress`): the row stays, the summary leaves it out.
+    pub suppressed_by: Option<String>,
+    /// A label for well-known noise (console calls, AWS services, anonymous requests).
+    pub noise: Option<&'static str>,
 }
 
 /// The error code recorded for failed console sign-ins, which have none of their own.
@@ -127,6 +131,8 @@ pub fn classify(event: &Event<'_>, filter: FailureFilter, origin: &Arc<str>) -> 
         user_agent: owned(event.user_agent),
         vpc_endpoint_id: owned(event.vpc_endpoint_id),
         origin: Arc::clone(origin),
+        suppressed_by: None,
+        noise: None,
     })
 }
 

@@ -67,6 +67,13 @@ pub fn write_footer(out: &mut dyn Write, stats: &ScanStats) -> io::Result<()> {
             stats.outside_window, stats.without_time
         )?;
     }
+    if stats.suppressed > 0 {
+        writeln!(
+            out,
+            "{} denials suppressed by --suppress rules: in the denials report (suppressed_by), not in the summary",
+            stats.suppressed
+        )?;
+    }
     if stats.repaired_utf8 > 0 {
         writeln!(
             out,

@@ -167,6 +167,8 @@ mod tests {
             user_agent: Some(format!("agent {hostile}")),
             vpc_endpoint_id: None,
             origin: Arc::from("hostile.json"),
+            suppressed_by: None,
+            noise: None,
         }
     }
 

@@ -172,6 +172,16 @@ pub static DENIAL_COLUMNS: &[ColumnDef<Denial>] = &[
         get: Getter::Text(|d| Some(&d.origin)),
         dictionary: true,
     },
+    ColumnDef {
+        name: "suppressed_by",
+        get: Getter::Text(|d| d.suppressed_by.as_deref()),
+        dictionary: true,
+    },
+    ColumnDef {
+        name: "noise",
+        get: Getter::Text(|d| d.noise),
+        dictionary: true,
+    },
 ];
 
 /// The columns of `summary.parquet`, in order.

@@ -16,6 +16,7 @@ use crate::classify::category::ErrorCategory;
 use crate::classify::principal::Principal;
 use crate::classify::reason::{DeniedBy, DenyKind};
 use crate::classify::resource::Target;
+use crate::suppress::noise_label_named;
 
 #[derive(Debug, thiserror::Error)]
 pub enum ReadError {
@@ -179,6 +180,10 @@ impl Columns<'_> {
             user_agent: self.text("user_agent", row)?,
             vpc_endpoint_id: self.text("vpc_endpoint_id", row)?,
             origin: Arc::from(self.required("origin", row)?.as_str()),
+            suppressed_by: self.text("suppressed_by", row)?,
+            noise: self
+                .text("noise", row)?
+                .and_then(|label| noise_label_named(&label)),
         })
     }
 }
@@ -224,6 +229,8 @@ mod tests {
             user_agent: Some("ua\u{1b}[31m".into()),
             vpc_endpoint_id: Some("vpce-1".into()),
             origin: Arc::from("s3://trail/x.json.gz"),
+            suppressed_by: Some("backup-probe".into()),
+            noise: Some("console_internal"),
         }
     }
 
@@ -255,6 +262,8 @@ mod tests {
             user_agent: None,
             vpc_endpoint_id: None,
             origin: Arc::from("-"),
+            suppressed_by: None,
+            noise: None,
         }
     }
 

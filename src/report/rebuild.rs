@@ -20,6 +20,8 @@ pub struct Rebuilt {
     /// Denials read, and those outside the window.
     pub denials: u64,
     pub outside_window: u64,
+    /// Rows a suppression rule matched when they were scanned.
+    pub suppressed: u64,
 }
 
 /// Reads every denials file under `dir` and summarises the denials inside `window`.
@@ -30,10 +32,14 @@ pub fn rebuild(
 ) -> Result<Rebuilt, ReadError> {
     let files = denial_files(dir)?;
     let (mut all, mut windowed) = (Summary::default(), Summary::default());
-    let (mut denials, mut outside_window) = (0, 0);
+    let (mut denials, mut outside_window, mut suppressed) = (0, 0, 0);
     for file in &files {
         read_denials(file, |d| {
             denials += 1;
+            if d.suppressed_by.is_some() {
+                suppressed += 1;
+                return; // left out of the summary, as the scan did
+            }
             if window.place(d.event_time) == Placement::Inside {
                 windowed.add(&d);
             } else {
@@ -63,5 +69,6 @@ pub fn rebuild(
         files: files.len(),
         denials,
         outside_window,
+        suppressed,
     })
 }

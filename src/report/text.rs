@@ -51,6 +51,7 @@ pub fn stats_json(stats: &ScanStats) -> Value {
         "malformed_records": stats.malformed_records,
         "repaired_utf8": stats.repaired_utf8,
         "kept": stats.kept,
+        "suppressed": stats.suppressed,
         "outside_window": stats.outside_window,
         "without_time": stats.without_time,
         "requests": stats.requests.map(|r| json!({

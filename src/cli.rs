@@ -44,6 +44,7 @@ Examples:
   whydenied report whydenied-out                       # the summary of every run written there
   whydenied report ./reports --since 7d --top 50
   whydenied report ./reports --new-since 24h --fail-on-new   # exit 3 when something new appeared
+  whydenied report ./reports --since 30d --html /var/www/denials/index.html
 
 Reads denials.parquet and denials/date=*/denials-*.parquet under DIR; the summary equals the one
 a single scan of the same input prints.";
@@ -81,6 +82,10 @@ pub struct ReportArgs {
     /// Exit 3 when the summary counts at least N denials.
     #[arg(long, value_name = "N")]
     pub fail_on_denials: Option<u64>,
+
+    /// Also write the HTML report to FILE (its timeline and samples show all the data read).
+    #[arg(long, value_name = "FILE")]
+    pub html: Option<PathBuf>,
 }
 
 impl ReportArgs {

@@ -5,6 +5,7 @@
 mod cli;
 
 use std::io::{self, IsTerminal, Write};
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use clap::Parser;
@@ -15,6 +16,8 @@ use whydenied::interrupt;
 use whydenied::pipeline::{ScanError, scan};
 use whydenied::report::Format;
 use whydenied::report::html::write_html_report;
+use whydenied::report::layout::ReportFiles;
+use whydenied::report::parquet::{ParquetReport, SUMMARY_COLUMNS, SUMMARY_FILE};
 use whydenied::report::rebuild::rebuild;
 use whydenied::report::{footer::write_footer, write_summary};
 use whydenied::stats::ScanStats;
@@ -143,10 +146,15 @@ fn run_report(args: &ReportArgs) -> ExitCode {
     if let Err(code) = print_summary(args.format.into(), &rows, &stats, args.top) {
         return code;
     }
+    if let Some(html) = &args.html
+        && let Err(message) = report_html(&rebuilt.files, &rows, html)
+    {
+        return fatal(&message);
+    }
     eprintln!(
         "read {} denials from {} report files under {}{}",
         rebuilt.denials,
-        rebuilt.files,
+        rebuilt.files.len(),
         args.dir.display(),
         if new_since.is_some() {
             format!("; {} groups are new", rows.len())
@@ -160,6 +168,24 @@ fn run_report(args: &ReportArgs) -> ExitCode {
     } else {
         ExitCode::SUCCESS
     }
+}
+
+/// The HTML report of re-aggregated rows: they are written to a temporary summary file, read
+/// with the denials files like a scan's own reports.
+fn report_html(denials: &[PathBuf], rows: &[SummaryRow], html: &Path) -> Result<(), String> {
+    let temp =
+        tempfile::tempdir().map_err(|e| format!("cannot create a temporary directory: {e}"))?;
+    let mut summary = ParquetReport::create(temp.path(), SUMMARY_FILE, SUMMARY_COLUMNS)
+        .map_err(|e| e.to_string())?;
+    for row in rows {
+        summary.push(row).map_err(|e| e.to_string())?;
+    }
+    let summary = summary.commit().map_err(|e| e.to_string())?;
+    let reports = ReportFiles {
+        denials: denials.to_vec(),
+        summary,
+    };
+    write_html_report(&reports, html, None).map_err(|e| e.to_string())
 }
 
 fn fatal(message: &str) -> ExitCode {

@@ -64,6 +64,15 @@ fn report_re_aggregates_exactly_what_the_scan_printed() {
     let scanned = single_scan(&sample_logs(), &out);
     let rebuilt = report(&out, &[]);
     assert_eq!(rebuilt["summary"], scanned["summary"]);
+    let html = work.path().join("report.html");
+    report(&out, &["--html", utf8(&html)]);
+    let page = fs::read_to_string(&html).expect("the HTML report is written");
+    let groups = scanned["summary"].as_array().expect("rows").len();
+    assert_eq!(
+        page.matches("<tr class=\"group\"").count(),
+        groups,
+        "one table row per group"
+    );
     let week = report(&out, &["--since", "2026-11-03", "--until", "2026-11-04"]);
     let total = |v: &Value| {
         v["summary"]

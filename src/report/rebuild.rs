@@ -16,7 +16,8 @@ pub struct Rebuilt {
     /// With `new_since`: the groups never seen before that time (in all the data, not only the
     /// window), the "what is new tonight" view.
     pub new: HashSet<SummaryKey>,
-    pub files: usize,
+    /// The denials files read.
+    pub files: Vec<std::path::PathBuf>,
     /// Denials read, and those outside the window.
     pub denials: u64,
     pub outside_window: u64,
@@ -66,7 +67,7 @@ pub fn rebuild(
     Ok(Rebuilt {
         rows: windowed.rows(),
         new,
-        files: files.len(),
+        files,
         denials,
         outside_window,
         suppressed,

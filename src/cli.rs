@@ -12,7 +12,7 @@ use whydenied::pipeline::ScanConfig;
 use whydenied::report::Format;
 use whydenied::source::SourceOptions;
 use whydenied::source::aws::AwsOptions;
-use whydenied::source::s3_layout::{LayoutFilter, is_account_id};
+use whydenied::source::s3_layout::{LayoutFilter, S3Url, is_account_id};
 use whydenied::state::Shard;
 use whydenied::suppress::Suppressions;
 use whydenied::window::{TimeWindow, parse_time};
@@ -168,7 +168,8 @@ pub struct ScanArgs {
     #[arg(required = true, value_name = "SOURCE")]
     pub sources: Vec<String>,
 
-    /// Directory for denials.parquet and summary.parquet.
+    /// Directory for denials.parquet and summary.parquet, or s3://bucket/prefix (reports are
+    /// staged locally and uploaded once complete).
     #[arg(long, default_value = "whydenied-out", value_name = "DIR")]
     pub out: PathBuf,
 
@@ -312,8 +313,18 @@ pub enum ProgressArg {
 }
 
 impl ScanArgs {
-    /// The scan configuration, or a message saying which argument is wrong.
-    pub fn config(&self) -> Result<ScanConfig, String> {
+    /// The scan configuration, or a message saying which argument is wrong. With `--out s3://…`
+    /// also the local staging directory, which must live until the scan is done.
+    pub fn config(&self) -> Result<(ScanConfig, Option<tempfile::TempDir>), String> {
+        let out = self.out.to_string_lossy();
+        let (out_dir, upload, staging) = if out.starts_with("s3://") {
+            let url = S3Url::parse(&out)?;
+            let staging = tempfile::tempdir()
+                .map_err(|e| format!("cannot create a staging directory: {e}"))?;
+            (staging.path().to_path_buf(), Some(url), Some(staging))
+        } else {
+            (self.out.clone(), None, None)
+        };
         let window = window_of(&self.since, &self.until)?;
         let shard = self.shard.as_deref().map(Shard::parse).transpose()?;
         let progress = match self.progress {
@@ -328,7 +339,7 @@ impl ScanArgs {
         if let Some(bad) = self.accounts.iter().find(|a| !is_account_id(a)) {
             return Err(format!("--account {bad:?}: an account id is 12 digits"));
         }
-        Ok(ScanConfig {
+        let config = ScanConfig {
             inputs: self.sources.clone(),
             sources: SourceOptions {
                 aws: AwsOptions {
@@ -348,7 +359,7 @@ impl ScanArgs {
                 filter,
                 ..SourceOptions::default()
             },
-            out_dir: self.out.clone(),
+            out_dir,
             window,
             filter,
             limits: SplitLimits {
@@ -363,7 +374,9 @@ impl ScanArgs {
                 Some(path) => Suppressions::load(path).map_err(|e| e.to_string())?,
                 None => Suppressions::default(),
             },
-        })
+            upload,
+        };
+        Ok((config, staging))
     }
 }
 
@@ -383,7 +396,7 @@ mod tests {
             let Command::Scan(scan) = Cli::try_parse_from(args).expect("parses").command else {
                 panic!("a scan command")
             };
-            scan.config()
+            scan.config().map(|(config, _)| config)
         };
         assert!(
             parse(&[

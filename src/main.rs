@@ -37,7 +37,8 @@ fn run_scan(args: &ScanArgs) -> ExitCode {
     init_logging(args.verbose, args.quiet, args.log_format);
     // SAFETY: umask only changes this process's file-creation mask; no other thread runs yet.
     unsafe { libc::umask(args.umask as libc::mode_t) };
-    let config = match args.config() {
+    // `_staging` holds the local directory of an `--out s3://…` run until the end.
+    let (config, _staging) = match args.config() {
         Ok(config) => config,
         Err(message) => return fatal(&message),
     };
@@ -83,11 +84,13 @@ fn run_scan(args: &ScanArgs) -> ExitCode {
                 args.out.join("denials").display()
             ),
         };
-        let _ = writeln!(
-            stderr,
-            "reports: {denials} and {}",
-            outcome.reports.summary.display()
-        );
+        if outcome.uploaded.is_empty() {
+            let summary = outcome.reports.summary.display();
+            let _ = writeln!(stderr, "reports: {denials} and {summary}");
+        } else {
+            let (count, to) = (outcome.uploaded.len(), args.out.display());
+            let _ = writeln!(stderr, "reports: uploaded {count} objects to {to}");
+        }
     }
     if outcome.stats.incomplete() {
         ExitCode::from(2)

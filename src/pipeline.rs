@@ -28,6 +28,8 @@ use crate::record::RecordReader;
 use crate::report::escape::for_terminal;
 use crate::report::layout::{DenialSink, Layout, ReportFiles, partitioned_files};
 use crate::report::parquet::{ParquetReport, ReportError, SUMMARY_COLUMNS};
+use crate::report::upload::{Destination, UploadError};
+use crate::source::s3_layout::S3Url;
 use crate::source::{self, LogObject, SourceError, SourceOptions};
 use crate::state::{RunSelection, Shard, State, StateError};
 use crate::stats::ScanStats;
@@ -57,6 +59,9 @@ pub struct ScanConfig {
     pub partitioned: bool,
     /// Expected denials: kept in `denials.parquet` with `suppressed_by`, left out of the summary.
     pub suppressions: Suppressions,
+    /// `--out s3://…`: `out_dir` is then a local staging directory whose reports are uploaded
+    /// here once committed.
+    pub upload: Option<S3Url>,
 }
 
 impl ScanConfig {
@@ -80,6 +85,7 @@ impl ScanConfig {
             shard: None,
             partitioned: false,
             suppressions: Suppressions::default(),
+            upload: None,
         }
     }
 }
@@ -93,6 +99,8 @@ pub struct ScanOutcome {
     pub reports: ReportFiles,
     /// Report files of earlier, interrupted runs that were removed (see [`crate::state`]).
     pub removed_orphans: usize,
+    /// With `--out s3://…`: the URIs of the report objects uploaded.
+    pub uploaded: Vec<String>,
 }
 
 /// What stops a scan as a whole (as opposed to one bad input, which is a [`crate::stats::Problem`]).
@@ -110,6 +118,8 @@ pub enum ScanError {
     Interrupted(i32),
     #[error(transparent)]
     State(#[from] StateError),
+    #[error(transparent)]
+    Upload(#[from] UploadError),
 }
 
 /// Denials per message to the writer thread, and messages in flight: bounds the memory held
@@ -145,9 +155,14 @@ pub fn scan(config: &ScanConfig) -> Result<ScanOutcome, ScanError> {
     } else {
         Layout::Single
     };
-    let removed_orphans = match &state {
-        Some(state) => remove_orphans(&config.out_dir, state)?,
-        None => 0,
+    let destination = match &config.upload {
+        Some(url) => Some(Destination::connect(url.clone(), &config.sources.aws)?),
+        None => None,
+    };
+    let removed_orphans = match (&state, &destination) {
+        (Some(state), Some(destination)) => destination.remove_orphans(&state.committed_runs())?,
+        (Some(state), None) => remove_orphans(&config.out_dir, state)?,
+        (None, _) => 0,
     };
     let mut sources = config.sources.clone();
     let mut log_group_until = None;
@@ -207,6 +222,15 @@ pub fn scan(config: &ScanConfig) -> Result<ScanOutcome, ScanError> {
         summary_report.push(row)?;
     }
     let summary_path = summary_report.commit()?;
+    let mut uploaded = Vec::new();
+    if let Some(destination) = &destination {
+        let files: Vec<PathBuf> = denials_paths
+            .iter()
+            .chain([&summary_path])
+            .cloned()
+            .collect();
+        uploaded = destination.upload(&config.out_dir, &files)?;
+    }
     if let (Some(state), Some(path), Layout::Partitioned { run_id }) =
         (state.as_mut(), &config.state, &layout)
     {
@@ -245,6 +269,7 @@ pub fn scan(config: &ScanConfig) -> Result<ScanOutcome, ScanError> {
         stats,
         reports,
         removed_orphans,
+        uploaded,
     })
 }
 

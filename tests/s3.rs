@@ -313,3 +313,127 @@ fn credentials_never_appear_in_output_even_verbose() {
         assert!(!all.is_empty());
     }
 }
+
+fn keys_under(runtime: &Runtime, bucket: &str, prefix: &str) -> Vec<String> {
+    let client = client();
+    runtime.block_on(async {
+        let page = client
+            .list_objects_v2()
+            .bucket(bucket)
+            .prefix(prefix)
+            .send()
+            .await
+            .expect("list");
+        page.contents()
+            .iter()
+            .filter_map(|o| o.key().map(str::to_string))
+            .collect()
+    })
+}
+
+#[test]
+fn reports_go_to_s3_and_objects_of_interrupted_runs_are_removed() {
+    let runtime = Runtime::new().expect("runtime");
+    let orphan = "reports/denials/date=2026-11-02/denials-interrupted.parquet".to_string();
+    let bucket = bucket_with(
+        &runtime,
+        "out",
+        vec![(orphan.clone(), b"left by a killed run".to_vec())],
+    );
+    let work = tempfile::tempdir().expect("temp dir");
+    let state = work.path().join("state.json");
+    let logs = sample_logs();
+    let out = format!("s3://{bucket}/reports");
+    let output = whydenied_aws(&[
+        "scan",
+        logs.to_str().expect("utf-8"),
+        "--out",
+        &out,
+        "--state",
+        state.to_str().expect("utf-8"),
+        "--format",
+        "json",
+    ]);
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    let scanned: Value = serde_json::from_str(&stdout(&output)).expect("json");
+    let keys = keys_under(&runtime, &bucket, "reports/");
+    assert!(!keys.contains(&orphan), "the orphan is removed: {keys:?}");
+    assert!(
+        stderr(&output).contains(&format!("uploaded {} objects to {out}", keys.len())),
+        "{}",
+        stderr(&output)
+    );
+    assert!(
+        keys.iter()
+            .any(|k| k.starts_with("reports/summary/summary-"))
+    );
+    // Downloaded, the objects re-aggregate to what the scan printed.
+    let local = work.path().join("downloaded");
+    let client = client();
+    runtime.block_on(async {
+        for key in &keys {
+            let body = client
+                .get_object()
+                .bucket(&bucket)
+                .key(key)
+                .send()
+                .await
+                .expect("get")
+                .body
+                .collect()
+                .await
+                .expect("body");
+            let path = local.join(key.strip_prefix("reports/").expect("under the prefix"));
+            std::fs::create_dir_all(path.parent().expect("parent")).expect("mkdir");
+            std::fs::write(path, body.into_bytes()).expect("write");
+        }
+    });
+    let report = whydenied(&["report", local.to_str().expect("utf-8"), "--format", "json"]);
+    let rebuilt: Value = serde_json::from_str(&stdout(&report)).expect("json");
+    assert_eq!(rebuilt["summary"], scanned["summary"]);
+}
+
+#[test]
+fn large_reports_are_uploaded_in_parts() {
+    use whydenied::report::upload::{Destination, MULTIPART_BYTES};
+    use whydenied::source::aws::AwsOptions;
+    use whydenied::source::s3_layout::S3Url;
+    let runtime = Runtime::new().expect("runtime");
+    let bucket = bucket_with(&runtime, "parts", vec![]);
+    let dir = tempfile::tempdir().expect("temp dir");
+    let file = dir.path().join("denials").join("big.parquet");
+    std::fs::create_dir_all(file.parent().expect("parent")).expect("mkdir");
+    let content: Vec<u8> = (0..MULTIPART_BYTES + 5_000_000)
+        .map(|i| (i * 31 % 251) as u8)
+        .collect();
+    std::fs::write(&file, &content).expect("write");
+    let options = AwsOptions {
+        endpoint_url: Some(aws_endpoint()),
+        ..AwsOptions::default()
+    };
+    let url = S3Url::parse(&format!("s3://{bucket}/p")).expect("url");
+    let destination = Destination::connect(url, &options)
+        .expect("connects with the test credentials of scripts/test");
+    let uris = destination
+        .upload(dir.path(), std::slice::from_ref(&file))
+        .expect("uploaded");
+    assert_eq!(uris, [format!("s3://{bucket}/p/denials/big.parquet")]);
+    let downloaded = runtime.block_on(async {
+        let object = client()
+            .get_object()
+            .bucket(&bucket)
+            .key("p/denials/big.parquet")
+            .send()
+            .await
+            .expect("get");
+        assert!(
+            object.e_tag().is_some_and(|t| t.contains('-')),
+            "a multipart ETag ends in -<parts>"
+        );
+        object.body.collect().await.expect("body").into_bytes()
+    });
+    assert!(
+        downloaded.as_ref() == content.as_slice(),
+        "the object is the file, byte for byte"
+    );
+}

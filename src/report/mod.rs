@@ -12,6 +12,7 @@ pub mod read;
 pub mod rebuild;
 pub mod table;
 pub mod text;
+pub mod upload;
 
 use std::io::{self, Write};
 

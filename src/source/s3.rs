@@ -372,7 +372,7 @@ impl Lister {
 }
 
 /// `AccessDenied: Access Denied`, or the transport error, in one line.
-fn describe<E, R>(error: &SdkError<E, R>) -> String
+pub(crate) fn describe<E, R>(error: &SdkError<E, R>) -> String
 where
     E: ProvideErrorMetadata + std::error::Error + 'static,
     R: std::fmt::Debug,

@@ -14,8 +14,7 @@ use aws_sdk_cloudwatchlogs::config::{BehaviorVersion, Credentials, Region};
 use aws_sdk_cloudwatchlogs::types::InputLogEvent;
 use chrono::{DateTime, SecondsFormat, Utc};
 use common::{
-    aws_endpoint, relative_files, run_checker, sample_logs, stderr, stdout, whydenied,
-    whydenied_aws,
+    aws_endpoint, relative_files, run_checker, sample_logs, scan_json, stderr, whydenied_aws,
 };
 use flate2::read::MultiGzDecoder;
 use serde_json::Value;
@@ -145,28 +144,6 @@ fn group_and_files(
     }
     assert!(streams.contains_key(&first_stream));
     (group, streams)
-}
-
-fn scan_json(aws: bool, source: &str, out: &Path, extra: &[&str]) -> (Option<i32>, Value, String) {
-    let mut args = vec![
-        "scan",
-        source,
-        "--out",
-        out.to_str().expect("utf-8"),
-        "--format",
-        "json",
-    ];
-    args.extend_from_slice(extra);
-    let output = if aws {
-        whydenied_aws(&args)
-    } else {
-        whydenied(&args)
-    };
-    (
-        output.status.code(),
-        serde_json::from_str(&stdout(&output)).unwrap_or(Value::Null),
-        stderr(&output),
-    )
 }
 
 #[test]

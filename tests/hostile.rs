@@ -9,25 +9,12 @@ use std::os::unix::fs::PermissionsExt;
 use std::path::Path;
 use std::process::Command;
 
-use common::{stderr, stdout, whydenied};
+use common::{scan_json, stderr, stdout};
 use flate2::{Compression, write::GzEncoder};
 use serde_json::Value;
 
 fn utf8(path: &Path) -> &str {
     path.to_str().expect("utf-8 path")
-}
-
-fn scan_json(input: &Path, out: &Path, extra: &[&str]) -> (Option<i32>, Value, String) {
-    let mut args = vec!["scan", utf8(input), "--out", utf8(out), "--format", "json"];
-    args.extend_from_slice(extra);
-    let output = whydenied(&args);
-    let err = stderr(&output);
-    assert!(!err.contains("panicked"), "{err}");
-    (
-        output.status.code(),
-        serde_json::from_str(&stdout(&output)).unwrap_or(Value::Null),
-        err,
-    )
 }
 
 const DENIAL: &str = r#"{"eventID":"ok","errorCode":"AccessDenied","eventName":"GetObject","eventTime":"2026-11-02T10:00:00Z"}"#;
@@ -54,7 +41,12 @@ fn odd_json_inside_records_has_a_defined_outcome() {
     ];
     let input = dir.path().join("odd.json");
     fs::write(&input, records.join("\n")).expect("write");
-    let (code, json, err) = scan_json(&input, &dir.path().join("out"), &["--all-errors"]);
+    let (code, json, err) = scan_json(
+        false,
+        utf8(&input),
+        &dir.path().join("out"),
+        &["--all-errors"],
+    );
     assert_eq!(code, Some(2), "{err}");
     let scanned = &json["scanned"];
     assert_eq!(scanned["kept"], 4, "dup, nul, pair, ok: {scanned}");
@@ -92,7 +84,7 @@ fn a_gzip_bomb_is_stopped_by_the_ratio_limit() {
         fs::metadata(&bomb).expect("meta").len() < 4 << 20,
         "a few MB on disk"
     );
-    let (code, json, err) = scan_json(&bomb, &dir.path().join("out"), &[]);
+    let (code, json, err) = scan_json(false, utf8(&bomb), &dir.path().join("out"), &[]);
     assert_eq!(code, Some(2), "{err}");
     let what = json["scanned"]["problems"][0]["what"]
         .as_str()
@@ -137,7 +129,12 @@ fn a_full_disk_or_read_only_output_is_a_clear_error_with_nothing_left_behind() {
     let state = work.path().join("state.json");
     let logs = common::sample_logs();
     let full = Mount::tmpfs("size=16k");
-    let (code, _, err) = scan_json(&logs, full.0.path(), &["--state", utf8(&state)]);
+    let (code, _, err) = scan_json(
+        false,
+        utf8(&logs),
+        full.0.path(),
+        &["--state", utf8(&state)],
+    );
     assert_eq!(code, Some(1), "{err}");
     assert!(err.contains("No space left on device"), "{err}");
     let left: Vec<_> = walk(full.0.path());
@@ -145,7 +142,7 @@ fn a_full_disk_or_read_only_output_is_a_clear_error_with_nothing_left_behind() {
     assert!(!state.exists(), "the state is not advanced");
 
     let read_only = Mount::tmpfs("ro,size=1m");
-    let (code, _, err) = scan_json(&logs, &read_only.0.path().join("out"), &[]);
+    let (code, _, err) = scan_json(false, utf8(&logs), &read_only.0.path().join("out"), &[]);
     assert_eq!(code, Some(1), "{err}");
     assert!(err.contains("Read-only file system"), "{err}");
 }
@@ -174,9 +171,14 @@ fn reports_are_private_by_default() {
             .mode()
             & 0o777
     };
-    let (code, _, _) = scan_json(&input, &dir.path().join("private"), &[]);
+    let (code, _, _) = scan_json(false, utf8(&input), &dir.path().join("private"), &[]);
     assert_eq!((code, mode(&dir.path().join("private"))), (Some(0), 0o600));
-    let (code, _, _) = scan_json(&input, &dir.path().join("shared"), &["--umask", "022"]);
+    let (code, _, _) = scan_json(
+        false,
+        utf8(&input),
+        &dir.path().join("shared"),
+        &["--umask", "022"],
+    );
     assert_eq!((code, mode(&dir.path().join("shared"))), (Some(0), 0o644));
 }
 

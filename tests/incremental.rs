@@ -10,17 +10,8 @@ use std::process::{Command, Stdio};
 use std::thread::sleep;
 use std::time::Duration;
 
-use common::{relative_files, run_checker, sample_logs, stderr, stdout, whydenied};
+use common::{json_of, relative_files, run_checker, sample_logs, stderr, whydenied};
 use serde_json::Value;
-
-fn json_of(args: &[&str]) -> (Option<i32>, Value, String) {
-    let output = whydenied(args);
-    (
-        output.status.code(),
-        serde_json::from_str(&stdout(&output)).unwrap_or(Value::Null),
-        stderr(&output),
-    )
-}
 
 fn utf8(path: &Path) -> &str {
     path.to_str().expect("utf-8 path")
@@ -28,7 +19,10 @@ fn utf8(path: &Path) -> &str {
 
 /// The summary a single plain scan of `logs` prints.
 fn single_scan(logs: &Path, out: &Path) -> Value {
-    let (code, json, err) = json_of(&["scan", utf8(logs), "--out", utf8(out), "--format", "json"]);
+    let (code, json, err) = json_of(
+        false,
+        &["scan", utf8(logs), "--out", utf8(out), "--format", "json"],
+    );
     assert_eq!(code, Some(0), "{err}");
     json
 }
@@ -37,7 +31,7 @@ fn single_scan(logs: &Path, out: &Path) -> Value {
 fn report(dir: &Path, extra: &[&str]) -> Value {
     let mut args = vec!["report", utf8(dir), "--format", "json"];
     args.extend_from_slice(extra);
-    let (code, json, err) = json_of(&args);
+    let (code, json, err) = json_of(false, &args);
     assert_eq!(code, Some(0), "{err}");
     json
 }
@@ -98,16 +92,19 @@ fn four_shards_cover_the_input_exactly_once() {
     let mut objects = 0;
     for i in 1..=4 {
         let shard = format!("{i}/4");
-        let (code, json, err) = json_of(&[
-            "scan",
-            utf8(&logs),
-            "--out",
-            utf8(&shared),
-            "--format",
-            "json",
-            "--shard",
-            &shard,
-        ]);
+        let (code, json, err) = json_of(
+            false,
+            &[
+                "scan",
+                utf8(&logs),
+                "--out",
+                utf8(&shared),
+                "--format",
+                "json",
+                "--shard",
+                &shard,
+            ],
+        );
         assert_eq!(code, Some(0), "{err}");
         objects += json["scanned"]["objects"].as_u64().expect("objects");
         assert_eq!(
@@ -143,7 +140,7 @@ fn state_reads_only_what_is_new_and_refuses_another_source() {
             utf8(&state),
         ];
         args.extend_from_slice(extra);
-        json_of(&args)
+        json_of(false, &args)
     };
     let (code, first, err) = scan(&[]);
     assert_eq!(code, Some(0), "{err}");
@@ -254,14 +251,17 @@ fn new_combinations_and_thresholds_set_the_exit_code() {
             "{row}"
         );
     }
-    let (code, _, _) = json_of(&[
-        "scan",
-        utf8(&sample_logs()),
-        "--out",
-        utf8(&work.path().join("o2")),
-        "--fail-on-denials",
-        "10",
-    ]);
+    let (code, _, _) = json_of(
+        false,
+        &[
+            "scan",
+            utf8(&sample_logs()),
+            "--out",
+            utf8(&work.path().join("o2")),
+            "--fail-on-denials",
+            "10",
+        ],
+    );
     assert_eq!(code, Some(3));
 }
 
@@ -277,16 +277,19 @@ fn suppressed_denials_stay_in_the_rows_and_leave_the_summary() {
     .expect("write");
     let plain = single_scan(&logs, &work.path().join("plain"));
     let out = work.path().join("suppressed");
-    let (code, json, err) = json_of(&[
-        "scan",
-        utf8(&logs),
-        "--out",
-        utf8(&out),
-        "--format",
-        "json",
-        "--suppress",
-        utf8(&rules),
-    ]);
+    let (code, json, err) = json_of(
+        false,
+        &[
+            "scan",
+            utf8(&logs),
+            "--out",
+            utf8(&out),
+            "--format",
+            "json",
+            "--suppress",
+            utf8(&rules),
+        ],
+    );
     assert_eq!(code, Some(0), "{err}");
     let anonymous = |v: &Value| -> u64 {
         v["summary"]

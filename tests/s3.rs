@@ -9,7 +9,7 @@ use aws_sdk_s3::Client;
 use aws_sdk_s3::config::{BehaviorVersion, Credentials, Region};
 use aws_sdk_s3::primitives::ByteStream;
 use common::{
-    aws_endpoint, relative_files, run_checker, sample_logs, stderr, stdout, whydenied,
+    aws_endpoint, relative_files, run_checker, sample_logs, scan_json, stderr, stdout, whydenied,
     whydenied_aws,
 };
 use serde_json::Value;
@@ -64,26 +64,6 @@ fn sample_files() -> Vec<(String, Vec<u8>)> {
             )
         })
         .collect()
-}
-
-/// `scan` with `--format json`: exit code, parsed stdout, stderr.
-fn scan_json(aws: bool, source: &str, out: &Path, extra: &[&str]) -> (Option<i32>, Value, String) {
-    let mut args = vec![
-        "scan",
-        source,
-        "--out",
-        out.to_str().expect("utf-8"),
-        "--format",
-        "json",
-    ];
-    args.extend_from_slice(extra);
-    let output = if aws {
-        whydenied_aws(&args)
-    } else {
-        whydenied(&args)
-    };
-    let json = serde_json::from_str(&stdout(&output)).unwrap_or(Value::Null);
-    (output.status.code(), json, stderr(&output))
 }
 
 #[test]

@@ -98,3 +98,36 @@ pub fn relative_files(dir: &Path) -> Vec<PathBuf> {
     files.sort();
     files
 }
+
+/// Runs `whydenied` (with the emulator's environment when `aws`) and returns its exit code, its
+/// stdout parsed as JSON (`Null` when it is not), and its stderr, which must hold no panic.
+pub fn json_of(aws: bool, args: &[&str]) -> (Option<i32>, serde_json::Value, String) {
+    let output = if aws {
+        whydenied_aws(args)
+    } else {
+        whydenied(args)
+    };
+    let err = stderr(&output);
+    assert!(!err.contains("panicked"), "{err}");
+    let json = serde_json::from_str(&stdout(&output)).unwrap_or(serde_json::Value::Null);
+    (output.status.code(), json, err)
+}
+
+/// `scan SOURCE --out OUT --format json EXTRA…`, see [`json_of`].
+pub fn scan_json(
+    aws: bool,
+    source: &str,
+    out: &Path,
+    extra: &[&str],
+) -> (Option<i32>, serde_json::Value, String) {
+    let mut args = vec![
+        "scan",
+        source,
+        "--out",
+        out.to_str().expect("utf-8 path"),
+        "--format",
+        "json",
+    ];
+    args.extend_from_slice(extra);
+    json_of(aws, &args)
+}

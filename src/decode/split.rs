@@ -453,10 +453,15 @@ impl<R: Read> Splitter<R> {
                 }
             }
             _ => {
+                // The first byte is always consumed, even a stray `}`: otherwise the caller would
+                // find it again and loop forever.
+                let mut consumed = false;
                 while let Some(b) = self.peek()? {
-                    if matches!(b, b',' | b']' | b'}' | b' ' | b'\n' | b'\r' | b'\t') {
+                    let ends = matches!(b, b',' | b']' | b'}' | b' ' | b'\n' | b'\r' | b'\t');
+                    if consumed && ends {
                         break;
                     }
+                    consumed = true;
                     self.pos += 1;
                     self.start = self.pos;
                 }
@@ -613,6 +618,16 @@ mod tests {
         assert_eq!(report.kind, ObjectKind::Unrecognised);
         assert!(records.is_empty());
         assert_eq!(&report.preview[..2], b"\x00\x01");
+    }
+
+    #[test]
+    fn a_stray_close_bracket_among_records_is_skipped_not_looped_on() {
+        // Found by the `split` fuzz target: this input used to loop forever.
+        let (report, records) = split(br#"{"Records":[{"eventName":"A"}}]}"#);
+        assert_eq!(records, [r#"{"eventName":"A"}"#]);
+        assert_eq!(report.malformed, [(Malformed::NotAnObject, 1)]);
+        let (_, records) = split(br#"[{"eventName":"A"} } } {"eventName":"B"}]"#);
+        assert_eq!(records.len(), 2);
     }
 
     #[test]

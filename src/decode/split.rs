@@ -231,7 +231,9 @@ impl<R: Read> Splitter<R> {
                 _ => {
                     if !self.prefixed_line()? {
                         // Binary at the very start is not a log at all; a stray text line (a
-                        // CloudWatch message that is not JSON) only costs that line.
+                        // CloudWatch message that is not JSON) only costs that line. Judge the
+                        // same bytes however the input arrives (found by the split fuzz target).
+                        while self.end - self.pos < PREVIEW_BYTES && self.refill()? {}
                         let preview_end = self.end.min(self.pos + PREVIEW_BYTES);
                         let preview = &self.buf[self.pos..preview_end];
                         if self.report.kind == ObjectKind::Empty && looks_binary(preview) {
@@ -610,6 +612,19 @@ mod tests {
         let (report, records) = split(b"not json\n{\"eventName\":\"A\"}\nnor this one\n");
         assert_eq!((report.kind, records.len()), (ObjectKind::EventStream, 1));
         assert_eq!(report.malformed, [(Malformed::UnrecognisedLine, 2)]);
+    }
+
+    #[test]
+    fn binary_is_judged_the_same_however_the_bytes_arrive() {
+        // fuzz/regressions/split-2: one read saw the NUL, byte-sized reads did not.
+        let input = b"] \"\0";
+        let mut trickled = Vec::new();
+        let (slow, _) = split_records(Trickle(input), SplitLimits::default(), |r| {
+            trickled.push(r.to_vec())
+        });
+        let (fast, _) = split(input);
+        assert_eq!(slow, fast);
+        assert_eq!(fast.kind, ObjectKind::Unrecognised);
     }
 
     #[test]

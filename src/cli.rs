@@ -83,7 +83,8 @@ pub struct ReportArgs {
     #[arg(long, value_name = "N")]
     pub fail_on_denials: Option<u64>,
 
-    /// Also write the HTML report to FILE (its timeline and samples show all the data read).
+    /// Also write the HTML report to FILE: every group of the window, with --new-since the new
+    /// ones counted in the headline and marked in the table.
     #[arg(long, value_name = "FILE")]
     pub html: Option<PathBuf>,
 }
@@ -173,7 +174,8 @@ pub struct ScanArgs {
     #[arg(long, default_value = "whydenied-out", value_name = "DIR")]
     pub out: PathBuf,
 
-    /// Also write a self-contained HTML report (charts, sortable table, sample events) to FILE.
+    /// Also write a self-contained HTML report (charts, sortable table, sample events) to FILE;
+    /// with --state it counts and marks the groups no earlier run saw.
     #[arg(long, value_name = "FILE")]
     pub html: Option<PathBuf>,
 

@@ -5,7 +5,7 @@
 mod cli;
 
 use std::io::{self, IsTerminal, Write};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::ExitCode;
 
 use clap::Parser;
@@ -13,14 +13,13 @@ use clap::Parser;
 use cli::{Cli, Command, LogFormat, ReportArgs, ScanArgs};
 use whydenied::aggregate::SummaryRow;
 use whydenied::interrupt;
-use whydenied::pipeline::{ScanError, scan};
+use whydenied::pipeline::{ScanError, ScanOutcome, scan};
 use whydenied::report::Format;
-use whydenied::report::html::write_html_report;
-use whydenied::report::layout::ReportFiles;
-use whydenied::report::parquet::{ParquetReport, SUMMARY_COLUMNS, SUMMARY_FILE};
-use whydenied::report::rebuild::rebuild;
+use whydenied::report::html::{NewGroups, PageInput, Since, write_html_report};
+use whydenied::report::rebuild::{new_since_runs, rebuild};
 use whydenied::report::{footer::write_footer, write_summary};
 use whydenied::stats::ScanStats;
+use whydenied::window::TimeWindow;
 
 /// A `--fail-on-denials`/`--fail-on-new` threshold was reached.
 const THRESHOLD_REACHED: u8 = 3;
@@ -54,9 +53,9 @@ fn run_scan(args: &ScanArgs) -> ExitCode {
         Err(e) => return fatal(&e.to_string()),
     };
     if let Some(html) = &args.html
-        && let Err(e) = write_html_report(&outcome.reports, html, Some(&outcome.stats))
+        && let Err(message) = scan_html(&outcome, html)
     {
-        return fatal(&e.to_string());
+        return fatal(&message);
     }
     if let Err(code) = print_summary(args.format.into(), &outcome.rows, &outcome.stats, args.top) {
         return code;
@@ -132,13 +131,16 @@ fn run_report(args: &ReportArgs) -> ExitCode {
         Ok(rebuilt) => rebuilt,
         Err(e) => return fatal(&e.to_string()),
     };
-    let rows: Vec<SummaryRow> = match new_since {
-        None => rebuilt.rows,
-        Some(_) => rebuilt
-            .rows
-            .into_iter()
-            .filter(|r| rebuilt.new.contains(&r.key()))
-            .collect(),
+    let new_rows: Vec<SummaryRow>;
+    let rows: &[SummaryRow] = match new_since {
+        None => &rebuilt.rows,
+        Some(_) => {
+            new_rows = (rebuilt.rows.iter())
+                .filter(|r| rebuilt.new.contains(&r.key()))
+                .cloned()
+                .collect();
+            &new_rows
+        }
     };
     let kept: u64 = rows.iter().map(|r| r.count).sum();
     let stats = ScanStats {
@@ -146,13 +148,24 @@ fn run_report(args: &ReportArgs) -> ExitCode {
         outside_window: rebuilt.outside_window,
         ..ScanStats::default()
     };
-    if let Err(code) = print_summary(args.format.into(), &rows, &stats, args.top) {
+    if let Err(code) = print_summary(args.format.into(), rows, &stats, args.top) {
         return code;
     }
-    if let Some(html) = &args.html
-        && let Err(message) = report_html(&rebuilt.files, &rows, html)
-    {
-        return fatal(&message);
+    if let Some(html) = &args.html {
+        // The page shows every group of the window, the new ones marked.
+        let page = PageInput {
+            rows: &rebuilt.rows,
+            denials: &rebuilt.files,
+            window: &window,
+            stats: None,
+            new: new_since.map(|since| NewGroups {
+                keys: &rebuilt.new,
+                since: Since::Time(since),
+            }),
+        };
+        if let Err(e) = write_html_report(&page, html) {
+            return fatal(&e.to_string());
+        }
     }
     eprintln!(
         "read {} denials from {} report files under {}{}",
@@ -173,22 +186,31 @@ fn run_report(args: &ReportArgs) -> ExitCode {
     }
 }
 
-/// The HTML report of re-aggregated rows: they are written to a temporary summary file, read
-/// with the denials files like a scan's own reports.
-fn report_html(denials: &[PathBuf], rows: &[SummaryRow], html: &Path) -> Result<(), String> {
-    let temp =
-        tempfile::tempdir().map_err(|e| format!("cannot create a temporary directory: {e}"))?;
-    let mut summary = ParquetReport::create(temp.path(), SUMMARY_FILE, SUMMARY_COLUMNS)
-        .map_err(|e| e.to_string())?;
-    for row in rows {
-        summary.push(row).map_err(|e| e.to_string())?;
-    }
-    let summary = summary.commit().map_err(|e| e.to_string())?;
-    let reports = ReportFiles {
-        denials: denials.to_vec(),
-        summary,
+/// The HTML report of a scan; with `--state`, the groups no earlier run saw are marked new.
+fn scan_html(outcome: &ScanOutcome, html: &Path) -> Result<(), String> {
+    let new_keys = match &outcome.earlier_summaries {
+        Some(earlier) => match new_since_runs(&outcome.rows, earlier) {
+            Ok(keys) => Some(keys),
+            Err(e) => {
+                // The page is still worth having; only the "new" marks are not known.
+                tracing::warn!("cannot tell which groups are new since the last run: {e}");
+                None
+            }
+        },
+        None => None,
     };
-    write_html_report(&reports, html, None).map_err(|e| e.to_string())
+    let page = PageInput {
+        rows: &outcome.rows,
+        denials: &outcome.reports.denials,
+        // The scan's reports hold only the denials of its window.
+        window: &TimeWindow::default(),
+        stats: Some(&outcome.stats),
+        new: new_keys.as_ref().map(|keys| NewGroups {
+            keys,
+            since: Since::LastRun,
+        }),
+    };
+    write_html_report(&page, html).map_err(|e| e.to_string())
 }
 
 fn fatal(message: &str) -> ExitCode {

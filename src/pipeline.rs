@@ -26,12 +26,12 @@ use crate::decode::{Encoding, decoder};
 use crate::interrupt;
 use crate::record::RecordReader;
 use crate::report::escape::for_terminal;
-use crate::report::layout::{DenialSink, Layout, ReportFiles, partitioned_files};
+use crate::report::layout::{DenialSink, Layout, ReportFiles, partitioned_files, run_summary};
 use crate::report::parquet::{ParquetReport, ReportError, SUMMARY_COLUMNS};
 use crate::report::upload::{Destination, UploadError};
 use crate::source::s3_layout::S3Url;
 use crate::source::{self, LogObject, SourceError, SourceOptions};
-use crate::state::{RunSelection, Shard, State, StateError};
+use crate::state::{RunSelection, Shard, State, StateError, new_run_id};
 use crate::stats::ScanStats;
 use crate::suppress::{Suppressions, noise_label};
 use crate::window::{Placement, TimeWindow};
@@ -101,6 +101,10 @@ pub struct ScanOutcome {
     pub removed_orphans: usize,
     /// With `--out s3://…`: the URIs of the report objects uploaded.
     pub uploaded: Vec<String>,
+    /// The summaries of the runs committed before this one, to tell which groups are new since
+    /// the last run. `None` when that is not known here: no `--state`, no earlier run, or the
+    /// reports are uploaded rather than kept in `out_dir`.
+    pub earlier_summaries: Option<Vec<PathBuf>>,
 }
 
 /// What stops a scan as a whole (as opposed to one bad input, which is a [`crate::stats::Problem`]).
@@ -160,9 +164,21 @@ pub fn scan(config: &ScanConfig) -> Result<ScanOutcome, ScanError> {
         None => None,
     };
     let removed_orphans = match (&state, &destination) {
-        (Some(state), Some(destination)) => destination.remove_orphans(&state.committed_runs())?,
+        (Some(state), Some(destination)) => {
+            destination.remove_orphans(|run| state.is_orphan(run))?
+        }
         (Some(state), None) => remove_orphans(&config.out_dir, state)?,
         (None, _) => 0,
+    };
+    let earlier_summaries = match (&state, &destination) {
+        (Some(state), None) if !state.runs.is_empty() => Some(
+            state
+                .runs
+                .iter()
+                .map(|run| run_summary(&config.out_dir, run))
+                .collect(),
+        ),
+        _ => None,
     };
     let mut sources = config.sources.clone();
     let mut log_group_until = None;
@@ -270,27 +286,17 @@ pub fn scan(config: &ScanConfig) -> Result<ScanOutcome, ScanError> {
         reports,
         removed_orphans,
         uploaded,
+        earlier_summaries,
     })
-}
-
-/// `20261128T195300Z-1a2b` (time and process id), with the shard when there is one: unique
-/// per run, and sorted by time in a directory listing.
-fn new_run_id(shard: Option<Shard>) -> String {
-    let time = chrono::Utc::now().format("%Y%m%dT%H%M%SZ");
-    let shard = shard
-        .map(|s| format!("-shard{}of{}", s.index, s.count))
-        .unwrap_or_default();
-    format!("{time}-{:x}{shard}", std::process::id())
 }
 
 /// Deletes report files of runs the state does not cover: they come from runs that were
 /// killed after writing reports but before committing the state, and their objects are about
 /// to be scanned again.
 fn remove_orphans(out_dir: &std::path::Path, state: &State) -> Result<usize, ScanError> {
-    let committed = state.committed_runs();
     let mut removed = 0;
     for (path, run) in partitioned_files(out_dir) {
-        if !committed.contains(run.as_str()) {
+        if state.is_orphan(&run) {
             fs::remove_file(&path).map_err(|source| ReportError::Io {
                 path: path.clone(),
                 source,

@@ -5,13 +5,13 @@
 //! reports. A run reads only what is new, writes its reports (partitioned, named after the run),
 //! commits them, and only then writes the state, atomically. A run killed at any point therefore
 //! leaves either nothing or reports not yet covered by the state; the next run deletes such
-//! orphan reports (their run id is not in `runs`) and scans their objects again, so every
+//! orphan reports (runs of its shard not in `runs`) and scans their objects again, so every
 //! denial ends up in the reports exactly once.
 //!
 //! A state file belongs to one set of inputs and one shard: using it with others would skip
 //! objects it never saw, so that is an error, as is a file written by an incompatible version.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 use std::fs::{self, File};
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
@@ -148,10 +148,28 @@ impl State {
         Ok(())
     }
 
-    /// Runs committed before: their reports are part of the output.
-    pub fn committed_runs(&self) -> BTreeSet<&str> {
-        self.runs.iter().map(String::as_str).collect()
+    /// Whether `run`, a run id found among the reports, is an orphan of this state: a run of
+    /// the same shard (or, like this state, of none) that never committed. Shards may share an
+    /// output directory, each with a state file of its own: their runs are not ours to delete.
+    pub fn is_orphan(&self, run: &str) -> bool {
+        let shard_of_run = run
+            .split_once(SHARD_TAG)
+            .map(|(_, shard)| shard.replacen("of", "/", 1));
+        shard_of_run == self.shard && !self.runs.iter().any(|r| r == run)
     }
+}
+
+/// Marks the shard in a run id: `-shard3of8`.
+const SHARD_TAG: &str = "-shard";
+
+/// A new run id, `20261128T195300Z-1a2b` (time and process id) plus `-shard3of8` for a shard:
+/// unique per run, sorted by time in a directory listing, and naming its shard.
+pub fn new_run_id(shard: Option<Shard>) -> String {
+    let time = chrono::Utc::now().format("%Y%m%dT%H%M%SZ");
+    let shard = shard
+        .map(|s| format!("{SHARD_TAG}{}of{}", s.index, s.count))
+        .unwrap_or_default();
+    format!("{time}-{:x}{shard}", std::process::id())
 }
 
 /// `--shard i/N`: a deterministic share of the objects, by a hash of their origin, so that N
@@ -242,6 +260,26 @@ mod tests {
         }
         // Stable: the same origin always lands in the same shard, on every platform.
         assert_eq!(fnv1a(b"a"), 0xaf63_dc4c_8601_ec8c);
+    }
+
+    #[test]
+    fn orphans_are_uncommitted_runs_of_the_same_shard() {
+        let third = Shard { index: 3, count: 8 };
+        let (run, other_run) = (new_run_id(Some(third)), new_run_id(None));
+        assert!(run.ends_with("-shard3of8"), "{run}");
+        let mut state = State {
+            shard: Some(third.to_string()),
+            ..State::default()
+        };
+        assert!(state.is_orphan(&run));
+        assert!(!state.is_orphan(&other_run), "not a shard's run");
+        assert!(!state.is_orphan("20261128T195300Z-1a2b-shard2of8"));
+        assert!(!state.is_orphan("20261128T195300Z-1a2b-shard3of9"));
+        state.runs.push(run.clone());
+        assert!(!state.is_orphan(&run), "committed");
+        let unsharded = State::default();
+        assert!(unsharded.is_orphan(&other_run));
+        assert!(!unsharded.is_orphan(&run), "a shard's run");
     }
 
     #[test]

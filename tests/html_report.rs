@@ -1,19 +1,25 @@
 //! The HTML report in a real browser: the library scans sample-logs/, writes the report, and
 //! tests/browser/check_report.mjs opens it in headless Chromium (Debian's package, driven by
 //! playwright-core) to check what a person would do with it: no console or page errors, no
-//! network requests, every row there, sorting, filtering and the drill-down working. The
-//! page and the screenshot are left in target/html-report/ for CI to keep.
+//! network requests, every row there, sorting, filtering, the "only new" box and the drill-down
+//! working. The page and the screenshot are left in target/html-report/ for CI to keep.
 //!
 //! Needs /usr/bin/chromium and tests/browser/node_modules: `scripts/setup-browser` installs both.
 
 mod common;
 
+use std::collections::HashSet;
 use std::path::Path;
 use std::process::Command;
 
 use common::{repo, sample_logs, stderr, stdout};
+use whydenied::aggregate::{SummaryKey, SummaryRow};
 use whydenied::pipeline::{ScanConfig, scan};
-use whydenied::report::html::{TABLE_ROW_LIMIT, write_html_report};
+use whydenied::report::html::{NewGroups, PageInput, Since, TABLE_ROW_LIMIT, write_html_report};
+use whydenied::window::TimeWindow;
+
+/// 2026-11-04T00:00:00Z: the sample's groups first seen on its last day are "new".
+const LAST_DAY: i64 = 1_793_750_400_000_000;
 
 const CHROMIUM: &str = "/usr/bin/chromium";
 
@@ -40,8 +46,25 @@ fn the_report_works_in_a_real_browser() {
     };
     let outcome = scan(&config).expect("the sample scans");
     let html = out.path().join("report.html");
-    write_html_report(&outcome.reports, &html, Some(&outcome.stats))
-        .expect("the report is written");
+    let new: HashSet<SummaryKey> = (outcome.rows.iter())
+        .filter(|r| r.first_seen.is_some_and(|t| t >= LAST_DAY))
+        .map(SummaryRow::key)
+        .collect();
+    assert!(
+        !new.is_empty() && new.len() < outcome.rows.len(),
+        "some groups of the sample are new on its last day"
+    );
+    let page = PageInput {
+        rows: &outcome.rows,
+        denials: &outcome.reports.denials,
+        window: &TimeWindow::default(),
+        stats: Some(&outcome.stats),
+        new: Some(NewGroups {
+            keys: &new,
+            since: Since::Time(LAST_DAY),
+        }),
+    };
+    write_html_report(&page, &html).expect("the report is written");
 
     // Every summary row is a table row, up to the limit.
     let expected_rows = outcome.rows.len().min(TABLE_ROW_LIMIT);
@@ -54,6 +77,7 @@ fn the_report_works_in_a_real_browser() {
         .arg(&html)
         .arg(artifacts.join("report.png"))
         .arg(expected_rows.to_string())
+        .arg(format!("--new={}", new.len()))
         .current_dir(&browser)
         .output()
         .unwrap_or_else(|e| panic!("cannot run node (is Node.js installed?): {e}"));

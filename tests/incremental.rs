@@ -4,6 +4,7 @@
 
 mod common;
 
+use std::collections::HashSet;
 use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
@@ -156,11 +157,37 @@ fn state_reads_only_what_is_new_and_refuses_another_source() {
         rel.to_string_lossy().contains("/2026/11/03/")
     })
     .len() as u64;
-    let (code, third, err) = scan(&[]);
+    let html = work.path().join("nightly.html");
+    let (code, third, err) = scan(&["--html", utf8(&html)]);
     assert_eq!(code, Some(0), "{err}");
     assert_eq!(third["scanned"]["objects"].as_u64(), Some(added));
     let reference = single_scan(&logs, &work.path().join("single"));
     assert_eq!(report(&out, &[])["summary"], reference["summary"]);
+
+    // The page of the third run counts the groups no earlier run had: those of the new day
+    // whose (principal, action, bucket) the first day did not have.
+    let keys = |v: &Value| -> HashSet<(Value, Value, Value)> {
+        (v["summary"].as_array().expect("rows").iter())
+            .map(|r| {
+                (
+                    r["principal"].clone(),
+                    r["action"].clone(),
+                    r["bucket"].clone(),
+                )
+            })
+            .collect()
+    };
+    let new = keys(&third).difference(&keys(&first)).count();
+    assert!(new > 0 && new < keys(&third).len(), "{new} new groups");
+    let page = fs::read_to_string(&html).expect("the HTML report is written");
+    let headline = format!(
+        "<li class=\"new\"><span class=\"value\">{new}</span><span class=\"label\">new groups since the last run</span>"
+    );
+    assert!(page.contains(&headline), "{headline} not in the page");
+    assert_eq!(page.matches("<tr class=\"group new\">").count(), new);
+    // The same groups by time: first seen on the new day, in all the reports.
+    let by_time = report(&out, &["--new-since", "2026-11-03"]);
+    assert_eq!(by_time["summary"].as_array().expect("rows").len(), new);
 
     let other = whydenied(&[
         "scan",
@@ -176,6 +203,47 @@ fn state_reads_only_what_is_new_and_refuses_another_source() {
         "{}",
         stderr(&other)
     );
+}
+
+#[test]
+fn sharded_nightly_runs_share_one_directory() {
+    // Two shards, each with its own state, write into one directory night after night: neither
+    // takes the other's reports for orphans of its own.
+    let work = tempfile::tempdir().expect("temp dir");
+    let logs = work.path().join("logs");
+    let out = work.path().join("out");
+    copy_sample(&logs, |_, rel| {
+        rel.to_string_lossy().contains("/2026/11/02/")
+    });
+    let night = || {
+        for shard in ["1/2", "2/2"] {
+            let state = work.path().join(format!("state-{}.json", &shard[..1]));
+            let run = whydenied(&[
+                "scan",
+                utf8(&logs),
+                "--out",
+                utf8(&out),
+                "--state",
+                utf8(&state),
+                "--shard",
+                shard,
+                "-q",
+            ]);
+            assert_eq!(run.status.code(), Some(0), "{}", stderr(&run));
+            assert!(
+                !stderr(&run).contains("removed"),
+                "shard {shard}: {}",
+                stderr(&run)
+            );
+        }
+    };
+    night();
+    copy_sample(&logs, |_, rel| {
+        rel.to_string_lossy().contains("/2026/11/03/")
+    });
+    night();
+    let reference = single_scan(&logs, &work.path().join("single"));
+    assert_eq!(report(&out, &[])["summary"], reference["summary"]);
 }
 
 #[test]

@@ -1,11 +1,11 @@
 //! The HTML report: one self-contained page (styles, script, charts and data inline, nothing
 //! fetched) that a team opens from a file, a chat attachment or a static web server.
 //!
-//! It is made from the Parquet reports alone, read back from the output directory, so it can
-//! be produced again later without the logs. The parts:
+//! It is made from the summary rows and the denials reports, read back from the output
+//! directory, so `whydenied report` can make it again later without the logs. The parts:
 //!
-//! - `data` reads `summary.parquet` and streams `denials.parquet` once, keeping only what the
-//!   page shows: per-hour counts for the timeline and a few sample events per table row;
+//! - `data` streams the denials files once, keeping only what the page shows: per-hour counts
+//!   for the timeline and a few sample events per table row;
 //! - `chart` draws the timeline and the bar charts as SVG;
 //! - `page` is the page template (maud: every interpolated value is HTML-escaped, in text
 //!   and in attributes alike), with `report.css` and `report.js` inlined.
@@ -18,6 +18,7 @@ mod chart;
 mod data;
 mod page;
 
+use std::collections::HashSet;
 use std::fs::{self, File};
 use std::io::{self, BufWriter, Write};
 use std::path::{Path, PathBuf};
@@ -26,8 +27,9 @@ use arrow_schema::ArrowError;
 use chrono::DateTime;
 use parquet::errors::ParquetError;
 
-use crate::report::layout::ReportFiles;
+use crate::aggregate::{SummaryKey, SummaryRow};
 use crate::stats::ScanStats;
+use crate::window::TimeWindow;
 
 /// Summary rows shown in the table (the largest groups); the page says how many were left out.
 pub const TABLE_ROW_LIMIT: usize = 2_000;
@@ -54,17 +56,42 @@ pub enum HtmlError {
     Write { path: PathBuf, source: io::Error },
 }
 
-/// Reads a run's denial files and summary and writes the HTML report to `html_path`: under a
-/// temporary name next to it first, renamed when complete, so a web server never serves half
-/// a page. `stats`, when the report follows a scan, adds what was scanned and which inputs
-/// could not be read.
-pub fn write_html_report(
-    reports: &ReportFiles,
-    html_path: &Path,
-    stats: Option<&ScanStats>,
-) -> Result<(), HtmlError> {
-    let report = data::load(reports, TABLE_ROW_LIMIT, SAMPLES_PER_ROW)?;
-    let markup = page::render(&report, stats);
+/// What a page is made of.
+#[derive(Clone, Copy, Debug)]
+pub struct PageInput<'a> {
+    /// The summary rows: the table, the headline and the bar charts.
+    pub rows: &'a [SummaryRow],
+    /// The denials reports the rows were made from: the timeline and the sample events.
+    pub denials: &'a [PathBuf],
+    /// Denials outside it are not counted by the rows (`report --since/--until`), nor shown.
+    pub window: &'a TimeWindow,
+    /// What was scanned and which inputs could not be read, when the page follows a scan.
+    pub stats: Option<&'a ScanStats>,
+    /// The groups that are new, when that is known.
+    pub new: Option<NewGroups<'a>>,
+}
+
+/// The groups (principal × action × bucket) seen for the first time, and since when.
+#[derive(Clone, Copy, Debug)]
+pub struct NewGroups<'a> {
+    pub keys: &'a HashSet<SummaryKey>,
+    pub since: Since,
+}
+
+/// What "new" is measured against.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Since {
+    /// Not in any earlier run of the same `--state`.
+    LastRun,
+    /// First seen at or after this time, in all the reports (`report --new-since`).
+    Time(i64),
+}
+
+/// Writes the HTML report to `html_path`: under a temporary name next to it first, renamed
+/// when complete, so a web server never serves half a page.
+pub fn write_html_report(page: &PageInput<'_>, html_path: &Path) -> Result<(), HtmlError> {
+    let report = data::load(page, TABLE_ROW_LIMIT, SAMPLES_PER_ROW)?;
+    let markup = page::render(&report, page);
     write_atomically(html_path, markup.as_bytes())
 }
 
@@ -125,9 +152,7 @@ mod tests {
     use crate::classify::principal::Principal;
     use crate::classify::reason::{DeniedBy, DenyKind, PolicyType};
     use crate::classify::resource::Target;
-    use crate::report::parquet::{
-        DENIAL_COLUMNS, DENIALS_FILE, ParquetReport, SUMMARY_COLUMNS, SUMMARY_FILE,
-    };
+    use crate::report::parquet::{DENIAL_COLUMNS, DENIALS_FILE, ParquetReport};
 
     const SCRIPT: &str = "<script>alert(1)</script>";
     const ATTRIBUTE_BREAKOUT: &str = "\"><img src=x onerror=alert(1)>";
@@ -172,31 +197,43 @@ mod tests {
         }
     }
 
-    /// Both Parquet reports for `denials`, in a temporary directory.
-    fn reports_for(denials: &[Denial]) -> tempfile::TempDir {
+    /// The denials report of `denials` in a temporary directory, and the summary rows (the
+    /// suppressed denials left out, as a scan leaves them out).
+    fn reports_for(denials: &[Denial]) -> (tempfile::TempDir, Vec<PathBuf>, Vec<SummaryRow>) {
         let dir = tempfile::tempdir().expect("temp dir");
         let mut summary = Summary::default();
         let mut report =
             ParquetReport::create(dir.path(), DENIALS_FILE, DENIAL_COLUMNS).expect("create");
         for d in denials {
-            summary.add(d);
+            if d.suppressed_by.is_none() {
+                summary.add(d);
+            }
             report.push(d).expect("push");
         }
-        report.commit().expect("commit");
-        let mut report =
-            ParquetReport::create(dir.path(), SUMMARY_FILE, SUMMARY_COLUMNS).expect("create");
-        for row in summary.rows() {
-            report.push(&row).expect("push");
-        }
-        report.commit().expect("commit");
-        dir
+        let file = report.commit().expect("commit");
+        (dir, vec![file], summary.rows())
     }
+
+    fn input<'a>(rows: &'a [SummaryRow], denials: &'a [PathBuf]) -> PageInput<'a> {
+        PageInput {
+            rows,
+            denials,
+            window: &UNBOUNDED,
+            stats: None,
+            new: None,
+        }
+    }
+
+    const UNBOUNDED: TimeWindow = TimeWindow {
+        since: None,
+        until: None,
+    };
 
     /// The page for `denials`.
     fn page_for(denials: &[Denial]) -> String {
-        let dir = reports_for(denials);
+        let (dir, files, rows) = reports_for(denials);
         let html = dir.path().join("report.html");
-        write_html_report(&ReportFiles::single(dir.path()), &html, None).expect("report written");
+        write_html_report(&input(&rows, &files), &html).expect("report written");
         fs::read_to_string(html).expect("read back")
     }
 
@@ -231,8 +268,9 @@ mod tests {
         let denials: Vec<Denial> = (0..5)
             .flat_map(|p| (0..=p).map(move |k| denial(&format!("p{p}"), k * 60)))
             .collect();
-        let dir = reports_for(&denials);
-        let report = data::load(&ReportFiles::single(dir.path()), 3, 2).expect("loaded");
+        let (_dir, files, rows) = reports_for(&denials);
+        let page = input(&rows, &files);
+        let report = data::load(&page, 3, 2).expect("loaded");
         assert_eq!(report.groups.len(), 5);
         assert_eq!(report.denials, 15);
         let ids: Vec<Vec<&str>> = report
@@ -248,10 +286,82 @@ mod tests {
                 ["p2-120", "p2-60"]
             ]
         );
-        let page = page::render(&report, None);
+        let page = page::render(&report, &page);
         assert_eq!(page.matches("<tr class=\"group\">").count(), 3);
         assert_eq!(page.matches("<tr class=\"drill\">").count(), 3);
         assert!(page.contains("the top 3 of 5 rows are shown"));
+    }
+
+    #[test]
+    fn suppressed_and_out_of_window_denials_are_not_drawn() {
+        let hour = 3_600;
+        let mut suppressed = denial("alice", 5 * hour);
+        suppressed.suppressed_by = Some("known".into());
+        let denials = [
+            denial("alice", 0),
+            denial("alice", 60),
+            suppressed,
+            denial("alice", 48 * hour),
+        ];
+        let (_dir, files, rows) = reports_for(&denials);
+        let start = denials[0].event_time.expect("time");
+        let window = TimeWindow {
+            since: None,
+            until: Some(start + 24 * hour * 1_000_000),
+        };
+        let page = PageInput {
+            window: &window,
+            ..input(&rows, &files)
+        };
+        let report = data::load(&page, 10, 10).expect("loaded");
+        let drawn: u64 = report.hourly.counts.values().sum();
+        assert_eq!(drawn, 2, "{:?}", report.hourly);
+        assert_eq!(report.last_time, Some(start + 60_000_000));
+        let samples: Vec<_> = report.samples[0]
+            .iter()
+            .filter_map(|e| e.event_id.as_deref())
+            .collect();
+        assert_eq!(samples, ["alice-60", "alice-0"]);
+    }
+
+    #[test]
+    fn new_groups_are_counted_and_marked() {
+        let denials: Vec<Denial> = ["p0", "p1", "p1", "p2"]
+            .iter()
+            .enumerate()
+            .map(|(i, p)| denial(p, i as i64 * 60))
+            .collect();
+        let (dir, files, rows) = reports_for(&denials);
+        let new: HashSet<SummaryKey> = rows
+            .iter()
+            .filter(|r| r.principal.ends_with("/p1"))
+            .map(SummaryRow::key)
+            .collect();
+        assert_eq!(new.len(), 1);
+        let html = dir.path().join("report.html");
+        for (since, label) in [
+            (Since::LastRun, "new groups since the last run"),
+            (Since::Time(0), "new groups since 1970-01-01 00:00 UTC"),
+        ] {
+            let page = PageInput {
+                new: Some(NewGroups { keys: &new, since }),
+                ..input(&rows, &files)
+            };
+            write_html_report(&page, &html).expect("written");
+            let page = fs::read_to_string(&html).expect("read back");
+            assert!(
+                page.contains(&format!(
+                    "<li class=\"new\"><span class=\"value\">1</span><span class=\"label\">{label}</span>"
+                )),
+                "headline: {label}"
+            );
+            assert_eq!(page.matches("<tr class=\"group new\">").count(), 1);
+            assert_eq!(page.matches("<tr class=\"group\">").count(), 2);
+            assert!(page.contains("id=\"only-new\""));
+        }
+        let unknown = page_for(&denials);
+        assert!(!unknown.contains("new groups"));
+        assert!(!unknown.contains("id=\"only-new\""));
     }
 
     #[test]
@@ -285,8 +395,8 @@ mod tests {
             .map(|e| e.expect("entry").file_name())
             .collect();
         assert_eq!(names, ["index.html"]);
-        let missing = write_html_report(&ReportFiles::single(dir.path()), &path, None)
-            .expect_err("no reports");
-        assert!(missing.to_string().contains("summary.parquet"), "{missing}");
+        let denials = [dir.path().join(DENIALS_FILE)];
+        let missing = write_html_report(&input(&[], &denials), &path).expect_err("no reports");
+        assert!(missing.to_string().contains("denials.parquet"), "{missing}");
     }
 }

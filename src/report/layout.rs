@@ -33,11 +33,18 @@ impl Layout {
     pub fn summary_path(&self, out_dir: &Path) -> (PathBuf, String) {
         match self {
             Layout::Single => (out_dir.to_path_buf(), SUMMARY_FILE.to_string()),
-            Layout::Partitioned { run_id } => {
-                (out_dir.join("summary"), format!("summary-{run_id}.parquet"))
-            }
+            Layout::Partitioned { run_id } => (out_dir.join("summary"), summary_name(run_id)),
         }
     }
+}
+
+/// The summary file of the partitioned run `run_id` in `out_dir`.
+pub fn run_summary(out_dir: &Path, run_id: &str) -> PathBuf {
+    out_dir.join("summary").join(summary_name(run_id))
+}
+
+fn summary_name(run_id: &str) -> String {
+    format!("summary-{run_id}.parquet")
 }
 
 /// The files one run wrote.

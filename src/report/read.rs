@@ -1,6 +1,7 @@
 //! Reading `denials` reports back into [`Denial`]s, so that `whydenied report` re-aggregates
 //! with exactly the code a scan uses: the summary of the files equals the summary of the scan.
 
+use std::collections::HashSet;
 use std::fs::{self, File};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -8,9 +9,10 @@ use std::sync::Arc;
 use arrow_array::cast::AsArray;
 use arrow_array::types::TimestampMicrosecondType;
 use arrow_array::{Array, RecordBatch};
-use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
+use parquet::arrow::arrow_reader::{ParquetRecordBatchReader, ParquetRecordBatchReaderBuilder};
 
 use super::parquet::{DENIAL_COLUMNS, DENIALS_FILE};
+use crate::aggregate::SummaryKey;
 use crate::classify::Denial;
 use crate::classify::category::ErrorCategory;
 use crate::classify::principal::Principal;
@@ -63,14 +65,7 @@ pub fn denial_files(dir: &Path) -> Result<Vec<PathBuf>, ReadError> {
 
 /// Calls `each` with every denial of the file at `path`.
 pub fn read_denials(path: &Path, mut each: impl FnMut(Denial)) -> Result<(), ReadError> {
-    let file_err = |reason: String| ReadError::File {
-        path: path.to_path_buf(),
-        reason,
-    };
-    let file = File::open(path).map_err(|e| file_err(e.to_string()))?;
-    let reader = ParquetRecordBatchReaderBuilder::try_new(file)
-        .and_then(|b| b.build())
-        .map_err(|e| file_err(e.to_string()))?;
+    let reader = batches(path)?;
     let schema = arrow_array::RecordBatchReader::schema(&reader);
     if let Some(column) = DENIAL_COLUMNS
         .iter()
@@ -82,7 +77,7 @@ pub fn read_denials(path: &Path, mut each: impl FnMut(Denial)) -> Result<(), Rea
         });
     }
     for batch in reader {
-        let batch = batch.map_err(|e| file_err(e.to_string()))?;
+        let batch = batch.map_err(|e| file_error(path, e.to_string()))?;
         let columns = Columns {
             batch: &batch,
             path,
@@ -92,6 +87,39 @@ pub fn read_denials(path: &Path, mut each: impl FnMut(Denial)) -> Result<(), Rea
         }
     }
     Ok(())
+}
+
+/// Adds the groups (principal, action, bucket) of the summary report at `path` to `seen`.
+pub fn read_summary_keys(path: &Path, seen: &mut HashSet<SummaryKey>) -> Result<(), ReadError> {
+    for batch in batches(path)? {
+        let batch = batch.map_err(|e| file_error(path, e.to_string()))?;
+        let columns = Columns {
+            batch: &batch,
+            path,
+        };
+        for row in 0..batch.num_rows() {
+            seen.insert(SummaryKey {
+                principal: columns.required("principal", row)?,
+                action: columns.required("action", row)?,
+                bucket: columns.text("bucket", row)?,
+            });
+        }
+    }
+    Ok(())
+}
+
+fn file_error(path: &Path, reason: String) -> ReadError {
+    ReadError::File {
+        path: path.to_path_buf(),
+        reason,
+    }
+}
+
+fn batches(path: &Path) -> Result<ParquetRecordBatchReader, ReadError> {
+    let file = File::open(path).map_err(|e| file_error(path, e.to_string()))?;
+    ParquetRecordBatchReaderBuilder::try_new(file)
+        .and_then(|b| b.build())
+        .map_err(|e| file_error(path, e.to_string()))
 }
 
 struct Columns<'a> {

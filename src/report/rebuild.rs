@@ -2,9 +2,9 @@
 //! many incremental runs, or many shards), without rescanning any log.
 
 use std::collections::HashSet;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
-use super::read::{ReadError, denial_files, read_denials};
+use super::read::{ReadError, denial_files, read_denials, read_summary_keys};
 use crate::aggregate::{Summary, SummaryKey, SummaryRow};
 use crate::window::{Placement, TimeWindow};
 
@@ -17,7 +17,7 @@ pub struct Rebuilt {
     /// window), the "what is new tonight" view.
     pub new: HashSet<SummaryKey>,
     /// The denials files read.
-    pub files: Vec<std::path::PathBuf>,
+    pub files: Vec<PathBuf>,
     /// Denials read, and those outside the window.
     pub denials: u64,
     pub outside_window: u64,
@@ -72,4 +72,20 @@ pub fn rebuild(
         outside_window,
         suppressed,
     })
+}
+
+/// The groups of `rows` that none of the `earlier` summary reports has: new since the last run.
+pub fn new_since_runs(
+    rows: &[SummaryRow],
+    earlier: &[PathBuf],
+) -> Result<HashSet<SummaryKey>, ReadError> {
+    let mut seen = HashSet::new();
+    for summary in earlier {
+        read_summary_keys(summary, &mut seen)?;
+    }
+    Ok(rows
+        .iter()
+        .map(SummaryRow::key)
+        .filter(|key| !seen.contains(key))
+        .collect())
 }

@@ -6,7 +6,6 @@
 //! runs the state does not cover (a run killed after some uploads but before its state) are
 //! deleted at the start of the next run, which scans their logs again.
 
-use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
 use aws_sdk_s3::Client;
@@ -178,8 +177,8 @@ impl Destination {
             .map_err(|e| describe(&e))
     }
 
-    /// Deletes partitioned report objects of runs not in `committed`; returns how many.
-    pub fn remove_orphans(&self, committed: &BTreeSet<&str>) -> Result<usize, UploadError> {
+    /// Deletes the partitioned report objects of runs `is_orphan` names; returns how many.
+    pub fn remove_orphans(&self, is_orphan: impl Fn(&str) -> bool) -> Result<usize, UploadError> {
         self.runtime.block_on(async {
             let mut removed = 0;
             for dir in ["denials/", "summary/"] {
@@ -200,7 +199,7 @@ impl Destination {
                     for object in page.contents() {
                         let Some(key) = object.key() else { continue };
                         let name = key.rsplit('/').next().unwrap_or_default();
-                        if run_id_of(name).is_some_and(|run| !committed.contains(run)) {
+                        if run_id_of(name).is_some_and(&is_orphan) {
                             let delete = self
                                 .client
                                 .delete_object()

@@ -1,10 +1,10 @@
 // Opens whydenied's HTML report in headless Chromium and uses it as a person would.
 //
-//   node check_report.mjs <report.html> <screenshot.png> <expected-rows> [--dark] [--phone]
+//   node check_report.mjs <report.html> <screenshot.png> <expected-rows> [--new=N] [--dark] [--phone]
 //
 // Fails (exit 1, with the reasons on stderr) on any console error or page error, on any
 // request other than the report file itself, or when the table, sorting, filtering or the
-// drill-down do not work. Saves a screenshot either way. Run by tests/html_report.rs.
+// drill-down do not work, or, with --new=N, when the "only new" box does not leave N rows. Saves a screenshot either way. Run by tests/html_report.rs.
 
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -14,12 +14,14 @@ import { chromium } from 'playwright-core';
 
 const [htmlArg, screenshotArg, expectedArg, ...flags] = process.argv.slice(2);
 if (!htmlArg || !screenshotArg || !expectedArg) {
-  console.error('usage: node check_report.mjs <report.html> <screenshot.png> <expected-rows> [--dark] [--phone]');
+  console.error('usage: node check_report.mjs <report.html> <screenshot.png> <expected-rows> [--new=N] [--dark] [--phone]');
   process.exit(2);
 }
 const reportUrl = pathToFileURL(resolve(htmlArg)).href;
 const expectedRows = Number(expectedArg);
 const phone = flags.includes('--phone');
+const newFlag = flags.find((f) => f.startsWith('--new='));
+const expectedNew = newFlag === undefined ? null : Number(newFlag.slice('--new='.length));
 
 const failures = [];
 function check(condition, message) {
@@ -128,6 +130,24 @@ try {
   check((await rowCount()) === 0, 'a filter that matches nothing hides every row');
   await page.locator('#filter').fill('');
   check((await rowCount()) === total, 'clearing the filter shows every row again');
+
+  // "Only new": the box leaves the rows marked new, and unchecking it brings the rest back.
+  const onlyNew = page.locator('#only-new');
+  if (expectedNew === null) {
+    check((await onlyNew.count()) === 0, 'no "only new" box when nothing is known to be new');
+  } else {
+    await onlyNew.check();
+    const newRows = await rowCount();
+    check(newRows === expectedNew, `"only new" leaves ${newRows} rows, expected ${expectedNew}`);
+    const unmarked = await page.locator('#summary > tbody:not([hidden]) > tr.group:not(.new)').count();
+    check(unmarked === 0, `${unmarked} rows shown under "only new" are not marked new`);
+    check(
+      (await page.locator('.headline .new .value').textContent()).trim() === new Intl.NumberFormat('en-US').format(expectedNew),
+      'the headline counts the new groups',
+    );
+    await onlyNew.uncheck();
+    check((await rowCount()) === total, 'unchecking "only new" shows every row again');
+  }
 
   // Drill-down: back to largest first, open the first row's events.
   await countHeader.locator('button').click();

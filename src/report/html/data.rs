@@ -1,46 +1,28 @@
-//! What the page shows, read back from the Parquet reports.
+//! What the page shows: the summary rows it is given, and what it reads from the denials
+//! reports.
 //!
-//! `summary.parquet` is small (one row per group) and read whole. `denials.parquet` can hold
-//! millions of rows, so it is streamed once, batch by batch, with only the columns the page
-//! uses, and reduced on the way: counts per hour and `denied_by` for the timeline, and for each
-//! group shown in the table its few most recent events. Memory stays bounded by the table's
-//! row limit and the number of distinct hours, whatever the size of the trail.
+//! `denials.parquet` can hold millions of rows, so it is streamed once, batch by batch, with
+//! only the columns the page uses, and reduced on the way: counts per hour and `denied_by` for
+//! the timeline, and for each group shown in the table its few most recent events. Memory stays
+//! bounded by the table's row limit and the number of distinct hours, whatever the size of the
+//! trail.
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::fs::File;
 use std::path::Path;
 
 use arrow_array::cast::AsArray;
-use arrow_array::types::{Int64Type, TimestampMicrosecondType};
-use arrow_array::{
-    Array, Int64Array, ListArray, RecordBatch, StringArray, TimestampMicrosecondArray,
-};
+use arrow_array::types::TimestampMicrosecondType;
+use arrow_array::{Array, RecordBatch, StringArray, TimestampMicrosecondArray};
 use parquet::arrow::ProjectionMask;
 use parquet::arrow::arrow_reader::{ParquetRecordBatchReader, ParquetRecordBatchReaderBuilder};
 
-use super::HtmlError;
-use crate::report::layout::ReportFiles;
+use super::{HtmlError, PageInput};
+use crate::aggregate::SummaryRow;
+use crate::window::Placement;
 
 /// Microseconds in an hour, the timeline's finest resolution.
 const HOUR_MICROS: i64 = 3_600_000_000;
-
-/// The columns of `summary.parquet` the page reads.
-const SUMMARY_READ: &[&str] = &[
-    "principal",
-    "principal_type",
-    "action",
-    "bucket",
-    "count",
-    "first_seen",
-    "last_seen",
-    "distinct_source_ips",
-    "accounts",
-    "regions",
-    "error_codes",
-    "denied_by",
-    "deny_kind",
-    "hint",
-];
 
 /// The columns of `denials.parquet` the page reads.
 const DENIALS_READ: &[&str] = &[
@@ -55,26 +37,8 @@ const DENIALS_READ: &[&str] = &[
     "object_key",
     "source_ip",
     "user_agent",
+    "suppressed_by",
 ];
-
-/// One row of the summary report: a principal × action × bucket group.
-#[derive(Debug)]
-pub struct Group {
-    pub principal: String,
-    pub principal_type: String,
-    pub action: String,
-    pub bucket: Option<String>,
-    pub count: u64,
-    pub first_seen: Option<i64>,
-    pub last_seen: Option<i64>,
-    pub distinct_source_ips: u64,
-    pub accounts: Vec<String>,
-    pub regions: Vec<String>,
-    pub error_codes: Vec<String>,
-    pub denied_by: String,
-    pub deny_kind: String,
-    pub hint: String,
-}
 
 /// One denial, as listed under its table row.
 #[derive(Debug)]
@@ -112,21 +76,21 @@ impl HourlyCounts {
 
 /// Everything the page shows.
 #[derive(Debug)]
-pub struct ReportData {
+pub struct ReportData<'a> {
     /// Every summary row, largest group first.
-    pub groups: Vec<Group>,
+    pub groups: Vec<&'a SummaryRow>,
     /// Sample events of the first `samples.len()` groups (the table's rows), most recent first.
     pub samples: Vec<Vec<SampleEvent>>,
     pub hourly: HourlyCounts,
-    /// Rows of `denials.parquet`.
+    /// Denials the rows count (the sum of their counts).
     pub denials: u64,
-    /// Denials without an event time (not in the timeline).
+    /// Of those, the ones without an event time (not in the timeline).
     pub without_time: u64,
     pub first_time: Option<i64>,
     pub last_time: Option<i64>,
 }
 
-impl ReportData {
+impl ReportData<'_> {
     pub fn principal_count(&self) -> usize {
         let principals: HashSet<&str> = self.groups.iter().map(|g| g.principal.as_str()).collect();
         principals.len()
@@ -171,14 +135,15 @@ fn top<'a>(counts: impl Iterator<Item = (&'a str, u64)>, n: usize) -> Vec<(&'a s
     totals
 }
 
-/// Reads a run's reports: all summary rows, and samples for the `table_rows` largest groups,
-/// at most `samples_per_row` each.
-pub fn load(
-    reports: &ReportFiles,
+/// Orders the page's rows, then reads the denials files once: the timeline, and samples for
+/// the `table_rows` largest groups, at most `samples_per_row` each. Only the denials the rows
+/// count are read: inside the window and not suppressed, as the summary was made.
+pub fn load<'a>(
+    page: &PageInput<'a>,
     table_rows: usize,
     samples_per_row: usize,
-) -> Result<ReportData, HtmlError> {
-    let mut groups = read_summary(&reports.summary)?;
+) -> Result<ReportData<'a>, HtmlError> {
+    let mut groups: Vec<&SummaryRow> = page.rows.iter().collect();
     groups.sort_by(|a, b| {
         b.count.cmp(&a.count).then_with(|| {
             (&a.principal, &a.action, &a.bucket).cmp(&(&b.principal, &b.action, &b.bucket))
@@ -196,32 +161,31 @@ pub fn load(
         })
         .collect();
     let mut reduction = DenialReduction {
+        page,
         index,
         samples: (0..shown).map(|_| Vec::new()).collect(),
         samples_per_row,
         hourly: HourlyCounts::default(),
-        denials: 0,
         without_time: 0,
         first_time: None,
         last_time: None,
     };
-    for denials in &reports.denials {
+    for denials in page.denials {
         reduction.read(denials)?;
     }
     let DenialReduction {
         samples,
         hourly,
-        denials,
         without_time,
         first_time,
         last_time,
         ..
     } = reduction;
     Ok(ReportData {
+        denials: groups.iter().map(|g| g.count).sum(),
         groups,
         samples,
         hourly,
-        denials,
         without_time,
         first_time,
         last_time,
@@ -231,68 +195,19 @@ pub fn load(
 /// principal, action, bucket: how a denial finds its summary row.
 type GroupKey<'a> = (&'a str, &'a str, Option<&'a str>);
 
-fn read_summary(path: &Path) -> Result<Vec<Group>, HtmlError> {
-    let mut groups = Vec::new();
-    for batch in open(path, SUMMARY_READ)? {
-        let batch = batch.map_err(|source| HtmlError::Arrow {
-            path: path.to_path_buf(),
-            source,
-        })?;
-        let c = Columns {
-            batch: &batch,
-            path,
-        };
-        let (principal, principal_type, action, bucket) = (
-            c.text("principal")?,
-            c.text("principal_type")?,
-            c.text("action")?,
-            c.text("bucket")?,
-        );
-        let (count, distinct_source_ips) = (c.int("count")?, c.int("distinct_source_ips")?);
-        let (first_seen, last_seen) = (c.time("first_seen")?, c.time("last_seen")?);
-        let (accounts, regions, error_codes) = (
-            c.list("accounts")?,
-            c.list("regions")?,
-            c.list("error_codes")?,
-        );
-        let (denied_by, deny_kind, hint) =
-            (c.text("denied_by")?, c.text("deny_kind")?, c.text("hint")?);
-        for i in 0..batch.num_rows() {
-            let owned = |a: &StringArray| text(a, i).unwrap_or_default().to_string();
-            groups.push(Group {
-                principal: owned(principal),
-                principal_type: owned(principal_type),
-                action: owned(action),
-                bucket: text(bucket, i).map(str::to_string),
-                count: natural(count, i),
-                first_seen: time(first_seen, i),
-                last_seen: time(last_seen, i),
-                distinct_source_ips: natural(distinct_source_ips, i),
-                accounts: strings(accounts, i),
-                regions: strings(regions, i),
-                error_codes: strings(error_codes, i),
-                denied_by: owned(denied_by),
-                deny_kind: owned(deny_kind),
-                hint: owned(hint),
-            });
-        }
-    }
-    Ok(groups)
-}
-
 /// The single pass over `denials.parquet`.
-struct DenialReduction<'g> {
+struct DenialReduction<'p, 'g> {
+    page: &'p PageInput<'g>,
     index: HashMap<GroupKey<'g>, usize>,
     samples: Vec<Vec<SampleEvent>>,
     samples_per_row: usize,
     hourly: HourlyCounts,
-    denials: u64,
     without_time: u64,
     first_time: Option<i64>,
     last_time: Option<i64>,
 }
 
-impl DenialReduction<'_> {
+impl DenialReduction<'_, '_> {
     fn read(&mut self, path: &Path) -> Result<(), HtmlError> {
         for batch in open(path, DENIALS_READ)? {
             let batch = batch.map_err(|source| HtmlError::Arrow {
@@ -323,9 +238,12 @@ impl DenialReduction<'_> {
             error_message: c.text("error_message")?,
             object_key: c.text("object_key")?,
         };
+        let suppressed_by = c.text("suppressed_by")?;
         for i in 0..c.batch.num_rows() {
-            self.denials += 1;
             let when = time(event_time, i);
+            if suppressed_by.is_valid(i) || self.page.window.place(when) != Placement::Inside {
+                continue;
+            }
             match when {
                 Some(t) => {
                     self.first_time = Some(self.first_time.map_or(t, |f| f.min(t)));
@@ -429,20 +347,10 @@ impl<'a> Columns<'a> {
         self.column(name, "text", |c| c.as_string_opt::<i32>())
     }
 
-    fn int(&self, name: &'static str) -> Result<&'a Int64Array, HtmlError> {
-        self.column(name, "a 64-bit integer", |c| {
-            c.as_primitive_opt::<Int64Type>()
-        })
-    }
-
     fn time(&self, name: &'static str) -> Result<&'a TimestampMicrosecondArray, HtmlError> {
         self.column(name, "a timestamp in microseconds", |c| {
             c.as_primitive_opt::<TimestampMicrosecondType>()
         })
-    }
-
-    fn list(&self, name: &'static str) -> Result<&'a ListArray, HtmlError> {
-        self.column(name, "a list", |c| c.as_list_opt::<i32>())
     }
 }
 
@@ -454,35 +362,13 @@ fn time(array: &TimestampMicrosecondArray, i: usize) -> Option<i64> {
     array.is_valid(i).then(|| array.value(i))
 }
 
-fn natural(array: &Int64Array, i: usize) -> u64 {
-    if array.is_valid(i) {
-        u64::try_from(array.value(i)).unwrap_or(0)
-    } else {
-        0
-    }
-}
-
-fn strings(array: &ListArray, i: usize) -> Vec<String> {
-    if array.is_null(i) {
-        return Vec::new();
-    }
-    let values = array.value(i);
-    values
-        .as_string_opt::<i32>()
-        .map(|s| s.iter().flatten().map(str::to_string).collect())
-        .unwrap_or_default()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::report::parquet::{DENIAL_COLUMNS, SUMMARY_COLUMNS};
+    use crate::report::parquet::DENIAL_COLUMNS;
 
     #[test]
     fn every_column_read_is_written() {
-        for name in SUMMARY_READ {
-            assert!(SUMMARY_COLUMNS.iter().any(|c| c.name == *name), "{name}");
-        }
         for name in DENIALS_READ {
             assert!(DENIAL_COLUMNS.iter().any(|c| c.name == *name), "{name}");
         }

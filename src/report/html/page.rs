@@ -8,8 +8,10 @@ use maud::{DOCTYPE, Markup, PreEscaped, html};
 use sha2::{Digest, Sha256};
 
 use super::chart::{self, Timeline};
-use super::data::{Group, ReportData, SampleEvent};
-use super::{SAMPLES_PER_ROW, grouped, utc};
+use super::data::{ReportData, SampleEvent};
+use super::{NewGroups, PageInput, SAMPLES_PER_ROW, Since, grouped, utc};
+use crate::aggregate::SummaryRow;
+use crate::report::reason_label;
 use crate::stats::ScanStats;
 
 const CSS: &str = include_str!("report.css");
@@ -25,8 +27,8 @@ const MINUTE: &str = "%Y-%m-%d %H:%M";
 const SECOND: &str = "%Y-%m-%d %H:%M:%S";
 
 /// The whole page.
-pub fn render(data: &ReportData, stats: Option<&ScanStats>) -> String {
-    let denials = stats.map_or(data.denials, |s| s.kept);
+pub fn render(data: &ReportData<'_>, input: &PageInput<'_>) -> String {
+    let (denials, stats) = (data.denials, input.stats);
     let timeline = chart::timeline(&data.hourly);
     let page = html! {
         (DOCTYPE)
@@ -52,7 +54,7 @@ pub fn render(data: &ReportData, stats: Option<&ScanStats>) -> String {
                     }
                 }
                 main {
-                    (headline(data, denials, stats))
+                    (headline(data, input))
                     @if let Some(stats) = stats {
                         (scan_facts(stats))
                     }
@@ -72,11 +74,11 @@ pub fn render(data: &ReportData, stats: Option<&ScanStats>) -> String {
                             }
                         }
                     }
-                    (table(data))
+                    (table(data, input.new))
                 }
                 footer {
                     p {
-                        "Made from denials.parquet and summary.parquet. Times are UTC. "
+                        "Made from the denials and summary reports. Times are UTC. "
                         "This page loads nothing from the network."
                     }
                 }
@@ -98,13 +100,19 @@ fn content_security_policy() -> String {
     )
 }
 
-fn headline(data: &ReportData, denials: u64, stats: Option<&ScanStats>) -> Markup {
+fn headline(data: &ReportData<'_>, input: &PageInput<'_>) -> Markup {
     let groups = data.groups.len() as u64;
     html! {
         ul.headline {
             li {
-                span.value { (grouped(denials)) }
+                span.value { (grouped(data.denials)) }
                 span.label { "denied requests" }
+            }
+            @if let Some(new) = input.new {
+                li.new {
+                    span.value { (grouped(new_count(data, new))) }
+                    span.label { "new groups " (since_label(new.since)) }
+                }
             }
             li {
                 span.value { (grouped(data.principal_count() as u64)) }
@@ -127,7 +135,7 @@ fn headline(data: &ReportData, denials: u64, stats: Option<&ScanStats>) -> Marku
                 }
                 span.label { "time span" }
             }
-            @if let Some(stats) = stats.filter(|s| s.incomplete()) {
+            @if let Some(stats) = input.stats.filter(|s| s.incomplete()) {
                 li.warn {
                     span.value { (grouped(stats.problems.len() as u64)) }
                     span.label { "inputs not read completely" }
@@ -148,6 +156,9 @@ fn scan_facts(stats: &ScanStats) -> Markup {
             (grouped(stats.kept)) " kept"
             @if stats.outside_window > 0 {
                 ", " (grouped(stats.outside_window)) " outside the time window"
+            }
+            @if stats.suppressed > 0 {
+                ", " (grouped(stats.suppressed)) " suppressed by rules (not shown)"
             }
             "."
         }
@@ -188,7 +199,7 @@ fn timeline_section(timeline: Option<&Timeline>, without_time: u64) -> Markup {
     }
 }
 
-fn table(data: &ReportData) -> Markup {
+fn table(data: &ReportData<'_>, new: Option<NewGroups<'_>>) -> Markup {
     let shown = data.samples.len();
     let total = data.groups.len();
     html! {
@@ -198,7 +209,7 @@ fn table(data: &ReportData) -> Markup {
                 "One row per principal × action × bucket, largest first"
                 @if shown < total {
                     strong { ": the top " (grouped(shown as u64)) " of " (grouped(total as u64)) " rows are shown" }
-                    " (summary.parquet has them all)"
+                    " (the summary report has them all)"
                 }
                 ". Each row lists up to " (SAMPLES_PER_ROW) " of its most recent events. "
                 "Click a header to sort; type to filter (every word must match)."
@@ -206,6 +217,12 @@ fn table(data: &ReportData) -> Markup {
             div.tools {
                 input #filter type="search" placeholder="Filter: principal, action, bucket, IP…"
                     aria-label="Filter the rows" autocomplete="off";
+                @if let Some(new) = new {
+                    label.only-new {
+                        input #only-new type="checkbox";
+                        " only the " (grouped(new_count(data, new))) " new groups"
+                    }
+                }
                 output #shown for="filter" { (grouped(shown as u64)) " rows" }
             }
             table #summary {
@@ -224,7 +241,8 @@ fn table(data: &ReportData) -> Markup {
                     }
                 }
                 @for (group, samples) in data.groups.iter().zip(&data.samples) {
-                    (group_rows(group, samples))
+                    @let is_new = new.is_some_and(|n| n.keys.contains(&group.key()));
+                    (group_rows(group, samples, is_new))
                 }
             }
         }
@@ -233,12 +251,17 @@ fn table(data: &ReportData) -> Markup {
 
 /// One group: its row, and under it the drill-down across the table's width. Each group is a
 /// `<tbody>` of its own, so that sorting and filtering move and hide the two rows together.
-fn group_rows(g: &Group, samples: &[SampleEvent]) -> Markup {
-    let reason = reason_label(&g.denied_by, &g.deny_kind);
+fn group_rows(g: &SummaryRow, samples: &[SampleEvent], is_new: bool) -> Markup {
+    let reason = reason_label(g);
     html! {
         tbody {
-            tr.group {
-                td.num data-label="Count" data-sort=(g.count) { (grouped(g.count)) }
+            tr.group.new[is_new] {
+                td.num data-label="Count" data-sort=(g.count) {
+                    @if is_new {
+                        span.badge title="not seen before" { "new" } " "
+                    }
+                    (grouped(g.count))
+                }
                 td data-label="Principal" {
                     span.principal { (g.principal) }
                     " " span.sub { (g.principal_type) }
@@ -256,7 +279,7 @@ fn group_rows(g: &Group, samples: &[SampleEvent]) -> Markup {
                         None => span.sub { "–" },
                     }
                 }
-                td data-label="Denied by" { (chart::swatch(chart::colour_of(&g.denied_by))) (reason) }
+                td data-label="Denied by" { (chart::swatch(chart::colour_of(g.denied_by.as_str()))) (reason) }
                 td data-label="Last seen" data-sort=[g.last_seen] { (utc(g.last_seen, MINUTE)) }
                 td.hint data-label="Next step" { (g.hint) }
             }
@@ -283,7 +306,7 @@ fn group_rows(g: &Group, samples: &[SampleEvent]) -> Markup {
     }
 }
 
-fn facts(g: &Group) -> Markup {
+fn facts(g: &SummaryRow) -> Markup {
     html! {
         ul.facts {
             li { span.sub { "first seen " } (utc(g.first_seen, SECOND)) }
@@ -319,14 +342,19 @@ fn sample_table(samples: &[SampleEvent]) -> Markup {
     }
 }
 
-/// Which policy denied, in the words of the terminal table (`report::reason_label`), from the
-/// strings read back from the report.
-fn reason_label(denied_by: &str, deny_kind: &str) -> String {
-    match deny_kind {
-        "explicit" | "implicit" => format!("{denied_by} ({deny_kind})"),
-        "service_reason" if denied_by != "unknown" => denied_by.to_string(),
-        "service_reason" => "service reason".to_string(),
-        _ => "not stated".to_string(),
+/// How many of the page's groups are new.
+fn new_count(data: &ReportData<'_>, new: NewGroups<'_>) -> u64 {
+    data.groups
+        .iter()
+        .filter(|g| new.keys.contains(&g.key()))
+        .count() as u64
+}
+
+/// `since the last run`, `since 2026-11-27 22:00 UTC`.
+fn since_label(since: Since) -> String {
+    match since {
+        Since::LastRun => "since the last run".to_string(),
+        Since::Time(t) => format!("since {} UTC", utc(Some(t), MINUTE)),
     }
 }
 
@@ -343,17 +371,6 @@ fn duration(micros: i64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn reasons_read_like_the_terminal_table() {
-        assert_eq!(reason_label("scp", "explicit"), "scp (explicit)");
-        assert_eq!(
-            reason_label("s3_block_public_access", "service_reason"),
-            "s3_block_public_access"
-        );
-        assert_eq!(reason_label("unknown", "service_reason"), "service reason");
-        assert_eq!(reason_label("unknown", "generic"), "not stated");
-    }
 
     #[test]
     fn durations_pick_a_unit() {

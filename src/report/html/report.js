@@ -59,17 +59,20 @@
     });
   });
 
+  // Filtering: every typed word must match, and with "only new" checked, the row must be new.
   var filter = document.getElementById('filter');
+  var onlyNew = document.getElementById('only-new');
   var shown = document.getElementById('shown');
   var count = new Intl.NumberFormat('en-US');
-  filter.addEventListener('input', function () {
+  function applyFilter() {
     var words = filter.value.toLowerCase().split(/\s+/).filter(Boolean);
+    var newOnly = onlyNew !== null && onlyNew.checked;
     var visible = 0;
     groups.forEach(function (group) {
       var text = haystacks.get(group);
       var match = words.every(function (word) {
         return text.indexOf(word) !== -1;
-      });
+      }) && (!newOnly || group.rows[0].classList.contains('new'));
       group.hidden = !match;
       if (match) {
         visible += 1;
@@ -78,5 +81,9 @@
     shown.textContent = visible === groups.length
       ? count.format(groups.length) + ' rows'
       : count.format(visible) + ' of ' + count.format(groups.length) + ' rows';
-  });
+  }
+  filter.addEventListener('input', applyFilter);
+  if (onlyNew !== null) {
+    onlyNew.addEventListener('change', applyFilter);
+  }
 }());

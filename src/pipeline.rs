@@ -30,8 +30,8 @@ use crate::report::layout::{DenialSink, Layout, ReportFiles, partitioned_files, 
 use crate::report::parquet::{ParquetReport, ReportError, SUMMARY_COLUMNS};
 use crate::report::upload::{Destination, UploadError};
 use crate::source::s3_layout::S3Url;
-use crate::source::{self, LogObject, SourceError, SourceOptions};
-use crate::state::{RunSelection, Shard, State, StateError, new_run_id};
+use crate::source::{self, LogObject, Selection, SourceError, SourceOptions};
+use crate::state::{ObjectRead, RunSelection, Shard, State, StateError, new_run_id};
 use crate::stats::ScanStats;
 use crate::suppress::{Suppressions, noise_label};
 use crate::window::{Placement, TimeWindow};
@@ -190,24 +190,24 @@ pub fn scan(config: &ScanConfig) -> Result<ScanOutcome, ScanError> {
             log_group_until = Some(until_ms);
         }
     }
-    let selection = Arc::new(RunSelection {
-        shard: config.shard,
-        scanned: state
-            .as_ref()
-            .map(|s| s.objects.clone())
-            .unwrap_or_default(),
-    });
+    let selection = Arc::new(RunSelection::new(config.shard, state.as_ref()));
     tracing::info!(inputs = config.inputs.len(), layout = ?layout, "scan starts");
     let mut inputs = source::open(
         &config.inputs,
         &sources,
-        selection,
+        Arc::clone(&selection) as Arc<dyn Selection>,
         Some(&config.out_dir),
         OBJECT_QUEUE,
     )?;
     let progress = progress_bar(config.progress, inputs.total_bytes());
     let sink = DenialSink::create(&config.out_dir, &layout)?;
-    let scanned = scan_objects(inputs.objects().par_bridge(), config, sink, &progress)?;
+    let scanned = scan_objects(
+        inputs.objects().par_bridge(),
+        config,
+        &selection,
+        sink,
+        &progress,
+    )?;
     progress.finish_and_clear();
     if let Some(signal) = interrupt::requested() {
         // Dropping the uncommitted reports removes their partial files.
@@ -217,7 +217,7 @@ pub fn scan(config: &ScanConfig) -> Result<ScanOutcome, ScanError> {
         summary,
         mut stats,
         sink,
-        done,
+        read,
     } = scanned;
     let finished = inputs.finish()?;
     stats.problems.extend(finished.problems);
@@ -251,10 +251,9 @@ pub fn scan(config: &ScanConfig) -> Result<ScanOutcome, ScanError> {
         (state.as_mut(), &config.state, &layout)
     {
         state.runs.push(run_id.clone());
-        state.objects.extend(
-            done.into_iter()
-                .map(|(origin, version)| (origin.to_string(), version)),
-        );
+        for object in read {
+            state.record(object);
+        }
         if let Some(until_ms) =
             log_group_until.or(config.sources.layout.window.until.map(|us| us / 1000))
         {
@@ -308,18 +307,19 @@ fn remove_orphans(out_dir: &std::path::Path, state: &State) -> Result<usize, Sca
 }
 
 /// What the workers produced: the merged summary and statistics, the denial files complete but
-/// not committed, and the objects read completely (origin, version) for the state.
+/// not committed, and how far each object with a version was read, for the state.
 struct WorkersDone {
     summary: Summary,
     stats: ScanStats,
     sink: DenialSink,
-    done: Vec<(Arc<str>, String)>,
+    read: Vec<ObjectRead>,
 }
 
 /// Runs the workers over `objects`, feeding `sink` from one writer thread.
 fn scan_objects(
     objects: impl ParallelIterator<Item = LogObject>,
     config: &ScanConfig,
+    selection: &RunSelection,
     mut report: DenialSink,
     progress: &ProgressBar,
 ) -> Result<WorkersDone, ScanError> {
@@ -345,10 +345,10 @@ fn scan_objects(
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(threads)
         .build()?;
-    let (summary, stats, done) = pool.install(|| {
+    let (summary, stats, read) = pool.install(|| {
         objects
             .fold(
-                || Worker::new(config, sender.clone(), &writer_failed, progress),
+                || Worker::new(config, selection, sender.clone(), &writer_failed, progress),
                 |mut worker, object| {
                     worker.scan_object(object);
                     worker
@@ -371,7 +371,7 @@ fn scan_objects(
         summary,
         stats,
         sink: report,
-        done,
+        read,
     })
 }
 
@@ -379,10 +379,11 @@ fn scan_objects(
 /// the batch of rows not yet sent to the writer.
 struct Worker<'a> {
     config: &'a ScanConfig,
+    selection: &'a RunSelection,
     records: RecordReader,
     summary: Summary,
-    /// Objects read to the end without a problem, with their version: what the state records.
-    done: Vec<(Arc<str>, String)>,
+    /// How far each object with a version was read: what the state records.
+    read: Vec<ObjectRead>,
     stats: ScanStats,
     batch: Vec<Denial>,
     sender: SyncSender<Vec<Denial>>,
@@ -393,14 +394,16 @@ struct Worker<'a> {
 impl<'a> Worker<'a> {
     fn new(
         config: &'a ScanConfig,
+        selection: &'a RunSelection,
         sender: SyncSender<Vec<Denial>>,
         writer_failed: &'a AtomicBool,
         progress: &'a ProgressBar,
     ) -> Self {
         Self {
             config,
+            selection,
             records: RecordReader::new(config.filter),
-            done: Vec::new(),
+            read: Vec::new(),
             summary: Summary::default(),
             stats: ScanStats::default(),
             batch: Vec::with_capacity(BATCH),
@@ -437,9 +440,19 @@ impl<'a> Worker<'a> {
             decoded: 0,
         };
         let malformed_before = self.records.malformed;
+        // Records an earlier run read before this object failed it: already in the reports.
+        let skip = object
+            .version
+            .as_deref()
+            .map_or(0, |version| self.selection.records_done(&origin, version));
+        let mut handed = 0;
         let (report, error) = split_records(decoded, self.config.limits, |record| {
-            self.on_record(record, &origin)
+            handed += 1;
+            if handed > skip {
+                self.on_record(record, &origin);
+            }
         });
+        self.stats.resumed_records += handed.min(skip);
         self.stats.stored_bytes += stored.load(Ordering::Relaxed);
         self.stats.decoded_bytes += report.decoded_bytes;
         self.stats.records += report.records;
@@ -467,7 +480,7 @@ impl<'a> Worker<'a> {
             let what = format!("{malformed} × record is not a valid JSON object");
             self.stats.problem(&origin, what);
         }
-        if let Some(e) = error {
+        if let Some(e) = &error {
             let what = match encoding {
                 Encoding::Gzip => "gzip data is corrupt or truncated",
                 Encoding::Plain => "read failed",
@@ -484,10 +497,16 @@ impl<'a> Worker<'a> {
             problems = self.stats.problems.len() - problems_before,
             "object read"
         );
-        if self.stats.problems.len() == problems_before
-            && let Some(version) = object.version
-        {
-            self.done.push((origin, version));
+        if let Some(version) = object.version {
+            let origin = origin.to_string();
+            self.read.push(match &error {
+                None => ObjectRead::Complete { origin, version },
+                Some(_) => ObjectRead::Partial {
+                    origin,
+                    version,
+                    records: handed,
+                },
+            });
         }
     }
 
@@ -526,14 +545,14 @@ impl<'a> Worker<'a> {
         }
     }
 
-    fn finish(mut self) -> (Summary, ScanStats, Vec<(Arc<str>, String)>) {
+    fn finish(mut self) -> (Summary, ScanStats, Vec<ObjectRead>) {
         if !self.batch.is_empty() {
             self.send_batch();
         }
         self.stats.parsed = self.records.parsed;
         self.stats.repaired_utf8 = self.records.repaired_utf8;
         self.stats.malformed_records = self.records.malformed;
-        (self.summary, self.stats, self.done)
+        (self.summary, self.stats, self.read)
     }
 }
 

@@ -8,6 +8,12 @@
 //! orphan reports (runs of its shard not in `runs`) and scans their objects again, so every
 //! denial ends up in the reports exactly once.
 //!
+//! An object read to the end is recorded even when parts of its content were unusable (those
+//! were reported; reading the same bytes again would only repeat them). An object whose reading
+//! failed part-way, a download cut off or a truncated gzip stream, is recorded with the number of
+//! records read: the next run reads that version again, skips those records and goes on, so a
+//! transient failure is completed without counting anything twice.
+//!
 //! A state file belongs to one set of inputs and one shard: using it with others would skip
 //! objects it never saw, so that is an error, as is a file written by an incompatible version.
 
@@ -38,6 +44,35 @@ pub struct State {
     pub objects: BTreeMap<String, String>,
     /// `cwlogs://group` → milliseconds up to which (exclusive) the group was read.
     pub log_groups: BTreeMap<String, i64>,
+    /// Origin → how far an object was read when reading it failed part-way (a connection
+    /// lost mid-download, a truncated gzip stream). Absent from files written before it existed.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub partial: BTreeMap<String, Partial>,
+}
+
+/// An object read part-way: its records before the failure are in committed reports, so a
+/// rerun of the same version skips that many records and reads on.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Partial {
+    pub version: String,
+    /// Records handed to the classifier, counted the way the splitter finds them: the same
+    /// bytes always split into the same records, however they arrive.
+    pub records: u64,
+}
+
+/// How far a run read one object, as the state records it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ObjectRead {
+    /// Read to the end (problems in its content, if any, were reported: reading the same
+    /// version again would only repeat them).
+    Complete { origin: String, version: String },
+    /// Reading failed after `records` records.
+    Partial {
+        origin: String,
+        version: String,
+        records: u64,
+    },
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -148,6 +183,23 @@ impl State {
         Ok(())
     }
 
+    /// Records what a committed run read.
+    pub fn record(&mut self, read: ObjectRead) {
+        match read {
+            ObjectRead::Complete { origin, version } => {
+                self.partial.remove(&origin);
+                self.objects.insert(origin, version);
+            }
+            ObjectRead::Partial {
+                origin,
+                version,
+                records,
+            } => {
+                self.partial.insert(origin, Partial { version, records });
+            }
+        }
+    }
+
     /// Whether `run`, a run id found among the reports, is an orphan of this state: a run of
     /// the same shard (or, like this state, of none) that never committed. Shards may share an
     /// output directory, each with a state file of its own: their runs are not ours to delete.
@@ -215,9 +267,30 @@ fn fnv1a(bytes: &[u8]) -> u64 {
 }
 
 /// The objects a run reads: its shard's, minus the versions the state says were scanned.
+#[derive(Default)]
 pub struct RunSelection {
     pub shard: Option<Shard>,
     pub scanned: BTreeMap<String, String>,
+    pub partial: BTreeMap<String, Partial>,
+}
+
+impl RunSelection {
+    /// The selection a state implies for `shard` (everything of the shard without a state).
+    pub fn new(shard: Option<Shard>, state: Option<&State>) -> Self {
+        RunSelection {
+            shard,
+            scanned: state.map(|s| s.objects.clone()).unwrap_or_default(),
+            partial: state.map(|s| s.partial.clone()).unwrap_or_default(),
+        }
+    }
+
+    /// How many leading records of this version of the object an earlier run already read.
+    pub fn records_done(&self, origin: &str, version: &str) -> u64 {
+        self.partial
+            .get(origin)
+            .filter(|p| p.version == version)
+            .map_or(0, |p| p.records)
+    }
 }
 
 impl Selection for RunSelection {
@@ -318,12 +391,48 @@ mod tests {
     #[test]
     fn selection_skips_other_shards_and_unchanged_versions() {
         let selection = RunSelection {
-            shard: None,
             scanned: BTreeMap::from([("f".to_string(), "10-1".to_string())]),
+            ..RunSelection::default()
         };
         assert_eq!(selection.wants("f", Some("10-1")), Wanted::AlreadyScanned);
         assert_eq!(selection.wants("f", Some("11-2")), Wanted::Yes, "rewritten");
         assert_eq!(selection.wants("f", None), Wanted::Yes);
         assert_eq!(selection.wants("g", Some("10-1")), Wanted::Yes);
+    }
+
+    #[test]
+    fn partial_reads_resume_only_the_same_version() {
+        let mut state = State::default();
+        let partial = |records| ObjectRead::Partial {
+            origin: "s3://b/k".into(),
+            version: "\"etag\"".into(),
+            records,
+        };
+        state.record(partial(40));
+        state.record(partial(70));
+        let selection = RunSelection::new(None, Some(&state));
+        assert_eq!(selection.wants("s3://b/k", Some("\"etag\"")), Wanted::Yes);
+        assert_eq!(selection.records_done("s3://b/k", "\"etag\""), 70);
+        assert_eq!(
+            selection.records_done("s3://b/k", "\"other\""),
+            0,
+            "rewritten"
+        );
+        assert_eq!(selection.records_done("s3://b/other", "\"etag\""), 0);
+        state.record(ObjectRead::Complete {
+            origin: "s3://b/k".into(),
+            version: "\"etag\"".into(),
+        });
+        assert!(state.partial.is_empty(), "completed");
+        let selection = RunSelection::new(None, Some(&state));
+        assert_eq!(
+            selection.wants("s3://b/k", Some("\"etag\"")),
+            Wanted::AlreadyScanned
+        );
+        // Files written before `partial` existed still load.
+        let old =
+            r#"{"version":1,"inputs":[],"shard":null,"runs":[],"objects":{},"log_groups":{}}"#;
+        let loaded: State = serde_json::from_str(old).expect("an older state file loads");
+        assert!(loaded.partial.is_empty());
     }
 }

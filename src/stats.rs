@@ -69,6 +69,8 @@ pub struct ScanStats {
     pub other_shard: u64,
     /// Objects scanned by an earlier run (`--state`): not read again.
     pub already_scanned: u64,
+    /// Leading records of objects an earlier run read part-way (`--state`): skipped.
+    pub resumed_records: u64,
     /// Requests made to S3, when there were any.
     pub requests: Option<RequestStats>,
     /// Requests made to CloudWatch Logs, when there were any.
@@ -102,6 +104,7 @@ impl ScanStats {
         self.problems.extend(other.problems);
         self.other_shard += other.other_shard;
         self.already_scanned += other.already_scanned;
+        self.resumed_records += other.resumed_records;
         self.requests = match (self.requests, other.requests) {
             (Some(a), Some(b)) => Some(RequestStats {
                 list_requests: a.list_requests + b.list_requests,

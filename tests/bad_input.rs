@@ -118,6 +118,54 @@ fn broken_objects_are_named_and_the_rest_is_scanned() {
 }
 
 #[test]
+fn with_state_broken_objects_are_reported_and_never_counted_twice() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let d = dir.path().join("logs");
+    fs::create_dir(&d).expect("mkdir");
+    let many: Vec<Value> = (0..2000).map(|i| denial(&format!("t-{i}"))).collect();
+    let whole = gzip(&trail(&many));
+    fs::write(d.join("truncated.json.gz"), &whole[..whole.len() / 2]).expect("write");
+    let mut malformed = trail(&[denial("m-1"), denial("m-2")]);
+    let at = malformed
+        .windows(4)
+        .position(|w| w == b"m-2\"")
+        .expect("m-2");
+    malformed.insert(at, 0); // a raw NUL in a string: that record is not valid JSON
+    fs::write(d.join("malformed.json"), malformed).expect("write");
+    fs::write(d.join("binary.json.gz"), b"\x00\x01 not json").expect("write");
+    let state = dir.path().join("state.json");
+    let state_arg = ["--state", state.to_str().expect("utf-8")];
+
+    // First run: all three are reported; what could be read is kept.
+    let (code, first, err) = scan(&d, &state_arg);
+    assert_eq!(code, Some(2), "{err}");
+    assert_eq!(problems(&first).len(), 3, "{:?}", problems(&first));
+    let kept = first["scanned"]["kept"].as_u64().expect("kept");
+    assert!(kept > 1 && kept < 2001, "kept {kept}");
+
+    // Second run: the two read to the end are not read again (their problems were reported);
+    // the truncated one is, past the records already in the reports, and fails again.
+    let (code, second, err) = scan(&d, &state_arg);
+    assert_eq!(code, Some(2), "{err}");
+    let problems = problems(&second);
+    assert_eq!(problems.len(), 1, "{problems:?}");
+    assert_eq!(problems[0].0, "truncated.json.gz");
+    assert_eq!(second["scanned"]["already_scanned"], 2);
+    assert_eq!(second["scanned"]["kept"], 0, "nothing new was readable");
+    // Records of the truncated file read the first time (the malformed file had 2).
+    let records = first["scanned"]["records"].as_u64().expect("records") - 2;
+    assert_eq!(second["scanned"]["resumed_records"].as_u64(), Some(records));
+
+    let out = d.join("out");
+    let rebuilt = whydenied(&["report", out.to_str().expect("utf-8"), "--format", "json"]);
+    let rebuilt: Value = serde_json::from_str(&stdout(&rebuilt)).expect("json");
+    let total: u64 = (rebuilt["summary"].as_array().expect("rows").iter())
+        .map(|r| r["count"].as_u64().unwrap_or(0))
+        .sum();
+    assert_eq!(total, kept, "every readable denial exactly once");
+}
+
+#[test]
 fn odd_records_are_kept_with_what_can_be_read() {
     let dir = tempfile::tempdir().expect("temp dir");
     let mut wrong_types = denial("wrong-types");

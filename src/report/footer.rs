@@ -53,6 +53,13 @@ pub fn write_footer(out: &mut dyn Write, stats: &ScanStats) -> io::Result<()> {
             stats.other_shard, stats.already_scanned
         )?;
     }
+    if stats.resumed_records > 0 {
+        writeln!(
+            out,
+            "resumed: {} records of objects read part-way by an earlier run were not read again",
+            stats.resumed_records
+        )?;
+    }
     if let Some(g) = &stats.log_groups {
         writeln!(
             out,

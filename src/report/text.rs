@@ -44,6 +44,7 @@ pub fn stats_json(stats: &ScanStats) -> Value {
         "skipped_by_design": stats.skipped_by_design,
         "other_shard": stats.other_shard,
         "already_scanned": stats.already_scanned,
+        "resumed_records": stats.resumed_records,
         "stored_bytes": stats.stored_bytes,
         "decoded_bytes": stats.decoded_bytes,
         "records": stats.records,

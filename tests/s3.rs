@@ -3,14 +3,21 @@
 
 mod common;
 
+use std::io::{BufRead, BufReader};
+use std::net::{TcpListener, TcpStream};
 use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::thread;
+use std::time::{Duration, Instant};
 
 use aws_sdk_s3::Client;
 use aws_sdk_s3::config::{BehaviorVersion, Credentials, Region};
 use aws_sdk_s3::primitives::ByteStream;
 use common::{
-    aws_endpoint, relative_files, run_checker, sample_logs, scan_json, stderr, stdout, whydenied,
-    whydenied_aws,
+    aws_endpoint, python, relative_files, run_checker, sample_logs, scan_json, stderr, stdout,
+    whydenied, whydenied_aws, whydenied_aws_at,
 };
 use serde_json::Value;
 use tokio::runtime::Runtime;
@@ -18,10 +25,14 @@ use tokio::runtime::Runtime;
 const ORG_ACCOUNT: &str = "111122223333";
 
 fn client() -> Client {
+    client_at(&aws_endpoint())
+}
+
+fn client_at(endpoint: &str) -> Client {
     let config = aws_sdk_s3::config::Builder::new()
         .behavior_version(BehaviorVersion::latest())
         .region(Region::new("us-east-1"))
-        .endpoint_url(aws_endpoint())
+        .endpoint_url(endpoint)
         .credentials_provider(Credentials::new("testing", "testing", None, None, "tests"))
         .force_path_style(true)
         .build();
@@ -31,18 +42,23 @@ fn client() -> Client {
 /// A fresh bucket holding `files` (key, bytes).
 fn bucket_with(runtime: &Runtime, name: &str, files: Vec<(String, Vec<u8>)>) -> String {
     let bucket = format!("{name}-{}", std::process::id());
-    let client = client();
+    fill_bucket(runtime, &client(), &bucket, files);
+    bucket
+}
+
+/// Creates `bucket` and puts `files` (key, bytes) into it.
+fn fill_bucket(runtime: &Runtime, client: &Client, bucket: &str, files: Vec<(String, Vec<u8>)>) {
     runtime.block_on(async {
         client
             .create_bucket()
-            .bucket(&bucket)
+            .bucket(bucket)
             .send()
             .await
             .expect("create bucket");
         for (key, body) in files {
             client
                 .put_object()
-                .bucket(&bucket)
+                .bucket(bucket)
                 .key(&key)
                 .body(ByteStream::from(body))
                 .send()
@@ -50,7 +66,6 @@ fn bucket_with(runtime: &Runtime, name: &str, files: Vec<(String, Vec<u8>)>) -> 
                 .expect("put");
         }
     });
-    bucket
 }
 
 fn sample_files() -> Vec<(String, Vec<u8>)> {
@@ -416,4 +431,166 @@ fn large_reports_are_uploaded_in_parts() {
         downloaded.as_ref() == content.as_slice(),
         "the object is the file, byte for byte"
     );
+}
+
+/// A moto server of this test's own, so that it can be killed and started again at the same
+/// address. It counts the GetObject requests it logs.
+struct OwnMoto {
+    child: Child,
+    gets: Arc<AtomicUsize>,
+}
+
+impl OwnMoto {
+    fn start(port: u16) -> Self {
+        let mut child = Command::new(python())
+            .args([
+                "-m",
+                "moto.server",
+                "-H",
+                "127.0.0.1",
+                "-p",
+                &port.to_string(),
+            ])
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("moto starts");
+        let gets = Arc::new(AtomicUsize::new(0));
+        let log = BufReader::new(child.stderr.take().expect("stderr"));
+        let counter = Arc::clone(&gets);
+        thread::spawn(move || {
+            for line in log.lines().map_while(Result::ok) {
+                if line.contains("x-id=GetObject") {
+                    counter.fetch_add(1, Ordering::SeqCst);
+                }
+            }
+        });
+        let started = Instant::now();
+        while TcpStream::connect(("127.0.0.1", port)).is_err() {
+            assert!(
+                started.elapsed() < Duration::from_secs(60),
+                "moto did not start"
+            );
+            thread::sleep(Duration::from_millis(50));
+        }
+        OwnMoto { child, gets }
+    }
+
+    fn kill(mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+impl Drop for OwnMoto {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+#[test]
+fn a_server_killed_mid_run_fails_objects_that_a_rerun_with_state_completes() {
+    let runtime = Runtime::new().expect("runtime");
+    let port = TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .expect("a free port")
+        .port();
+    let endpoint = format!("http://127.0.0.1:{port}");
+    // A flat prefix: one LIST returns every key, so the server dies during the downloads.
+    let files: Vec<(String, Vec<u8>)> = (sample_files().into_iter())
+        .filter(|(key, _)| !key.contains("Digest"))
+        .map(|(key, body)| (format!("flat/{}", key.replace('/', "_")), body))
+        .collect();
+    let objects = files.len();
+    let moto = OwnMoto::start(port);
+    fill_bucket(&runtime, &client_at(&endpoint), "trail", files.clone());
+
+    let work = tempfile::tempdir().expect("temp dir");
+    let (out, state) = (work.path().join("out"), work.path().join("state.json"));
+    let args = [
+        "scan",
+        "s3://trail/flat/",
+        "--out",
+        out.to_str().expect("utf-8"),
+        "--state",
+        state.to_str().expect("utf-8"),
+        "--format",
+        "json",
+        "--s3-concurrency",
+        "1",
+        "--threads",
+        "1",
+    ];
+    // One attempt per request: without retries the objects after the kill fail at once.
+    let run = whydenied_aws_at(&endpoint, &args)
+        .env("AWS_MAX_ATTEMPTS", "1")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("the binary runs");
+    // Kill the server for good once a fifth of the objects were downloaded.
+    let started = Instant::now();
+    while moto.gets.load(Ordering::SeqCst) < objects / 5 {
+        assert!(
+            started.elapsed() < Duration::from_secs(120),
+            "the run does not download"
+        );
+        thread::sleep(Duration::from_millis(2));
+    }
+    moto.kill();
+    let output = run.wait_with_output().expect("the run ends");
+    let (first, err) = (stdout(&output), stderr(&output));
+    assert_eq!(output.status.code(), Some(2), "{err}");
+    let first: Value = serde_json::from_str(&first).expect("json summary");
+    let problems = first["scanned"]["problems"].as_array().expect("problems");
+    assert!(!problems.is_empty(), "objects failed: {err}");
+    for problem in problems {
+        let origin = problem["origin"].as_str().unwrap_or_default();
+        assert!(origin.starts_with("s3://trail/flat/"), "{problem}");
+        let what = problem["what"].as_str().unwrap_or_default();
+        assert!(
+            what.starts_with("cannot open: ") || what.contains("download failed: "),
+            "{problem}"
+        );
+    }
+    let named = problems[0]["origin"].as_str().unwrap_or_default();
+    assert!(err.contains(named), "the footer names {named}: {err}");
+    assert!(
+        problems.len() < objects,
+        "some objects were read before the server died"
+    );
+
+    // The server comes back with the same objects (same bytes, so the same ETags).
+    let moto = OwnMoto::start(port);
+    fill_bucket(&runtime, &client_at(&endpoint), "trail", files);
+    let output = whydenied_aws_at(&endpoint, &args)
+        .output()
+        .expect("the binary runs");
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    let second: Value = serde_json::from_str(&stdout(&output)).expect("json summary");
+    let scanned = &second["scanned"];
+    assert_eq!(
+        scanned["already_scanned"].as_u64().unwrap_or(0) + scanned["objects"].as_u64().unwrap_or(0),
+        objects as u64,
+        "{scanned}"
+    );
+    assert!(
+        scanned["objects"].as_u64().unwrap_or(0) as usize >= problems.len(),
+        "the failed objects are read again: {scanned}"
+    );
+    drop(moto);
+
+    // Both runs together hold every denial exactly once: the same rows as a local scan.
+    let local = tempfile::tempdir().expect("temp dir");
+    let (code, reference, err) = scan_json(
+        false,
+        sample_logs().to_str().expect("utf-8"),
+        local.path(),
+        &[],
+    );
+    assert_eq!(code, Some(0), "{err}");
+    let output = whydenied(&["report", out.to_str().expect("utf-8"), "--format", "json"]);
+    let rebuilt: Value = serde_json::from_str(&stdout(&output)).expect("json summary");
+    assert_eq!(rebuilt["summary"], reference["summary"]);
 }

@@ -31,7 +31,7 @@ pub enum AwsError {
     RejectedCredentials(String),
 }
 
-/// Attempts per request, the first included.
+/// Attempts per request, the first included, unless `AWS_MAX_ATTEMPTS` says otherwise.
 const MAX_ATTEMPTS: u32 = 5;
 
 /// Region used when nothing configures one: where CloudTrail's global events and most
@@ -42,8 +42,14 @@ const FALLBACK_REGION: &str = "us-east-1";
 pub async fn load(options: &AwsOptions) -> Result<SdkConfig, AwsError> {
     // Throttling (S3 SlowDown, CloudWatch ThrottlingException and LimitExceededException) and
     // transient errors are retried with backoff by the SDK's standard strategy.
-    let mut loader = aws_config::defaults(BehaviorVersion::latest())
-        .retry_config(aws_config::retry::RetryConfig::standard().with_max_attempts(MAX_ATTEMPTS));
+    // More attempts than the SDK's default 3: a nightly run should ride out a short outage.
+    // `AWS_MAX_ATTEMPTS`, which the SDK reads itself, still decides when it is set.
+    let mut loader = aws_config::defaults(BehaviorVersion::latest());
+    if std::env::var_os("AWS_MAX_ATTEMPTS").is_none() {
+        loader = loader.retry_config(
+            aws_config::retry::RetryConfig::standard().with_max_attempts(MAX_ATTEMPTS),
+        );
+    }
     if let Some(profile) = &options.profile {
         loader = loader.profile_name(profile);
     }
@@ -104,6 +110,22 @@ pub fn first_line(text: &str) -> String {
     text.lines().next().unwrap_or_default().trim().to_string()
 }
 
+/// An error without a service code (a refused connection, a cut download) as its chain of
+/// causes, `dispatch failure: io error: … Connection refused (os error 111)`: the SDK's own
+/// context display appends a Debug dump of the whole error, which no one should have to read.
+pub fn cause_chain(error: &(dyn std::error::Error + 'static)) -> String {
+    let mut parts: Vec<String> = Vec::new();
+    let mut next = Some(error);
+    while let Some(e) = next {
+        let text = first_line(&e.to_string());
+        if !text.is_empty() && !parts.iter().any(|p| p.contains(&text)) {
+            parts.push(text);
+        }
+        next = e.source();
+    }
+    parts.join(": ")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -125,5 +147,15 @@ mod tests {
             "{text}"
         );
         assert_eq!(first_line("a\nb"), "a");
+    }
+
+    #[test]
+    fn causes_are_chained_once_each() {
+        #[derive(Debug, thiserror::Error)]
+        #[error("dispatch failure")]
+        struct Outer(#[source] std::io::Error);
+        let refused = std::io::Error::from(std::io::ErrorKind::ConnectionRefused);
+        let text = cause_chain(&Outer(refused));
+        assert_eq!(text, "dispatch failure: connection refused");
     }
 }

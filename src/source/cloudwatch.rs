@@ -17,12 +17,12 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use aws_sdk_cloudwatchlogs::Client;
-use aws_sdk_cloudwatchlogs::error::{DisplayErrorContext, ProvideErrorMetadata};
+use aws_sdk_cloudwatchlogs::error::ProvideErrorMetadata;
 use tokio::runtime::Handle;
 use tokio::sync::{Semaphore, mpsc};
 
 use super::LogObject;
-use super::aws::{AwsError, credential_error, first_line};
+use super::aws::{AwsError, cause_chain, credential_error};
 use crate::classify::FailureFilter;
 use crate::classify::category::{AUTHENTICATION_CODES, AUTHORIZATION_CODES};
 use crate::window::TimeWindow;
@@ -252,7 +252,7 @@ impl Walker {
                         "no such log group (check the name and --aws-region)".to_string()
                     }
                     (Some(code), Some(message)) => format!("{code}: {message}"),
-                    _ => first_line(&DisplayErrorContext(&e).to_string()),
+                    _ => cause_chain(&e),
                 };
                 LogGroupError::Read {
                     group: self.group.clone(),

@@ -19,13 +19,13 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use aws_sdk_s3::Client;
-use aws_sdk_s3::error::{DisplayErrorContext, ProvideErrorMetadata, SdkError};
+use aws_sdk_s3::error::{ProvideErrorMetadata, SdkError};
 use aws_sdk_s3::primitives::ByteStream;
 use bytes::Bytes;
 use tokio::runtime::Handle;
 use tokio::sync::{OwnedSemaphorePermit, Semaphore, mpsc};
 
-use super::aws::{AwsError, credential_error, first_line};
+use super::aws::{AwsError, cause_chain, credential_error};
 use super::s3_layout::{
     LayoutFilter, S3Url, day_prefixes, is_account_id, is_org_id, may_hold_window, skipped_by_design,
 };
@@ -306,7 +306,7 @@ impl Lister {
     fn listing_failed<E, R>(&mut self, prefix: &str, error: SdkError<E, R>) -> Result<(), S3Error>
     where
         E: ProvideErrorMetadata + std::error::Error + 'static,
-        R: std::fmt::Debug,
+        R: std::fmt::Debug + 'static,
     {
         let uri = self.url.uri(prefix);
         if let Some(rejected) = credential_error(error.code()) {
@@ -375,12 +375,12 @@ impl Lister {
 pub(crate) fn describe<E, R>(error: &SdkError<E, R>) -> String
 where
     E: ProvideErrorMetadata + std::error::Error + 'static,
-    R: std::fmt::Debug,
+    R: std::fmt::Debug + 'static,
 {
     match (error.code(), error.message()) {
         (Some(code), Some(message)) => format!("{code}: {message}"),
         (Some(code), None) => code.to_string(),
-        _ => first_line(&DisplayErrorContext(error).to_string()),
+        _ => cause_chain(error),
     }
 }
 
@@ -411,7 +411,7 @@ impl Read for BodyReader {
                 Some(Err(e)) => {
                     return Err(io::Error::other(format!(
                         "download failed: {}",
-                        DisplayErrorContext(&e)
+                        cause_chain(&e)
                     )));
                 }
             }

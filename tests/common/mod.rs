@@ -64,11 +64,19 @@ pub fn aws_endpoint() -> String {
 
 /// `whydenied` with fake credentials for the emulator, isolated from the user's AWS setup.
 pub fn whydenied_aws(args: &[&str]) -> Output {
+    whydenied_aws_at(&aws_endpoint(), args)
+        .output()
+        .expect("the binary runs")
+}
+
+/// The `whydenied` command for the emulator at `endpoint`, as [`whydenied_aws`] runs it.
+pub fn whydenied_aws_at(endpoint: &str, args: &[&str]) -> Command {
     let empty = repo().join("target/empty-aws-config");
     std::fs::write(&empty, "").expect("write an empty AWS config");
-    Command::new(env!("CARGO_BIN_EXE_whydenied"))
+    let mut command = Command::new(env!("CARGO_BIN_EXE_whydenied"));
+    command
         .args(args)
-        .args(["--endpoint-url", &aws_endpoint()])
+        .args(["--endpoint-url", endpoint])
         .env_clear()
         .env("PATH", std::env::var_os("PATH").unwrap_or_default())
         .env("AWS_ACCESS_KEY_ID", "testing")
@@ -76,9 +84,8 @@ pub fn whydenied_aws(args: &[&str]) -> Output {
         .env("AWS_REGION", "us-east-1")
         .env("AWS_CONFIG_FILE", &empty)
         .env("AWS_SHARED_CREDENTIALS_FILE", &empty)
-        .env("AWS_EC2_METADATA_DISABLED", "true")
-        .output()
-        .expect("the binary runs")
+        .env("AWS_EC2_METADATA_DISABLED", "true");
+    command
 }
 
 /// Files under `dir`, sorted, as paths relative to it.

@@ -29,6 +29,7 @@ use crate::report::escape::for_terminal;
 use crate::report::layout::{DenialSink, Layout, ReportFiles, partitioned_files, run_summary};
 use crate::report::parquet::{ParquetReport, ReportError, SUMMARY_COLUMNS};
 use crate::report::upload::{Destination, UploadError};
+use crate::source::local::ChangedWhileRead;
 use crate::source::s3_layout::S3Url;
 use crate::source::{self, LogObject, Selection, SourceError, SourceOptions};
 use crate::state::{ObjectRead, RunSelection, Shard, State, StateError, new_run_id};
@@ -480,15 +481,17 @@ impl<'a> Worker<'a> {
             let what = format!("{malformed} × record is not a valid JSON object");
             self.stats.problem(&origin, what);
         }
+        let changed = error.as_ref().and_then(ChangedWhileRead::behind);
         if let Some(e) = &error {
-            let what = match encoding {
-                Encoding::Gzip => "gzip data is corrupt or truncated",
-                Encoding::Plain => "read failed",
+            let records = report.records;
+            let what = match (changed, encoding) {
+                (Some(_), _) => format!("{e} ({records} records)"),
+                (None, Encoding::Gzip) => {
+                    format!("gzip data is corrupt or truncated after {records} records: {e}")
+                }
+                (None, Encoding::Plain) => format!("read failed after {records} records: {e}"),
             };
-            self.stats.problem(
-                &origin,
-                format!("{what} after {} records: {e}", report.records),
-            );
+            self.stats.problem(&origin, what);
         }
         tracing::debug!(
             origin = %for_terminal(&origin),
@@ -499,13 +502,19 @@ impl<'a> Worker<'a> {
         );
         if let Some(version) = object.version {
             let origin = origin.to_string();
-            self.read.push(match &error {
-                None => ObjectRead::Complete { origin, version },
-                Some(_) => ObjectRead::Partial {
-                    origin,
+            let partial = |version: String| ObjectRead::Partial {
+                origin: origin.clone(),
+                version,
+                records: handed,
+            };
+            self.read.extend(match (&error, changed) {
+                (None, _) => Some(ObjectRead::Complete {
+                    origin: origin.clone(),
                     version,
-                    records: handed,
-                },
+                }),
+                (Some(_), None) => Some(partial(version)),
+                // A file that grew is read on from here when it is next seen as it is now.
+                (Some(_), Some(change)) => change.resumable_version().map(|v| partial(v.into())),
             });
         }
     }

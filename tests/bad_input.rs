@@ -7,6 +7,10 @@ use std::fs;
 use std::io::{Read, Write};
 use std::path::Path;
 use std::process::{Command, Stdio};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::thread;
+use std::time::Duration;
 
 use common::{stderr, stdout, whydenied};
 use flate2::{Compression, write::GzEncoder};
@@ -163,6 +167,58 @@ fn with_state_broken_objects_are_reported_and_never_counted_twice() {
         .map(|r| r["count"].as_u64().unwrap_or(0))
         .sum();
     assert_eq!(total, kept, "every readable denial exactly once");
+}
+
+#[test]
+fn a_file_growing_during_the_whole_run_is_read_as_listed() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let logs = dir.path().join("logs");
+    fs::create_dir(&logs).expect("mkdir");
+    let path = logs.join("growing.ndjson");
+    let line = |i: usize| {
+        let mut line = serde_json::to_vec(&denial(&format!("g-{i}"))).expect("json");
+        line.push(b'\n');
+        line
+    };
+    let initial = 20_000;
+    let first: Vec<u8> = (0..initial).flat_map(line).collect();
+    fs::write(&path, first).expect("write");
+    // Appended to from before the run starts until after it ends.
+    let stop = Arc::new(AtomicBool::new(false));
+    let appender = {
+        let (stop, path) = (Arc::clone(&stop), path.clone());
+        thread::spawn(move || {
+            let mut file = fs::OpenOptions::new()
+                .append(true)
+                .open(&path)
+                .expect("open");
+            let mut written = initial;
+            while !stop.load(Ordering::SeqCst) {
+                let batch: Vec<u8> = (written..written + 100).flat_map(line).collect();
+                file.write_all(&batch).expect("append");
+                written += 100;
+                thread::sleep(Duration::from_millis(1));
+            }
+            written
+        })
+    };
+    thread::sleep(Duration::from_millis(20));
+    let (code, summary, err) = scan(&logs, &[]);
+    stop.store(true, Ordering::SeqCst);
+    let written = appender.join().expect("appender") as u64;
+    assert_eq!(code, Some(2), "{err}");
+    let problems = problems(&summary);
+    assert_eq!(problems.len(), 1, "{problems:?}");
+    assert_eq!(problems[0].0, "growing.ndjson");
+    assert!(
+        problems[0].1.contains("the file changed while it was read"),
+        "{problems:?}"
+    );
+    let kept = summary["scanned"]["kept"].as_u64().expect("kept");
+    assert!(
+        kept >= initial as u64 && kept < written,
+        "read as listed: {kept} of {written} written"
+    );
 }
 
 #[test]

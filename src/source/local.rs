@@ -70,16 +70,85 @@ fn stdin_object() -> LogObject {
 }
 
 fn file_object(path: PathBuf, meta: &fs::Metadata) -> LogObject {
-    // Size and modification time: what tells a rewritten file from the one already scanned.
-    let modified = meta
-        .modified()
-        .ok()
-        .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok());
+    let listed = (meta.len(), version_of(meta));
     LogObject {
         origin: Arc::from(path.to_string_lossy().as_ref()),
         size: Some(meta.len()),
-        version: modified.map(|m| format!("{}-{}", meta.len(), m.as_nanos())),
-        open: Box::new(move || Ok(Box::new(File::open(&path)?) as Box<dyn Read + Send>)),
+        version: listed.1.clone(),
+        open: Box::new(move || {
+            let file = File::open(&path)?;
+            Ok(Box::new(AsListed {
+                file: file.take(listed.0),
+                listed,
+                checked: false,
+            }) as Box<dyn Read + Send>)
+        }),
+    }
+}
+
+/// Size and modification time: what tells a rewritten file from the one already scanned.
+fn version_of(meta: &fs::Metadata) -> Option<String> {
+    let modified = meta
+        .modified()
+        .ok()
+        .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())?;
+    Some(format!("{}-{}", meta.len(), modified.as_nanos()))
+}
+
+/// A file read as it was listed: no further than its listed size, and checked at the end for
+/// a change meanwhile (a dump still being copied, a log still being appended to), which ends
+/// the read with [`ChangedWhileRead`]. So the records read are those of the listed version, and
+/// the run says that the file was not read to its end.
+struct AsListed {
+    file: io::Take<File>,
+    /// Size and version when listed.
+    listed: (u64, Option<String>),
+    checked: bool,
+}
+
+impl Read for AsListed {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = self.file.read(buf)?;
+        if n == 0 && !buf.is_empty() && !self.checked {
+            self.checked = true;
+            let now = self.file.get_ref().metadata()?;
+            let now_version = version_of(&now);
+            if now_version != self.listed.1 {
+                return Err(io::Error::other(ChangedWhileRead {
+                    listed_len: self.listed.0,
+                    now_len: now.len(),
+                    now_version,
+                }));
+            }
+        }
+        Ok(n)
+    }
+}
+
+/// The read error of a file that changed while it was read.
+#[derive(Debug, thiserror::Error)]
+#[error(
+    "the file changed while it was read ({listed_len} bytes when listed, {now_len} now): read up to its listed size"
+)]
+pub struct ChangedWhileRead {
+    pub listed_len: u64,
+    pub now_len: u64,
+    /// The version the file has now.
+    pub now_version: Option<String>,
+}
+
+impl ChangedWhileRead {
+    /// The change behind a read error, if that is what it was.
+    pub fn behind(error: &io::Error) -> Option<&Self> {
+        error.get_ref()?.downcast_ref()
+    }
+
+    /// The version from which a later run can read on, skipping the records read: only when
+    /// the file grew. A file that shrank was rewritten, and is read again whole.
+    pub fn resumable_version(&self) -> Option<&str> {
+        (self.now_len >= self.listed_len)
+            .then_some(self.now_version.as_deref())
+            .flatten()
     }
 }
 
@@ -129,6 +198,60 @@ mod tests {
 
     fn origins(found: &Discovered) -> Vec<String> {
         found.objects.iter().map(|o| o.origin.to_string()).collect()
+    }
+
+    /// Reads an object to its end: the bytes, and the error that ended the read, if any.
+    fn read_all(object: LogObject) -> (Vec<u8>, Option<io::Error>) {
+        let mut reader = (object.open)().expect("opens");
+        let mut bytes = Vec::new();
+        let mut chunk = [0; 7];
+        loop {
+            match reader.read(&mut chunk) {
+                Ok(0) => return (bytes, None),
+                Ok(n) => bytes.extend_from_slice(&chunk[..n]),
+                Err(e) => return (bytes, Some(e)),
+            }
+        }
+    }
+
+    #[test]
+    fn a_file_that_changes_while_read_is_read_as_listed() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let path = dir.path().join("growing.json");
+        let listed = b"{\"Records\":[{\"eventID\":\"1\"}]}\n";
+        let discover_one = || {
+            let found = discover(&[path.display().to_string()], None).expect("found");
+            found.objects.into_iter().next().expect("one object")
+        };
+
+        fs::write(&path, listed).expect("write");
+        let (bytes, error) = read_all(discover_one());
+        assert_eq!((bytes.as_slice(), error.is_none()), (&listed[..], true));
+
+        // Appended to after it was listed: the listed bytes, then the change.
+        let object = discover_one();
+        fs::OpenOptions::new()
+            .append(true)
+            .open(&path)
+            .and_then(|mut f| io::Write::write_all(&mut f, b"{\"eventID\":\"2\"}\n"))
+            .expect("append");
+        let now = version_of(&fs::metadata(&path).expect("stat"));
+        let (bytes, error) = read_all(object);
+        assert_eq!(bytes, listed);
+        let error = error.expect("the change ends the read");
+        let change = ChangedWhileRead::behind(&error).expect("a ChangedWhileRead");
+        assert_eq!((change.listed_len, change.now_len), (30, 46));
+        assert_eq!(change.resumable_version(), now.as_deref(), "it grew");
+        assert!(error.to_string().contains("30 bytes when listed, 46 now"));
+
+        // Cut short after it was listed: what is there, then the change, not resumable.
+        let object = discover_one();
+        fs::write(&path, &listed[..10]).expect("rewrite");
+        let (bytes, error) = read_all(object);
+        assert_eq!(bytes, &listed[..10]);
+        let error = error.expect("the change ends the read");
+        let change = ChangedWhileRead::behind(&error).expect("a ChangedWhileRead");
+        assert_eq!(change.resumable_version(), None, "it shrank");
     }
 
     #[test]

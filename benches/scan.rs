@@ -1,6 +1,8 @@
 //! Throughput per MB of the stages of one object: decompress, split, and the whole
-//! split + prefilter + parse + classify path, on a synthetic trail with 1 % failures.
-//! `cargo bench --bench scan`; the end-to-end comparison with other tools is scripts/bench.
+//! split + prefilter + parse + classify path, on a synthetic trail with 1 % failures; and the
+//! splitter on hostile runs of one byte at 10, 50 and 200 MB, whose time must grow with the
+//! size and no faster (linear time). `cargo bench --bench scan`; the end-to-end comparison with other
+//! tools is scripts/bench.
 
 use std::hint::black_box;
 use std::io::{self, Read, Write};
@@ -92,5 +94,38 @@ fn bench(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, bench);
+/// 10, 50 and 200 MB of `{`, of `\`, of `\` inside a string, of `{` inside the records array
+/// and of `[`. Past the record limit (16 MiB) and the caches, 4× the bytes must take 4× the
+/// time; quadratic work would take 16×.
+fn pathological(c: &mut Criterion) {
+    let mut group = c.benchmark_group("pathological");
+    group.sample_size(10);
+    group.warm_up_time(std::time::Duration::from_secs(1));
+    group.measurement_time(std::time::Duration::from_secs(3));
+    let runs: [(&str, &[u8], u8); 5] = [
+        ("open-brace", b"", b'{'),
+        ("backslash", b"", b'\\'),
+        ("backslash-in-string", br#"{"Records":[{"a":""#, b'\\'),
+        ("open-brace-in-records", br#"{"Records":["#, b'{'),
+        ("open-bracket", b"", b'['),
+    ];
+    for megabytes in [10, 50, 200] {
+        for (name, prefix, byte) in runs {
+            let mut input = prefix.to_vec();
+            input.resize(prefix.len() + megabytes * 1_000_000, byte);
+            group.throughput(Throughput::Bytes(input.len() as u64));
+            group.bench_function(format!("{name}/{megabytes}MB"), |b| {
+                b.iter(|| {
+                    let (report, _) = split_records(&input[..], SplitLimits::default(), |r| {
+                        black_box(r);
+                    });
+                    black_box(report)
+                })
+            });
+        }
+    }
+    group.finish();
+}
+
+criterion_group!(benches, bench, pathological);
 criterion_main!(benches);

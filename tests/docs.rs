@@ -1,5 +1,5 @@
-//! Documentation that must stay true: the README's first two commands, and the least-privilege
-//! IAM policy it points to.
+//! Documentation that must stay true: the README's first two commands, the least-privilege
+//! IAM policy it points to, and the Reliability table's link from each case to its test.
 
 use std::collections::BTreeSet;
 
@@ -61,4 +61,46 @@ fn the_iam_policy_is_valid_and_grants_exactly_what_the_tool_calls() {
         "logs:FilterLogEvents",
     ]);
     assert_eq!(actions, expected);
+}
+
+#[test]
+fn every_reliability_case_names_a_test_that_exists() {
+    let readme = repo_file("README.md");
+    let section = readme
+        .split("\n## Reliability")
+        .nth(1)
+        .and_then(|rest| rest.split("\n## ").next())
+        .expect("a Reliability section");
+    let rows: Vec<&str> = section
+        .lines()
+        .filter(|l| l.starts_with("| ") && !l.starts_with("| case"))
+        .collect();
+    assert!(rows.len() >= 25, "{} cases", rows.len());
+    for row in rows {
+        let checked_by = row
+            .trim_end_matches('|')
+            .rsplit(" | ")
+            .next()
+            .expect("a last column");
+        let tests: Vec<&str> = checked_by.split("; ").collect();
+        assert!(!tests.is_empty(), "{row}");
+        for test in tests {
+            let (file, name) = test
+                .trim()
+                .trim_matches('`')
+                .split_once(": ")
+                .unwrap_or_else(|| panic!("`file: test` expected in {row}"));
+            let source = repo_file(file);
+            let at = source
+                .find(&format!("fn {name}("))
+                .unwrap_or_else(|| panic!("no fn {name} in {file} (row: {row})"));
+            // `#[test]` right above it (only other attributes in between).
+            let before = &source[..at];
+            let is_test = before.rfind("#[test]").is_some_and(|attribute| {
+                let gap = before[attribute + "#[test]".len()..].trim();
+                gap.is_empty() || (gap.starts_with("#[") && !gap.contains("fn "))
+            });
+            assert!(is_test, "{file}: {name} is not a #[test]");
+        }
+    }
 }

@@ -661,6 +661,42 @@ mod tests {
         assert_eq!(report.malformed, [(Malformed::TooLarge, 1)]);
     }
 
+    /// Runs of one byte (the 50 MB case is timed by `cargo bench --bench scan`, group
+    /// `pathological`): what each is reported as, with no record and no unbounded buffer.
+    #[test]
+    fn pathological_runs_are_reported_not_buffered() {
+        const RUN: usize = 4 << 20;
+        let limits = SplitLimits {
+            max_record_bytes: 64 << 10,
+        };
+        for (name, input) in pathological_inputs(RUN) {
+            let (report, records) = split_with(&input, limits);
+            println!("{name}: {report:?}");
+            assert!(records.is_empty(), "{name}");
+            assert_eq!(
+                report.decoded_bytes,
+                input.len() as u64,
+                "{name}: read to the end"
+            );
+        }
+    }
+
+    /// The byte runs of the pathological test, `len` bytes each after a short prefix.
+    fn pathological_inputs(len: usize) -> Vec<(&'static str, Vec<u8>)> {
+        let run = |prefix: &[u8], byte: u8| {
+            let mut input = prefix.to_vec();
+            input.resize(prefix.len() + len, byte);
+            input
+        };
+        vec![
+            ("{", run(b"", b'{')),
+            ("\\", run(b"", b'\\')),
+            ("\\ in a string", run(br#"{"Records":[{"a":""#, b'\\')),
+            ("{ in the records array", run(br#"{"Records":["#, b'{')),
+            ("[", run(b"", b'[')),
+        ]
+    }
+
     /// A reader that hands out one byte per call: every refill boundary gets exercised.
     struct Trickle<'a>(&'a [u8]);
     impl Read for Trickle<'_> {

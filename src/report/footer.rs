@@ -36,7 +36,7 @@ pub fn write_footer(out: &mut dyn Write, stats: &ScanStats) -> io::Result<()> {
     if let Some(r) = &stats.requests {
         writeln!(
             out,
-            "s3: {} LIST and {} GET requests; {} objects listed = {} downloaded + {} outside the time window + {} digest/Insights skipped + {} not selected (shard/state)",
+            "s3: {} LIST and {} GET requests; {} objects listed = {} requested + {} outside the time window + {} digest/Insights skipped + {} not selected (shard/state)",
             r.list_requests,
             r.get_requests,
             r.listed,

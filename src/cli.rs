@@ -161,7 +161,9 @@ Examples:
 Inputs are recognised by content: gzip or plain; {\"Records\":[...]} trail files, JSON arrays, one event
 per line (also CloudWatch Logs exports). Digest and Insight files are skipped by design.
 Reports: <out>/denials.parquet (one row per denied request) and <out>/summary.parquet
-(one row per principal x action x bucket).";
+(one row per principal x action x bucket).
+AWS requests are tried 5 times with backoff (AWS_MAX_ATTEMPTS overrides); an object that still
+fails is reported (exit 2), and with --state the next run reads it again.";
 
 #[derive(Debug, Args)]
 pub struct ScanArgs {

@@ -83,8 +83,8 @@ pub struct ReportArgs {
     #[arg(long, value_name = "N")]
     pub fail_on_denials: Option<u64>,
 
-    /// Also write the HTML report to FILE: every group of the window, with --new-since the new
-    /// ones counted in the headline and marked in the table.
+    /// Also write the HTML report to FILE: every group of the window, the new ones (since
+    /// --new-since, or else added by the latest of several partitioned runs) counted and marked.
     #[arg(long, value_name = "FILE")]
     pub html: Option<PathBuf>,
 }

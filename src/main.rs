@@ -16,7 +16,7 @@ use whydenied::interrupt;
 use whydenied::pipeline::{ScanError, ScanOutcome, scan};
 use whydenied::report::Format;
 use whydenied::report::html::{NewGroups, PageInput, Since, write_html_report};
-use whydenied::report::rebuild::{new_since_runs, rebuild};
+use whydenied::report::rebuild::{new_in_last_run, new_since_runs, rebuild};
 use whydenied::report::{footer::write_footer, write_summary};
 use whydenied::stats::ScanStats;
 use whydenied::window::TimeWindow;
@@ -152,16 +152,35 @@ fn run_report(args: &ReportArgs) -> ExitCode {
         return code;
     }
     if let Some(html) = &args.html {
-        // The page shows every group of the window, the new ones marked.
+        // The page shows every group of the window, the new ones marked: new since --new-since,
+        // or else new in the latest of several partitioned runs.
+        let last_run = match new_since {
+            Some(_) => None,
+            None => match new_in_last_run(&args.dir) {
+                Ok(keys) => keys,
+                Err(e) => {
+                    tracing::warn!("cannot tell which groups the last run added: {e}");
+                    None
+                }
+            },
+        };
+        let new = match (new_since, &last_run) {
+            (Some(since), _) => Some(NewGroups {
+                keys: &rebuilt.new,
+                since: Since::Time(since),
+            }),
+            (None, Some(keys)) => Some(NewGroups {
+                keys,
+                since: Since::LastRun,
+            }),
+            (None, None) => None,
+        };
         let page = PageInput {
             rows: &rebuilt.rows,
             denials: &rebuilt.files,
             window: &window,
             stats: None,
-            new: new_since.map(|since| NewGroups {
-                keys: &rebuilt.new,
-                since: Since::Time(since),
-            }),
+            new,
         };
         if let Err(e) = write_html_report(&page, html) {
             return fatal(&e.to_string());

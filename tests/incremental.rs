@@ -188,6 +188,15 @@ fn state_reads_only_what_is_new_and_refuses_another_source() {
     // The same groups by time: first seen on the new day, in all the reports.
     let by_time = report(&out, &["--new-since", "2026-11-03"]);
     assert_eq!(by_time["summary"].as_array().expect("rows").len(), new);
+    // And `report --html` over the runs' reports marks the same groups as new in the last run.
+    let again = work.path().join("report.html");
+    report(&out, &["--html", utf8(&again)]);
+    let page = fs::read_to_string(&again).expect("the HTML report is written");
+    assert!(
+        page.contains(&headline),
+        "{headline} not in the report's page"
+    );
+    assert_eq!(page.matches("<tr class=\"group new\">").count(), new);
 
     let other = whydenied(&[
         "scan",

@@ -4,6 +4,7 @@
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 
+use super::layout::run_id_of;
 use super::read::{ReadError, denial_files, read_denials, read_summary_keys};
 use crate::aggregate::{Summary, SummaryKey, SummaryRow};
 use crate::window::{Placement, TimeWindow};
@@ -88,4 +89,37 @@ pub fn new_since_runs(
         .map(SummaryRow::key)
         .filter(|key| !seen.contains(key))
         .collect())
+}
+
+/// With partitioned reports of two runs or more: the groups of the latest run (by run id, which
+/// starts with its time) that no earlier run's summary has. `None` when there is no earlier run
+/// to compare with. Shards each count as a run: with sharded runs, `--new-since` says it better.
+pub fn new_in_last_run(dir: &Path) -> Result<Option<HashSet<SummaryKey>>, ReadError> {
+    let summary_dir = dir.join("summary");
+    let Ok(entries) = std::fs::read_dir(&summary_dir) else {
+        return Ok(None);
+    };
+    let mut summaries: Vec<(String, PathBuf)> = entries
+        .flatten()
+        .filter_map(|entry| {
+            let name = entry.file_name().to_string_lossy().into_owned();
+            let run = run_id_of(&name)?.to_string();
+            name.starts_with("summary-").then(|| (run, entry.path()))
+        })
+        .collect();
+    summaries.sort();
+    let Some(((_, latest), earlier)) = summaries.split_last() else {
+        return Ok(None);
+    };
+    if earlier.is_empty() {
+        return Ok(None);
+    }
+    let mut keys = HashSet::new();
+    read_summary_keys(latest, &mut keys)?;
+    let mut seen = HashSet::new();
+    for (_, summary) in earlier {
+        read_summary_keys(summary, &mut seen)?;
+    }
+    keys.retain(|key| !seen.contains(key));
+    Ok(Some(keys))
 }

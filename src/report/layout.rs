@@ -147,24 +147,38 @@ pub fn run_id_of(file_name: &str) -> Option<&str> {
 
 /// Every partitioned report file under `out_dir`, with its run id.
 pub fn partitioned_files(out_dir: &Path) -> Vec<(PathBuf, String)> {
-    let mut found = Vec::new();
-    let mut dirs = vec![out_dir.join("summary")];
+    let mut found = run_files_in(&out_dir.join("summary"));
     if let Ok(days) = fs::read_dir(out_dir.join("denials")) {
-        dirs.extend(days.flatten().map(|d| d.path()));
-    }
-    for dir in dirs {
-        let Ok(entries) = fs::read_dir(&dir) else {
-            continue;
-        };
-        for entry in entries.flatten() {
-            let name = entry.file_name().to_string_lossy().into_owned();
-            if let Some(run) = run_id_of(&name) {
-                found.push((entry.path(), run.to_string()));
-            }
+        for day in days.flatten() {
+            found.extend(run_files_in(&day.path()));
         }
     }
     found.sort();
     found
+}
+
+/// The summaries of the partitioned runs in `out_dir`, oldest run first (a run id starts with
+/// its time).
+pub fn run_summaries(out_dir: &Path) -> Vec<PathBuf> {
+    let mut found = run_files_in(&out_dir.join("summary"));
+    found.sort();
+    found.into_iter().map(|(path, _)| path).collect()
+}
+
+/// The report files named after a run in one directory, with their run ids; none when the
+/// directory cannot be read.
+fn run_files_in(dir: &Path) -> Vec<(PathBuf, String)> {
+    let Ok(entries) = fs::read_dir(dir) else {
+        return Vec::new();
+    };
+    entries
+        .flatten()
+        .filter_map(|entry| {
+            let name = entry.file_name().to_string_lossy().into_owned();
+            let run = run_id_of(&name)?.to_string();
+            Some((entry.path(), run))
+        })
+        .collect()
 }
 
 #[cfg(test)]

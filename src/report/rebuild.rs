@@ -4,7 +4,7 @@
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 
-use super::layout::run_id_of;
+use super::layout::run_summaries;
 use super::read::{ReadError, denial_files, read_denials, read_summary_keys};
 use crate::aggregate::{Summary, SummaryKey, SummaryRow};
 use crate::window::{Placement, TimeWindow};
@@ -80,10 +80,7 @@ pub fn new_since_runs(
     rows: &[SummaryRow],
     earlier: &[PathBuf],
 ) -> Result<HashSet<SummaryKey>, ReadError> {
-    let mut seen = HashSet::new();
-    for summary in earlier {
-        read_summary_keys(summary, &mut seen)?;
-    }
+    let seen = keys_in(earlier)?;
     Ok(rows
         .iter()
         .map(SummaryRow::key)
@@ -95,31 +92,21 @@ pub fn new_since_runs(
 /// starts with its time) that no earlier run's summary has. `None` when there is no earlier run
 /// to compare with. Shards each count as a run: with sharded runs, `--new-since` says it better.
 pub fn new_in_last_run(dir: &Path) -> Result<Option<HashSet<SummaryKey>>, ReadError> {
-    let summary_dir = dir.join("summary");
-    let Ok(entries) = std::fs::read_dir(&summary_dir) else {
+    let summaries = run_summaries(dir);
+    let Some((latest, earlier)) = summaries.split_last().filter(|(_, e)| !e.is_empty()) else {
         return Ok(None);
     };
-    let mut summaries: Vec<(String, PathBuf)> = entries
-        .flatten()
-        .filter_map(|entry| {
-            let name = entry.file_name().to_string_lossy().into_owned();
-            let run = run_id_of(&name)?.to_string();
-            name.starts_with("summary-").then(|| (run, entry.path()))
-        })
-        .collect();
-    summaries.sort();
-    let Some(((_, latest), earlier)) = summaries.split_last() else {
-        return Ok(None);
-    };
-    if earlier.is_empty() {
-        return Ok(None);
-    }
-    let mut keys = HashSet::new();
-    read_summary_keys(latest, &mut keys)?;
-    let mut seen = HashSet::new();
-    for (_, summary) in earlier {
-        read_summary_keys(summary, &mut seen)?;
-    }
+    let mut keys = keys_in(std::slice::from_ref(latest))?;
+    let seen = keys_in(earlier)?;
     keys.retain(|key| !seen.contains(key));
     Ok(Some(keys))
+}
+
+/// Every group in the summary reports `summaries`.
+fn keys_in(summaries: &[PathBuf]) -> Result<HashSet<SummaryKey>, ReadError> {
+    let mut keys = HashSet::new();
+    for summary in summaries {
+        read_summary_keys(summary, &mut keys)?;
+    }
+    Ok(keys)
 }

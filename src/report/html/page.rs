@@ -29,6 +29,7 @@ const SECOND: &str = "%Y-%m-%d %H:%M:%S";
 /// The whole page.
 pub fn render(data: &ReportData<'_>, input: &PageInput<'_>) -> String {
     let (denials, stats) = (data.denials, input.stats);
+    let marks = NewMarks::of(data, input.new);
     let timeline = chart::timeline(&data.hourly);
     let page = html! {
         (DOCTYPE)
@@ -54,7 +55,7 @@ pub fn render(data: &ReportData<'_>, input: &PageInput<'_>) -> String {
                     }
                 }
                 main {
-                    (headline(data, input))
+                    (headline(data, input, marks.as_ref()))
                     @if let Some(stats) = stats {
                         (scan_facts(stats))
                     }
@@ -74,7 +75,7 @@ pub fn render(data: &ReportData<'_>, input: &PageInput<'_>) -> String {
                             }
                         }
                     }
-                    (table(data, input.new))
+                    (table(data, marks.as_ref()))
                 }
                 footer {
                     p {
@@ -100,7 +101,7 @@ fn content_security_policy() -> String {
     )
 }
 
-fn headline(data: &ReportData<'_>, input: &PageInput<'_>) -> Markup {
+fn headline(data: &ReportData<'_>, input: &PageInput<'_>, marks: Option<&NewMarks>) -> Markup {
     let groups = data.groups.len() as u64;
     html! {
         ul.headline {
@@ -108,10 +109,10 @@ fn headline(data: &ReportData<'_>, input: &PageInput<'_>) -> Markup {
                 span.value { (grouped(data.denials)) }
                 span.label { "denied requests" }
             }
-            @if let Some(new) = input.new {
+            @if let Some(marks) = marks {
                 li.new {
-                    span.value { (grouped(new_count(data, new))) }
-                    span.label { "new groups " (since_label(new.since)) }
+                    span.value { (grouped(marks.count)) }
+                    span.label { "new groups " (since_label(marks.since)) }
                 }
             }
             li {
@@ -199,7 +200,7 @@ fn timeline_section(timeline: Option<&Timeline>, without_time: u64) -> Markup {
     }
 }
 
-fn table(data: &ReportData<'_>, new: Option<NewGroups<'_>>) -> Markup {
+fn table(data: &ReportData<'_>, marks: Option<&NewMarks>) -> Markup {
     let shown = data.samples.len();
     let total = data.groups.len();
     html! {
@@ -217,10 +218,10 @@ fn table(data: &ReportData<'_>, new: Option<NewGroups<'_>>) -> Markup {
             div.tools {
                 input #filter type="search" placeholder="Filter: principal, action, bucket, IP…"
                     aria-label="Filter the rows" autocomplete="off";
-                @if let Some(new) = new {
+                @if let Some(marks) = marks {
                     label.only-new {
                         input #only-new type="checkbox";
-                        " only the " (grouped(new_count(data, new))) " new groups"
+                        " only the " (grouped(marks.count)) " new groups"
                     }
                 }
                 output #shown for="filter" { (grouped(shown as u64)) " rows" }
@@ -240,9 +241,8 @@ fn table(data: &ReportData<'_>, new: Option<NewGroups<'_>>) -> Markup {
                         th.hint-column { "Next step" }
                     }
                 }
-                @for (group, samples) in data.groups.iter().zip(&data.samples) {
-                    @let is_new = new.is_some_and(|n| n.keys.contains(&group.key()));
-                    (group_rows(group, samples, is_new))
+                @for (i, (group, samples)) in data.groups.iter().zip(&data.samples).enumerate() {
+                    (group_rows(group, samples, marks.is_some_and(|m| m.is_new[i])))
                 }
             }
         }
@@ -342,12 +342,26 @@ fn sample_table(samples: &[SampleEvent]) -> Markup {
     }
 }
 
-/// How many of the page's groups are new.
-fn new_count(data: &ReportData<'_>, new: NewGroups<'_>) -> u64 {
-    data.groups
-        .iter()
-        .filter(|g| new.keys.contains(&g.key()))
-        .count() as u64
+/// Which of the page's groups are new, looked up once for the headline, the box and the rows.
+struct NewMarks {
+    /// Parallel to `ReportData::groups`.
+    is_new: Vec<bool>,
+    count: u64,
+    since: Since,
+}
+
+impl NewMarks {
+    fn of(data: &ReportData<'_>, new: Option<NewGroups<'_>>) -> Option<Self> {
+        let new = new?;
+        let is_new: Vec<bool> = (data.groups.iter())
+            .map(|g| new.keys.contains(&g.key()))
+            .collect();
+        Some(NewMarks {
+            count: is_new.iter().filter(|&&n| n).count() as u64,
+            is_new,
+            since: new.since,
+        })
+    }
 }
 
 /// `since the last run`, `since 2026-11-27 22:00 UTC`.

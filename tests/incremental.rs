@@ -11,7 +11,9 @@ use std::process::{Command, Stdio};
 use std::thread::sleep;
 use std::time::Duration;
 
-use common::{json_of, relative_files, run_checker, sample_logs, stderr, whydenied};
+use common::{
+    fails_with, json_of, relative_files, run_checker, sample_logs, stderr, summary_total, whydenied,
+};
 use serde_json::Value;
 
 fn utf8(path: &Path) -> &str {
@@ -69,16 +71,8 @@ fn report_re_aggregates_exactly_what_the_scan_printed() {
         "one table row per group"
     );
     let week = report(&out, &["--since", "2026-11-03", "--until", "2026-11-04"]);
-    let total = |v: &Value| {
-        v["summary"]
-            .as_array()
-            .expect("rows")
-            .iter()
-            .map(|r| r["count"].as_u64().unwrap_or(0))
-            .sum::<u64>()
-    };
     assert!(
-        total(&week) > 0 && total(&week) < total(&scanned),
+        summary_total(&week) > 0 && summary_total(&week) < summary_total(&scanned),
         "the window keeps one day"
     );
 }
@@ -198,19 +192,16 @@ fn state_reads_only_what_is_new_and_refuses_another_source() {
     );
     assert_eq!(page.matches("<tr class=\"group new\">").count(), new);
 
-    let other = whydenied(&[
-        "scan",
-        utf8(&sample_logs()),
-        "--out",
-        utf8(&out),
-        "--state",
-        utf8(&state),
-    ]);
-    assert_eq!(other.status.code(), Some(1));
-    assert!(
-        stderr(&other).contains("use one state file per source"),
-        "{}",
-        stderr(&other)
+    fails_with(
+        &[
+            "scan",
+            utf8(&sample_logs()),
+            "--out",
+            utf8(&out),
+            "--state",
+            utf8(&state),
+        ],
+        "use one state file per source",
     );
 }
 
@@ -287,14 +278,9 @@ fn a_run_killed_at_any_point_leaves_every_denial_once_after_a_rerun() {
         let rerun = whydenied(&args);
         assert_eq!(rerun.status.code(), Some(0), "{}", stderr(&rerun));
         let rebuilt = report(&out, &[]);
-        let total: u64 = rebuilt["summary"]
-            .as_array()
-            .expect("rows")
-            .iter()
-            .map(|r| r["count"].as_u64().unwrap_or(0))
-            .sum();
         assert_eq!(
-            total, expected,
+            summary_total(&rebuilt),
+            expected,
             "killed after {delay_ms} ms: every denial exactly once"
         );
         assert_eq!(
@@ -398,18 +384,15 @@ fn suppressed_denials_stay_in_the_rows_and_leave_the_summary() {
     );
 
     fs::write(&rules, "[[rule]]\nprincipal = \"anonymous\"\n").expect("write");
-    let no_reason = whydenied(&[
-        "scan",
-        utf8(&logs),
-        "--out",
-        utf8(&out),
-        "--suppress",
-        utf8(&rules),
-    ]);
-    assert_eq!(no_reason.status.code(), Some(1));
-    assert!(
-        stderr(&no_reason).contains("has no reason: every suppression must say why"),
-        "{}",
-        stderr(&no_reason)
+    fails_with(
+        &[
+            "scan",
+            utf8(&logs),
+            "--out",
+            utf8(&out),
+            "--suppress",
+            utf8(&rules),
+        ],
+        "has no reason: every suppression must say why",
     );
 }

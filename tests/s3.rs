@@ -475,13 +475,9 @@ impl OwnMoto {
         }
         OwnMoto { child, gets }
     }
-
-    fn kill(mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
 }
 
+/// Kills the server (SIGKILL: no clean shutdown) and reaps it.
 impl Drop for OwnMoto {
     fn drop(&mut self) {
         let _ = self.child.kill();
@@ -538,7 +534,7 @@ fn a_server_killed_mid_run_fails_objects_that_a_rerun_with_state_completes() {
         );
         thread::sleep(Duration::from_millis(2));
     }
-    moto.kill();
+    drop(moto); // killed: see Drop
     let output = run.wait_with_output().expect("the run ends");
     let (first, err) = (stdout(&output), stderr(&output));
     assert_eq!(output.status.code(), Some(2), "{err}");

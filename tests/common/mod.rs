@@ -120,6 +120,20 @@ pub fn json_of(aws: bool, args: &[&str]) -> (Option<i32>, serde_json::Value, Str
     (output.status.code(), json, err)
 }
 
+/// Denials counted by the rows of a `--format json` summary.
+pub fn summary_total(json: &serde_json::Value) -> u64 {
+    (json["summary"].as_array().expect("summary rows").iter())
+        .map(|row| row["count"].as_u64().unwrap_or(0))
+        .sum()
+}
+
+/// Runs `whydenied` and asserts that it fails with exit 1 and a message containing `phrase`.
+pub fn fails_with(args: &[&str], phrase: &str) {
+    let output = whydenied(args);
+    assert_eq!(output.status.code(), Some(1), "{}", stderr(&output));
+    assert!(stderr(&output).contains(phrase), "{}", stderr(&output));
+}
+
 /// `scan SOURCE --out OUT --format json EXTRA…`, see [`json_of`].
 pub fn scan_json(
     aws: bool,

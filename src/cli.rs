@@ -55,21 +55,8 @@ pub struct ReportArgs {
     #[arg(value_name = "DIR")]
     pub dir: PathBuf,
 
-    /// How the summary is printed on stdout.
-    #[arg(long, value_enum, default_value_t = FormatArg::Table)]
-    pub format: FormatArg,
-
-    /// Rows in the summary [default: 20 for table and markdown, all for json and csv].
-    #[arg(long, value_name = "N")]
-    pub top: Option<usize>,
-
-    /// Only events at or after this time (RFC 3339, a date, or 36h/7d back from now).
-    #[arg(long, value_name = "TIME")]
-    pub since: Option<String>,
-
-    /// Only events before this time.
-    #[arg(long, value_name = "TIME")]
-    pub until: Option<String>,
+    #[command(flatten)]
+    pub summary: SummaryArgs,
 
     /// Only (principal, action, bucket) combinations never seen before this time, in all the data.
     #[arg(long, value_name = "TIME")]
@@ -89,11 +76,44 @@ pub struct ReportArgs {
     pub html: Option<PathBuf>,
 }
 
-impl ReportArgs {
-    pub fn window(&self) -> Result<TimeWindow, String> {
-        window_of(&self.since, &self.until)
-    }
+/// What `scan` and `report` both print, and the time window it covers.
+#[derive(Debug, Args)]
+pub struct SummaryArgs {
+    /// How the summary is printed on stdout.
+    #[arg(long, value_enum, default_value_t = FormatArg::Table)]
+    pub format: FormatArg,
 
+    /// Rows in the summary [default: 20 for table and markdown, all for json and csv].
+    #[arg(long, value_name = "N")]
+    pub top: Option<usize>,
+
+    /// Only events at or after this time: RFC 3339, a date (UTC midnight), or a span back from now (36h, 7d).
+    #[arg(long, value_name = "TIME")]
+    pub since: Option<String>,
+
+    /// Only events before this time (same forms as --since).
+    #[arg(long, value_name = "TIME")]
+    pub until: Option<String>,
+}
+
+impl SummaryArgs {
+    /// The `--since/--until` window, checked.
+    pub fn window(&self) -> Result<TimeWindow, String> {
+        let now = Utc::now();
+        let window = TimeWindow {
+            since: parse_flag_time("since", &self.since, now)?,
+            until: parse_flag_time("until", &self.until, now)?,
+        };
+        if let (Some(since), Some(until)) = (window.since, window.until)
+            && since >= until
+        {
+            return Err("--since must be earlier than --until".into());
+        }
+        Ok(window)
+    }
+}
+
+impl ReportArgs {
     pub fn new_since(&self) -> Result<Option<i64>, String> {
         parse_flag_time("new-since", &self.new_since, Utc::now())
     }
@@ -118,21 +138,6 @@ fn parse_flag_time(
         .as_deref()
         .map(|v| parse_time(v, now).map_err(|e| format!("--{flag}: {e}")))
         .transpose()
-}
-
-/// The `--since/--until` window, checked.
-fn window_of(since: &Option<String>, until: &Option<String>) -> Result<TimeWindow, String> {
-    let now = Utc::now();
-    let window = TimeWindow {
-        since: parse_flag_time("since", since, now)?,
-        until: parse_flag_time("until", until, now)?,
-    };
-    if let (Some(since), Some(until)) = (window.since, window.until)
-        && since >= until
-    {
-        return Err("--since must be earlier than --until".into());
-    }
-    Ok(window)
 }
 
 impl From<FormatArg> for Format {
@@ -181,21 +186,8 @@ pub struct ScanArgs {
     #[arg(long, value_name = "FILE")]
     pub html: Option<PathBuf>,
 
-    /// How the summary is printed on stdout.
-    #[arg(long, value_enum, default_value_t = FormatArg::Table)]
-    pub format: FormatArg,
-
-    /// Rows in the summary [default: 20 for table and markdown, all for json and csv].
-    #[arg(long, value_name = "N")]
-    pub top: Option<usize>,
-
-    /// Only events at or after this time: RFC 3339, a date (UTC midnight), or a span back from now (36h, 7d).
-    #[arg(long, value_name = "TIME")]
-    pub since: Option<String>,
-
-    /// Only events before this time (same forms as --since).
-    #[arg(long, value_name = "TIME")]
-    pub until: Option<String>,
+    #[command(flatten)]
+    pub summary: SummaryArgs,
 
     /// Only this account's trail (repeatable); prunes the S3 AWSLogs layout.
     #[arg(long = "account", value_name = "ID")]
@@ -329,7 +321,7 @@ impl ScanArgs {
         } else {
             (self.out.clone(), None, None)
         };
-        let window = window_of(&self.since, &self.until)?;
+        let window = self.summary.window()?;
         let shard = self.shard.as_deref().map(Shard::parse).transpose()?;
         let progress = match self.progress {
             ProgressArg::Always => true,

@@ -57,7 +57,12 @@ fn run_scan(args: &ScanArgs) -> ExitCode {
     {
         return fatal(&message);
     }
-    if let Err(code) = print_summary(args.format.into(), &outcome.rows, &outcome.stats, args.top) {
+    if let Err(code) = print_summary(
+        args.summary.format.into(),
+        &outcome.rows,
+        &outcome.stats,
+        args.summary.top,
+    ) {
         return code;
     }
     let mut stderr = io::stderr().lock();
@@ -123,7 +128,11 @@ fn print_summary(
 /// `whydenied report DIR`: the summary from existing reports.
 fn run_report(args: &ReportArgs) -> ExitCode {
     init_logging(0, false, LogFormat::Text);
-    let (window, new_since) = match args.window().and_then(|w| Ok((w, args.new_since()?))) {
+    let (window, new_since) = match args
+        .summary
+        .window()
+        .and_then(|w| Ok((w, args.new_since()?)))
+    {
         Ok(parsed) => parsed,
         Err(message) => return fatal(&message),
     };
@@ -148,7 +157,7 @@ fn run_report(args: &ReportArgs) -> ExitCode {
         outside_window: rebuilt.outside_window,
         ..ScanStats::default()
     };
-    if let Err(code) = print_summary(args.format.into(), rows, &stats, args.top) {
+    if let Err(code) = print_summary(args.summary.format.into(), rows, &stats, args.summary.top) {
         return code;
     }
     if let Some(html) = &args.html {

@@ -275,21 +275,12 @@ mod tests {
     use super::*;
     use crate::classify::principal::Principal;
     use crate::classify::reason::PolicyType;
-    use crate::classify::resource::Target;
     use std::sync::Arc;
 
     fn denial(principal: &str, time: i64, ip: &str, by: DeniedBy) -> Denial {
         Denial {
             event_time: Some(time),
             event_id: Some(format!("id-{time}")),
-            request_id: None,
-            account_id: Some("111122223333".into()),
-            region: Some("us-east-1".into()),
-            event_source: Some("s3.amazonaws.com".into()),
-            event_name: Some("GetObject".into()),
-            action: "s3:GetObject".into(),
-            category: ErrorCategory::Authorization,
-            error_code: Some("AccessDenied".into()),
             error_message: Some(format!("message {time}")),
             deny_kind: if by == DeniedBy::Unknown {
                 DenyKind::Generic
@@ -297,24 +288,14 @@ mod tests {
                 DenyKind::Implicit
             },
             denied_by: by,
-            via_policy_type: None,
-            denying_policy_arn: None,
-            has_encoded_message: false,
             principal: Principal {
                 principal: principal.into(),
                 principal_type: "IAMUser".into(),
                 ..Principal::default()
             },
-            target: Target {
-                bucket: Some("b".into()),
-                ..Target::default()
-            },
             source_ip: Some(ip.into()),
-            user_agent: None,
-            vpc_endpoint_id: None,
             origin: Arc::from("f"),
-            suppressed_by: None,
-            noise: None,
+            ..Denial::example()
         }
     }
 

@@ -471,9 +471,7 @@ pub fn noise_label(d: &Denial) -> Option<&'static str> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::classify::category::ErrorCategory;
     use crate::classify::principal::Principal;
-    use crate::classify::reason::{DeniedBy, DenyKind};
     use crate::classify::resource::Target;
     use std::sync::Arc;
 
@@ -483,22 +481,8 @@ mod tests {
     /// A denial of the backup role reading a bucket policy, through the AWS CLI.
     fn denial() -> Denial {
         Denial {
-            event_time: Some(1_793_613_600_000_000),
-            event_id: Some("e1".into()),
-            request_id: None,
-            account_id: Some("111122223333".into()),
-            region: Some("us-east-1".into()),
-            event_source: Some("s3.amazonaws.com".into()),
             event_name: Some("GetBucketPolicy".into()),
             action: "s3:GetBucketPolicy".into(),
-            category: ErrorCategory::Authorization,
-            error_code: Some("AccessDenied".into()),
-            error_message: Some("Access Denied".into()),
-            deny_kind: DenyKind::Generic,
-            denied_by: DeniedBy::Unknown,
-            via_policy_type: None,
-            denying_policy_arn: None,
-            has_encoded_message: false,
             principal: Principal {
                 principal: "arn:aws:iam::111122223333:role/backup-nightly".into(),
                 principal_type: "AssumedRole".into(),
@@ -509,12 +493,9 @@ mod tests {
                 bucket: Some("logs".into()),
                 ..Target::default()
             },
-            source_ip: Some("192.0.2.1".into()),
             user_agent: Some("APN/1.0 Veeam/1.0 Backup/12.1".into()),
-            vpc_endpoint_id: None,
             origin: Arc::from(ORIGIN),
-            suppressed_by: None,
-            noise: None,
+            ..Denial::example()
         }
     }
 

@@ -83,6 +83,47 @@ pub struct Denial {
     pub noise: Option<&'static str>,
 }
 
+#[cfg(test)]
+impl Denial {
+    /// A plain denial for tests to start from, changing what they are about: an IAM user's
+    /// `s3:GetObject` on bucket `b`, `AccessDenied` without a stated policy.
+    pub(crate) fn example() -> Denial {
+        Denial {
+            event_time: Some(1_793_613_600_000_000),
+            event_id: Some("e1".into()),
+            request_id: None,
+            account_id: Some("111122223333".into()),
+            region: Some("us-east-1".into()),
+            event_source: Some("s3.amazonaws.com".into()),
+            event_name: Some("GetObject".into()),
+            action: "s3:GetObject".into(),
+            category: ErrorCategory::Authorization,
+            error_code: Some("AccessDenied".into()),
+            error_message: Some("Access Denied".into()),
+            deny_kind: DenyKind::Generic,
+            denied_by: DeniedBy::Unknown,
+            via_policy_type: None,
+            denying_policy_arn: None,
+            has_encoded_message: false,
+            principal: Principal {
+                principal: "arn:aws:iam::111122223333:user/alice".into(),
+                principal_type: "IAMUser".into(),
+                ..Principal::default()
+            },
+            target: Target {
+                bucket: Some("b".into()),
+                ..Target::default()
+            },
+            source_ip: Some("192.0.2.1".into()),
+            user_agent: None,
+            vpc_endpoint_id: None,
+            origin: Arc::from("example.json"),
+            suppressed_by: None,
+            noise: None,
+        }
+    }
+}
+
 /// The error code recorded for failed console sign-ins, which have none of their own.
 pub const CONSOLE_SIGN_IN_FAILURE: &str = "ConsoleLoginFailure";
 

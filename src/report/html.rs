@@ -148,7 +148,6 @@ mod tests {
     use super::*;
     use crate::aggregate::Summary;
     use crate::classify::Denial;
-    use crate::classify::category::ErrorCategory;
     use crate::classify::principal::Principal;
     use crate::classify::reason::{DeniedBy, DenyKind, PolicyType};
     use crate::classify::resource::Target;
@@ -161,39 +160,23 @@ mod tests {
         Denial {
             event_time: Some(1_793_000_000_000_000 + seconds * 1_000_000),
             event_id: Some(format!("{hostile}-{seconds}")),
-            request_id: None,
-            account_id: Some("111122223333".into()),
-            region: Some("us-east-1".into()),
-            event_source: Some("s3.amazonaws.com".into()),
-            event_name: Some("GetObject".into()),
-            action: "s3:GetObject".into(),
-            category: ErrorCategory::Authorization,
-            error_code: Some("AccessDenied".into()),
             error_message: Some(format!("denied {hostile}")),
             deny_kind: DenyKind::Explicit,
             denied_by: DeniedBy::Policy(PolicyType::ServiceControlPolicy),
-            via_policy_type: None,
-            denying_policy_arn: None,
-            has_encoded_message: false,
             principal: Principal {
                 principal: format!("arn:aws:iam::111122223333:user/{hostile}"),
                 principal_type: "IAMUser".into(),
-                caller_arn: None,
-                session_name: None,
                 account: Some("111122223333".into()),
-                invoked_by: None,
+                ..Principal::default()
             },
             target: Target {
                 bucket: Some(format!("bucket{hostile}")),
                 object_key: Some(format!("key/{hostile}")),
                 resource_arn: None,
             },
-            source_ip: Some("192.0.2.1".into()),
             user_agent: Some(format!("agent {hostile}")),
-            vpc_endpoint_id: None,
             origin: Arc::from("hostile.json"),
-            suppressed_by: None,
-            noise: None,
+            ..Denial::example()
         }
     }
 

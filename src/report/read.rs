@@ -222,6 +222,8 @@ mod tests {
     use crate::classify::reason::PolicyType;
     use crate::report::parquet::ParquetReport;
 
+    /// Every field set and spelled out (not `..Denial::example()`): a new field must be given
+    /// a value here, so the round trip covers it.
     fn full() -> Denial {
         Denial {
             event_time: Some(1_793_613_600_000_000),

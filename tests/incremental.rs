@@ -12,7 +12,8 @@ use std::thread::sleep;
 use std::time::Duration;
 
 use common::{
-    fails_with, json_of, relative_files, run_checker, sample_logs, stderr, summary_total, whydenied,
+    fails_with, json_of, relative_files, run_checker, sample_logs, sample_objects, stderr,
+    summary_total, whydenied,
 };
 use serde_json::Value;
 
@@ -105,10 +106,14 @@ fn four_shards_cover_the_input_exactly_once() {
         assert_eq!(
             json["scanned"]["objects"].as_u64().unwrap_or(0)
                 + json["scanned"]["other_shard"].as_u64().unwrap_or(0),
-            127
+            sample_objects()
         );
     }
-    assert_eq!(objects, 127, "every object in exactly one shard");
+    assert_eq!(
+        objects,
+        sample_objects(),
+        "every object in exactly one shard"
+    );
     assert_eq!(report(&shared, &[])["summary"], scanned["summary"]);
     run_checker(
         "check_same_denials.py",

@@ -4,7 +4,7 @@
 
 mod common;
 
-use common::{run_checker, sample_logs, stdout, whydenied};
+use common::{SAMPLE_DENIALS, run_checker, sample_logs, stdout, whydenied};
 
 #[test]
 fn scan_agrees_with_the_independent_reference() {
@@ -22,6 +22,10 @@ fn scan_agrees_with_the_independent_reference() {
     std::fs::write(out.path().join("stdout.json"), stdout(&output)).expect("write");
     let report = run_checker("check_scan.py", &[&logs, out.path()]);
     println!("{report}");
+    assert!(
+        report.contains(&format!(" {SAMPLE_DENIALS} denials, ")),
+        "the checker counts SAMPLE_DENIALS denials in the raw logs: {report}"
+    );
 }
 
 /// A fresh scan of sample-logs/ into `<work>/whydenied-out/`, where the queries expect it.

@@ -120,6 +120,16 @@ pub fn json_of(aws: bool, args: &[&str]) -> (Option<i32>, serde_json::Value, Str
     (output.status.code(), json, err)
 }
 
+/// Denials in sample-logs/ as tests/reference/check_scan.py counts them from the raw logs with
+/// plain Python; `sample_logs::scan_agrees_with_the_independent_reference` checks this number
+/// against the checker's count, so other tests may use it.
+pub const SAMPLE_DENIALS: u64 = 558;
+
+/// Files in sample-logs/ (trail objects, digests, Insights): the objects a scan of it opens.
+pub fn sample_objects() -> u64 {
+    relative_files(&sample_logs()).len() as u64
+}
+
 /// Denials counted by the rows of a `--format json` summary.
 pub fn summary_total(json: &serde_json::Value) -> u64 {
     (json["summary"].as_array().expect("summary rows").iter())

@@ -165,13 +165,10 @@ fn run_report(args: &ReportArgs) -> ExitCode {
         // or else new in the latest of several partitioned runs.
         let last_run = match new_since {
             Some(_) => None,
-            None => match new_in_last_run(&args.dir) {
-                Ok(keys) => keys,
-                Err(e) => {
-                    tracing::warn!("cannot tell which groups the last run added: {e}");
-                    None
-                }
-            },
+            None => new_in_last_run(&args.dir)
+                .inspect_err(|e| tracing::warn!("cannot tell which groups the last run added: {e}"))
+                .ok()
+                .flatten(),
         };
         let new = match (new_since, &last_run) {
             (Some(since), _) => Some(NewGroups {
@@ -216,17 +213,14 @@ fn run_report(args: &ReportArgs) -> ExitCode {
 
 /// The HTML report of a scan; with `--state`, the groups no earlier run saw are marked new.
 fn scan_html(outcome: &ScanOutcome, html: &Path) -> Result<(), String> {
-    let new_keys = match &outcome.earlier_summaries {
-        Some(earlier) => match new_since_runs(&outcome.rows, earlier) {
-            Ok(keys) => Some(keys),
-            Err(e) => {
-                // The page is still worth having; only the "new" marks are not known.
-                tracing::warn!("cannot tell which groups are new since the last run: {e}");
-                None
-            }
-        },
-        None => None,
-    };
+    // Without the earlier summaries the page is still worth having, only without "new" marks.
+    let new_keys = outcome.earlier_summaries.as_ref().and_then(|earlier| {
+        new_since_runs(&outcome.rows, earlier)
+            .inspect_err(|e| {
+                tracing::warn!("cannot tell which groups are new since the last run: {e}")
+            })
+            .ok()
+    });
     let page = PageInput {
         rows: &outcome.rows,
         denials: &outcome.reports.denials,

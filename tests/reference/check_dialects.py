@@ -98,6 +98,15 @@ def normalise(rows):
     return [tuple(value(v) for v in row) for row in rows]
 
 
+def same_as_duckdb(work_dir, rel, text, dialect, time_zone, time_expr, expected, name):
+    """Runs queries/REL translated from DIALECT and asserts it gives queries/NAME's rows."""
+    try:
+        got = run_translated(work_dir, with_since(rel, text), dialect, time_zone, time_expr)
+    except AssertionError as e:
+        raise AssertionError(f"{rel}: {e}") from None
+    assert got == expected, f"{rel} (as {dialect}) differs from queries/{name}:\n {got[:3]}\n {expected[:3]}"
+
+
 def run_translated(work_dir, sql, dialect, time_zone, event_time):
     translated = sqlglot.transpile(sql, read=dialect, write="duckdb")
     db = duckdb.connect()
@@ -162,22 +171,14 @@ def main(queries_dir, work_dir):
         _, expected = run_query(work_dir, open(twin).read(), setup)
         expected = normalise(expected)
         assert expected, f"queries/{name} returned no rows"
-        try:
-            got = run_translated(work_dir, with_since(rel, text), "trino", SESSION_TIME_ZONE,
-                                 "timezone('UTC', event_time)")
-        except AssertionError as e:
-            raise AssertionError(f"{rel}: {e}") from None
-        assert got == expected, f"{rel} (as trino) differs from queries/{name}:\n {got[:3]}\n {expected[:3]}"
+        same_as_duckdb(work_dir, rel, text, "trino", SESSION_TIME_ZONE, "timezone('UTC', event_time)",
+                       expected, name)
 
         spark_rel = f"spark/{name}" if name in spark else rel
         spark_text = open(os.path.join(queries_dir, spark_rel)).read()
         parse(spark_rel, spark_text, "spark")
-        try:
-            got = run_translated(work_dir, with_since(spark_rel, spark_text), "spark", spark_time_zone,
-                                 "event_time")
-        except AssertionError as e:
-            raise AssertionError(f"{spark_rel}: {e}") from None
-        assert got == expected, f"{spark_rel} (as spark) differs from queries/{name}:\n {got[:3]}\n {expected[:3]}"
+        same_as_duckdb(work_dir, spark_rel, spark_text, "spark", spark_time_zone, "event_time",
+                       expected, name)
         print(f"ok: {rel} parses as athena and trino, {spark_rel} as spark; both give queries/{name}'s "
               f"{len(expected)} rows")
 

@@ -22,7 +22,7 @@ use whydenied::window::{TimeWindow, parse_time};
     name = "whydenied",
     version,
     about = "Who was denied what, on which bucket, how often, and which policy did it: AWS CloudTrail AccessDenied analysis",
-    after_help = "Exit codes: 0 success; 1 fatal error (bad arguments, unwritable output); 2 finished, but some inputs were skipped or only partly read (listed on stderr)."
+    after_help = crate::exit_code::HELP
 )]
 pub struct Cli {
     #[command(subcommand)]

@@ -1,8 +1,8 @@
 //! The `whydenied` binary: parse arguments, run, print, and turn the outcome into an exit code
-//! (0 success, 1 fatal error, 2 finished with inputs skipped, 3 a `--fail-on-…` threshold was
-//! reached, 128 + signal when stopped).
+//! (the contract is [`exit_code`]).
 
 mod cli;
+mod exit_code;
 
 use std::io::{self, IsTerminal, Write};
 use std::path::Path;
@@ -11,6 +11,7 @@ use std::process::ExitCode;
 use clap::Parser;
 
 use cli::{Cli, Command, LogFormat, ReportArgs, ScanArgs};
+use exit_code::Exit;
 use whydenied::aggregate::SummaryRow;
 use whydenied::interrupt;
 use whydenied::pipeline::{ScanError, ScanOutcome, scan};
@@ -21,18 +22,29 @@ use whydenied::report::{footer::write_footer, write_summary};
 use whydenied::stats::ScanStats;
 use whydenied::window::TimeWindow;
 
-/// A `--fail-on-denials`/`--fail-on-new` threshold was reached.
-const THRESHOLD_REACHED: u8 = 3;
-
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            // `--help` and `--version` are successes; every usage error is fatal (1), never the
+            // 2 that means "finished, some inputs skipped".
+            let _ = e.print();
+            return if e.use_stderr() {
+                Exit::Fatal
+            } else {
+                Exit::Success
+            }
+            .into();
+        }
+    };
     match cli.command {
         Command::Scan(args) => run_scan(&args),
         Command::Report(args) => run_report(&args),
     }
+    .into()
 }
 
-fn run_scan(args: &ScanArgs) -> ExitCode {
+fn run_scan(args: &ScanArgs) -> Exit {
     init_logging(args.verbose, args.quiet, args.log_format);
     // SAFETY: umask only changes this process's file-creation mask; no other thread runs yet.
     unsafe { libc::umask(args.umask as libc::mode_t) };
@@ -48,7 +60,7 @@ fn run_scan(args: &ScanArgs) -> ExitCode {
         Ok(outcome) => outcome,
         Err(ScanError::Interrupted(signal)) => {
             eprintln!("whydenied: stopped by signal {signal}: no report was written");
-            return ExitCode::from(u8::try_from(128 + signal).unwrap_or(130));
+            return Exit::Signal(signal);
         }
         Err(e) => return fatal(&e.to_string()),
     };
@@ -57,13 +69,13 @@ fn run_scan(args: &ScanArgs) -> ExitCode {
     {
         return fatal(&message);
     }
-    if let Err(code) = print_summary(
+    if let Err(exit) = print_summary(
         args.summary.format.into(),
         &outcome.rows,
         &outcome.stats,
         args.summary.top,
     ) {
-        return code;
+        return exit;
     }
     let mut stderr = io::stderr().lock();
     if args.quiet {
@@ -96,25 +108,32 @@ fn run_scan(args: &ScanArgs) -> ExitCode {
             let _ = writeln!(stderr, "reports: uploaded {count} objects to {to}");
         }
     }
-    if outcome.stats.incomplete() {
-        ExitCode::from(2)
-    } else if args
-        .fail_on_denials
-        .is_some_and(|n| outcome.stats.kept >= n)
-    {
-        ExitCode::from(THRESHOLD_REACHED)
-    } else {
-        ExitCode::SUCCESS
+    let counted = outcome.stats.counted();
+    let reached = args.fail_on_denials.filter(|&n| counted >= n);
+    if let Some(n) = reached {
+        eprintln!("whydenied: --fail-on-denials {n} reached: {counted} denials counted");
     }
+    finish(outcome.stats.incomplete(), reached.is_some())
 }
 
-/// Prints the summary on stdout; `Err` carries the exit code when that failed.
+/// The exit of a finished run; when a threshold and skipped inputs coincide, says both.
+fn finish(inputs_skipped: bool, threshold_reached: bool) -> Exit {
+    let exit = Exit::finished(inputs_skipped, threshold_reached);
+    if inputs_skipped && exit != Exit::InputsSkipped {
+        eprintln!(
+            "whydenied: some inputs were skipped (listed above); exit 3 for the threshold wins over 2"
+        );
+    }
+    exit
+}
+
+/// Prints the summary on stdout; `Err` carries the exit when that failed.
 fn print_summary(
     format: Format,
     rows: &[SummaryRow],
     stats: &ScanStats,
     top: Option<usize>,
-) -> Result<(), ExitCode> {
+) -> Result<(), Exit> {
     // Buffered: stdout is line-buffered, and a JSON summary has thousands of lines.
     let mut stdout = io::BufWriter::new(io::stdout().lock());
     match write_summary(&mut stdout, format, rows, stats, top).and_then(|()| stdout.flush()) {
@@ -126,7 +145,7 @@ fn print_summary(
 }
 
 /// `whydenied report DIR`: the summary from existing reports.
-fn run_report(args: &ReportArgs) -> ExitCode {
+fn run_report(args: &ReportArgs) -> Exit {
     init_logging(0, false, LogFormat::Text);
     let (window, new_since) = match args
         .summary
@@ -151,14 +170,14 @@ fn run_report(args: &ReportArgs) -> ExitCode {
             &new_rows
         }
     };
-    let kept: u64 = rows.iter().map(|r| r.count).sum();
     let stats = ScanStats {
-        kept,
+        kept: rebuilt.kept,
+        suppressed: rebuilt.suppressed,
         outside_window: rebuilt.outside_window,
         ..ScanStats::default()
     };
-    if let Err(code) = print_summary(args.summary.format.into(), rows, &stats, args.summary.top) {
-        return code;
+    if let Err(exit) = print_summary(args.summary.format.into(), rows, &stats, args.summary.top) {
+        return exit;
     }
     if let Some(html) = &args.html {
         // The page shows every group of the window, the new ones marked: new since --new-since,
@@ -203,12 +222,18 @@ fn run_report(args: &ReportArgs) -> ExitCode {
             String::new()
         },
     );
+    // What the printed summary counts: suppressed denials never, and with --new-since only the
+    // new groups.
+    let counted: u64 = rows.iter().map(|r| r.count).sum();
     let new_found = args.fail_on_new && !rows.is_empty();
-    if new_found || args.fail_on_denials.is_some_and(|n| kept >= n) {
-        ExitCode::from(THRESHOLD_REACHED)
-    } else {
-        ExitCode::SUCCESS
+    if new_found {
+        eprintln!("whydenied: --fail-on-new: {} new groups", rows.len());
     }
+    let reached = args.fail_on_denials.filter(|&n| counted >= n);
+    if let Some(n) = reached {
+        eprintln!("whydenied: --fail-on-denials {n} reached: {counted} denials counted");
+    }
+    finish(false, new_found || reached.is_some())
 }
 
 /// The HTML report of a scan; with `--state`, the groups no earlier run saw are marked new.
@@ -235,9 +260,9 @@ fn scan_html(outcome: &ScanOutcome, html: &Path) -> Result<(), String> {
     write_html_report(&page, html).map_err(|e| e.to_string())
 }
 
-fn fatal(message: &str) -> ExitCode {
+fn fatal(message: &str) -> Exit {
     eprintln!("whydenied: {message}");
-    ExitCode::from(1)
+    Exit::Fatal
 }
 
 /// Log targets capped below `trace` whatever RUST_LOG says.

@@ -79,6 +79,12 @@ pub struct ScanStats {
 }
 
 impl ScanStats {
+    /// The denials the summary counts and the `--fail-on-denials` threshold compares: the kept
+    /// ones less those a `--suppress` rule matched.
+    pub fn counted(&self) -> u64 {
+        self.kept - self.suppressed
+    }
+
     pub fn problem(&mut self, origin: &str, what: impl Into<String>) {
         self.problems.push(Problem {
             origin: origin.to_string(),

@@ -22,7 +22,9 @@ pub struct Rebuilt {
     /// Denials read, and those outside the window.
     pub denials: u64,
     pub outside_window: u64,
-    /// Rows a suppression rule matched when they were scanned.
+    /// Denials inside the window, as a scan counts `kept`: suppressed ones included.
+    pub kept: u64,
+    /// Of those, the ones a suppression rule matched when they were scanned (left out of `rows`).
     pub suppressed: u64,
 }
 
@@ -34,18 +36,23 @@ pub fn rebuild(
 ) -> Result<Rebuilt, ReadError> {
     let files = denial_files(dir)?;
     let (mut all, mut windowed) = (Summary::default(), Summary::default());
-    let (mut denials, mut outside_window, mut suppressed) = (0, 0, 0);
+    let (mut denials, mut outside_window, mut kept, mut suppressed) = (0, 0, 0, 0);
     for file in &files {
         read_denials(file, |d| {
             denials += 1;
-            if d.suppressed_by.is_some() {
-                suppressed += 1;
-                return; // left out of the summary, as the scan did
-            }
-            if window.place(d.event_time) == Placement::Inside {
-                windowed.add(&d);
+            let inside = window.place(d.event_time) == Placement::Inside;
+            if inside {
+                kept += 1;
             } else {
                 outside_window += 1;
+            }
+            if d.suppressed_by.is_some() {
+                // Left out of the summary and of "new", as the scan did.
+                suppressed += u64::from(inside);
+                return;
+            }
+            if inside {
+                windowed.add(&d);
             }
             if new_since.is_some() {
                 all.add(&d);
@@ -71,6 +78,7 @@ pub fn rebuild(
         files,
         denials,
         outside_window,
+        kept,
         suppressed,
     })
 }

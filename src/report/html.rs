@@ -151,7 +151,8 @@ mod tests {
     use crate::classify::principal::Principal;
     use crate::classify::reason::{DeniedBy, DenyKind, PolicyType};
     use crate::classify::resource::Target;
-    use crate::report::parquet::{DENIAL_COLUMNS, DENIALS_FILE, ParquetReport};
+    use crate::report::parquet::{DENIALS_FILE, ParquetReport};
+    use crate::report::schema::DENIAL_COLUMNS;
 
     const SCRIPT: &str = "<script>alert(1)</script>";
     const ATTRIBUTE_BREAKOUT: &str = "\"><img src=x onerror=alert(1)>";
@@ -218,6 +219,23 @@ mod tests {
         let html = dir.path().join("report.html");
         write_html_report(&input(&rows, &files), &html).expect("report written");
         fs::read_to_string(html).expect("read back")
+    }
+
+    #[test]
+    fn every_registered_summary_column_is_on_the_page() {
+        let page = page_for(&[denial("x", 0)]);
+        let shown: std::collections::BTreeSet<&str> = page
+            .split("data-column=\"")
+            .skip(1)
+            .flat_map(|rest| rest.split('"').next().unwrap_or_default().split(' '))
+            .collect();
+        for column in crate::report::schema::SUMMARY_COLUMNS {
+            assert!(
+                shown.contains(column.name),
+                "{} is not on the page",
+                column.name
+            );
+        }
     }
 
     #[test]

@@ -13,7 +13,8 @@ use std::path::{Path, PathBuf};
 
 use chrono::DateTime;
 
-use super::parquet::{DENIAL_COLUMNS, DENIALS_FILE, ParquetReport, ReportError, SUMMARY_FILE};
+use super::parquet::{DENIALS_FILE, ParquetReport, ReportError, SUMMARY_FILE};
+use super::schema::DENIAL_COLUMNS;
 use crate::classify::Denial;
 
 /// How reports are laid out in the output directory.

@@ -10,6 +10,7 @@ pub mod layout;
 pub mod parquet;
 pub mod read;
 pub mod rebuild;
+pub mod schema;
 pub mod table;
 pub mod text;
 pub mod upload;

@@ -4,28 +4,21 @@
 use std::collections::HashSet;
 use std::fs::{self, File};
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
 
-use arrow_array::cast::AsArray;
-use arrow_array::types::TimestampMicrosecondType;
-use arrow_array::{Array, RecordBatch};
 use parquet::arrow::arrow_reader::{ParquetRecordBatchReader, ParquetRecordBatchReaderBuilder};
 
-use super::parquet::{DENIAL_COLUMNS, DENIALS_FILE};
+use super::columns::{ColumnDef, read_batch};
+use super::parquet::DENIALS_FILE;
+use super::schema::{DENIAL_COLUMNS, SUMMARY_COLUMNS, blank_denial, blank_summary};
 use crate::aggregate::SummaryKey;
 use crate::classify::Denial;
-use crate::classify::category::ErrorCategory;
-use crate::classify::principal::Principal;
-use crate::classify::reason::{DeniedBy, DenyKind};
-use crate::classify::resource::Target;
-use crate::suppress::noise_label_named;
 
 #[derive(Debug, thiserror::Error)]
 pub enum ReadError {
     #[error("cannot read {path}: {reason}")]
     File { path: PathBuf, reason: String },
     #[error(
-        "{path} is not a whydenied denials report: column `{column}` is missing or of another type"
+        "{path} is not a whydenied report of this kind: column `{column}` is missing, of another type or holds an invalid value"
     )]
     Column { path: PathBuf, column: &'static str },
     #[error(
@@ -65,9 +58,36 @@ pub fn denial_files(dir: &Path) -> Result<Vec<PathBuf>, ReadError> {
 
 /// Calls `each` with every denial of the file at `path`.
 pub fn read_denials(path: &Path, mut each: impl FnMut(Denial)) -> Result<(), ReadError> {
-    let reader = batches(path)?;
+    read_rows(path, DENIAL_COLUMNS, blank_denial, |rows| {
+        rows.into_iter().for_each(&mut each)
+    })
+}
+
+/// Adds the groups (principal, action, bucket) of the summary report at `path` to `seen`.
+pub fn read_summary_keys(path: &Path, seen: &mut HashSet<SummaryKey>) -> Result<(), ReadError> {
+    read_rows(path, SUMMARY_COLUMNS, blank_summary, |rows| {
+        seen.extend(rows.into_iter().map(|r| SummaryKey {
+            principal: r.principal,
+            action: r.action,
+            bucket: r.bucket,
+        }))
+    })
+}
+
+/// Reads the report at `path` batch by batch into rows of the registered `columns`.
+fn read_rows<T>(
+    path: &Path,
+    columns: &[ColumnDef<T>],
+    blank: fn() -> T,
+    mut each_batch: impl FnMut(Vec<T>),
+) -> Result<(), ReadError> {
+    let file = File::open(path).map_err(|e| file_error(path, e.to_string()))?;
+    let reader: ParquetRecordBatchReader = ParquetRecordBatchReaderBuilder::try_new(file)
+        .and_then(|b| b.build())
+        .map_err(|e| file_error(path, e.to_string()))?;
+    // A file without our columns is refused by name even when it has no rows.
     let schema = arrow_array::RecordBatchReader::schema(&reader);
-    if let Some(column) = DENIAL_COLUMNS
+    if let Some(column) = columns
         .iter()
         .find(|c| schema.field_with_name(c.name).is_err())
     {
@@ -78,32 +98,11 @@ pub fn read_denials(path: &Path, mut each: impl FnMut(Denial)) -> Result<(), Rea
     }
     for batch in reader {
         let batch = batch.map_err(|e| file_error(path, e.to_string()))?;
-        let columns = Columns {
-            batch: &batch,
-            path,
-        };
-        for row in 0..batch.num_rows() {
-            each(columns.denial(row)?);
-        }
-    }
-    Ok(())
-}
-
-/// Adds the groups (principal, action, bucket) of the summary report at `path` to `seen`.
-pub fn read_summary_keys(path: &Path, seen: &mut HashSet<SummaryKey>) -> Result<(), ReadError> {
-    for batch in batches(path)? {
-        let batch = batch.map_err(|e| file_error(path, e.to_string()))?;
-        let columns = Columns {
-            batch: &batch,
-            path,
-        };
-        for row in 0..batch.num_rows() {
-            seen.insert(SummaryKey {
-                principal: columns.required("principal", row)?,
-                action: columns.required("action", row)?,
-                bucket: columns.text("bucket", row)?,
-            });
-        }
+        let rows = read_batch(&batch, columns, blank).map_err(|column| ReadError::Column {
+            path: path.to_path_buf(),
+            column,
+        })?;
+        each_batch(rows);
     }
     Ok(())
 }
@@ -115,111 +114,15 @@ fn file_error(path: &Path, reason: String) -> ReadError {
     }
 }
 
-fn batches(path: &Path) -> Result<ParquetRecordBatchReader, ReadError> {
-    let file = File::open(path).map_err(|e| file_error(path, e.to_string()))?;
-    ParquetRecordBatchReaderBuilder::try_new(file)
-        .and_then(|b| b.build())
-        .map_err(|e| file_error(path, e.to_string()))
-}
-
-struct Columns<'a> {
-    batch: &'a RecordBatch,
-    path: &'a Path,
-}
-
-impl Columns<'_> {
-    fn missing(&self, column: &'static str) -> ReadError {
-        ReadError::Column {
-            path: self.path.to_path_buf(),
-            column,
-        }
-    }
-
-    fn text(&self, column: &'static str, row: usize) -> Result<Option<String>, ReadError> {
-        let array = self
-            .batch
-            .column_by_name(column)
-            .ok_or_else(|| self.missing(column))?;
-        let strings = array
-            .as_string_opt::<i32>()
-            .ok_or_else(|| self.missing(column))?;
-        Ok((!strings.is_null(row)).then(|| strings.value(row).to_string()))
-    }
-
-    fn required(&self, column: &'static str, row: usize) -> Result<String, ReadError> {
-        self.text(column, row)?.ok_or_else(|| self.missing(column))
-    }
-
-    fn parsed<T>(
-        &self,
-        column: &'static str,
-        row: usize,
-        parse: fn(&str) -> Option<T>,
-    ) -> Result<T, ReadError> {
-        parse(&self.required(column, row)?).ok_or_else(|| self.missing(column))
-    }
-
-    fn denial(&self, row: usize) -> Result<Denial, ReadError> {
-        let times = self
-            .batch
-            .column_by_name("event_time")
-            .and_then(|a| a.as_primitive_opt::<TimestampMicrosecondType>())
-            .ok_or_else(|| self.missing("event_time"))?;
-        let flags = self
-            .batch
-            .column_by_name("has_encoded_message")
-            .and_then(|a| a.as_boolean_opt())
-            .ok_or_else(|| self.missing("has_encoded_message"))?;
-        let via = self.text("via_policy_type", row)?;
-        Ok(Denial {
-            event_time: (!times.is_null(row)).then(|| times.value(row)),
-            event_id: self.text("event_id", row)?,
-            request_id: self.text("request_id", row)?,
-            account_id: self.text("account_id", row)?,
-            region: self.text("region", row)?,
-            event_source: self.text("event_source", row)?,
-            event_name: self.text("event_name", row)?,
-            action: self.required("action", row)?,
-            category: self.parsed("error_category", row, ErrorCategory::from_str_opt)?,
-            error_code: self.text("error_code", row)?,
-            error_message: self.text("error_message", row)?,
-            deny_kind: self.parsed("deny_kind", row, DenyKind::from_str_opt)?,
-            denied_by: self.parsed("denied_by", row, DeniedBy::from_str_opt)?,
-            via_policy_type: match via.as_deref().and_then(DeniedBy::from_str_opt) {
-                Some(DeniedBy::Policy(policy)) => Some(policy),
-                _ => None,
-            },
-            denying_policy_arn: self.text("denying_policy_arn", row)?,
-            has_encoded_message: flags.value(row),
-            principal: Principal {
-                principal: self.required("principal", row)?,
-                principal_type: self.required("principal_type", row)?,
-                caller_arn: self.text("caller_arn", row)?,
-                session_name: self.text("session_name", row)?,
-                account: self.text("principal_account", row)?,
-                invoked_by: self.text("invoked_by", row)?,
-            },
-            target: Target {
-                bucket: self.text("bucket", row)?,
-                object_key: self.text("object_key", row)?,
-                resource_arn: self.text("resource_arn", row)?,
-            },
-            source_ip: self.text("source_ip", row)?,
-            user_agent: self.text("user_agent", row)?,
-            vpc_endpoint_id: self.text("vpc_endpoint_id", row)?,
-            origin: Arc::from(self.required("origin", row)?.as_str()),
-            suppressed_by: self.text("suppressed_by", row)?,
-            noise: self
-                .text("noise", row)?
-                .and_then(|label| noise_label_named(&label)),
-        })
-    }
-}
-
 #[cfg(test)]
 mod tests {
+    use std::sync::Arc;
+
     use super::*;
-    use crate::classify::reason::PolicyType;
+    use crate::classify::category::ErrorCategory;
+    use crate::classify::principal::Principal;
+    use crate::classify::reason::{DeniedBy, DenyKind, PolicyType};
+    use crate::classify::resource::Target;
     use crate::report::parquet::ParquetReport;
 
     /// Every field set and spelled out (not `..Denial::example()`): a new field must be given
@@ -323,14 +226,14 @@ mod tests {
         let report = ParquetReport::create(
             dir.path(),
             "not-denials.parquet",
-            crate::report::parquet::SUMMARY_COLUMNS,
+            crate::report::schema::SUMMARY_COLUMNS,
         )
         .expect("create");
         report.commit().expect("commit");
         let err = read_denials(&summary, |_| {}).expect_err("a summary is not a denials report");
         assert!(
             err.to_string()
-                .contains("is not a whydenied denials report"),
+                .contains("is not a whydenied report of this kind: column `event_time`"),
             "{err}"
         );
     }

@@ -9,32 +9,19 @@ use std::io::{self, Write};
 use serde_json::{Value, json};
 
 use super::escape::for_terminal;
+use super::schema::SUMMARY_COLUMNS;
 use super::{reason_label, rfc3339};
 use crate::aggregate::SummaryRow;
 use crate::stats::ScanStats;
 
+/// One summary row as a JSON object with every registered column.
 fn row_json(row: &SummaryRow) -> Value {
-    json!({
-        "principal": row.principal,
-        "principal_type": row.principal_type,
-        "action": row.action,
-        "bucket": row.bucket,
-        "count": row.count,
-        "first_seen": row.first_seen.map(|t| rfc3339(Some(t))),
-        "last_seen": row.last_seen.map(|t| rfc3339(Some(t))),
-        "distinct_source_ips": row.distinct_source_ips,
-        "accounts": row.accounts,
-        "regions": row.regions,
-        "error_codes": row.error_codes,
-        "error_category": row.category.as_str(),
-        "denied_by": row.denied_by.as_str(),
-        "deny_kind": row.deny_kind.as_str(),
-        "denying_policy_arn": row.denying_policy_arn,
-        "sample_event_id": row.sample_event_id,
-        "sample_error_message": row.sample_error_message,
-        "sample_resource_arn": row.sample_resource_arn,
-        "hint": row.hint,
-    })
+    Value::Object(
+        SUMMARY_COLUMNS
+            .iter()
+            .map(|c| (c.name.to_string(), c.cell(row).to_json()))
+            .collect(),
+    )
 }
 
 /// The statistics as JSON: the same numbers as the footer.
@@ -53,6 +40,7 @@ pub fn stats_json(stats: &ScanStats) -> Value {
         "repaired_utf8": stats.repaired_utf8,
         "kept": stats.kept,
         "suppressed": stats.suppressed,
+        "counted": stats.counted(),
         "outside_window": stats.outside_window,
         "without_time": stats.without_time,
         "requests": stats.requests.map(|r| json!({
@@ -85,39 +73,15 @@ pub fn write_json(
     writeln!(out)
 }
 
-const CSV_HEADER: [&str; 12] = [
-    "principal",
-    "principal_type",
-    "action",
-    "bucket",
-    "count",
-    "first_seen",
-    "last_seen",
-    "distinct_source_ips",
-    "accounts",
-    "denied_by",
-    "deny_kind",
-    "hint",
-];
-
+/// Every registered summary column, in order; lists are joined with `;`.
 pub fn write_csv(out: &mut dyn Write, rows: &[SummaryRow]) -> io::Result<()> {
-    writeln!(out, "{}", CSV_HEADER.join(","))?;
+    let header: Vec<&str> = SUMMARY_COLUMNS.iter().map(|c| c.name).collect();
+    writeln!(out, "{}", header.join(","))?;
     for row in rows {
-        let fields = [
-            row.principal.clone(),
-            row.principal_type.clone(),
-            row.action.clone(),
-            row.bucket.clone().unwrap_or_default(),
-            row.count.to_string(),
-            rfc3339(row.first_seen),
-            rfc3339(row.last_seen),
-            row.distinct_source_ips.to_string(),
-            row.accounts.join(";"),
-            row.denied_by.as_str().to_string(),
-            row.deny_kind.as_str().to_string(),
-            row.hint.clone(),
-        ];
-        let line: Vec<String> = fields.iter().map(|f| csv_field(f)).collect();
+        let line: Vec<String> = SUMMARY_COLUMNS
+            .iter()
+            .map(|c| csv_field(&c.cell(row).to_text()))
+            .collect();
         writeln!(out, "{}", line.join(","))?;
     }
     Ok(())

@@ -365,7 +365,7 @@ fn time(array: &TimestampMicrosecondArray, i: usize) -> Option<i64> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::report::parquet::DENIAL_COLUMNS;
+    use crate::report::schema::DENIAL_COLUMNS;
 
     #[test]
     fn every_column_read_is_written() {

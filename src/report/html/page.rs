@@ -11,7 +11,9 @@ use super::chart::{self, Timeline};
 use super::data::{ReportData, SampleEvent};
 use super::{NewGroups, PageInput, SAMPLES_PER_ROW, Since, grouped, utc};
 use crate::aggregate::SummaryRow;
+use crate::report::columns::Cell;
 use crate::report::reason_label;
+use crate::report::schema::SUMMARY_COLUMNS;
 use crate::stats::ScanStats;
 
 const CSS: &str = include_str!("report.css");
@@ -256,32 +258,33 @@ fn group_rows(g: &SummaryRow, samples: &[SampleEvent], is_new: bool) -> Markup {
     html! {
         tbody {
             tr.group.new[is_new] {
-                td.num data-label="Count" data-sort=(g.count) {
+                td.num data-label="Count" data-column="count" data-sort=(g.count) {
                     @if is_new {
                         span.badge title="not seen before" { "new" } " "
                     }
                     (grouped(g.count))
                 }
                 td data-label="Principal" {
-                    span.principal { (g.principal) }
-                    " " span.sub { (g.principal_type) }
+                    span.principal data-column="principal" { (g.principal) }
+                    " " span.sub data-column="principal_type" { (g.principal_type) }
                 }
-                td.action data-label="Action" {
+                td.action data-label="Action" data-column="action" {
                     // A line may break after the service: `sts:` / `AssumeRoleWithWebIdentity`.
                     @match g.action.split_once(':') {
                         Some((service, name)) => { (service) ":" wbr; (name) },
                         None => (g.action),
                     }
                 }
-                td data-label="Bucket" {
+                td data-label="Bucket" data-column="bucket" {
                     @match &g.bucket {
                         Some(bucket) => span.bucket { (bucket) },
                         None => span.sub { "–" },
                     }
                 }
-                td data-label="Denied by" { (chart::swatch(chart::colour_of(g.denied_by.as_str()))) (reason) }
-                td data-label="Last seen" data-sort=[g.last_seen] { (utc(g.last_seen, MINUTE)) }
-                td.hint data-label="Next step" { (g.hint) }
+                // `denied_by` and `deny_kind` read as one label: `scp (explicit)`.
+                td data-label="Denied by" data-column="denied_by deny_kind" { (chart::swatch(chart::colour_of(g.denied_by.as_str()))) (reason) }
+                td data-label="Last seen" data-column="last_seen" data-sort=[g.last_seen] { (utc(g.last_seen, MINUTE)) }
+                td.hint data-label="Next step" data-column="hint" { (g.hint) }
             }
             tr.drill {
                 td colspan="7" {
@@ -306,15 +309,36 @@ fn group_rows(g: &SummaryRow, samples: &[SampleEvent], is_new: bool) -> Markup {
     }
 }
 
+/// The columns of the summary shown in a group's row of the table.
+pub const ROW_COLUMNS: &[&str] = &[
+    "count",
+    "principal",
+    "principal_type",
+    "action",
+    "bucket",
+    "denied_by",
+    "deny_kind",
+    "last_seen",
+    "hint",
+];
+
+/// Every registered summary column the row does not show, under the row: adding a column to
+/// the registry adds it here.
 fn facts(g: &SummaryRow) -> Markup {
     html! {
         ul.facts {
-            li { span.sub { "first seen " } (utc(g.first_seen, SECOND)) }
-            li { span.sub { "last seen " } (utc(g.last_seen, SECOND)) }
-            li { span.sub { "source IPs " } (grouped(g.distinct_source_ips)) }
-            li { span.sub { "accounts " } (g.accounts.join(", ")) }
-            li { span.sub { "regions " } (g.regions.join(", ")) }
-            li { span.sub { "error codes " } (g.error_codes.join(", ")) }
+            @for column in SUMMARY_COLUMNS.iter().filter(|c| !ROW_COLUMNS.contains(&c.name)) {
+                li data-column=(column.name) {
+                    span.sub { (column.name.replace('_', " ")) " " }
+                    @match column.cell(g) {
+                        Cell::Time(t) => (utc(t, SECOND)),
+                        Cell::Count(n) => (grouped(n)),
+                        Cell::TextList(items) => (items.join(", ")),
+                        Cell::Text(None) => "–",
+                        other => (other.to_text()),
+                    }
+                }
+            }
         }
     }
 }

@@ -53,7 +53,7 @@ impl RecordReader {
 
     fn parse_and_classify(&mut self, record: &mut [u8], origin: &Arc<str>) -> Option<Denial> {
         let value = simd_json::to_borrowed_value_with_buffers(record, &mut self.buffers);
-        let Some(event) = value.as_ref().ok().and_then(Event::new) else {
+        let Some(event) = value.as_ref().ok().and_then(Event::from_json) else {
             self.malformed += 1;
             return None;
         };

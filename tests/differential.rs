@@ -128,7 +128,7 @@ fn slow(inputs: &[PathBuf], filter: FailureFilter) -> Vec<Row> {
         for record in records_of(&fs::read(path).expect("readable")) {
             let mut bytes = serde_json::to_vec(&record).expect("serialisable");
             let value = simd_json::to_borrowed_value(&mut bytes).expect("serde_json output parses");
-            let Some(event) = Event::new(&value) else {
+            let Some(event) = Event::from_json(&value) else {
                 continue;
             };
             if let Some(d) = classify(&event, filter, &origin) {

@@ -6,7 +6,7 @@
 //! references ("Common Errors": AccessDeniedException, IncompleteSignature,
 //! InvalidClientTokenId, MissingAuthenticationToken, ExpiredTokenException, …).
 
-use super::super::event::Event;
+use crate::event::Event;
 
 /// What kind of failure a record is.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -87,11 +87,7 @@ pub fn categorize(event: &Event<'_>) -> Option<ErrorCategory> {
 /// Failed console sign-ins have no `errorCode`; CloudTrail records them as `ConsoleLogin` with
 /// `responseElements.ConsoleLogin = "Failure"` (and usually "Failed authentication").
 pub fn is_failed_console_sign_in(event: &Event<'_>) -> bool {
-    event.event_name == Some("ConsoleLogin")
-        && event
-            .response_elements
-            .and_then(|r| super::super::event::text(r, "ConsoleLogin"))
-            == Some("Failure")
+    event.event_name == Some("ConsoleLogin") && event.console_login == Some("Failure")
 }
 
 /// Whether a message says a policy refused the request ("… because no identity-based policy
@@ -109,10 +105,7 @@ mod tests {
     use super::*;
 
     fn category(json: &str) -> Option<ErrorCategory> {
-        let bytes = json.as_bytes().to_vec().leak();
-        let value = simd_json::to_borrowed_value(bytes).expect("valid test JSON");
-        let value = Box::leak(Box::new(value));
-        categorize(&Event::new(value).expect("object"))
+        categorize(&crate::event::json::event_of(json))
     }
 
     #[test]

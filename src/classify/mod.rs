@@ -166,7 +166,7 @@ pub fn classify(event: &Event<'_>, filter: FailureFilter, origin: &Arc<str>) -> 
         via_policy_type: diagnosis.via_policy_type,
         denying_policy_arn: owned(diagnosis.denying_policy_arn),
         has_encoded_message: diagnosis.has_encoded_message,
-        principal: principal_of(event.user_identity),
+        principal: principal_of(event.identity.as_ref()),
         target: target_of(event, diagnosis.resource),
         source_ip: owned(event.source_ip),
         user_agent: owned(event.user_agent),
@@ -189,12 +189,8 @@ mod tests {
     use super::*;
 
     fn classify_json(json: &str, filter: FailureFilter) -> Option<Denial> {
-        let bytes = json.as_bytes().to_vec().leak();
-        let value = Box::leak(Box::new(
-            simd_json::to_borrowed_value(bytes).expect("valid"),
-        ));
         classify(
-            &Event::new(value).expect("object"),
+            &crate::event::json::event_of(json),
             filter,
             &Arc::from("test"),
         )

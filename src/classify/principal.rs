@@ -5,9 +5,7 @@
 //! session name is kept separately, since every session of a role shares its policies). A record
 //! with no usable identity is still counted, as `unknown`.
 
-use simd_json::BorrowedValue;
-
-use crate::event::{text, text_at};
+use crate::event::Identity;
 
 /// The normalised identity of a request.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -30,7 +28,7 @@ pub struct Principal {
 const ANONYMOUS_ACCOUNT: &str = "ANONYMOUS_PRINCIPAL";
 
 /// Normalises `userIdentity` (absent, or not an object, gives `unknown`).
-pub fn principal_of(identity: Option<&BorrowedValue<'_>>) -> Principal {
+pub fn principal_of(identity: Option<&Identity<'_>>) -> Principal {
     let Some(id) = identity else {
         return Principal {
             principal: "unknown".into(),
@@ -38,18 +36,15 @@ pub fn principal_of(identity: Option<&BorrowedValue<'_>>) -> Principal {
             ..Principal::default()
         };
     };
-    let id_type = text(id, "type").unwrap_or("Unknown");
-    let arn = text(id, "arn");
-    let account_id = text(id, "accountId");
-    let principal_id = text(id, "principalId");
-    let user_name = text(id, "userName");
-    let invoked_by = text(id, "invokedBy");
+    let id_type = id.identity_type.unwrap_or("Unknown");
+    let (arn, account_id, principal_id) = (id.arn, id.account_id, id.principal_id);
+    let (user_name, invoked_by) = (id.user_name, id.invoked_by);
     let mut principal_type = id_type.to_string();
     let mut session_name = None;
     let principal = match id_type {
         "AssumedRole" => {
             session_name = arn.and_then(assumed_role_session).map(str::to_string);
-            text_at(id, &["sessionContext", "sessionIssuer", "arn"])
+            id.session_issuer_arn
                 .map(str::to_string)
                 .or_else(|| arn.and_then(role_arn_of_session))
                 .or_else(|| arn.map(str::to_string))
@@ -64,14 +59,11 @@ pub fn principal_of(identity: Option<&BorrowedValue<'_>>) -> Principal {
             (account, id) => account.or(id).map(str::to_string),
         },
         "SAMLUser" | "WebIdentityUser" => user_name.or(principal_id).map(str::to_string),
-        "IdentityCenterUser" => {
-            let store = text_at(id, &["onBehalfOf", "identityStoreArn"]);
-            match (store, text_at(id, &["onBehalfOf", "userId"])) {
-                (Some(store), Some(user)) => Some(format!("{store}/user/{user}")),
-                (None, Some(user)) => Some(user.to_string()),
-                _ => principal_id.map(str::to_string),
-            }
-        }
+        "IdentityCenterUser" => match (id.identity_store_arn, id.on_behalf_of_user_id) {
+            (Some(store), Some(user)) => Some(format!("{store}/user/{user}")),
+            (None, Some(user)) => Some(user.to_string()),
+            _ => principal_id.map(str::to_string),
+        },
         // IAMUser, Root, FederatedUser, Unknown, and types AWS adds later.
         _ => arn.or(principal_id).or(user_name).map(str::to_string),
     };
@@ -120,13 +112,11 @@ fn arn_account(arn: &str) -> Option<&str> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::event::json::event_of;
 
     fn principal(identity: &str) -> Principal {
-        let bytes = identity.as_bytes().to_vec().leak();
-        let value = Box::leak(Box::new(
-            simd_json::to_borrowed_value(bytes).expect("valid"),
-        ));
-        principal_of(Some(value))
+        let event = event_of(&format!(r#"{{"userIdentity":{identity}}}"#));
+        principal_of(event.identity.as_ref())
     }
 
     #[test]

@@ -5,7 +5,7 @@
 //! IAM evaluated is often named in the error message, and that is used as the last resort.
 
 use super::reason::bucket_in_resource;
-use crate::event::{Event, text};
+use crate::event::Event;
 
 /// The bucket, key and ARN a request targeted, as far as the record tells.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -22,25 +22,21 @@ pub fn target_of(event: &Event<'_>, message_resource: Option<&str>) -> Target {
         event
             .resources
             .iter()
-            .filter(move |r| text(r, "type") == Some(wanted))
-            .filter_map(|r| text(r, "ARN"))
+            .filter(move |r| r.resource_type == Some(wanted))
+            .filter_map(|r| r.arn)
     };
     let message_arn = message_resource.filter(|r| r.starts_with("arn:"));
     let bucket = event
-        .request_parameters
-        .and_then(|p| text(p, "bucketName"))
+        .request_bucket
         .or_else(|| resources_of_type("AWS::S3::Bucket").find_map(bucket_in_resource))
         .or_else(|| resources_of_type("AWS::S3::Object").find_map(bucket_in_resource))
         .or_else(|| message_arn.and_then(bucket_in_resource));
     let resource_arn = message_arn
         .or_else(|| resources_of_type("AWS::S3::Object").next())
-        .or_else(|| event.resources.iter().find_map(|r| text(r, "ARN")));
+        .or_else(|| event.resources.iter().find_map(|r| r.arn));
     Target {
         bucket: bucket.map(str::to_string),
-        object_key: event
-            .request_parameters
-            .and_then(|p| text(p, "key"))
-            .map(str::to_string),
+        object_key: event.request_key.map(str::to_string),
         resource_arn: resource_arn.map(str::to_string),
     }
 }
@@ -50,11 +46,7 @@ mod tests {
     use super::*;
 
     fn target(json: &str, message_resource: Option<&str>) -> Target {
-        let bytes = json.as_bytes().to_vec().leak();
-        let value = Box::leak(Box::new(
-            simd_json::to_borrowed_value(bytes).expect("valid"),
-        ));
-        target_of(&Event::new(value).expect("object"), message_resource)
+        target_of(&crate::event::json::event_of(json), message_resource)
     }
 
     #[test]

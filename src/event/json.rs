@@ -1,0 +1,151 @@
+//! The [`Event`] of a CloudTrail JSON record parsed by simd-json (borrowed, no copies).
+
+use std::borrow::Cow;
+
+use simd_json::BorrowedValue;
+use simd_json::prelude::*;
+
+use super::{Event, Identity, Resource};
+
+impl<'v> Event<'v> {
+    /// The view of `record`, or `None` when the record is not a JSON object.
+    pub fn from_json(record: &'v BorrowedValue<'v>) -> Option<Self> {
+        record.as_object()?;
+        let object = |key: &str| record.get(key).filter(|v| v.is_object());
+        let request = object("requestParameters");
+        Some(Self {
+            event_time: text(record, "eventTime"),
+            event_id: text(record, "eventID"),
+            request_id: text(record, "requestID"),
+            recipient_account_id: text(record, "recipientAccountId"),
+            aws_region: text(record, "awsRegion"),
+            event_source: text(record, "eventSource"),
+            event_name: text(record, "eventName"),
+            event_type: text(record, "eventType"),
+            error_code: scalar_text(record.get("errorCode")),
+            error_message: text(record, "errorMessage"),
+            source_ip: text(record, "sourceIPAddress"),
+            user_agent: text(record, "userAgent"),
+            vpc_endpoint_id: text(record, "vpcEndpointId"),
+            identity: object("userIdentity").map(identity),
+            request_bucket: request.and_then(|p| text(p, "bucketName")),
+            request_key: request.and_then(|p| text(p, "key")),
+            console_login: object("responseElements").and_then(|r| text(r, "ConsoleLogin")),
+            resources: record
+                .get("resources")
+                .and_then(|v| v.as_array())
+                .map_or_else(Vec::new, |resources| {
+                    resources
+                        .iter()
+                        .map(|r| Resource {
+                            resource_type: text(r, "type"),
+                            arn: text(r, "ARN"),
+                        })
+                        .collect()
+                }),
+        })
+    }
+}
+
+fn identity<'v>(id: &'v BorrowedValue<'v>) -> Identity<'v> {
+    Identity {
+        identity_type: text(id, "type"),
+        arn: text(id, "arn"),
+        account_id: text(id, "accountId"),
+        principal_id: text(id, "principalId"),
+        user_name: text(id, "userName"),
+        invoked_by: text(id, "invokedBy"),
+        session_issuer_arn: text_at(id, &["sessionContext", "sessionIssuer", "arn"]),
+        identity_store_arn: text_at(id, &["onBehalfOf", "identityStoreArn"]),
+        on_behalf_of_user_id: text_at(id, &["onBehalfOf", "userId"]),
+    }
+}
+
+/// `value[key]` when it is a non-empty string.
+fn text<'v>(value: &'v BorrowedValue<'v>, key: &str) -> Option<&'v str> {
+    value.get(key)?.as_str().filter(|s| !s.is_empty())
+}
+
+/// `value[k0][k1]…` when it is a non-empty string.
+fn text_at<'v>(value: &'v BorrowedValue<'v>, path: &[&str]) -> Option<&'v str> {
+    let (last, parents) = path.split_last()?;
+    let mut node = value;
+    for key in parents {
+        node = node.get(*key)?;
+    }
+    text(node, last)
+}
+
+/// A string as itself; a number or boolean as its JSON text; anything else as absent.
+fn scalar_text<'v>(value: Option<&'v BorrowedValue<'v>>) -> Option<Cow<'v, str>> {
+    let value = value?;
+    if let Some(s) = value.as_str() {
+        return (!s.is_empty()).then_some(Cow::Borrowed(s));
+    }
+    match value {
+        BorrowedValue::Static(node) if !value.is_null() => Some(Cow::Owned(node.to_string())),
+        _ => None,
+    }
+}
+
+/// Test helper for the classifier's unit tests: the event of a JSON text (leaked, so that the
+/// borrowed view can outlive the call).
+#[cfg(test)]
+pub(crate) fn event_of(json: &str) -> Event<'static> {
+    let bytes = json.as_bytes().to_vec().leak();
+    let value = Box::leak(Box::new(
+        simd_json::to_borrowed_value(bytes).expect("valid test JSON"),
+    ));
+    Event::from_json(value).expect("a JSON object")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reads_the_fields_it_knows() {
+        let event = event_of(
+            r#"{"eventTime":"2026-11-02T10:00:00Z","eventSource":"s3.amazonaws.com",
+                "errorCode":"AccessDenied","userIdentity":{"type":"AssumedRole",
+                "sessionContext":{"sessionIssuer":{"arn":"arn:aws:iam::1:role/r"}}},
+                "resources":[{"ARN":"arn:aws:s3:::b","type":"AWS::S3::Bucket"},{"x":1}],
+                "requestParameters":{"bucketName":"b","key":"k"},
+                "responseElements":{"ConsoleLogin":"Failure"}}"#,
+        );
+        assert_eq!(event.event_time, Some("2026-11-02T10:00:00Z"));
+        assert_eq!(event.error_code.as_deref(), Some("AccessDenied"));
+        assert_eq!(
+            event.resources,
+            [
+                Resource {
+                    resource_type: Some("AWS::S3::Bucket"),
+                    arn: Some("arn:aws:s3:::b")
+                },
+                Resource::default()
+            ]
+        );
+        assert_eq!(
+            (event.request_bucket, event.request_key),
+            (Some("b"), Some("k"))
+        );
+        assert_eq!(event.console_login, Some("Failure"));
+        let identity = event.identity.expect("an identity");
+        assert_eq!(identity.identity_type, Some("AssumedRole"));
+        assert_eq!(identity.session_issuer_arn, Some("arn:aws:iam::1:role/r"));
+    }
+
+    #[test]
+    fn wrong_types_read_as_absent_except_the_error_code() {
+        let event = event_of(
+            r#"{"errorCode":403,"userIdentity":"root","eventTime":17,"resources":{"a":1},
+                "errorMessage":null,"requestParameters":"b","responseElements":[1]}"#,
+        );
+        assert_eq!(event.error_code.as_deref(), Some("403"));
+        assert!(event.identity.is_none() && event.event_time.is_none());
+        assert!(event.resources.is_empty() && event.error_message.is_none());
+        assert!(event.request_bucket.is_none() && event.console_login.is_none());
+        let value = simd_json::to_borrowed_value(b"[1]".to_vec().leak()).expect("valid");
+        assert!(Event::from_json(&value).is_none());
+    }
+}

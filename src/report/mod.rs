@@ -13,6 +13,10 @@ pub mod rebuild;
 pub mod schema;
 pub mod table;
 pub mod text;
+#[cfg(feature = "aws")]
+pub mod upload;
+#[cfg(not(feature = "aws"))]
+#[path = "upload_disabled.rs"]
 pub mod upload;
 
 use std::io::{self, Write};

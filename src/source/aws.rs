@@ -6,17 +6,7 @@
 use aws_config::{BehaviorVersion, SdkConfig};
 use aws_credential_types::provider::ProvideCredentials;
 
-/// The AWS options of the command line.
-#[derive(Clone, Debug, Default)]
-pub struct AwsOptions {
-    pub profile: Option<String>,
-    /// The region of the clients (not the trail-region filter).
-    pub region: Option<String>,
-    /// A custom endpoint (an S3-compatible store, a local emulator); `AWS_ENDPOINT_URL` works too.
-    pub endpoint_url: Option<String>,
-    /// Send unsigned requests, for public buckets.
-    pub no_sign_request: bool,
-}
+pub use super::AwsOptions;
 
 /// Why AWS could not be used at all.
 #[derive(Debug, thiserror::Error)]

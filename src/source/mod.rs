@@ -5,26 +5,30 @@
 //! [`open`] turns the command line's inputs into one stream of objects: local files first (all
 //! known up front), then the objects of each `s3://` and `cwlogs://` input as they arrive.
 
+#[cfg(feature = "aws")]
 pub mod aws;
+#[cfg(feature = "aws")]
 pub mod cloudwatch;
 pub mod local;
+#[cfg(feature = "aws")]
+#[path = "remote.rs"]
+mod remote;
+#[cfg(not(feature = "aws"))]
+#[path = "remote_disabled.rs"]
+mod remote;
+#[cfg(feature = "aws")]
 pub mod s3;
 pub mod s3_layout;
 
 use std::io::{self, Read};
 use std::path::Path;
 use std::sync::Arc;
-use std::sync::atomic::Ordering;
-
-use tokio::runtime::Runtime;
 
 use crate::classify::FailureFilter;
 use crate::stats::{LogGroupStats, Problem, RequestStats};
-use aws::{AwsError, AwsOptions};
-use cloudwatch::{LogGroupError, LogGroupOptions, LogGroupScan};
 use local::InputPathError;
-use s3::{S3Error, S3Scan};
-use s3_layout::{LayoutFilter, S3Url};
+pub use remote::RemoteError;
+use s3_layout::LayoutFilter;
 
 /// Opens an object's bytes when a worker is ready for them (not before: a dump may hold
 /// thousands of files, and only as many are open as there are workers).
@@ -66,6 +70,23 @@ impl Selection for Everything {
     }
 }
 
+/// The AWS options of the command line.
+#[derive(Clone, Debug, Default)]
+pub struct AwsOptions {
+    pub profile: Option<String>,
+    /// The region of the clients (not the trail-region filter).
+    pub region: Option<String>,
+    /// A custom endpoint (an S3-compatible store, a local emulator); `AWS_ENDPOINT_URL` works too.
+    pub endpoint_url: Option<String>,
+    /// Send unsigned requests, for public buckets.
+    pub no_sign_request: bool,
+}
+
+/// Whether an input names a remote source (`s3://`, `cwlogs://`) rather than a local path.
+pub fn is_remote(input: &str) -> bool {
+    input.starts_with("s3://") || input.starts_with("cwlogs://")
+}
+
 /// How remote sources are reached and pruned.
 #[derive(Clone, Debug, Default)]
 pub struct SourceOptions {
@@ -91,16 +112,8 @@ pub struct SourceOptions {
 pub enum SourceError {
     #[error(transparent)]
     Path(#[from] InputPathError),
-    #[error("{0}")]
-    Url(String),
     #[error(transparent)]
-    Aws(#[from] AwsError),
-    #[error(transparent)]
-    S3(#[from] S3Error),
-    #[error(transparent)]
-    LogGroup(#[from] LogGroupError),
-    #[error("cannot start the AWS client runtime: {0}")]
-    Runtime(io::Error),
+    Remote(#[from] RemoteError),
 }
 
 /// The inputs of a run, opened.
@@ -112,15 +125,14 @@ pub struct Inputs {
     /// Local objects this run does not read.
     unselected: Unselected,
     selection: Arc<dyn Selection>,
-    buckets: Vec<S3Scan>,
-    log_groups: Vec<LogGroupScan>,
-    runtime: Option<Runtime>,
+    /// The `s3://` and `cwlogs://` inputs being listed and read.
+    remote: Option<remote::Remote>,
 }
 
 impl Inputs {
     /// Stored bytes of all inputs, when all sizes are known in advance (no remote inputs).
     pub fn total_bytes(&self) -> Option<u64> {
-        if self.runtime.is_some() {
+        if self.remote.is_some() {
             return None;
         }
         self.local.iter().map(|o| o.size).sum()
@@ -130,26 +142,11 @@ impl Inputs {
     /// bounded queues, so this iterator is what applies back-pressure to the downloads.
     pub fn objects(&mut self) -> impl Iterator<Item = LogObject> + Send + use<> {
         let local = std::mem::take(&mut self.local);
-        let selection = Arc::clone(&self.selection);
-        let take = |queue: &mut tokio::sync::mpsc::Receiver<LogObject>| {
-            std::mem::replace(queue, closed_receiver())
-        };
-        let mut queues: Vec<_> = self
-            .buckets
-            .iter_mut()
-            .map(|scan| take(&mut scan.objects))
-            .collect();
-        queues.extend(
-            self.log_groups
-                .iter_mut()
-                .map(|scan| take(&mut scan.objects)),
-        );
-        // Log group pages are selected here (by stream, for shards); buckets select before
-        // download.
-        let remote = queues
-            .into_iter()
-            .flat_map(|mut rx| std::iter::from_fn(move || rx.blocking_recv()))
-            .filter(move |o| selection.wants(&o.origin, o.version.as_deref()) == Wanted::Yes);
+        let remote = self
+            .remote
+            .as_mut()
+            .map(|r| r.objects(Arc::clone(&self.selection)));
+        let remote = remote.into_iter().flatten();
         local.into_iter().chain(remote)
     }
 
@@ -162,36 +159,8 @@ impl Inputs {
             s3: None,
             log_groups: None,
         };
-        let Some(runtime) = self.runtime else {
-            return Ok(finished);
-        };
-        let join = |e: tokio::task::JoinError| SourceError::Runtime(io::Error::other(e));
-        for scan in self.buckets {
-            let listing = runtime.block_on(scan.finished).map_err(join)??;
-            finished.problems.extend(
-                listing
-                    .into_iter()
-                    .map(|(origin, what)| Problem { origin, what }),
-            );
-            let c = &scan.counters;
-            let total = finished.s3.get_or_insert_with(RequestStats::default);
-            total.list_requests += c.list_requests.load(Ordering::Relaxed);
-            total.get_requests += c.get_requests.load(Ordering::Relaxed);
-            total.listed += c.listed.load(Ordering::Relaxed);
-            total.pruned_by_time += c.pruned_by_time.load(Ordering::Relaxed);
-            total.skipped_by_design += c.skipped_by_design.load(Ordering::Relaxed);
-            total.unselected +=
-                c.other_shard.load(Ordering::Relaxed) + c.already_scanned.load(Ordering::Relaxed);
-            finished.unselected.other_shard += c.other_shard.load(Ordering::Relaxed);
-            finished.unselected.already_scanned += c.already_scanned.load(Ordering::Relaxed);
-        }
-        for scan in self.log_groups {
-            runtime.block_on(scan.finished).map_err(join)??;
-            let total = finished
-                .log_groups
-                .get_or_insert_with(LogGroupStats::default);
-            total.requests += scan.counters.requests.load(Ordering::Relaxed);
-            total.events += scan.counters.events.load(Ordering::Relaxed);
+        if let Some(remote) = self.remote {
+            remote.finish(&mut finished)?;
         }
         Ok(finished)
     }
@@ -206,7 +175,7 @@ pub struct Unselected {
 
 impl Unselected {
     /// Counts a decision; true when the object is wanted.
-    fn count(&mut self, wanted: Wanted) -> bool {
+    pub(crate) fn count(&mut self, wanted: Wanted) -> bool {
         match wanted {
             Wanted::Yes => return true,
             Wanted::OtherShard => self.other_shard += 1,
@@ -226,10 +195,6 @@ pub struct Finished {
     pub log_groups: Option<LogGroupStats>,
 }
 
-fn closed_receiver() -> tokio::sync::mpsc::Receiver<LogObject> {
-    tokio::sync::mpsc::channel(1).1
-}
-
 /// Opens every input: walks local paths (never descending into `skip_dir`), starts listing each
 /// `s3://` URL and reading each `cwlogs://` log group. Fails before any work when an input
 /// cannot be read at all.
@@ -240,8 +205,7 @@ pub fn open(
     skip_dir: Option<&Path>,
     queue: usize,
 ) -> Result<Inputs, SourceError> {
-    let is_remote = |i: &&String| i.starts_with("s3://") || i.starts_with("cwlogs://");
-    let (remote, paths): (Vec<&String>, Vec<&String>) = inputs.iter().partition(is_remote);
+    let (remote, paths): (Vec<&String>, Vec<&String>) = inputs.iter().partition(|i| is_remote(i));
     let paths: Vec<String> = paths.into_iter().cloned().collect();
     let found = if paths.is_empty() {
         local::Discovered::default()
@@ -259,79 +223,11 @@ pub fn open(
         problems: found.problems,
         unselected,
         selection: Arc::clone(&selection),
-        buckets: Vec::new(),
-        log_groups: Vec::new(),
-        runtime: None,
+        remote: None,
     };
     if remote.is_empty() {
         return Ok(opened);
     }
-    // Every URL is checked before anything starts.
-    let (urls, groups): (Vec<&String>, Vec<&String>) =
-        remote.into_iter().partition(|i| i.starts_with("s3://"));
-    let urls = urls
-        .into_iter()
-        .map(|u| S3Url::parse(u))
-        .collect::<Result<Vec<_>, _>>()
-        .map_err(SourceError::Url)?;
-    let groups = groups
-        .into_iter()
-        .map(|g| cloudwatch::parse_url(g))
-        .collect::<Result<Vec<_>, _>>()
-        .map_err(SourceError::Url)?;
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .map_err(SourceError::Runtime)?;
-    let config = runtime.block_on(aws::load(&options.aws))?;
-    if !urls.is_empty() {
-        let mut s3_config = aws_sdk_s3::config::Builder::from(&config);
-        if aws::has_custom_endpoint(&config) {
-            s3_config = s3_config.force_path_style(true);
-        }
-        let client = aws_sdk_s3::Client::from_conf(s3_config.build());
-        for url in urls {
-            let scan = s3::start(
-                runtime.handle(),
-                client.clone(),
-                url,
-                options.layout.clone(),
-                Arc::clone(&selection),
-                options.s3_concurrency,
-                queue,
-            );
-            opened.buckets.push(scan);
-        }
-    }
-    let logs = aws_sdk_cloudwatchlogs::Client::new(&config);
-    for group in groups {
-        let mut window = options.layout.window;
-        if window.until.is_none() {
-            window.until = options.log_group_until.map(|ms| ms.saturating_mul(1000));
-        }
-        if let Some(&resume_ms) = options.log_group_resume.get(&group) {
-            window.since = Some(
-                window
-                    .since
-                    .unwrap_or(i64::MIN)
-                    .max(resume_ms.saturating_mul(1000)),
-            );
-        }
-        let group_options = LogGroupOptions {
-            window,
-            stream_prefix: options.log_stream_prefix.clone(),
-            filter: options.filter,
-            concurrency: options.log_concurrency,
-        };
-        opened.log_groups.push(cloudwatch::start(
-            runtime.handle(),
-            logs.clone(),
-            group,
-            group_options,
-            queue,
-        ));
-    }
-    opened.runtime = Some(runtime);
+    opened.remote = Some(remote::Remote::start(&remote, options, selection, queue)?);
     Ok(opened)
 }

@@ -5,13 +5,15 @@
 //!
 //! ```text
 //! source     local files, directories, stdin            (source::local)
+//!            s3:// and cwlogs:// with the `aws` feature (source::remote)
 //!   -> decode   gzip sniffed by magic bytes, streamed   (decode)
 //!   -> split    one record's bytes at a time            (decode::split, decode::structural)
 //!   -> prefilter  only records with "errorCode" go on   (decode::prefilter, record)
-//!   -> parse    simd-json, borrowed, fields we use      (record, event)
-//!   -> classify  failure? who, what, where, which policy (classify)
+//!   -> parse    simd-json, borrowed, into a plain Event  (record, event::json)
+//!   -> classify  failure? who, what, where, which policy (classify, reads only event::Event)
 //!   -> aggregate  principal x action x bucket, merged   (aggregate)
-//!   -> report   Parquet, table/json/csv/markdown, footer (report)
+//!   -> report   Parquet, table/json/csv/markdown, HTML, footer; every column declared once
+//!               (report::schema)
 //! ```
 //!
 //! [`pipeline::scan`] wires the stages; the binary only parses arguments and maps the outcome to

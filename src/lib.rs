@@ -26,6 +26,7 @@ pub mod event;
 pub mod interrupt;
 pub mod pipeline;
 pub mod record;
+pub mod redact;
 pub mod report;
 pub mod source;
 pub mod state;

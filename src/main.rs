@@ -15,6 +15,7 @@ use exit_code::Exit;
 use whydenied::aggregate::SummaryRow;
 use whydenied::interrupt;
 use whydenied::pipeline::{ScanError, ScanOutcome, scan};
+use whydenied::redact::{RedactingStderr, Redactor};
 use whydenied::report::Format;
 use whydenied::report::html::{NewGroups, PageInput, Since, write_html_report};
 use whydenied::report::rebuild::{new_in_last_run, new_since_runs, rebuild};
@@ -301,8 +302,10 @@ fn init_logging(verbose: u8, quiet: bool, format: LogFormat) {
         }
         Err(_) => tracing_subscriber::EnvFilter::new(format!("whydenied={level}")),
     };
+    // Whatever gets past the caps is redacted at the sink (see whydenied::redact).
+    let redactor = std::sync::Arc::new(Redactor::from_env());
     let logs = tracing_subscriber::fmt()
-        .with_writer(io::stderr)
+        .with_writer(move || RedactingStderr(std::sync::Arc::clone(&redactor)))
         .with_env_filter(filter)
         .with_target(false)
         .with_ansi(io::stderr().is_terminal());

@@ -136,8 +136,11 @@ fn print_summary(
     top: Option<usize>,
 ) -> Result<(), Exit> {
     // Buffered: stdout is line-buffered, and a JSON summary has thousands of lines.
+    let terminal = io::stdout().is_terminal();
     let mut stdout = io::BufWriter::new(io::stdout().lock());
-    match write_summary(&mut stdout, format, rows, stats, top).and_then(|()| stdout.flush()) {
+    match write_summary(&mut stdout, format, rows, stats, top, terminal)
+        .and_then(|()| stdout.flush())
+    {
         Ok(()) => Ok(()),
         // `| head` closing the pipe early is a normal way to read a report.
         Err(e) if e.kind() == io::ErrorKind::BrokenPipe => Ok(()),

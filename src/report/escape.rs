@@ -33,6 +33,29 @@ pub fn for_terminal(text: &str) -> Cow<'_, str> {
     Cow::Owned(out)
 }
 
+/// JSON text with every unsafe character of its strings written as a `\uXXXX` escape.
+/// serde_json escapes C0 controls but passes DEL, C1 controls (the 8-bit CSI) and bidi overrides
+/// through; escaped, they decode to the same strings and cannot act on a terminal. Outside
+/// strings JSON has only ASCII punctuation and whitespace, so the text stays valid JSON.
+pub fn json_for_terminal(json: &str) -> Cow<'_, str> {
+    if !json
+        .chars()
+        .any(|c| is_unsafe(c) && !c.is_ascii_whitespace())
+    {
+        return Cow::Borrowed(json);
+    }
+    let mut out = String::with_capacity(json.len() + 16);
+    for c in json.chars() {
+        if is_unsafe(c) && !c.is_ascii_whitespace() {
+            // Every unsafe character is in the Basic Multilingual Plane: one escape each.
+            let _ = write!(out, "\\u{:04x}", c as u32);
+        } else {
+            out.push(c);
+        }
+    }
+    Cow::Owned(out)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -45,5 +68,21 @@ mod tests {
         assert_eq!(for_terminal("line\nnext\t"), "line\\nnext\\t");
         assert_eq!(for_terminal("evil\u{202e}txt.exe"), "evil\\u{202e}txt.exe");
         assert_eq!(for_terminal("ключ/файл ☃"), "ключ/файл ☃");
+    }
+
+    #[test]
+    fn json_keeps_its_meaning_and_loses_its_controls() {
+        let value = serde_json::json!({"ua": "a\u{9b}2J\u{7f}\u{202e}b\u{1b}", "k": "ключ"});
+        let text = serde_json::to_string_pretty(&value).expect("json");
+        let safe = json_for_terminal(&text);
+        assert!(
+            !safe
+                .chars()
+                .any(|c| is_unsafe(c) && !c.is_ascii_whitespace()),
+            "{safe}"
+        );
+        assert!(safe.contains("\\u009b") && safe.contains("\\u202e") && safe.contains("ключ"));
+        let back: serde_json::Value = serde_json::from_str(&safe).expect("still JSON");
+        assert_eq!(back, value);
     }
 }

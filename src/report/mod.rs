@@ -40,19 +40,21 @@ pub enum Format {
 pub const DEFAULT_TOP: usize = 20;
 
 /// Writes the summary of `rows` (already ordered) in `format`; `top` limits the rows shown.
+/// `terminal`: `out` is a terminal, so every format escapes what would act on it.
 pub fn write_summary(
     out: &mut dyn Write,
     format: Format,
     rows: &[SummaryRow],
     stats: &ScanStats,
     top: Option<usize>,
+    terminal: bool,
 ) -> io::Result<()> {
     let limit = |default: usize| top.unwrap_or(default).min(rows.len());
     match format {
         Format::Table => table::write_table(out, rows, limit(DEFAULT_TOP)),
         Format::Markdown => text::write_markdown(out, rows, limit(DEFAULT_TOP)),
         Format::Json => text::write_json(out, &rows[..limit(usize::MAX)], rows.len(), stats),
-        Format::Csv => text::write_csv(out, &rows[..limit(usize::MAX)]),
+        Format::Csv => text::write_csv(out, &rows[..limit(usize::MAX)], terminal),
     }
 }
 

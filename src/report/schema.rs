@@ -372,7 +372,7 @@ mod tests {
         );
 
         let mut csv = Vec::new();
-        write_csv(&mut csv, std::slice::from_ref(&row)).expect("csv");
+        write_csv(&mut csv, std::slice::from_ref(&row), false).expect("csv");
         let csv = String::from_utf8(csv).expect("utf-8");
         let header: BTreeSet<String> = csv
             .lines()

@@ -8,7 +8,7 @@ use std::io::{self, Write};
 
 use serde_json::{Value, json};
 
-use super::escape::for_terminal;
+use super::escape::{for_terminal, json_for_terminal};
 use super::schema::SUMMARY_COLUMNS;
 use super::{reason_label, rfc3339};
 use crate::aggregate::SummaryRow;
@@ -69,18 +69,27 @@ pub fn write_json(
         "summary": rows.iter().map(row_json).collect::<Vec<_>>(),
         "scanned": stats_json(stats),
     });
-    serde_json::to_writer_pretty(&mut *out, &document)?;
-    writeln!(out)
+    let text = serde_json::to_string_pretty(&document).map_err(io::Error::other)?;
+    writeln!(out, "{}", json_for_terminal(&text))
 }
 
-/// Every registered summary column, in order; lists are joined with `;`.
-pub fn write_csv(out: &mut dyn Write, rows: &[SummaryRow]) -> io::Result<()> {
+/// Every registered summary column, in order; lists are joined with `;`. On a terminal the
+/// cells are also escaped for it (ESC, BEL, CR, BS and C1 would act on it); in a file they keep
+/// their text, spreadsheet-safe.
+pub fn write_csv(out: &mut dyn Write, rows: &[SummaryRow], terminal: bool) -> io::Result<()> {
     let header: Vec<&str> = SUMMARY_COLUMNS.iter().map(|c| c.name).collect();
     writeln!(out, "{}", header.join(","))?;
     for row in rows {
         let line: Vec<String> = SUMMARY_COLUMNS
             .iter()
-            .map(|c| csv_field(&c.cell(row).to_text()))
+            .map(|c| {
+                let text = c.cell(row).to_text();
+                csv_field(&if terminal {
+                    for_terminal(&text)
+                } else {
+                    text.into()
+                })
+            })
             .collect();
         writeln!(out, "{}", line.join(","))?;
     }
@@ -161,6 +170,33 @@ mod tests {
         assert_eq!(csv_field("=HYPERLINK(\"x\")"), "\"'=HYPERLINK(\"\"x\"\")\"");
         assert_eq!(csv_field("-1"), "\"'-1\"");
         assert_eq!(csv_field("@SUM(A1)"), "\"'@SUM(A1)\"");
+    }
+
+    #[test]
+    fn csv_on_a_terminal_has_no_raw_controls_and_in_a_file_keeps_its_text() {
+        let mut summary = crate::aggregate::Summary::default();
+        let mut denial = crate::classify::Denial::example();
+        denial.principal.principal = "u\u{1b}]52;c;aGk=\u{7}\r\u{8}\u{9b}2J".into();
+        summary.add(&denial);
+        let rows = summary.rows();
+        let csv = |terminal| {
+            let mut out = Vec::new();
+            write_csv(&mut out, &rows, terminal).expect("csv");
+            String::from_utf8(out).expect("utf-8")
+        };
+        let shown = csv(true);
+        assert!(
+            !shown.chars().any(|c| c.is_control() && c != '\n'),
+            "{shown:?}"
+        );
+        assert!(
+            shown.contains("u\\u{1b}]52;c;aGk=\\u{7}\\r\\u{8}\\u{9b}2J"),
+            "{shown}"
+        );
+        assert!(
+            csv(false).contains(&rows[0].principal),
+            "files keep the text"
+        );
     }
 
     #[test]

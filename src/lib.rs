@@ -24,6 +24,7 @@ pub mod classify;
 pub mod decode;
 pub mod event;
 pub mod interrupt;
+pub mod lock;
 pub mod pipeline;
 pub mod record;
 pub mod redact;

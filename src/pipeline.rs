@@ -24,6 +24,7 @@ use crate::classify::{Denial, FailureFilter};
 use crate::decode::split::{ObjectKind, SplitLimits, split_records};
 use crate::decode::{Encoding, decoder};
 use crate::interrupt;
+use crate::lock::{LockError, RunLock};
 use crate::record::RecordReader;
 use crate::report::escape::for_terminal;
 use crate::report::layout::{DenialSink, Layout, ReportFiles, partitioned_files, run_summary};
@@ -33,7 +34,9 @@ use crate::report::upload::{Destination, UploadError};
 use crate::source::local::ChangedWhileRead;
 use crate::source::s3_layout::S3Url;
 use crate::source::{self, LogObject, Selection, SourceError, SourceOptions};
-use crate::state::{ObjectRead, RunSelection, Shard, State, StateError, new_run_id};
+use crate::state::{
+    ObjectRead, RecordedSelection, RunSelection, Shard, State, StateError, new_run_id,
+};
 use crate::stats::ScanStats;
 use crate::suppress::{Suppressions, noise_label};
 use crate::window::{Placement, TimeWindow};
@@ -126,6 +129,18 @@ pub enum ScanError {
     State(#[from] StateError),
     #[error(transparent)]
     Upload(#[from] UploadError),
+    #[error(transparent)]
+    Lock(#[from] LockError),
+}
+
+/// `state.json` → `state.json.lock`, next to it.
+fn lock_path_of(state: &std::path::Path) -> PathBuf {
+    let mut name = state
+        .file_name()
+        .map(|n| n.to_os_string())
+        .unwrap_or_default();
+    name.push(".lock");
+    state.with_file_name(name)
 }
 
 /// Denials per message to the writer thread, and messages in flight: bounds the memory held
@@ -149,14 +164,37 @@ pub fn scan(config: &ScanConfig) -> Result<ScanOutcome, ScanError> {
         path: config.out_dir.clone(),
         source,
     })?;
+    // Held until the scan returns: no other run commits into this directory or state meanwhile.
+    // Shards of one run share the directory by design (each with its own state, locked below).
+    let _out_lock = match config.shard {
+        None => Some(RunLock::directory(&config.out_dir)?),
+        Some(_) => None,
+    };
+    let _state_lock = match &config.state {
+        Some(path) => Some(RunLock::file(&lock_path_of(path))?),
+        None => None,
+    };
     let shard_text = config.shard.map(|s| s.to_string());
     let mut state = match &config.state {
-        Some(path) => Some(State::load(path, &config.inputs, shard_text.as_deref())?),
+        Some(path) => {
+            let selection = RecordedSelection {
+                since: config.window.since,
+                until: config.window.until,
+                include_authn: config.filter.include_authn,
+                all_errors: config.filter.all_errors,
+            };
+            Some(State::load(
+                path,
+                &config.inputs,
+                shard_text.as_deref(),
+                &selection,
+            )?)
+        }
         None => None,
     };
     let layout = if state.is_some() || config.shard.is_some() || config.partitioned {
         Layout::Partitioned {
-            run_id: new_run_id(config.shard),
+            run_id: new_run_id(config.shard, state.as_ref().and_then(|s| s.id.as_deref())),
         }
     } else {
         Layout::Single

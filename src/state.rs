@@ -16,6 +16,15 @@
 //!
 //! A state file belongs to one set of inputs and one shard: using it with others would skip
 //! objects it never saw, so that is an error, as is a file written by an incompatible version.
+//!
+//! A state has an id, written into the run ids of its reports: several state files may share an
+//! output directory (two trails, a backfill and a nightly run), and a run only ever treats the
+//! uncommitted runs of its own state and shard as orphans.
+//!
+//! A state also records the narrowest selection any of its runs used (time window, which
+//! failures were kept): an object read under a narrow selection is marked scanned although the
+//! records outside it were left out, so a run that widens the selection would never see them.
+//! Such a run is refused with a message that says what to do.
 
 use std::collections::BTreeMap;
 use std::fs::{self, File};
@@ -48,6 +57,78 @@ pub struct State {
     /// lost mid-download, a truncated gzip stream). Absent from files written before it existed.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub partial: BTreeMap<String, Partial>,
+    /// Names this state in the run ids of its reports. Absent from files written before it
+    /// existed: their runs have no state tag.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id: Option<String>,
+    /// The narrowest selection of every run so far; `None` in files written before it existed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub selection: Option<RecordedSelection>,
+}
+
+/// What a run kept: its time window (microseconds) and which failures.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RecordedSelection {
+    pub since: Option<i64>,
+    pub until: Option<i64>,
+    pub include_authn: bool,
+    pub all_errors: bool,
+}
+
+impl RecordedSelection {
+    /// What `self` keeps that `narrowest` did not, or `None` when it keeps no more.
+    fn widens(&self, narrowest: &RecordedSelection) -> Option<String> {
+        let time = |t: Option<i64>| {
+            t.map_or_else(
+                || "no bound".to_string(),
+                |t| crate::report::rfc3339(Some(t)),
+            )
+        };
+        let earlier = match (self.since, narrowest.since) {
+            (None, Some(_)) => true,
+            (Some(ours), Some(theirs)) => ours < theirs,
+            (_, None) => false,
+        };
+        let later = match (self.until, narrowest.until) {
+            (None, Some(_)) => true,
+            (Some(ours), Some(theirs)) => ours > theirs,
+            (_, None) => false,
+        };
+        if earlier {
+            Some(format!(
+                "--since {} is earlier than {}",
+                time(self.since),
+                time(narrowest.since)
+            ))
+        } else if later {
+            Some(format!(
+                "--until {} is later than {}",
+                time(self.until),
+                time(narrowest.until)
+            ))
+        } else if self.include_authn && !narrowest.include_authn {
+            Some("--include-authn keeps failures earlier runs left out".into())
+        } else if self.all_errors && !narrowest.all_errors {
+            Some("--all-errors keeps failures earlier runs left out".into())
+        } else {
+            None
+        }
+    }
+
+    /// The selection both `self` and `other` keep.
+    fn narrowed(&self, other: &RecordedSelection) -> RecordedSelection {
+        let bound = |a: Option<i64>, b: Option<i64>, pick: fn(i64, i64) -> i64| match (a, b) {
+            (Some(a), Some(b)) => Some(pick(a, b)),
+            (a, b) => a.or(b),
+        };
+        RecordedSelection {
+            since: bound(self.since, other.since, i64::max),
+            until: bound(self.until, other.until, i64::min),
+            include_authn: self.include_authn && other.include_authn,
+            all_errors: self.all_errors && other.all_errors,
+        }
+    }
 }
 
 /// An object read part-way: its records before the failure are in committed reports, so a
@@ -99,11 +180,22 @@ pub enum StateError {
     },
     #[error("cannot write the state file {path}: {source}")]
     Write { path: PathBuf, source: io::Error },
+    #[error(
+        "the state file {path} was written by runs that kept less ({reason}): the objects they read are marked scanned, so what they left out would never be read. Use a new state file and a new --out for the wider selection, or keep the earlier one"
+    )]
+    Widened { path: PathBuf, reason: String },
 }
 
 impl State {
     /// The state at `path`, or a fresh one when the file does not exist yet.
-    pub fn load(path: &Path, inputs: &[String], shard: Option<&str>) -> Result<Self, StateError> {
+    /// `selection` is this run's: refused when it keeps more than an earlier run did, recorded
+    /// as the narrowest so far otherwise.
+    pub fn load(
+        path: &Path,
+        inputs: &[String],
+        shard: Option<&str>,
+        selection: &RecordedSelection,
+    ) -> Result<Self, StateError> {
         let mut ours: Vec<String> = inputs.to_vec();
         ours.sort();
         ours.dedup();
@@ -114,6 +206,8 @@ impl State {
                     version: STATE_VERSION,
                     inputs: ours,
                     shard: shard.map(str::to_string),
+                    id: Some(new_state_id(path)),
+                    selection: Some(*selection),
                     ..State::default()
                 });
             }
@@ -143,10 +237,24 @@ impl State {
                 });
             }
         }
-        let state: State = serde_json::from_str(&text).map_err(|e| StateError::Invalid {
+        let mut state: State = serde_json::from_str(&text).map_err(|e| StateError::Invalid {
             path: path.to_path_buf(),
             reason: e.to_string(),
         })?;
+        if let Some(reason) = state
+            .selection
+            .and_then(|narrowest| selection.widens(&narrowest))
+        {
+            return Err(StateError::Widened {
+                path: path.to_path_buf(),
+                reason,
+            });
+        }
+        state.selection = Some(
+            state
+                .selection
+                .map_or(*selection, |s| s.narrowed(selection)),
+        );
         if state.inputs != ours || state.shard.as_deref() != shard {
             let show = |s: Option<&str>| s.map(|s| format!(" (shard {s})")).unwrap_or_default();
             return Err(StateError::OtherSource {
@@ -203,25 +311,47 @@ impl State {
     /// Whether `run`, a run id found among the reports, is an orphan of this state: a run of
     /// the same shard (or, like this state, of none) that never committed. Shards may share an
     /// output directory, each with a state file of its own: their runs are not ours to delete.
+    /// Other states' runs (another trail's state sharing the output directory) are never ours:
+    /// a run is ours only when it names this state's id (or, for a state written before ids
+    /// existed, names none).
     pub fn is_orphan(&self, run: &str) -> bool {
-        let shard_of_run = run
-            .split_once(SHARD_TAG)
-            .map(|(_, shard)| shard.replacen("of", "/", 1));
-        shard_of_run == self.shard && !self.runs.iter().any(|r| r == run)
+        let shard_of_run = tag(run, SHARD_TAG).map(|shard| shard.replacen("of", "/", 1));
+        shard_of_run == self.shard
+            && tag(run, STATE_TAG) == self.id.as_deref()
+            && !self.runs.iter().any(|r| r == run)
     }
 }
 
 /// Marks the shard in a run id: `-shard3of8`.
 const SHARD_TAG: &str = "-shard";
+/// Marks the state in a run id: `-state1a2b3c4d`.
+const STATE_TAG: &str = "-state";
 
-/// A new run id, `20261128T195300Z-1a2b` (time and process id) plus `-shard3of8` for a shard:
-/// unique per run, sorted by time in a directory listing, and naming its shard.
-pub fn new_run_id(shard: Option<Shard>) -> String {
+/// The value after `marker` in a run id, up to the next `-`.
+fn tag<'a>(run: &'a str, marker: &str) -> Option<&'a str> {
+    let (_, rest) = run.split_once(marker)?;
+    Some(rest.split('-').next().unwrap_or(rest))
+}
+
+/// A new state's id: a hash of the time, the process and the path, 8 hex digits.
+fn new_state_id(path: &Path) -> String {
+    let now = chrono::Utc::now().timestamp_nanos_opt().unwrap_or_default();
+    let seed = format!("{now}-{}-{}", std::process::id(), path.display());
+    format!("{:08x}", fnv1a(seed.as_bytes()) as u32)
+}
+
+/// A new run id, `20261128T195300Z-1a2b` (time and process id) plus `-state1a2b3c4d` for a run
+/// with a state and `-shard3of8` for a shard: unique per run, sorted by time in a directory
+/// listing, and naming its state and shard.
+pub fn new_run_id(shard: Option<Shard>, state_id: Option<&str>) -> String {
     let time = chrono::Utc::now().format("%Y%m%dT%H%M%SZ");
+    let state = state_id
+        .map(|id| format!("{STATE_TAG}{id}"))
+        .unwrap_or_default();
     let shard = shard
         .map(|s| format!("{SHARD_TAG}{}of{}", s.index, s.count))
         .unwrap_or_default();
-    format!("{time}-{:x}{shard}", std::process::id())
+    format!("{time}-{:x}{state}{shard}", std::process::id())
 }
 
 /// `--shard i/N`: a deterministic share of the objects, by a hash of their origin, so that N
@@ -338,7 +468,7 @@ mod tests {
     #[test]
     fn orphans_are_uncommitted_runs_of_the_same_shard() {
         let third = Shard { index: 3, count: 8 };
-        let (run, other_run) = (new_run_id(Some(third)), new_run_id(None));
+        let (run, other_run) = (new_run_id(Some(third), None), new_run_id(None, None));
         assert!(run.ends_with("-shard3of8"), "{run}");
         let mut state = State {
             shard: Some(third.to_string()),
@@ -356,34 +486,145 @@ mod tests {
     }
 
     #[test]
+    fn orphans_are_runs_of_this_state_only() {
+        let ours = State {
+            id: Some("0000beef".into()),
+            ..State::default()
+        };
+        let theirs = State {
+            id: Some("0000cafe".into()),
+            ..State::default()
+        };
+        let our_run = new_run_id(None, ours.id.as_deref());
+        assert!(our_run.contains("-state0000beef"), "{our_run}");
+        assert!(ours.is_orphan(&our_run));
+        assert!(
+            !theirs.is_orphan(&our_run),
+            "another state's run is not an orphan of this one"
+        );
+        let untagged = new_run_id(None, None);
+        assert!(
+            !ours.is_orphan(&untagged),
+            "a run without a state (--partitioned) is kept"
+        );
+        assert!(
+            State::default().is_orphan(&untagged),
+            "states without an id keep their old runs"
+        );
+        let sharded = new_run_id(Some(Shard { index: 2, count: 4 }), ours.id.as_deref());
+        let ours_sharded = State {
+            shard: Some("2/4".into()),
+            ..ours.clone()
+        };
+        assert!(ours_sharded.is_orphan(&sharded) && !ours.is_orphan(&sharded));
+    }
+
+    #[test]
+    fn a_run_that_keeps_more_than_earlier_runs_is_refused() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let path = dir.path().join("state.json");
+        let inputs = vec!["./dump".to_string()];
+        let day = 86_400_000_000;
+        let narrow = RecordedSelection {
+            since: Some(10 * day),
+            until: Some(20 * day),
+            ..Default::default()
+        };
+        let state = State::load(&path, &inputs, None, &narrow).expect("fresh");
+        assert!(state.id.is_some());
+        state.save(&path).expect("saved");
+        let load = |selection: RecordedSelection| State::load(&path, &inputs, None, &selection);
+        for (wider, says) in [
+            (
+                RecordedSelection {
+                    since: Some(9 * day),
+                    ..narrow
+                },
+                "--since",
+            ),
+            (
+                RecordedSelection {
+                    since: None,
+                    ..narrow
+                },
+                "--since",
+            ),
+            (
+                RecordedSelection {
+                    until: None,
+                    ..narrow
+                },
+                "--until",
+            ),
+            (
+                RecordedSelection {
+                    all_errors: true,
+                    ..narrow
+                },
+                "--all-errors",
+            ),
+            (
+                RecordedSelection {
+                    include_authn: true,
+                    ..narrow
+                },
+                "--include-authn",
+            ),
+        ] {
+            let err = load(wider).expect_err("wider");
+            assert!(err.to_string().contains(says), "{err}");
+            assert!(err.to_string().contains("Use a new state file"), "{err}");
+        }
+        // A narrower run (the next night of a moving window) is fine, and narrows the record.
+        let later = RecordedSelection {
+            since: Some(11 * day),
+            ..narrow
+        };
+        let mut state = load(later).expect("narrower");
+        assert_eq!(state.selection, Some(later));
+        state.save(&path).expect("saved");
+        assert!(load(narrow).is_err(), "back to the earlier, wider start");
+        state.selection = None;
+        state.save(&path).expect("saved");
+        assert!(
+            load(narrow).is_ok(),
+            "files written before selections were recorded still load"
+        );
+    }
+
+    #[test]
     fn state_round_trips_and_refuses_other_sources_and_versions() {
         let dir = tempfile::tempdir().expect("temp dir");
         let path = dir.path().join("state.json");
         let inputs = vec!["s3://b".to_string(), "./dump".to_string()];
-        let mut state = State::load(&path, &inputs, None).expect("fresh");
+        let all = RecordedSelection::default();
+        let mut state = State::load(&path, &inputs, None, &all).expect("fresh");
         assert_eq!(state.inputs, ["./dump", "s3://b"]);
         state.runs.push("r1".into());
         state.objects.insert("s3://b/k".into(), "10-etag".into());
         state.save(&path).expect("saved");
-        assert_eq!(State::load(&path, &inputs, None).expect("loads"), state);
+        assert_eq!(
+            State::load(&path, &inputs, None, &all).expect("loads"),
+            state
+        );
 
         let other =
-            State::load(&path, &["s3://other".to_string()], None).expect_err("other inputs");
+            State::load(&path, &["s3://other".to_string()], None, &all).expect_err("other inputs");
         assert!(
             other.to_string().contains("use one state file per source"),
             "{other}"
         );
         assert!(
-            State::load(&path, &inputs, Some("1/2")).is_err(),
+            State::load(&path, &inputs, Some("1/2"), &all).is_err(),
             "other shard"
         );
 
         fs::write(&path, r#"{"version": 99}"#).expect("write");
-        let version = State::load(&path, &inputs, None).expect_err("newer version");
+        let version = State::load(&path, &inputs, None, &all).expect_err("newer version");
         assert!(version.to_string().contains("is version 99"), "{version}");
         fs::write(&path, "not json").expect("write");
         assert!(matches!(
-            State::load(&path, &inputs, None),
+            State::load(&path, &inputs, None, &all),
             Err(StateError::Invalid { .. })
         ));
     }

@@ -57,6 +57,11 @@ fn run_scan(args: &ScanArgs) -> Exit {
     if let Err(e) = interrupt::install() {
         return fatal(&format!("cannot install signal handlers: {e}"));
     }
+    if let Some(html) = &args.html
+        && let Err(message) = check_writable(html)
+    {
+        return fatal(&message);
+    }
     let outcome = match scan(&config) {
         Ok(outcome) => outcome,
         Err(ScanError::Interrupted(signal)) => {
@@ -109,6 +114,10 @@ fn run_scan(args: &ScanArgs) -> Exit {
             let _ = writeln!(stderr, "reports: uploaded {count} objects to {to}");
         }
     }
+    // Only now, with every output written, is the run recorded in --state.
+    if let Err(e) = outcome.pending.save() {
+        return fatal(&e.to_string());
+    }
     let counted = outcome.stats.counted();
     let reached = args.fail_on_denials.filter(|&n| counted >= n);
     if let Some(n) = reached {
@@ -126,6 +135,20 @@ fn finish(inputs_skipped: bool, threshold_reached: bool) -> Exit {
         );
     }
     exit
+}
+
+/// Whether a file can be created at `path`: checked before a scan, so that a typo in `--html`
+/// fails in a second, not after an hour of scanning.
+fn check_writable(path: &Path) -> Result<(), String> {
+    let dir = match path.parent() {
+        Some(dir) if !dir.as_os_str().is_empty() => dir,
+        _ => Path::new("."),
+    };
+    tempfile::Builder::new()
+        .prefix(".whydenied-check")
+        .tempfile_in(dir)
+        .map(drop)
+        .map_err(|e| format!("cannot write {}: {e}", path.display()))
 }
 
 /// Prints the summary on stdout; `Err` carries the exit when that failed.

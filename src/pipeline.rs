@@ -98,6 +98,8 @@ impl ScanConfig {
 /// The result of a scan whose reports were written.
 #[derive(Debug)]
 pub struct ScanOutcome {
+    /// Save it after the outputs: see [`PendingState`].
+    pub pending: PendingState,
     pub rows: Vec<SummaryRow>,
     pub stats: ScanStats,
     /// The files written: denials (one, or one per day when partitioned) and the summary.
@@ -166,14 +168,13 @@ pub fn scan(config: &ScanConfig) -> Result<ScanOutcome, ScanError> {
     })?;
     // Held until the scan returns: no other run commits into this directory or state meanwhile.
     // Shards of one run share the directory by design (each with its own state, locked below).
-    let _out_lock = match config.shard {
-        None => Some(RunLock::directory(&config.out_dir)?),
-        Some(_) => None,
-    };
-    let _state_lock = match &config.state {
-        Some(path) => Some(RunLock::file(&lock_path_of(path))?),
-        None => None,
-    };
+    let mut locks = Vec::new();
+    if config.shard.is_none() {
+        locks.push(RunLock::directory(&config.out_dir)?);
+    }
+    if let Some(path) = &config.state {
+        locks.push(RunLock::file(&lock_path_of(path))?);
+    }
     let shard_text = config.shard.map(|s| s.to_string());
     let mut state = match &config.state {
         Some(path) => {
@@ -287,7 +288,7 @@ pub fn scan(config: &ScanConfig) -> Result<ScanOutcome, ScanError> {
             .collect();
         uploaded = destination.upload(&config.out_dir, &files)?;
     }
-    if let (Some(state), Some(path), Layout::Partitioned { run_id }) =
+    if let (Some(state), Some(_), Layout::Partitioned { run_id }) =
         (state.as_mut(), &config.state, &layout)
     {
         state.runs.push(run_id.clone());
@@ -305,8 +306,11 @@ pub fn scan(config: &ScanConfig) -> Result<ScanOutcome, ScanError> {
                 state.log_groups.insert(input.to_string(), until_ms);
             }
         }
-        state.save(path)?;
     }
+    let pending = PendingState {
+        state: state.zip(config.state.clone()),
+        _locks: locks,
+    };
     stats.elapsed = started.elapsed();
     tracing::info!(
         objects = stats.objects,
@@ -326,7 +330,28 @@ pub fn scan(config: &ScanConfig) -> Result<ScanOutcome, ScanError> {
         removed_orphans,
         uploaded,
         earlier_summaries,
+        pending,
     })
+}
+
+/// The last step of a run, left to the caller: recording it in the `--state` file once every
+/// output the user asked for (the HTML page, the summary on stdout) was written. A run whose
+/// outputs failed is not recorded, so the next run removes its reports as orphans and reads its
+/// objects again, rather than reporting nothing new. Holds the run's locks until then.
+#[derive(Debug)]
+pub struct PendingState {
+    state: Option<(State, PathBuf)>,
+    _locks: Vec<RunLock>,
+}
+
+impl PendingState {
+    /// Writes the state (atomically), then releases the locks.
+    pub fn save(self) -> Result<(), StateError> {
+        match &self.state {
+            Some((state, path)) => state.save(path),
+            None => Ok(()),
+        }
+    }
 }
 
 /// Deletes report files of runs the state does not cover: they come from runs that were

@@ -202,14 +202,18 @@ impl State {
         let text = match fs::read_to_string(path) {
             Ok(text) => text,
             Err(e) if e.kind() == io::ErrorKind::NotFound => {
-                return Ok(State {
+                // Written at once, so that its id outlives a first run that fails after
+                // committing reports: the next run must recognise them as its orphans.
+                let state = State {
                     version: STATE_VERSION,
                     inputs: ours,
                     shard: shard.map(str::to_string),
                     id: Some(new_state_id(path)),
                     selection: Some(*selection),
                     ..State::default()
-                });
+                };
+                state.save(path)?;
+                return Ok(state);
             }
             Err(source) => {
                 return Err(StateError::Read {

@@ -156,3 +156,73 @@ fn a_second_run_on_the_same_output_is_refused_while_the_first_runs() {
     let json: Value = serde_json::from_slice(&output.stdout).expect("json");
     assert_eq!(summary_total(&json), 1);
 }
+
+#[test]
+fn a_run_whose_outputs_fail_is_not_recorded_in_its_state() {
+    let work = tempfile::tempdir().expect("temp dir");
+    let (logs, out) = (work.path().join("logs"), work.path().join("out"));
+    trail(&logs, "t.json", "alice", 2, 6);
+    let state = work.path().join("state.json");
+    let args = |extra: &[&str]| {
+        let mut args = vec![
+            "scan",
+            utf8(&logs),
+            "--out",
+            utf8(&out),
+            "--state",
+            utf8(&state),
+        ];
+        args.extend_from_slice(extra);
+        args.iter().map(|s| s.to_string()).collect::<Vec<_>>()
+    };
+    // An --html path that cannot be written fails before anything is scanned.
+    let missing_dir = work.path().join("no/such/dir/report.html");
+    let (code, _, err) = json_of(
+        false,
+        &args(&["--html", utf8(&missing_dir)])
+            .iter()
+            .map(String::as_str)
+            .collect::<Vec<_>>(),
+    );
+    assert_eq!(code, Some(1), "{err}");
+    assert!(
+        !state.exists() && !out.exists(),
+        "nothing scanned, nothing recorded"
+    );
+    // stdout failing after the reports were committed (a full disk under `> file`): exit 1, and
+    // the state is not advanced, so the next run reads the logs again and counts them once.
+    let full = fs::OpenOptions::new()
+        .write(true)
+        .open("/dev/full")
+        .expect("/dev/full");
+    let output = Command::new(env!("CARGO_BIN_EXE_whydenied"))
+        .args(args(&["--format", "json"]))
+        .stdout(full)
+        .output()
+        .expect("runs");
+    assert_eq!(
+        output.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let recorded: Value = serde_json::from_slice(&fs::read(&state).expect("state")).expect("json");
+    assert_eq!(
+        recorded["runs"],
+        json!([]),
+        "the failed run is not recorded"
+    );
+    let (code, json, err) = json_of(
+        false,
+        &args(&["--format", "json"])
+            .iter()
+            .map(String::as_str)
+            .collect::<Vec<_>>(),
+    );
+    assert_eq!((code, summary_total(&json)), (Some(0), 6), "{err}");
+    assert!(
+        err.contains("removed"),
+        "the failed run's reports are orphans: {err}"
+    );
+    assert_eq!(report_total(&out), 6, "once, not twice");
+}

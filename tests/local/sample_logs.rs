@@ -2,9 +2,8 @@
 //! (tests/reference/check_scan.py: plain Python over the raw logs, pyarrow and DuckDB over the
 //! reports) and the SQL in queries/ run by DuckDB.
 
-mod common;
-
-use common::{SAMPLE_DENIALS, run_checker, sample_logs, stdout, whydenied};
+use crate::SAMPLE_DENIALS;
+use crate::common::{self, run_checker, sample_logs, stdout, whydenied};
 
 #[test]
 fn scan_agrees_with_the_independent_reference() {

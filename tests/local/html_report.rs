@@ -6,17 +6,16 @@
 //!
 //! Needs /usr/bin/chromium and tests/browser/node_modules: `scripts/setup-browser` installs both.
 
-mod common;
-
 use std::collections::HashSet;
 use std::path::Path;
 use std::process::Command;
 
-use common::{repo, sample_logs, stderr, stdout};
 use whydenied::aggregate::{SummaryKey, SummaryRow};
 use whydenied::pipeline::{ScanConfig, scan};
 use whydenied::report::html::{NewGroups, PageInput, Since, TABLE_ROW_LIMIT, write_html_report};
 use whydenied::window::TimeWindow;
+
+use crate::common::{repo, sample_logs, stderr, stdout};
 
 /// 2026-11-04T00:00:00Z: the sample's groups first seen on its last day are "new".
 const LAST_DAY: i64 = 1_793_750_400_000_000;

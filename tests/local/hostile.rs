@@ -1,17 +1,16 @@
 //! Hostile input and faults (issue "Hostile input and faults"): each case has an asserted outcome
 //! and none panics. The README's "Reliability" table lists the same cases.
 
-mod common;
-
 use std::fs;
 use std::io::Write;
 use std::os::unix::fs::PermissionsExt;
 use std::path::Path;
 use std::process::Command;
 
-use common::{scan_json, stderr, stdout};
 use flate2::{Compression, write::GzEncoder};
 use serde_json::Value;
+
+use crate::common::{self, scan_json, stderr, stdout};
 
 fn utf8(path: &Path) -> &str {
     path.to_str().expect("utf-8 path")
@@ -41,12 +40,7 @@ fn odd_json_inside_records_has_a_defined_outcome() {
     ];
     let input = dir.path().join("odd.json");
     fs::write(&input, records.join("\n")).expect("write");
-    let (code, json, err) = scan_json(
-        false,
-        utf8(&input),
-        &dir.path().join("out"),
-        &["--all-errors"],
-    );
+    let (code, json, err) = scan_json(utf8(&input), &dir.path().join("out"), &["--all-errors"]);
     assert_eq!(code, Some(2), "{err}");
     let scanned = &json["scanned"];
     assert_eq!(scanned["kept"], 4, "dup, nul, pair, ok: {scanned}");
@@ -84,7 +78,7 @@ fn a_gzip_bomb_is_stopped_by_the_ratio_limit() {
         fs::metadata(&bomb).expect("meta").len() < 4 << 20,
         "a few MB on disk"
     );
-    let (code, json, err) = scan_json(false, utf8(&bomb), &dir.path().join("out"), &[]);
+    let (code, json, err) = scan_json(utf8(&bomb), &dir.path().join("out"), &[]);
     assert_eq!(code, Some(2), "{err}");
     let what = json["scanned"]["problems"][0]["what"]
         .as_str()
@@ -129,12 +123,7 @@ fn a_full_disk_or_read_only_output_is_a_clear_error_with_nothing_left_behind() {
     let state = work.path().join("state.json");
     let logs = common::sample_logs();
     let full = Mount::tmpfs("size=16k");
-    let (code, _, err) = scan_json(
-        false,
-        utf8(&logs),
-        full.0.path(),
-        &["--state", utf8(&state)],
-    );
+    let (code, _, err) = scan_json(utf8(&logs), full.0.path(), &["--state", utf8(&state)]);
     assert_eq!(code, Some(1), "{err}");
     assert!(err.contains("No space left on device"), "{err}");
     let left: Vec<_> = walk(full.0.path());
@@ -142,7 +131,7 @@ fn a_full_disk_or_read_only_output_is_a_clear_error_with_nothing_left_behind() {
     assert!(!state.exists(), "the state is not advanced");
 
     let read_only = Mount::tmpfs("ro,size=1m");
-    let (code, _, err) = scan_json(false, utf8(&logs), &read_only.0.path().join("out"), &[]);
+    let (code, _, err) = scan_json(utf8(&logs), &read_only.0.path().join("out"), &[]);
     assert_eq!(code, Some(1), "{err}");
     assert!(err.contains("Read-only file system"), "{err}");
 }
@@ -171,10 +160,9 @@ fn reports_are_private_by_default() {
             .mode()
             & 0o777
     };
-    let (code, _, _) = scan_json(false, utf8(&input), &dir.path().join("private"), &[]);
+    let (code, _, _) = scan_json(utf8(&input), &dir.path().join("private"), &[]);
     assert_eq!((code, mode(&dir.path().join("private"))), (Some(0), 0o600));
     let (code, _, _) = scan_json(
-        false,
         utf8(&input),
         &dir.path().join("shared"),
         &["--umask", "022"],

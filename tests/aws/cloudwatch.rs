@@ -15,8 +15,8 @@ use flate2::read::MultiGzDecoder;
 use serde_json::Value;
 use tokio::runtime::Runtime;
 
-use crate::common::{relative_files, run_checker, sample_logs, scan_json, stderr};
-use crate::{aws_endpoint, scan_json_aws, whydenied_aws};
+use crate::common::{relative_files, require, run_checker, sample_logs, scan_json, stderr, venv};
+use crate::{aws_endpoint, moto, scan_json_aws, whydenied_aws};
 
 fn client() -> Client {
     let config = aws_sdk_cloudwatchlogs::config::Builder::new()
@@ -146,6 +146,7 @@ fn group_and_files(
 
 #[test]
 fn a_log_group_gives_the_same_reports_as_the_same_records_on_disk() {
+    require!(moto(), venv());
     let runtime = Runtime::new().expect("runtime");
     let work = tempfile::tempdir().expect("temp dir");
     let files = work.path().join("streams");
@@ -198,6 +199,7 @@ fn a_log_group_gives_the_same_reports_as_the_same_records_on_disk() {
 
 #[test]
 fn a_sliced_window_equals_one_walk_and_the_local_window() {
+    require!(moto());
     let runtime = Runtime::new().expect("runtime");
     let work = tempfile::tempdir().expect("temp dir");
     let files = work.path().join("streams");
@@ -243,6 +245,7 @@ fn a_sliced_window_equals_one_walk_and_the_local_window() {
 
 #[test]
 fn a_missing_log_group_is_one_clear_line() {
+    require!(moto());
     let work = tempfile::tempdir().expect("temp dir");
     let output = whydenied_aws(&[
         "scan",

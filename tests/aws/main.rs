@@ -1,6 +1,7 @@
 //! Reading from AWS: `s3://` buckets and `cwlogs://` log groups served over HTTP by the moto
 //! emulator that `scripts/test` starts (`WHYDENIED_AWS_ENDPOINT`), driven by the real AWS SDK on
-//! both sides.
+//! both sides. Without the emulator these tests skip, unless `WHYDENIED_REQUIRE_ALL=1`; see
+//! `common::skip_without`.
 
 #[path = "../common/mod.rs"]
 mod common;
@@ -11,13 +12,20 @@ mod s3;
 use std::path::Path;
 use std::process::{Command, Output};
 
-use common::{json_outcome, repo, scan_args};
+use common::{Service, json_outcome, repo, scan_args};
 
-/// The moto server that `scripts/test` starts (`WHYDENIED_AWS_ENDPOINT`).
+/// The moto server that `scripts/test` starts.
+pub fn moto() -> Service {
+    Service {
+        needs: "the moto server (WHYDENIED_AWS_ENDPOINT): run scripts/test, which starts one"
+            .to_string(),
+        available: std::env::var_os("WHYDENIED_AWS_ENDPOINT").is_some(),
+    }
+}
+
+/// The address of [`moto`], which the test must have required.
 pub fn aws_endpoint() -> String {
-    std::env::var("WHYDENIED_AWS_ENDPOINT").unwrap_or_else(|_| {
-        panic!("WHYDENIED_AWS_ENDPOINT is not set: run the tests with scripts/test, which starts a local moto server")
-    })
+    std::env::var("WHYDENIED_AWS_ENDPOINT").unwrap_or_else(|_| panic!("needs {}", moto().needs))
 }
 
 /// `whydenied` with fake credentials for the emulator, isolated from the user's AWS setup.

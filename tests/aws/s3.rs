@@ -17,9 +17,10 @@ use serde_json::Value;
 use tokio::runtime::Runtime;
 
 use crate::common::{
-    python, relative_files, run_checker, sample_logs, scan_json, stderr, stdout, whydenied,
+    python, relative_files, require, run_checker, sample_logs, scan_json, stderr, stdout, venv,
+    whydenied,
 };
-use crate::{aws_endpoint, scan_json_aws, whydenied_aws, whydenied_aws_at};
+use crate::{aws_endpoint, moto, scan_json_aws, whydenied_aws, whydenied_aws_at};
 
 const ORG_ACCOUNT: &str = "111122223333";
 
@@ -82,6 +83,7 @@ fn sample_files() -> Vec<(String, Vec<u8>)> {
 
 #[test]
 fn a_bucket_gives_the_same_reports_as_the_local_directory() {
+    require!(moto(), venv());
     let runtime = Runtime::new().expect("runtime");
     let bucket = bucket_with(&runtime, "same", sample_files());
     let dir = tempfile::tempdir().expect("temp dir");
@@ -126,6 +128,7 @@ fn a_bucket_gives_the_same_reports_as_the_local_directory() {
 
 #[test]
 fn account_region_and_time_prune_the_listing() {
+    require!(moto());
     let runtime = Runtime::new().expect("runtime");
     let bucket = bucket_with(&runtime, "prune", sample_files());
     let dir = tempfile::tempdir().expect("temp dir");
@@ -174,6 +177,7 @@ fn account_region_and_time_prune_the_listing() {
 
 #[test]
 fn broken_objects_are_reported_by_uri_and_a_flat_prefix_is_paginated() {
+    require!(moto());
     let runtime = Runtime::new().expect("runtime");
     let event = |i: usize| {
         format!(
@@ -217,6 +221,7 @@ fn broken_objects_are_reported_by_uri_and_a_flat_prefix_is_paginated() {
 
 #[test]
 fn unreadable_buckets_and_missing_credentials_are_one_clear_line() {
+    require!(moto());
     let dir = tempfile::tempdir().expect("temp dir");
     let out = dir.path().to_str().expect("utf-8");
     let missing = whydenied_aws(&["scan", "s3://no-such-bucket-whydenied", "--out", out]);
@@ -258,6 +263,7 @@ fn unreadable_buckets_and_missing_credentials_are_one_clear_line() {
 fn credentials_never_appear_in_output_even_verbose() {
     const SECRET: &str = "WhyDeniedFakeSecretKey0123456789abcdefXYZ";
     const TOKEN: &str = "WhyDeniedFakeSessionToken9876543210";
+    require!(moto());
     let runtime = Runtime::new().expect("runtime");
     let bucket = bucket_with(
         &runtime,
@@ -322,6 +328,7 @@ fn keys_under(runtime: &Runtime, bucket: &str, prefix: &str) -> Vec<String> {
 
 #[test]
 fn reports_go_to_s3_and_objects_of_interrupted_runs_are_removed() {
+    require!(moto());
     let runtime = Runtime::new().expect("runtime");
     let orphan = "reports/denials/date=2026-11-02/denials-interrupted.parquet".to_string();
     let bucket = bucket_with(
@@ -387,6 +394,7 @@ fn large_reports_are_uploaded_in_parts() {
     use whydenied::report::upload::{Destination, MULTIPART_BYTES};
     use whydenied::source::aws::AwsOptions;
     use whydenied::source::s3_layout::S3Url;
+    require!(moto());
     let runtime = Runtime::new().expect("runtime");
     let bucket = bucket_with(&runtime, "parts", vec![]);
     let dir = tempfile::tempdir().expect("temp dir");
@@ -481,6 +489,7 @@ impl Drop for OwnMoto {
 
 #[test]
 fn a_server_killed_mid_run_fails_objects_that_a_rerun_with_state_completes() {
+    require!(venv()); // it starts a moto server of its own
     let runtime = Runtime::new().expect("runtime");
     let port = TcpListener::bind("127.0.0.1:0")
         .and_then(|l| l.local_addr())

@@ -1,6 +1,7 @@
 //! Helpers shared by the integration test binaries (`tests/local/`, `tests/aws/`): running the
-//! binary and the Python checkers.
+//! binary, the Python checkers, and skipping a test whose service this machine lacks.
 
+use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
@@ -12,18 +13,76 @@ pub fn sample_logs() -> PathBuf {
     repo().join("sample-logs")
 }
 
-/// The Python with pyarrow and DuckDB that `scripts/test` provisions (or `WHYDENIED_PYTHON`).
-pub fn python() -> PathBuf {
-    let python = std::env::var_os("WHYDENIED_PYTHON")
+/// Something a test needs that plain `cargo test` does not provide: `scripts/test` provisions
+/// each one, so that a contributor without them can still run `cargo test`.
+pub struct Service {
+    /// What is needed and how to get it, for the message when it is missing.
+    pub needs: String,
+    pub available: bool,
+}
+
+/// Whether a test that needs `services` must end here: when one is missing it says which and
+/// returns true, unless `WHYDENIED_REQUIRE_ALL=1` (scripts/test, so CI) asks for every test to
+/// run, which makes a missing service a failure. Called through [`require!`].
+#[track_caller]
+pub fn skip_without(services: &[Service]) -> bool {
+    let Some(missing) = services.iter().find(|s| !s.available) else {
+        return false;
+    };
+    if std::env::var_os("WHYDENIED_REQUIRE_ALL").is_some_and(|v| v == "1") {
+        panic!(
+            "needs {} (WHYDENIED_REQUIRE_ALL=1: nothing may be skipped)",
+            missing.needs
+        );
+    }
+    let test = std::thread::current()
+        .name()
+        .unwrap_or("a test")
+        .to_string();
+    // Straight to stderr: the test harness captures `eprintln!` of passing tests, and a skip
+    // that nobody sees reads as a pass.
+    let line = format!("skipped {test}: needs {}\n", missing.needs);
+    let _ = std::io::stderr().write_all(line.as_bytes());
+    true
+}
+
+/// `require!(venv(), …)`: ends the calling test early when one of the services is missing
+/// (see [`skip_without`]).
+macro_rules! require {
+    ($($service:expr),+ $(,)?) => {
+        if $crate::common::skip_without(&[$($service),+]) {
+            return;
+        }
+    };
+}
+pub(crate) use require;
+
+/// The Python with pyarrow, DuckDB, moto and sqlglot that `scripts/test` provisions in .venv
+/// (or `WHYDENIED_PYTHON`).
+fn python_path() -> PathBuf {
+    std::env::var_os("WHYDENIED_PYTHON")
         .map(PathBuf::from)
-        .unwrap_or_else(|| repo().join(".venv/bin/python"));
-    assert!(
-        python.exists(),
-        "{} not found: run the tests with scripts/test (it creates .venv with pyarrow and duckdb), \
-         or set WHYDENIED_PYTHON to a Python that has them",
-        python.display()
-    );
-    python
+        .unwrap_or_else(|| repo().join(".venv/bin/python"))
+}
+
+/// The Python of the checkers in tests/reference and of the emulator.
+pub fn venv() -> Service {
+    let python = python_path();
+    Service {
+        needs: format!(
+            "the Python with pyarrow, DuckDB, moto and sqlglot ({} not found): run scripts/test, \
+             which creates .venv, or set WHYDENIED_PYTHON",
+            python.display()
+        ),
+        available: python.exists(),
+    }
+}
+
+/// [`venv`]'s Python; the test must have required it.
+pub fn python() -> PathBuf {
+    let venv = venv();
+    assert!(venv.available, "needs {}", venv.needs);
+    python_path()
 }
 
 /// Runs `whydenied` with `args`.

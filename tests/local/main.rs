@@ -1,5 +1,7 @@
 //! The binary and the library on this machine alone: local files and stdin, the reports they
-//! make, and the documentation that must stay true.
+//! make, and the documentation that must stay true. Tests that need a service (the Python
+//! checkers, Chromium, root) skip without it unless `WHYDENIED_REQUIRE_ALL=1`; see
+//! `common::skip_without`.
 
 #[path = "../common/mod.rs"]
 mod common;

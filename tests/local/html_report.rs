@@ -23,7 +23,7 @@ const LAST_DAY: i64 = 1_793_750_400_000_000;
 const CHROMIUM: &str = "/usr/bin/chromium";
 
 /// Chromium and playwright-core, which `scripts/setup-browser` installs.
-fn browser() -> Service {
+fn chromium() -> Service {
     let playwright = repo().join("tests/browser/node_modules/playwright-core");
     Service {
         needs: format!(
@@ -37,9 +37,8 @@ fn browser() -> Service {
 
 #[test]
 fn the_report_works_in_a_real_browser() {
-    require!(browser());
+    require!(chromium());
     let browser = repo().join("tests/browser");
-
     let out = tempfile::tempdir().expect("temp dir");
     let config = ScanConfig {
         threads: Some(2),

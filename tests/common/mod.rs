@@ -1,7 +1,7 @@
-//! Helpers shared by the integration tests: running the binary and the Python checkers.
+//! Helpers shared by the integration test binaries (`tests/local/`, `tests/aws/`): running the
+//! binary, the Python checkers, and skipping a test whose service this machine lacks.
 
-#![allow(dead_code)] // each test crate uses its own subset
-
+use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
@@ -11,6 +11,78 @@ pub fn repo() -> PathBuf {
 
 pub fn sample_logs() -> PathBuf {
     repo().join("sample-logs")
+}
+
+/// Something a test needs that plain `cargo test` does not provide: `scripts/test` provisions
+/// each one, so that a contributor without them can still run `cargo test`.
+pub struct Service {
+    /// What is needed and how to get it, for the message when it is missing.
+    pub needs: String,
+    pub available: bool,
+}
+
+/// Whether a test that needs `services` must end here: when one is missing it says which and
+/// returns true, unless `WHYDENIED_REQUIRE_ALL=1` (scripts/test, so CI) asks for every test to
+/// run, which makes a missing service a failure. Called through [`require!`].
+#[track_caller]
+pub fn skip_without(services: &[Service]) -> bool {
+    let Some(missing) = services.iter().find(|s| !s.available) else {
+        return false;
+    };
+    if std::env::var_os("WHYDENIED_REQUIRE_ALL").is_some_and(|v| v == "1") {
+        panic!(
+            "needs {} (WHYDENIED_REQUIRE_ALL=1: nothing may be skipped)",
+            missing.needs
+        );
+    }
+    let test = std::thread::current()
+        .name()
+        .unwrap_or("a test")
+        .to_string();
+    // Straight to stderr: the test harness captures `eprintln!` of passing tests, and a skip
+    // that nobody sees reads as a pass.
+    let line = format!("skipped {test}: needs {}\n", missing.needs);
+    let _ = std::io::stderr().write_all(line.as_bytes());
+    true
+}
+
+/// `require!(venv(), …)`: ends the calling test early when one of the services is missing
+/// (see [`skip_without`]).
+macro_rules! require {
+    ($($service:expr),+ $(,)?) => {
+        if $crate::common::skip_without(&[$($service),+]) {
+            return;
+        }
+    };
+}
+pub(crate) use require;
+
+/// The Python with pyarrow, DuckDB, moto and sqlglot that `scripts/test` provisions in .venv
+/// (or `WHYDENIED_PYTHON`).
+fn python_path() -> PathBuf {
+    std::env::var_os("WHYDENIED_PYTHON")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| repo().join(".venv/bin/python"))
+}
+
+/// The Python of the checkers in tests/reference and of the emulator.
+pub fn venv() -> Service {
+    let python = python_path();
+    Service {
+        needs: format!(
+            "the Python with pyarrow, DuckDB, moto and sqlglot ({} not found): run scripts/test, \
+             which creates .venv, or set WHYDENIED_PYTHON",
+            python.display()
+        ),
+        available: python.exists(),
+    }
+}
+
+/// [`venv`]'s Python; the test must have required it.
+pub fn python() -> PathBuf {
+    let venv = venv();
+    assert!(venv.available, "needs {}", venv.needs);
+    python_path()
 }
 
 /// Runs `whydenied` with `args`.
@@ -29,20 +101,6 @@ pub fn stderr(output: &Output) -> String {
     String::from_utf8_lossy(&output.stderr).into_owned()
 }
 
-/// The Python with pyarrow and DuckDB that `scripts/test` provisions (or `WHYDENIED_PYTHON`).
-pub fn python() -> PathBuf {
-    let python = std::env::var_os("WHYDENIED_PYTHON")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| repo().join(".venv/bin/python"));
-    assert!(
-        python.exists(),
-        "{} not found: run the tests with scripts/test (it creates .venv with pyarrow and duckdb), \
-         or set WHYDENIED_PYTHON to a Python that has them",
-        python.display()
-    );
-    python
-}
-
 /// Runs a checker script from tests/reference and fails the test with its output if it fails.
 pub fn run_checker(script: &str, args: &[&Path]) -> String {
     let output = Command::new(python())
@@ -53,39 +111,6 @@ pub fn run_checker(script: &str, args: &[&Path]) -> String {
     let text = format!("{}{}", stdout(&output), stderr(&output));
     assert!(output.status.success(), "{script} failed:\n{text}");
     text
-}
-
-/// The moto server that `scripts/test` starts (`WHYDENIED_AWS_ENDPOINT`).
-pub fn aws_endpoint() -> String {
-    std::env::var("WHYDENIED_AWS_ENDPOINT").unwrap_or_else(|_| {
-        panic!("WHYDENIED_AWS_ENDPOINT is not set: run the tests with scripts/test, which starts a local moto server")
-    })
-}
-
-/// `whydenied` with fake credentials for the emulator, isolated from the user's AWS setup.
-pub fn whydenied_aws(args: &[&str]) -> Output {
-    whydenied_aws_at(&aws_endpoint(), args)
-        .output()
-        .expect("the binary runs")
-}
-
-/// The `whydenied` command for the emulator at `endpoint`, as [`whydenied_aws`] runs it.
-pub fn whydenied_aws_at(endpoint: &str, args: &[&str]) -> Command {
-    let empty = repo().join("target/empty-aws-config");
-    std::fs::write(&empty, "").expect("write an empty AWS config");
-    let mut command = Command::new(env!("CARGO_BIN_EXE_whydenied"));
-    command
-        .args(args)
-        .args(["--endpoint-url", endpoint])
-        .env_clear()
-        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
-        .env("AWS_ACCESS_KEY_ID", "testing")
-        .env("AWS_SECRET_ACCESS_KEY", "testing")
-        .env("AWS_REGION", "us-east-1")
-        .env("AWS_CONFIG_FILE", &empty)
-        .env("AWS_SHARED_CREDENTIALS_FILE", &empty)
-        .env("AWS_EC2_METADATA_DISABLED", "true");
-    command
 }
 
 /// Files under `dir`, sorted, as paths relative to it.
@@ -106,51 +131,22 @@ pub fn relative_files(dir: &Path) -> Vec<PathBuf> {
     files
 }
 
-/// Runs `whydenied` (with the emulator's environment when `aws`) and returns its exit code, its
-/// stdout parsed as JSON (`Null` when it is not), and its stderr, which must hold no panic.
-pub fn json_of(aws: bool, args: &[&str]) -> (Option<i32>, serde_json::Value, String) {
-    let output = if aws {
-        whydenied_aws(args)
-    } else {
-        whydenied(args)
-    };
-    let err = stderr(&output);
+/// A finished run's exit code, its stdout parsed as JSON (`Null` when it is not), and its
+/// stderr, which must hold no panic.
+pub fn json_outcome(output: &Output) -> (Option<i32>, serde_json::Value, String) {
+    let err = stderr(output);
     assert!(!err.contains("panicked"), "{err}");
-    let json = serde_json::from_str(&stdout(&output)).unwrap_or(serde_json::Value::Null);
+    let json = serde_json::from_str(&stdout(output)).unwrap_or(serde_json::Value::Null);
     (output.status.code(), json, err)
 }
 
-/// Denials in sample-logs/ as tests/reference/check_scan.py counts them from the raw logs with
-/// plain Python; `sample_logs::scan_agrees_with_the_independent_reference` checks this number
-/// against the checker's count, so other tests may use it.
-pub const SAMPLE_DENIALS: u64 = 558;
-
-/// Files in sample-logs/ (trail objects, digests, Insights): the objects a scan of it opens.
-pub fn sample_objects() -> u64 {
-    relative_files(&sample_logs()).len() as u64
+/// Runs `whydenied` with `args`, see [`json_outcome`].
+pub fn json_of(args: &[&str]) -> (Option<i32>, serde_json::Value, String) {
+    json_outcome(&whydenied(args))
 }
 
-/// Denials counted by the rows of a `--format json` summary.
-pub fn summary_total(json: &serde_json::Value) -> u64 {
-    (json["summary"].as_array().expect("summary rows").iter())
-        .map(|row| row["count"].as_u64().unwrap_or(0))
-        .sum()
-}
-
-/// Runs `whydenied` and asserts that it fails with exit 1 and a message containing `phrase`.
-pub fn fails_with(args: &[&str], phrase: &str) {
-    let output = whydenied(args);
-    assert_eq!(output.status.code(), Some(1), "{}", stderr(&output));
-    assert!(stderr(&output).contains(phrase), "{}", stderr(&output));
-}
-
-/// `scan SOURCE --out OUT --format json EXTRA…`, see [`json_of`].
-pub fn scan_json(
-    aws: bool,
-    source: &str,
-    out: &Path,
-    extra: &[&str],
-) -> (Option<i32>, serde_json::Value, String) {
+/// `scan SOURCE --out OUT --format json EXTRA…`
+pub fn scan_args<'a>(source: &'a str, out: &'a Path, extra: &[&'a str]) -> Vec<&'a str> {
     let mut args = vec![
         "scan",
         source,
@@ -160,5 +156,14 @@ pub fn scan_json(
         "json",
     ];
     args.extend_from_slice(extra);
-    json_of(aws, &args)
+    args
+}
+
+/// Runs [`scan_args`], see [`json_outcome`].
+pub fn scan_json(
+    source: &str,
+    out: &Path,
+    extra: &[&str],
+) -> (Option<i32>, serde_json::Value, String) {
+    json_of(&scan_args(source, out, extra))
 }

@@ -1,8 +1,6 @@
 //! `whydenied scan s3://…` against a real S3 API over HTTP: the moto server that scripts/test
 //! starts, driven by the real AWS SDK on both sides (the test uploads with aws-sdk-s3).
 
-mod common;
-
 use std::io::{BufRead, BufReader};
 use std::net::{TcpListener, TcpStream};
 use std::path::Path;
@@ -15,12 +13,14 @@ use std::time::{Duration, Instant};
 use aws_sdk_s3::Client;
 use aws_sdk_s3::config::{BehaviorVersion, Credentials, Region};
 use aws_sdk_s3::primitives::ByteStream;
-use common::{
-    aws_endpoint, python, relative_files, run_checker, sample_logs, scan_json, stderr, stdout,
-    whydenied, whydenied_aws, whydenied_aws_at,
-};
 use serde_json::Value;
 use tokio::runtime::Runtime;
+
+use crate::common::{
+    python, relative_files, require, run_checker, sample_logs, scan_json, stderr, stdout, venv,
+    whydenied,
+};
+use crate::{aws_endpoint, moto, scan_json_aws, whydenied_aws, whydenied_aws_at};
 
 const ORG_ACCOUNT: &str = "111122223333";
 
@@ -83,14 +83,15 @@ fn sample_files() -> Vec<(String, Vec<u8>)> {
 
 #[test]
 fn a_bucket_gives_the_same_reports_as_the_local_directory() {
+    require!(moto(), venv());
     let runtime = Runtime::new().expect("runtime");
     let bucket = bucket_with(&runtime, "same", sample_files());
     let dir = tempfile::tempdir().expect("temp dir");
     let (local_out, s3_out) = (dir.path().join("local"), dir.path().join("s3"));
     let logs = sample_logs();
-    let (code, local, err) = scan_json(false, logs.to_str().expect("utf-8"), &local_out, &[]);
+    let (code, local, err) = scan_json(logs.to_str().expect("utf-8"), &local_out, &[]);
     assert_eq!(code, Some(0), "{err}");
-    let (code, remote, err) = scan_json(true, &format!("s3://{bucket}"), &s3_out, &[]);
+    let (code, remote, err) = scan_json_aws(&format!("s3://{bucket}"), &s3_out, &[]);
     assert_eq!(code, Some(0), "{err}");
     assert_eq!(remote["summary"], local["summary"]);
     // (Not decoded_bytes: locally the digests are read to be recognised, from S3 never.)
@@ -127,6 +128,7 @@ fn a_bucket_gives_the_same_reports_as_the_local_directory() {
 
 #[test]
 fn account_region_and_time_prune_the_listing() {
+    require!(moto());
     let runtime = Runtime::new().expect("runtime");
     let bucket = bucket_with(&runtime, "prune", sample_files());
     let dir = tempfile::tempdir().expect("temp dir");
@@ -138,12 +140,8 @@ fn account_region_and_time_prune_the_listing() {
     ];
     let mut args = vec!["--account", ORG_ACCOUNT, "--region", "eu-west-1"];
     args.extend_from_slice(&window);
-    let (code, remote, err) = scan_json(
-        true,
-        &format!("s3://{bucket}"),
-        &dir.path().join("s3"),
-        &args,
-    );
+    let (code, remote, err) =
+        scan_json_aws(&format!("s3://{bucket}"), &dir.path().join("s3"), &args);
     assert_eq!(code, Some(0), "{err}");
 
     // The same trail directory scanned locally with the same window.
@@ -151,7 +149,6 @@ fn account_region_and_time_prune_the_listing() {
         "AWSLogs/o-a1b2c3d4e5/{ORG_ACCOUNT}/CloudTrail/eu-west-1"
     ));
     let (code, local, err) = scan_json(
-        false,
         trail.to_str().expect("utf-8"),
         &dir.path().join("local"),
         &window,
@@ -180,6 +177,7 @@ fn account_region_and_time_prune_the_listing() {
 
 #[test]
 fn broken_objects_are_reported_by_uri_and_a_flat_prefix_is_paginated() {
+    require!(moto());
     let runtime = Runtime::new().expect("runtime");
     let event = |i: usize| {
         format!(
@@ -195,7 +193,7 @@ fn broken_objects_are_reported_by_uri_and_a_flat_prefix_is_paginated() {
     ));
     let bucket = bucket_with(&runtime, "flat", files);
     let dir = tempfile::tempdir().expect("temp dir");
-    let (code, summary, err) = scan_json(true, &format!("s3://{bucket}/flat/"), dir.path(), &[]);
+    let (code, summary, err) = scan_json_aws(&format!("s3://{bucket}/flat/"), dir.path(), &[]);
     assert_eq!(code, Some(2), "{err}");
     assert_eq!(summary["scanned"]["kept"], 1050);
     let requests = &summary["scanned"]["requests"];
@@ -223,6 +221,7 @@ fn broken_objects_are_reported_by_uri_and_a_flat_prefix_is_paginated() {
 
 #[test]
 fn unreadable_buckets_and_missing_credentials_are_one_clear_line() {
+    require!(moto());
     let dir = tempfile::tempdir().expect("temp dir");
     let out = dir.path().to_str().expect("utf-8");
     let missing = whydenied_aws(&["scan", "s3://no-such-bucket-whydenied", "--out", out]);
@@ -264,6 +263,7 @@ fn unreadable_buckets_and_missing_credentials_are_one_clear_line() {
 fn credentials_never_appear_in_output_even_verbose() {
     const SECRET: &str = "WhyDeniedFakeSecretKey0123456789abcdefXYZ";
     const TOKEN: &str = "WhyDeniedFakeSessionToken9876543210";
+    require!(moto());
     let runtime = Runtime::new().expect("runtime");
     let bucket = bucket_with(
         &runtime,
@@ -328,6 +328,7 @@ fn keys_under(runtime: &Runtime, bucket: &str, prefix: &str) -> Vec<String> {
 
 #[test]
 fn reports_go_to_s3_and_objects_of_interrupted_runs_are_removed() {
+    require!(moto());
     let runtime = Runtime::new().expect("runtime");
     let orphan = "reports/denials/date=2026-11-02/denials-interrupted.parquet".to_string();
     let bucket = bucket_with(
@@ -393,6 +394,7 @@ fn large_reports_are_uploaded_in_parts() {
     use whydenied::report::upload::{Destination, MULTIPART_BYTES};
     use whydenied::source::aws::AwsOptions;
     use whydenied::source::s3_layout::S3Url;
+    require!(moto());
     let runtime = Runtime::new().expect("runtime");
     let bucket = bucket_with(&runtime, "parts", vec![]);
     let dir = tempfile::tempdir().expect("temp dir");
@@ -487,6 +489,7 @@ impl Drop for OwnMoto {
 
 #[test]
 fn a_server_killed_mid_run_fails_objects_that_a_rerun_with_state_completes() {
+    require!(venv()); // it starts a moto server of its own
     let runtime = Runtime::new().expect("runtime");
     let port = TcpListener::bind("127.0.0.1:0")
         .and_then(|l| l.local_addr())
@@ -579,12 +582,8 @@ fn a_server_killed_mid_run_fails_objects_that_a_rerun_with_state_completes() {
 
     // Both runs together hold every denial exactly once: the same rows as a local scan.
     let local = tempfile::tempdir().expect("temp dir");
-    let (code, reference, err) = scan_json(
-        false,
-        sample_logs().to_str().expect("utf-8"),
-        local.path(),
-        &[],
-    );
+    let (code, reference, err) =
+        scan_json(sample_logs().to_str().expect("utf-8"), local.path(), &[]);
     assert_eq!(code, Some(0), "{err}");
     let output = whydenied(&["report", out.to_str().expect("utf-8"), "--format", "json"]);
     let rebuilt: Value = serde_json::from_str(&stdout(&output)).expect("json summary");

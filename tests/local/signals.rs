@@ -1,12 +1,12 @@
 //! SIGINT and SIGTERM mid-run: the scan stops, exits 128 + signal, and leaves no report and no
 //! partial file behind.
 
-mod common;
-
 use std::io::Write;
 use std::process::{Command, Stdio};
 use std::thread::sleep;
 use std::time::Duration;
+
+use crate::common;
 
 fn interrupted_by(signal: &str) -> (Option<i32>, Vec<String>, String) {
     let dir = tempfile::tempdir().expect("temp dir");

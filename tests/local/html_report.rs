@@ -6,36 +6,39 @@
 //!
 //! Needs /usr/bin/chromium and tests/browser/node_modules: `scripts/setup-browser` installs both.
 
-mod common;
-
 use std::collections::HashSet;
 use std::path::Path;
 use std::process::Command;
 
-use common::{repo, sample_logs, stderr, stdout};
 use whydenied::aggregate::{SummaryKey, SummaryRow};
 use whydenied::pipeline::{ScanConfig, scan};
 use whydenied::report::html::{NewGroups, PageInput, Since, TABLE_ROW_LIMIT, write_html_report};
 use whydenied::window::TimeWindow;
+
+use crate::common::{Service, repo, require, sample_logs, stderr, stdout};
 
 /// 2026-11-04T00:00:00Z: the sample's groups first seen on its last day are "new".
 const LAST_DAY: i64 = 1_793_750_400_000_000;
 
 const CHROMIUM: &str = "/usr/bin/chromium";
 
+/// Chromium and playwright-core, which `scripts/setup-browser` installs.
+fn chromium() -> Service {
+    let playwright = repo().join("tests/browser/node_modules/playwright-core");
+    Service {
+        needs: format!(
+            "{CHROMIUM} and {}: run scripts/setup-browser (it installs Debian's chromium and runs \
+             npm ci in tests/browser)",
+            playwright.display()
+        ),
+        available: Path::new(CHROMIUM).exists() && playwright.is_dir(),
+    }
+}
+
 #[test]
 fn the_report_works_in_a_real_browser() {
+    require!(chromium());
     let browser = repo().join("tests/browser");
-    assert!(
-        Path::new(CHROMIUM).exists(),
-        "{CHROMIUM} not found: run scripts/setup-browser (it installs Debian's chromium)"
-    );
-    assert!(
-        browser.join("node_modules/playwright-core").is_dir(),
-        "{}/node_modules/playwright-core not found: run scripts/setup-browser (it runs npm ci there)",
-        browser.display()
-    );
-
     let out = tempfile::tempdir().expect("temp dir");
     let config = ScanConfig {
         threads: Some(2),

@@ -2,12 +2,11 @@
 //! table and `--help` naming the same codes, and "suppressed" meaning one thing in every place
 //! a count is compared or printed.
 
-mod common;
-
 use std::fs;
 use std::path::Path;
 
-use common::{SAMPLE_DENIALS, json_of, repo, sample_logs, stderr, summary_total, whydenied};
+use crate::common::{json_of, repo, sample_logs, stderr, whydenied};
+use crate::{SAMPLE_DENIALS, summary_total};
 
 fn utf8(path: &Path) -> &str {
     path.to_str().expect("utf-8 path")
@@ -128,7 +127,7 @@ fn suppressed_scan(work: &Path, extra: &[&str]) -> (Option<i32>, serde_json::Val
     ];
     args.extend(extra.iter().map(|s| s.to_string()));
     let args: Vec<&str> = args.iter().map(String::as_str).collect();
-    let (code, json, err) = json_of(false, &args);
+    let (code, json, err) = json_of(&args);
     assert!(code == Some(0) || code == Some(3), "{err}");
     (code, json)
 }
@@ -155,7 +154,7 @@ fn suppressed_denials_count_nowhere_but_in_their_own_number() {
     let report = |extra: &[&str]| {
         let mut args = vec!["report", utf8(&out), "--format", "json"];
         args.extend_from_slice(extra);
-        json_of(false, &args)
+        json_of(&args)
     };
     let (code, again, err) = report(&[]);
     assert_eq!(code, Some(0), "{err}");

@@ -2,12 +2,12 @@
 //! (tests/reference/check_scan.py: plain Python over the raw logs, pyarrow and DuckDB over the
 //! reports) and the SQL in queries/ run by DuckDB.
 
-mod common;
-
-use common::{SAMPLE_DENIALS, run_checker, sample_logs, stdout, whydenied};
+use crate::SAMPLE_DENIALS;
+use crate::common::{self, require, run_checker, sample_logs, stdout, venv, whydenied};
 
 #[test]
 fn scan_agrees_with_the_independent_reference() {
+    require!(venv());
     let out = tempfile::tempdir().expect("temp dir");
     let logs = sample_logs();
     let output = whydenied(&[
@@ -48,6 +48,7 @@ fn scan_into_work_dir() -> tempfile::TempDir {
 /// with Python over denials.parquet and with the tool's own summary.parquet.
 #[test]
 fn every_duckdb_query_agrees_with_python_and_the_summary_in_both_layouts() {
+    require!(venv());
     let work = scan_into_work_dir();
     let report = run_checker(
         "check_queries.py",
@@ -60,6 +61,7 @@ fn every_duckdb_query_agrees_with_python_and_the_summary_in_both_layouts() {
 /// and every Athena/Spark query, translated to DuckDB, gives its DuckDB twin's result.
 #[test]
 fn athena_and_spark_queries_parse_and_agree_with_duckdb() {
+    require!(venv());
     let work = scan_into_work_dir();
     let report = run_checker(
         "check_dialects.py",

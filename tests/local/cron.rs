@@ -1,9 +1,8 @@
 //! What a scheduler sees: `-q` keeps stdout to the summary and stderr empty unless something
 //! went wrong, and `--log-format json` makes every diagnostic line a JSON object.
 
-mod common;
-
-use common::{SAMPLE_DENIALS, sample_logs, sample_objects, stderr, stdout, whydenied};
+use crate::common::{sample_logs, stderr, stdout, whydenied};
+use crate::{SAMPLE_DENIALS, sample_objects};
 
 #[test]
 fn quiet_runs_print_only_the_summary() {

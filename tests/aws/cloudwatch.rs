@@ -3,8 +3,6 @@
 //! sample trail's records, one per event; the same records written to local files are the
 //! reference.
 
-mod common;
-
 use std::collections::BTreeMap;
 use std::io::Read;
 use std::path::Path;
@@ -13,12 +11,12 @@ use aws_sdk_cloudwatchlogs::Client;
 use aws_sdk_cloudwatchlogs::config::{BehaviorVersion, Credentials, Region};
 use aws_sdk_cloudwatchlogs::types::InputLogEvent;
 use chrono::{DateTime, SecondsFormat, Utc};
-use common::{
-    aws_endpoint, relative_files, run_checker, sample_logs, scan_json, stderr, whydenied_aws,
-};
 use flate2::read::MultiGzDecoder;
 use serde_json::Value;
 use tokio::runtime::Runtime;
+
+use crate::common::{relative_files, require, run_checker, sample_logs, scan_json, stderr, venv};
+use crate::{aws_endpoint, moto, scan_json_aws, whydenied_aws};
 
 fn client() -> Client {
     let config = aws_sdk_cloudwatchlogs::config::Builder::new()
@@ -148,6 +146,7 @@ fn group_and_files(
 
 #[test]
 fn a_log_group_gives_the_same_reports_as_the_same_records_on_disk() {
+    require!(moto(), venv());
     let runtime = Runtime::new().expect("runtime");
     let work = tempfile::tempdir().expect("temp dir");
     let files = work.path().join("streams");
@@ -155,7 +154,6 @@ fn a_log_group_gives_the_same_reports_as_the_same_records_on_disk() {
     let events: usize = streams.values().map(Vec::len).sum();
 
     let (code, local, err) = scan_json(
-        false,
         files.to_str().expect("utf-8"),
         &work.path().join("local"),
         &[],
@@ -165,12 +163,8 @@ fn a_log_group_gives_the_same_reports_as_the_same_records_on_disk() {
         Some(2),
         "the message that is not JSON is reported: {err}"
     );
-    let (code, remote, err) = scan_json(
-        true,
-        &format!("cwlogs://{group}"),
-        &work.path().join("cw"),
-        &[],
-    );
+    let (code, remote, err) =
+        scan_json_aws(&format!("cwlogs://{group}"), &work.path().join("cw"), &[]);
     assert_eq!(code, Some(2), "{err}");
     assert_eq!(remote["summary"], local["summary"]);
     assert!(remote["scanned"]["kept"].as_u64() > Some(100));
@@ -205,6 +199,7 @@ fn a_log_group_gives_the_same_reports_as_the_same_records_on_disk() {
 
 #[test]
 fn a_sliced_window_equals_one_walk_and_the_local_window() {
+    require!(moto());
     let runtime = Runtime::new().expect("runtime");
     let work = tempfile::tempdir().expect("temp dir");
     let files = work.path().join("streams");
@@ -225,11 +220,10 @@ fn a_sliced_window_equals_one_walk_and_the_local_window() {
     let url = format!("cwlogs://{group}");
 
     let sliced_args = [&window[..], &["--log-concurrency", "4"]].concat();
-    let (_, sliced, err) = scan_json(true, &url, &work.path().join("sliced"), &sliced_args);
+    let (_, sliced, err) = scan_json_aws(&url, &work.path().join("sliced"), &sliced_args);
     let one_walk_args = [&window[..], &["--log-concurrency", "1"]].concat();
-    let (_, one_walk, _) = scan_json(true, &url, &work.path().join("one"), &one_walk_args);
+    let (_, one_walk, _) = scan_json_aws(&url, &work.path().join("one"), &one_walk_args);
     let (_, local, _) = scan_json(
-        false,
         files.to_str().expect("utf-8"),
         &work.path().join("local"),
         &window,
@@ -251,6 +245,7 @@ fn a_sliced_window_equals_one_walk_and_the_local_window() {
 
 #[test]
 fn a_missing_log_group_is_one_clear_line() {
+    require!(moto());
     let work = tempfile::tempdir().expect("temp dir");
     let output = whydenied_aws(&[
         "scan",

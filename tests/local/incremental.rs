@@ -2,8 +2,6 @@
 //! exactly once, `--state` reads only what is new, and a run killed at any point leaves, after
 //! a rerun, every denial exactly once.
 
-mod common;
-
 use std::collections::HashSet;
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -11,11 +9,12 @@ use std::process::{Command, Stdio};
 use std::thread::sleep;
 use std::time::Duration;
 
-use common::{
-    fails_with, json_of, relative_files, run_checker, sample_logs, sample_objects, stderr,
-    summary_total, whydenied,
-};
 use serde_json::Value;
+
+use crate::common::{
+    json_of, relative_files, require, run_checker, sample_logs, stderr, venv, whydenied,
+};
+use crate::{sample_objects, summary_total};
 
 fn utf8(path: &Path) -> &str {
     path.to_str().expect("utf-8 path")
@@ -23,10 +22,7 @@ fn utf8(path: &Path) -> &str {
 
 /// The summary a single plain scan of `logs` prints.
 fn single_scan(logs: &Path, out: &Path) -> Value {
-    let (code, json, err) = json_of(
-        false,
-        &["scan", utf8(logs), "--out", utf8(out), "--format", "json"],
-    );
+    let (code, json, err) = json_of(&["scan", utf8(logs), "--out", utf8(out), "--format", "json"]);
     assert_eq!(code, Some(0), "{err}");
     json
 }
@@ -35,9 +31,16 @@ fn single_scan(logs: &Path, out: &Path) -> Value {
 fn report(dir: &Path, extra: &[&str]) -> Value {
     let mut args = vec!["report", utf8(dir), "--format", "json"];
     args.extend_from_slice(extra);
-    let (code, json, err) = json_of(false, &args);
+    let (code, json, err) = json_of(&args);
     assert_eq!(code, Some(0), "{err}");
     json
+}
+
+/// Runs `whydenied` and asserts that it fails with exit 1 and a message containing `phrase`.
+fn fails_with(args: &[&str], phrase: &str) {
+    let output = whydenied(args);
+    assert_eq!(output.status.code(), Some(1), "{}", stderr(&output));
+    assert!(stderr(&output).contains(phrase), "{}", stderr(&output));
 }
 
 /// A copy of some of the sample trail's files (every `step`-th, and all digests), to change.
@@ -88,19 +91,16 @@ fn four_shards_cover_the_input_exactly_once() {
     let mut objects = 0;
     for i in 1..=4 {
         let shard = format!("{i}/4");
-        let (code, json, err) = json_of(
-            false,
-            &[
-                "scan",
-                utf8(&logs),
-                "--out",
-                utf8(&shared),
-                "--format",
-                "json",
-                "--shard",
-                &shard,
-            ],
-        );
+        let (code, json, err) = json_of(&[
+            "scan",
+            utf8(&logs),
+            "--out",
+            utf8(&shared),
+            "--format",
+            "json",
+            "--shard",
+            &shard,
+        ]);
         assert_eq!(code, Some(0), "{err}");
         objects += json["scanned"]["objects"].as_u64().expect("objects");
         assert_eq!(
@@ -115,6 +115,8 @@ fn four_shards_cover_the_input_exactly_once() {
         "every object in exactly one shard"
     );
     assert_eq!(report(&shared, &[])["summary"], scanned["summary"]);
+    // Row by row, which needs the Python checkers; the shards' own checks above do not.
+    require!(venv());
     run_checker(
         "check_same_denials.py",
         &[&single_out, &shared, &logs, &logs],
@@ -140,7 +142,7 @@ fn state_reads_only_what_is_new_and_refuses_another_source() {
             utf8(&state),
         ];
         args.extend_from_slice(extra);
-        json_of(false, &args)
+        json_of(&args)
     };
     let (code, first, err) = scan(&[]);
     assert_eq!(code, Some(0), "{err}");
@@ -319,17 +321,14 @@ fn new_combinations_and_thresholds_set_the_exit_code() {
             "{row}"
         );
     }
-    let (code, _, _) = json_of(
-        false,
-        &[
-            "scan",
-            utf8(&sample_logs()),
-            "--out",
-            utf8(&work.path().join("o2")),
-            "--fail-on-denials",
-            "10",
-        ],
-    );
+    let (code, _, _) = json_of(&[
+        "scan",
+        utf8(&sample_logs()),
+        "--out",
+        utf8(&work.path().join("o2")),
+        "--fail-on-denials",
+        "10",
+    ]);
     assert_eq!(code, Some(3));
 }
 
@@ -345,19 +344,16 @@ fn suppressed_denials_stay_in_the_rows_and_leave_the_summary() {
     .expect("write");
     let plain = single_scan(&logs, &work.path().join("plain"));
     let out = work.path().join("suppressed");
-    let (code, json, err) = json_of(
-        false,
-        &[
-            "scan",
-            utf8(&logs),
-            "--out",
-            utf8(&out),
-            "--format",
-            "json",
-            "--suppress",
-            utf8(&rules),
-        ],
-    );
+    let (code, json, err) = json_of(&[
+        "scan",
+        utf8(&logs),
+        "--out",
+        utf8(&out),
+        "--format",
+        "json",
+        "--suppress",
+        utf8(&rules),
+    ]);
     assert_eq!(code, Some(0), "{err}");
     let anonymous = |v: &Value| -> u64 {
         v["summary"]

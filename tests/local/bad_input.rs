@@ -1,8 +1,6 @@
 //! Every kind of bad input has a defined outcome: the broken input is named with what was wrong,
 //! the rest is scanned, the exit code says so, and nothing panics.
 
-mod common;
-
 use std::fs;
 use std::io::{Read, Write};
 use std::path::Path;
@@ -12,9 +10,11 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::thread;
 use std::time::Duration;
 
-use common::{stderr, stdout, summary_total, whydenied};
 use flate2::{Compression, write::GzEncoder};
 use serde_json::{Value, json};
+
+use crate::common::{stderr, stdout, whydenied};
+use crate::summary_total;
 
 fn gzip(data: &[u8]) -> Vec<u8> {
     let mut encoder = GzEncoder::new(Vec::new(), Compression::default());

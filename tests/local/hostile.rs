@@ -1,17 +1,16 @@
 //! Hostile input and faults (issue "Hostile input and faults"): each case has an asserted outcome
 //! and none panics. The README's "Reliability" table lists the same cases.
 
-mod common;
-
 use std::fs;
 use std::io::Write;
 use std::os::unix::fs::PermissionsExt;
 use std::path::Path;
 use std::process::Command;
 
-use common::{scan_json, stderr, stdout};
 use flate2::{Compression, write::GzEncoder};
 use serde_json::Value;
+
+use crate::common::{self, Service, require, scan_json, stderr, stdout};
 
 fn utf8(path: &Path) -> &str {
     path.to_str().expect("utf-8 path")
@@ -41,12 +40,7 @@ fn odd_json_inside_records_has_a_defined_outcome() {
     ];
     let input = dir.path().join("odd.json");
     fs::write(&input, records.join("\n")).expect("write");
-    let (code, json, err) = scan_json(
-        false,
-        utf8(&input),
-        &dir.path().join("out"),
-        &["--all-errors"],
-    );
+    let (code, json, err) = scan_json(utf8(&input), &dir.path().join("out"), &["--all-errors"]);
     assert_eq!(code, Some(2), "{err}");
     let scanned = &json["scanned"];
     assert_eq!(scanned["kept"], 4, "dup, nul, pair, ok: {scanned}");
@@ -84,7 +78,7 @@ fn a_gzip_bomb_is_stopped_by_the_ratio_limit() {
         fs::metadata(&bomb).expect("meta").len() < 4 << 20,
         "a few MB on disk"
     );
-    let (code, json, err) = scan_json(false, utf8(&bomb), &dir.path().join("out"), &[]);
+    let (code, json, err) = scan_json(utf8(&bomb), &dir.path().join("out"), &[]);
     assert_eq!(code, Some(2), "{err}");
     let what = json["scanned"]["problems"][0]["what"]
         .as_str()
@@ -100,7 +94,21 @@ fn a_gzip_bomb_is_stopped_by_the_ratio_limit() {
     );
 }
 
-/// A tmpfs of `size` mounted at a new directory (these tests run as root, as CI does).
+/// Whether the tests run as root, as CI does: root may mount, and reads every file.
+fn running_as_root() -> bool {
+    // SAFETY: geteuid has no preconditions and cannot fail.
+    unsafe { libc::geteuid() == 0 }
+}
+
+/// Root, to mount the small tmpfs of the fault tests.
+fn root() -> Service {
+    Service {
+        needs: "root, to mount a tmpfs: run the tests as root, as CI does".to_string(),
+        available: running_as_root(),
+    }
+}
+
+/// A tmpfs of `size` mounted at a new directory (the test must have required [`root`]).
 struct Mount(tempfile::TempDir);
 
 impl Mount {
@@ -125,16 +133,12 @@ impl Drop for Mount {
 
 #[test]
 fn a_full_disk_or_read_only_output_is_a_clear_error_with_nothing_left_behind() {
+    require!(root());
     let work = tempfile::tempdir().expect("temp dir");
     let state = work.path().join("state.json");
     let logs = common::sample_logs();
     let full = Mount::tmpfs("size=16k");
-    let (code, _, err) = scan_json(
-        false,
-        utf8(&logs),
-        full.0.path(),
-        &["--state", utf8(&state)],
-    );
+    let (code, _, err) = scan_json(utf8(&logs), full.0.path(), &["--state", utf8(&state)]);
     assert_eq!(code, Some(1), "{err}");
     assert!(err.contains("No space left on device"), "{err}");
     let left: Vec<_> = walk(full.0.path());
@@ -142,7 +146,7 @@ fn a_full_disk_or_read_only_output_is_a_clear_error_with_nothing_left_behind() {
     assert!(!state.exists(), "the state is not advanced");
 
     let read_only = Mount::tmpfs("ro,size=1m");
-    let (code, _, err) = scan_json(false, utf8(&logs), &read_only.0.path().join("out"), &[]);
+    let (code, _, err) = scan_json(utf8(&logs), &read_only.0.path().join("out"), &[]);
     assert_eq!(code, Some(1), "{err}");
     assert!(err.contains("Read-only file system"), "{err}");
 }
@@ -171,10 +175,9 @@ fn reports_are_private_by_default() {
             .mode()
             & 0o777
     };
-    let (code, _, _) = scan_json(false, utf8(&input), &dir.path().join("private"), &[]);
+    let (code, _, _) = scan_json(utf8(&input), &dir.path().join("private"), &[]);
     assert_eq!((code, mode(&dir.path().join("private"))), (Some(0), 0o600));
     let (code, _, _) = scan_json(
-        false,
         utf8(&input),
         &dir.path().join("shared"),
         &["--umask", "022"],
@@ -198,13 +201,20 @@ fn an_unreadable_file_is_reported_and_the_rest_scanned() {
     let out = dir.path().join("out");
     fs::create_dir(&out).expect("mkdir");
     fs::set_permissions(&out, fs::Permissions::from_mode(0o777)).expect("chmod");
-    // Root reads everything: run as nobody to meet a real permission error.
-    let output = Command::new("setpriv")
-        .args(["--reuid=65534", "--regid=65534", "--clear-groups", "--"])
-        .arg(env!("CARGO_BIN_EXE_whydenied"))
+    // Root reads everything: as root, run as nobody to meet a real permission error.
+    let mut command = if running_as_root() {
+        let mut setpriv = Command::new("setpriv");
+        setpriv
+            .args(["--reuid=65534", "--regid=65534", "--clear-groups", "--"])
+            .arg(env!("CARGO_BIN_EXE_whydenied"));
+        setpriv
+    } else {
+        Command::new(env!("CARGO_BIN_EXE_whydenied"))
+    };
+    let output = command
         .args(["scan", utf8(&logs), "--out", utf8(&out), "--format", "json"])
         .output()
-        .expect("setpriv runs");
+        .expect("the binary runs");
     let json: Value = serde_json::from_str(&stdout(&output)).unwrap_or(Value::Null);
     assert_eq!(output.status.code(), Some(2), "{}", stderr(&output));
     assert_eq!(json["scanned"]["kept"], 1);

@@ -2,8 +2,6 @@
 //! files sharing one output directory, a later run widening what an earlier run kept, and two
 //! runs overlapping on one output.
 
-mod common;
-
 use std::fs;
 use std::io::Write;
 use std::path::Path;
@@ -11,7 +9,8 @@ use std::process::{Command, Stdio};
 use std::thread::sleep;
 use std::time::Duration;
 
-use common::{json_of, summary_total};
+use crate::common::json_of;
+use crate::summary_total;
 use serde_json::{Value, json};
 
 fn utf8(path: &Path) -> &str {
@@ -43,11 +42,11 @@ fn trail(dir: &Path, name: &str, user: &str, day: u32, n: usize) {
 fn scan(source: &Path, out: &Path, extra: &[&str]) -> (Option<i32>, Value, String) {
     let mut args = vec!["scan", utf8(source), "--out", utf8(out), "--format", "json"];
     args.extend_from_slice(extra);
-    json_of(false, &args)
+    json_of(&args)
 }
 
 fn report_total(out: &Path) -> u64 {
-    let (code, json, err) = json_of(false, &["report", utf8(out), "--format", "json"]);
+    let (code, json, err) = json_of(&["report", utf8(out), "--format", "json"]);
     assert_eq!(code, Some(0), "{err}");
     summary_total(&json)
 }
@@ -178,7 +177,6 @@ fn a_run_whose_outputs_fail_is_not_recorded_in_its_state() {
     // An --html path that cannot be written fails before anything is scanned.
     let missing_dir = work.path().join("no/such/dir/report.html");
     let (code, _, err) = json_of(
-        false,
         &args(&["--html", utf8(&missing_dir)])
             .iter()
             .map(String::as_str)
@@ -213,7 +211,6 @@ fn a_run_whose_outputs_fail_is_not_recorded_in_its_state() {
         "the failed run is not recorded"
     );
     let (code, json, err) = json_of(
-        false,
         &args(&["--format", "json"])
             .iter()
             .map(String::as_str)

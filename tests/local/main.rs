@@ -1,0 +1,36 @@
+//! The binary and the library on this machine alone: local files and stdin, the reports they
+//! make, and the documentation that must stay true. Tests that need a service (the Python
+//! checkers, Chromium, root) skip without it unless `WHYDENIED_REQUIRE_ALL=1`; see
+//! `common::skip_without`.
+
+#[path = "../common/mod.rs"]
+mod common;
+
+mod bad_input;
+mod cron;
+mod differential;
+mod docs;
+mod exit_codes;
+mod hostile;
+mod html_report;
+mod incremental;
+mod nothing_lost;
+mod sample_logs;
+mod signals;
+
+/// Denials in sample-logs/ as tests/reference/check_scan.py counts them from the raw logs with
+/// plain Python; `sample_logs::scan_agrees_with_the_independent_reference` checks this number
+/// against the checker's count, so other tests may use it.
+pub const SAMPLE_DENIALS: u64 = 558;
+
+/// Files in sample-logs/ (trail objects, digests, Insights): the objects a scan of it opens.
+pub fn sample_objects() -> u64 {
+    common::relative_files(&common::sample_logs()).len() as u64
+}
+
+/// Denials counted by the rows of a `--format json` summary.
+pub fn summary_total(json: &serde_json::Value) -> u64 {
+    (json["summary"].as_array().expect("summary rows").iter())
+        .map(|row| row["count"].as_u64().unwrap_or(0))
+        .sum()
+}

@@ -90,7 +90,15 @@ fn redact_keyed_values(text: &str) -> String {
             continue;
         };
         // A key must start a word: `signature` inside `signatures` or `nosignature` is not one.
-        let starts_word = at == 0 || !bytes[at - 1].is_ascii_alphanumeric();
+        // An escape before it (`\nx-amz-security-token`, a JSON log's newline) ends a word too.
+        let starts_word = match at {
+            0 => true,
+            1 => !bytes[0].is_ascii_alphanumeric(),
+            _ => {
+                !bytes[at - 1].is_ascii_alphanumeric()
+                    || (bytes[at - 2] == b'\\' && matches!(bytes[at - 1], b'n' | b'r' | b't'))
+            }
+        };
         if !starts_word || value.is_empty() {
             at = key_end;
             continue;
@@ -119,10 +127,16 @@ fn value_after(bytes: &[u8], end: usize) -> Option<std::ops::Range<usize>> {
     }
     i += 1;
     skip(&mut i, b"\\\" '");
-    // `Some("…")` as Rust's Debug prints an Option.
-    if bytes[i..].starts_with(b"Some(") {
-        i += 5;
-        skip(&mut i, b"\"'");
+    // A Debug wrapper (`Some("…")`, `HeaderValue { _private: H0("…") }`): the secret is the
+    // first quoted text inside it.
+    let word = bytes[i..]
+        .iter()
+        .take_while(|b| b.is_ascii_alphanumeric() || **b == b'_')
+        .count();
+    let after_word = i + word + bytes[i + word..].iter().take_while(|b| **b == b' ').count();
+    if word > 0 && matches!(bytes.get(after_word), Some(b'{' | b'(')) {
+        let inside = &bytes[after_word..bytes.len().min(after_word + 200)];
+        i = after_word + inside.iter().position(|b| *b == b'"')? + 1;
     }
     let start = i;
     while i < bytes.len() && !b" \t\r\n,;&\"'})]\\".contains(&bytes[i]) {
@@ -207,6 +221,10 @@ mod tests {
             ),
             ("signatures=3 nosignature=4", "signatures=3 nosignature=4"),
             ("signature version 4", "signature version 4"),
+            (
+                r#"{"message":"x-amz-date:1\nx-amz-security-token:tok\nhost:s3"}"#,
+                r#"{"message":"x-amz-date:1\nx-amz-security-token:<redacted>\nhost:s3"}"#,
+            ),
             (
                 "ünïcödé signature=é€ end",
                 "ünïcödé signature=<redacted> end",

@@ -274,38 +274,87 @@ fn credentials_never_appear_in_output_even_verbose() {
         )],
     );
     let dir = tempfile::tempdir().expect("temp dir");
-    for (source, verbosity) in [
-        (format!("s3://{bucket}"), "-vv"),
-        ("s3://no-such-bucket-secrets".to_string(), "-vv"),
-    ] {
-        let output = std::process::Command::new(env!("CARGO_BIN_EXE_whydenied"))
+    let empty = dir.path().join("empty");
+    std::fs::write(&empty, "").expect("write");
+    let credentials = dir.path().join("credentials");
+    std::fs::write(
+        &credentials,
+        format!(
+            "[leaky]\naws_access_key_id = AKIAWHYDENIEDFAKE\naws_secret_access_key = {SECRET}\naws_session_token = {TOKEN}\n"
+        ),
+    )
+    .expect("write");
+    // Every target that signs, sends or logs requests, named specifically: a directive for
+    // `aws_sigv4::http_request` wins over a cap on `aws_sigv4`, so only the sink can stop it.
+    let targets = [
+        "trace",
+        "aws_sigv4=trace,aws_sigv4::http_request=trace,aws_sigv4::http_request::sign=trace",
+        "aws_smithy_runtime::client=trace,aws_smithy_runtime::client::orchestrator=trace",
+        "aws_smithy_runtime_api=trace,aws_smithy_http_client=trace,aws_smithy_types=trace",
+        "aws_config=trace,aws_credential_types=trace,aws_runtime=trace,aws_sdk_s3=trace",
+        "hyper=trace,hyper_util=trace,h2=trace,rustls=trace,tower=trace",
+    ];
+    let mut runs = Vec::new();
+    for rust_log in targets {
+        for (profile, log_format) in [(false, "text"), (true, "json")] {
+            runs.push((format!("s3://{bucket}"), rust_log, profile, log_format));
+        }
+    }
+    runs.push((
+        "s3://no-such-bucket-secrets".to_string(),
+        "trace",
+        false,
+        "text",
+    ));
+    for (source, rust_log, profile, log_format) in runs {
+        let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_whydenied"));
+        command
             .args([
                 "scan",
                 &source,
                 "--out",
                 dir.path().to_str().expect("utf-8"),
-                verbosity,
-                "--format",
-                "json",
+                "-vv",
             ])
+            .args(["--format", "json", "--log-format", log_format])
             .args(["--endpoint-url", &aws_endpoint()])
             .env_clear()
-            .env("AWS_ACCESS_KEY_ID", "AKIAWHYDENIEDFAKE")
-            .env("AWS_SECRET_ACCESS_KEY", SECRET)
-            .env("AWS_SESSION_TOKEN", TOKEN)
-            // Even asking for every log line of every library: the SDK's are capped.
-            .env("RUST_LOG", "trace")
+            .env("RUST_LOG", rust_log)
             .env("AWS_REGION", "us-east-1")
             .env("AWS_EC2_METADATA_DISABLED", "true")
-            .env("HOME", dir.path())
-            .output()
-            .expect("runs");
+            .env("AWS_CONFIG_FILE", &empty)
+            .env("HOME", dir.path());
+        if profile {
+            // Credentials the process environment never holds: only the sink's key rules apply.
+            command
+                .args(["--profile", "leaky"])
+                .env("AWS_SHARED_CREDENTIALS_FILE", &credentials);
+        } else {
+            command
+                .env("AWS_SHARED_CREDENTIALS_FILE", &empty)
+                .env("AWS_ACCESS_KEY_ID", "AKIAWHYDENIEDFAKE")
+                .env("AWS_SECRET_ACCESS_KEY", SECRET)
+                .env("AWS_SESSION_TOKEN", TOKEN);
+        }
+        let output = command.output().expect("runs");
         let all = format!("{}{}", stdout(&output), stderr(&output));
         assert!(
             !all.contains(SECRET) && !all.contains(TOKEN),
-            "a credential leaked into the output of {source}"
+            "a credential leaked into the output of {source} with RUST_LOG={rust_log}, profile {profile}, {log_format} logs"
         );
         assert!(!all.is_empty());
+        if !source.contains("no-such-bucket") {
+            assert!(
+                output.status.success(),
+                "the run worked ({rust_log}, profile {profile}): {}",
+                stderr(&output)
+                    .lines()
+                    .rev()
+                    .take(5)
+                    .collect::<Vec<_>>()
+                    .join("\n")
+            );
+        }
     }
 }
 

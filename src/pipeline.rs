@@ -27,8 +27,10 @@ use crate::interrupt;
 use crate::lock::{LockError, RunLock};
 use crate::record::RecordReader;
 use crate::report::escape::for_terminal;
-use crate::report::layout::{DenialSink, Layout, ReportFiles, partitioned_files, run_summary};
-use crate::report::parquet::{ParquetReport, ReportError};
+use crate::report::layout::{
+    DenialSink, Layout, ReportFiles, partitioned_files, remove_stale_partials, run_summary,
+};
+use crate::report::parquet::{FinishedReport, ParquetReport, ReportError};
 use crate::report::schema::SUMMARY_COLUMNS;
 use crate::report::upload::{Destination, UploadError};
 use crate::source::local::ChangedWhileRead;
@@ -171,6 +173,11 @@ pub fn scan(config: &ScanConfig) -> Result<ScanOutcome, ScanError> {
     let mut locks = Vec::new();
     if config.shard.is_none() {
         locks.push(RunLock::directory(&config.out_dir)?);
+        // Left by a run killed while it wrote (a second Ctrl-C, SIGKILL, a power cut).
+        let stale = remove_stale_partials(&config.out_dir);
+        if stale > 0 {
+            tracing::info!(stale, "removed temporary files of killed runs");
+        }
     }
     if let Some(path) = &config.state {
         locks.push(RunLock::file(&lock_path_of(path))?);
@@ -267,7 +274,7 @@ pub fn scan(config: &ScanConfig) -> Result<ScanOutcome, ScanError> {
     stats.already_scanned += finished.unselected.already_scanned;
     stats.requests = finished.s3;
     stats.log_groups = finished.log_groups;
-    let denials_paths = sink.commit()?;
+    let denials_finished = sink.finish()?;
     let rows = summary.rows();
     let (summary_dir, summary_name) = layout.summary_path(&config.out_dir);
     fs::create_dir_all(&summary_dir).map_err(|source| ReportError::Io {
@@ -278,7 +285,14 @@ pub fn scan(config: &ScanConfig) -> Result<ScanOutcome, ScanError> {
     for row in &rows {
         summary_report.push(row)?;
     }
-    let summary_path = summary_report.commit()?;
+    // Every report is complete on disk before any is renamed into place, and the renames run
+    // with a second Ctrl-C held back: a run commits all its reports or none.
+    let summary_finished = summary_report.finish()?;
+    let (denials_paths, summary_path) = interrupt::while_committing(|| {
+        let denials: Vec<PathBuf> = (denials_finished.into_iter().map(FinishedReport::publish))
+            .collect::<Result<_, _>>()?;
+        Ok::<_, ReportError>((denials, summary_finished.publish()?))
+    })?;
     let mut uploaded = Vec::new();
     if let Some(destination) = &destination {
         let files: Vec<PathBuf> = denials_paths

@@ -5,7 +5,8 @@
 //! them: `denials/date=YYYY-MM-DD/denials-<run-id>.parquet` (the UTC day of `event_time`;
 //! `date=__invalid__` for events without a valid time) and `summary/summary-<run-id>.parquet`.
 //! Partition values come from our own timestamps, never from log text, so no log content can
-//! choose a path. Every file is written under a temporary name and renamed by [`DenialSink::commit`].
+//! choose a path. Every file is written under a temporary name ([`DenialSink::finish`]) and renamed
+//! into place with the run's other reports.
 
 use std::collections::BTreeMap;
 use std::fs;
@@ -13,7 +14,7 @@ use std::path::{Path, PathBuf};
 
 use chrono::DateTime;
 
-use super::parquet::{DENIALS_FILE, ParquetReport, ReportError, SUMMARY_FILE};
+use super::parquet::{DENIALS_FILE, FinishedReport, ParquetReport, ReportError, SUMMARY_FILE};
 use super::schema::DENIAL_COLUMNS;
 use crate::classify::Denial;
 
@@ -128,11 +129,11 @@ impl DenialSink {
     }
 
     /// Renames every file into place; returns their paths.
-    pub fn commit(self) -> Result<Vec<PathBuf>, ReportError> {
+    pub fn finish(self) -> Result<Vec<FinishedReport>, ReportError> {
         match self {
-            DenialSink::Single(report) => Ok(vec![(*report).commit()?]),
+            DenialSink::Single(report) => Ok(vec![(*report).finish()?]),
             DenialSink::Partitioned { days, .. } => {
-                days.into_values().map(ParquetReport::commit).collect()
+                days.into_values().map(ParquetReport::finish).collect()
             }
         }
     }
@@ -168,6 +169,43 @@ pub fn run_summaries(out_dir: &Path) -> Vec<PathBuf> {
 
 /// The report files named after a run in one directory, with their run ids; none when the
 /// directory cannot be read.
+/// Removes the temporary report files (`.<name>.partial-<pid>`) that runs killed mid-write
+/// left in `out_dir`, its `summary/` and its `denials/date=*/`; returns how many. Only files of
+/// processes no longer running here are touched: a live run's files are its own.
+pub fn remove_stale_partials(out_dir: &Path) -> usize {
+    let mut dirs = vec![out_dir.to_path_buf(), out_dir.join("summary")];
+    if let Ok(days) = fs::read_dir(out_dir.join("denials")) {
+        dirs.extend(days.flatten().map(|d| d.path()));
+    }
+    let mut removed = 0;
+    for dir in dirs {
+        let Ok(entries) = fs::read_dir(&dir) else {
+            continue;
+        };
+        for entry in entries.flatten() {
+            let name = entry.file_name().to_string_lossy().into_owned();
+            let pid = name
+                .strip_prefix('.')
+                .and_then(|n| n.rsplit_once(".partial-"));
+            let Some(pid) = pid.and_then(|(_, pid)| pid.parse::<libc::pid_t>().ok()) else {
+                continue;
+            };
+            if !process_is_running(pid) && fs::remove_file(entry.path()).is_ok() {
+                removed += 1;
+            }
+        }
+    }
+    removed
+}
+
+/// Whether a process with this id runs on this machine (`kill(pid, 0)`; EPERM means it does).
+fn process_is_running(pid: libc::pid_t) -> bool {
+    // SAFETY: signal 0 only checks that the process exists; nothing is sent.
+    pid > 0
+        && (unsafe { libc::kill(pid, 0) } == 0
+            || std::io::Error::last_os_error().raw_os_error() == Some(libc::EPERM))
+}
+
 fn run_files_in(dir: &Path) -> Vec<(PathBuf, String)> {
     let Ok(entries) = fs::read_dir(dir) else {
         return Vec::new();
@@ -185,6 +223,31 @@ fn run_files_in(dir: &Path) -> Vec<(PathBuf, String)> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn partial_files_of_dead_processes_are_removed_and_live_ones_kept() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let day = dir.path().join("denials/date=2026-11-02");
+        fs::create_dir_all(&day).expect("mkdir");
+        fs::create_dir_all(dir.path().join("summary")).expect("mkdir");
+        // A pid above the kernel's maximum (4194304) never runs.
+        let dead = [
+            dir.path().join(".denials.parquet.partial-99999999"),
+            day.join(".denials-r1.parquet.partial-99999999"),
+            dir.path()
+                .join("summary/.summary-r1.parquet.partial-99999999"),
+        ];
+        let live = dir
+            .path()
+            .join(format!(".summary.parquet.partial-{}", std::process::id()));
+        let report = dir.path().join("denials.parquet");
+        for path in dead.iter().chain([&live, &report]) {
+            fs::write(path, "x").expect("write");
+        }
+        assert_eq!(remove_stale_partials(dir.path()), 3);
+        assert!(dead.iter().all(|p| !p.exists()));
+        assert!(live.exists() && report.exists());
+    }
 
     #[test]
     fn days_and_run_ids() {

@@ -99,7 +99,13 @@ impl<T> ParquetReport<T> {
     }
 
     /// Finishes the file, makes it durable and renames it to its final name.
-    pub fn commit(mut self) -> Result<PathBuf, ReportError> {
+    pub fn commit(self) -> Result<PathBuf, ReportError> {
+        self.finish()?.publish()
+    }
+
+    /// Finishes the file and makes it durable under its temporary name: the first half of a
+    /// commit, so that several reports can be finished and then published together.
+    pub fn finish(mut self) -> Result<FinishedReport, ReportError> {
         self.flush()?;
         let writer = self.writer.take().expect("the writer lives until commit");
         let buffered = writer.into_inner().map_err(|source| ReportError::Parquet {
@@ -114,17 +120,46 @@ impl<T> ParquetReport<T> {
             path: self.temp_path.clone(),
             source,
         })?;
+        Ok(FinishedReport {
+            temp_path: std::mem::take(&mut self.temp_path),
+            final_path: std::mem::take(&mut self.final_path),
+        })
+    }
+}
+
+/// A complete report under its temporary name; dropped unpublished, it is removed.
+#[derive(Debug)]
+pub struct FinishedReport {
+    temp_path: PathBuf,
+    final_path: PathBuf,
+}
+
+impl FinishedReport {
+    /// Renames the report to its final name: one `rename(2)`, atomic.
+    pub fn publish(mut self) -> Result<PathBuf, ReportError> {
         fs::rename(&self.temp_path, &self.final_path).map_err(|source| ReportError::Io {
             path: self.final_path.clone(),
             source,
         })?;
-        Ok(self.final_path.clone())
+        self.temp_path = PathBuf::new();
+        Ok(std::mem::take(&mut self.final_path))
+    }
+}
+
+impl Drop for FinishedReport {
+    fn drop(&mut self) {
+        if !self.temp_path.as_os_str().is_empty() {
+            let _ = fs::remove_file(&self.temp_path);
+        }
     }
 }
 
 impl<T> Drop for ParquetReport<T> {
-    /// An abandoned report leaves no file behind (after a commit the temporary name is gone).
+    /// An abandoned report leaves no file behind (once finished, the temporary file belongs to
+    /// the [`FinishedReport`]).
     fn drop(&mut self) {
-        let _ = fs::remove_file(&self.temp_path);
+        if !self.temp_path.as_os_str().is_empty() {
+            let _ = fs::remove_file(&self.temp_path);
+        }
     }
 }

@@ -379,15 +379,30 @@ fn keys_under(runtime: &Runtime, bucket: &str, prefix: &str) -> Vec<String> {
 fn reports_go_to_s3_and_objects_of_interrupted_runs_are_removed() {
     require!(moto());
     let runtime = Runtime::new().expect("runtime");
-    let orphan = "reports/denials/date=2026-11-02/denials-interrupted.parquet".to_string();
+    // A run of this state killed before it committed, and a run of no state (--partitioned):
+    // only the first is this run's orphan.
+    let orphan = "reports/denials/date=2026-11-02/denials-interrupted-state0000beef.parquet";
+    let other = "reports/denials/date=2026-11-02/denials-other-run.parquet";
     let bucket = bucket_with(
         &runtime,
         "out",
-        vec![(orphan.clone(), b"left by a killed run".to_vec())],
+        vec![
+            (orphan.to_string(), b"left by a killed run".to_vec()),
+            (other.to_string(), b"another run's".to_vec()),
+        ],
     );
     let work = tempfile::tempdir().expect("temp dir");
     let state = work.path().join("state.json");
     let logs = sample_logs();
+    std::fs::write(
+        &state,
+        serde_json::json!({
+            "version": 1, "inputs": [logs.to_str().expect("utf-8")], "shard": null, "runs": [],
+            "objects": {}, "log_groups": {}, "id": "0000beef",
+        })
+        .to_string(),
+    )
+    .expect("write the state of the killed run");
     let out = format!("s3://{bucket}/reports");
     let output = whydenied_aws(&[
         "scan",
@@ -402,7 +417,15 @@ fn reports_go_to_s3_and_objects_of_interrupted_runs_are_removed() {
     assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
     let scanned: Value = serde_json::from_str(&stdout(&output)).expect("json");
     let keys = keys_under(&runtime, &bucket, "reports/");
-    assert!(!keys.contains(&orphan), "the orphan is removed: {keys:?}");
+    assert!(
+        !keys.iter().any(|k| k == orphan),
+        "the orphan is removed: {keys:?}"
+    );
+    assert!(
+        keys.iter().any(|k| k == other),
+        "another run's report is kept: {keys:?}"
+    );
+    let keys: Vec<String> = keys.into_iter().filter(|k| k != other).collect();
     assert!(
         stderr(&output).contains(&format!("uploaded {} objects to {out}", keys.len())),
         "{}",

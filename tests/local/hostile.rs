@@ -143,7 +143,20 @@ fn a_full_disk_or_read_only_output_is_a_clear_error_with_nothing_left_behind() {
     assert!(err.contains("No space left on device"), "{err}");
     let left: Vec<_> = walk(full.0.path());
     assert!(left.is_empty(), "nothing half-written: {left:?}");
-    assert!(!state.exists(), "the state is not advanced");
+    // A new state is written at once (its id must outlive a failed first run), but it
+    // records no run and no object: nothing counts as scanned.
+    let recorded: serde_json::Value =
+        serde_json::from_slice(&fs::read(&state).expect("the state")).expect("json");
+    assert_eq!(
+        recorded["runs"],
+        serde_json::json!([]),
+        "the state is not advanced"
+    );
+    assert_eq!(
+        recorded["objects"],
+        serde_json::json!({}),
+        "the state is not advanced"
+    );
 
     let read_only = Mount::tmpfs("ro,size=1m");
     let (code, _, err) = scan_json(utf8(&logs), &read_only.0.path().join("out"), &[]);

@@ -91,6 +91,13 @@ fn run_scan(args: &ScanArgs) -> Exit {
         }
     } else {
         let _ = write_footer(&mut stderr, &outcome.stats);
+        if outcome.replaced > 0 {
+            let _ = writeln!(
+                stderr,
+                "replaced {} report files of an earlier attempt of this run (same inputs, window and shard)",
+                outcome.replaced
+            );
+        }
         if outcome.removed_orphans > 0 {
             let _ = writeln!(
                 stderr,

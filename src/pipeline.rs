@@ -38,6 +38,7 @@ use crate::source::s3_layout::S3Url;
 use crate::source::{self, LogObject, Selection, SourceError, SourceOptions};
 use crate::state::{
     ObjectRead, RecordedSelection, RunSelection, Shard, State, StateError, new_run_id,
+    selection_id, supersedes,
 };
 use crate::stats::ScanStats;
 use crate::suppress::{Suppressions, noise_label};
@@ -108,6 +109,8 @@ pub struct ScanOutcome {
     pub reports: ReportFiles,
     /// Report files of earlier, interrupted runs that were removed (see [`crate::state`]).
     pub removed_orphans: usize,
+    /// Report files of earlier attempts of this run (same selection, no state) it replaced.
+    pub replaced: usize,
     /// With `--out s3://…`: the URIs of the report objects uploaded.
     pub uploaded: Vec<String>,
     /// The summaries of the runs committed before this one, to tell which groups are new since
@@ -183,26 +186,39 @@ pub fn scan(config: &ScanConfig) -> Result<ScanOutcome, ScanError> {
         locks.push(RunLock::file(&lock_path_of(path))?);
     }
     let shard_text = config.shard.map(|s| s.to_string());
+    let selection = RecordedSelection {
+        since: config.window.since,
+        until: config.window.until,
+        include_authn: config.filter.include_authn,
+        all_errors: config.filter.all_errors,
+    };
     let mut state = match &config.state {
-        Some(path) => {
-            let selection = RecordedSelection {
-                since: config.window.since,
-                until: config.window.until,
-                include_authn: config.filter.include_authn,
-                all_errors: config.filter.all_errors,
-            };
-            Some(State::load(
-                path,
-                &config.inputs,
-                shard_text.as_deref(),
-                &selection,
-            )?)
-        }
+        Some(path) => Some(State::load(
+            path,
+            &config.inputs,
+            shard_text.as_deref(),
+            &selection,
+        )?),
         None => None,
     };
     let layout = if state.is_some() || config.shard.is_some() || config.partitioned {
+        // Without a state, the run id names the selection, so that a retry replaces.
+        let selection_id = state.is_none().then(|| {
+            let layout = &config.sources.layout;
+            selection_id(
+                &config.inputs,
+                config.shard,
+                &selection,
+                &layout.accounts,
+                &layout.regions,
+            )
+        });
         Layout::Partitioned {
-            run_id: new_run_id(config.shard, state.as_ref().and_then(|s| s.id.as_deref())),
+            run_id: new_run_id(
+                config.shard,
+                state.as_ref().and_then(|s| s.id.as_deref()),
+                selection_id.as_deref(),
+            ),
         }
     } else {
         Layout::Single
@@ -215,7 +231,7 @@ pub fn scan(config: &ScanConfig) -> Result<ScanOutcome, ScanError> {
         (Some(state), Some(destination)) => {
             destination.remove_orphans(|run| state.is_orphan(run))?
         }
-        (Some(state), None) => remove_orphans(&config.out_dir, state)?,
+        (Some(state), None) => remove_runs(&config.out_dir, |run| state.is_orphan(run))?,
         (None, _) => 0,
     };
     let earlier_summaries = match (&state, &destination) {
@@ -302,6 +318,16 @@ pub fn scan(config: &ScanConfig) -> Result<ScanOutcome, ScanError> {
             .collect();
         uploaded = destination.upload(&config.out_dir, &files)?;
     }
+    // The reports of earlier attempts of this very run (a retried batch job) are superseded.
+    let replaced = match (&layout, &state, &destination) {
+        (Layout::Partitioned { run_id }, None, Some(destination)) => {
+            destination.remove_orphans(|run| supersedes(run_id, run))?
+        }
+        (Layout::Partitioned { run_id }, None, None) => {
+            remove_runs(&config.out_dir, |run| supersedes(run_id, run))?
+        }
+        _ => 0,
+    };
     if let (Some(state), Some(_), Layout::Partitioned { run_id }) =
         (state.as_mut(), &config.state, &layout)
     {
@@ -342,6 +368,7 @@ pub fn scan(config: &ScanConfig) -> Result<ScanOutcome, ScanError> {
         stats,
         reports,
         removed_orphans,
+        replaced,
         uploaded,
         earlier_summaries,
         pending,
@@ -368,13 +395,16 @@ impl PendingState {
     }
 }
 
-/// Deletes report files of runs the state does not cover: they come from runs that were
-/// killed after writing reports but before committing the state, and their objects are about
-/// to be scanned again.
-fn remove_orphans(out_dir: &std::path::Path, state: &State) -> Result<usize, ScanError> {
+/// Deletes the report files in `out_dir` of the runs `remove` names: orphans of the state
+/// (runs killed after writing reports but before committing the state, whose objects are about
+/// to be scanned again), or earlier attempts of a retried run. Returns how many.
+fn remove_runs(
+    out_dir: &std::path::Path,
+    remove: impl Fn(&str) -> bool,
+) -> Result<usize, ScanError> {
     let mut removed = 0;
     for (path, run) in partitioned_files(out_dir) {
-        if state.is_orphan(&run) {
+        if remove(&run) {
             fs::remove_file(&path).map_err(|source| ReportError::Io {
                 path: path.clone(),
                 source,

@@ -330,6 +330,36 @@ impl State {
 const SHARD_TAG: &str = "-shard";
 /// Marks the state in a run id: `-state1a2b3c4d`.
 const STATE_TAG: &str = "-state";
+/// Marks the selection of a run without a state in its id: `-sel1a2b3c4d`.
+const SELECTION_TAG: &str = "-sel";
+
+/// What a run without a state covers, as a tag for its run id: a hash of its inputs, shard,
+/// time window, failure filter and account/region filters. A retry of the same job (a batch
+/// system re-running a failed child) has the same tag, and its reports replace those of the
+/// earlier attempt instead of adding to them ([`supersedes`]). A relative `--since 24h` resolves
+/// to another time on every run: such runs never replace each other.
+pub fn selection_id(
+    inputs: &[String],
+    shard: Option<Shard>,
+    selection: &RecordedSelection,
+    accounts: &[String],
+    regions: &[String],
+) -> String {
+    let mut inputs = inputs.to_vec();
+    inputs.sort();
+    inputs.dedup();
+    let text = format!("{inputs:?}|{shard:?}|{selection:?}|{accounts:?}|{regions:?}");
+    format!("{:08x}", fnv1a(text.as_bytes()) as u32)
+}
+
+/// Whether `run`, found among the reports, is an earlier attempt of the run `ours` (same
+/// selection tag, same shard, another run): its reports are superseded.
+pub fn supersedes(ours: &str, run: &str) -> bool {
+    run != ours
+        && tag(ours, SELECTION_TAG).is_some()
+        && tag(run, SELECTION_TAG) == tag(ours, SELECTION_TAG)
+        && tag(run, SHARD_TAG) == tag(ours, SHARD_TAG)
+}
 
 /// The value after `marker` in a run id, up to the next `-`.
 fn tag<'a>(run: &'a str, marker: &str) -> Option<&'a str> {
@@ -345,17 +375,23 @@ fn new_state_id(path: &Path) -> String {
 }
 
 /// A new run id, `20261128T195300Z-1a2b` (time and process id) plus `-state1a2b3c4d` for a run
-/// with a state and `-shard3of8` for a shard: unique per run, sorted by time in a directory
-/// listing, and naming its state and shard.
-pub fn new_run_id(shard: Option<Shard>, state_id: Option<&str>) -> String {
+/// with a state (else `-sel1a2b3c4d`, its [`selection_id`]) and `-shard3of8` for a shard: unique
+/// per run, sorted by time in a directory listing, and naming its state or selection and shard.
+pub fn new_run_id(
+    shard: Option<Shard>,
+    state_id: Option<&str>,
+    selection_id: Option<&str>,
+) -> String {
     let time = chrono::Utc::now().format("%Y%m%dT%H%M%SZ");
-    let state = state_id
-        .map(|id| format!("{STATE_TAG}{id}"))
-        .unwrap_or_default();
+    let owner = match (state_id, selection_id) {
+        (Some(id), _) => format!("{STATE_TAG}{id}"),
+        (None, Some(id)) => format!("{SELECTION_TAG}{id}"),
+        (None, None) => String::new(),
+    };
     let shard = shard
         .map(|s| format!("{SHARD_TAG}{}of{}", s.index, s.count))
         .unwrap_or_default();
-    format!("{time}-{:x}{state}{shard}", std::process::id())
+    format!("{time}-{:x}{owner}{shard}", std::process::id())
 }
 
 /// `--shard i/N`: a deterministic share of the objects, by a hash of their origin, so that N
@@ -472,7 +508,10 @@ mod tests {
     #[test]
     fn orphans_are_uncommitted_runs_of_the_same_shard() {
         let third = Shard { index: 3, count: 8 };
-        let (run, other_run) = (new_run_id(Some(third), None), new_run_id(None, None));
+        let (run, other_run) = (
+            new_run_id(Some(third), None, None),
+            new_run_id(None, None, None),
+        );
         assert!(run.ends_with("-shard3of8"), "{run}");
         let mut state = State {
             shard: Some(third.to_string()),
@@ -499,14 +538,14 @@ mod tests {
             id: Some("0000cafe".into()),
             ..State::default()
         };
-        let our_run = new_run_id(None, ours.id.as_deref());
+        let our_run = new_run_id(None, ours.id.as_deref(), None);
         assert!(our_run.contains("-state0000beef"), "{our_run}");
         assert!(ours.is_orphan(&our_run));
         assert!(
             !theirs.is_orphan(&our_run),
             "another state's run is not an orphan of this one"
         );
-        let untagged = new_run_id(None, None);
+        let untagged = new_run_id(None, None, Some("5e1ec7ed"));
         assert!(
             !ours.is_orphan(&untagged),
             "a run without a state (--partitioned) is kept"
@@ -515,12 +554,65 @@ mod tests {
             State::default().is_orphan(&untagged),
             "states without an id keep their old runs"
         );
-        let sharded = new_run_id(Some(Shard { index: 2, count: 4 }), ours.id.as_deref());
+        let sharded = new_run_id(Some(Shard { index: 2, count: 4 }), ours.id.as_deref(), None);
         let ours_sharded = State {
             shard: Some("2/4".into()),
             ..ours.clone()
         };
         assert!(ours_sharded.is_orphan(&sharded) && !ours.is_orphan(&sharded));
+    }
+
+    #[test]
+    fn a_retry_of_the_same_selection_supersedes_the_earlier_attempt() {
+        let all = RecordedSelection::default();
+        let inputs = ["./b".to_string(), "./a".to_string()];
+        let id = |inputs: &[String], shard, selection: &RecordedSelection| {
+            selection_id(inputs, shard, selection, &[], &[])
+        };
+        let same = id(&inputs, None, &all);
+        assert_eq!(
+            same,
+            id(&["./a".into(), "./b".into(), "./a".into()], None, &all)
+        );
+        let shard = Some(Shard { index: 1, count: 2 });
+        for other in [
+            id(&inputs[..1], None, &all),
+            id(&inputs, shard, &all),
+            id(
+                &inputs,
+                None,
+                &RecordedSelection {
+                    since: Some(1),
+                    ..all
+                },
+            ),
+            id(
+                &inputs,
+                None,
+                &RecordedSelection {
+                    all_errors: true,
+                    ..all
+                },
+            ),
+            selection_id(&inputs, None, &all, &["111122223333".into()], &[]),
+        ] {
+            assert_ne!(other, same);
+        }
+        let first = format!("20261101T000000Z-1-sel{same}");
+        let retry = new_run_id(None, None, Some(&same));
+        assert!(supersedes(&retry, &first) && !supersedes(&retry, &retry));
+        assert!(
+            !supersedes(&retry, "20261101T000000Z-1-sel00000000"),
+            "another selection"
+        );
+        assert!(
+            !supersedes(&retry, &format!("{first}-shard1of2")),
+            "another shard"
+        );
+        assert!(!supersedes(
+            &new_run_id(None, Some("0000beef"), None),
+            "x-state0000beef"
+        ));
     }
 
     #[test]

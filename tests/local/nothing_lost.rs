@@ -223,3 +223,41 @@ fn a_run_whose_outputs_fail_is_not_recorded_in_its_state() {
     );
     assert_eq!(report_total(&out), 6, "once, not twice");
 }
+
+#[test]
+fn a_retried_partitioned_or_sharded_run_without_state_replaces_its_first_attempt() {
+    let work = tempfile::tempdir().expect("temp dir");
+    let (logs, out) = (work.path().join("logs"), work.path().join("out"));
+    for (i, user) in ["alice", "bob", "carol", "dave"].iter().enumerate() {
+        trail(
+            &logs,
+            &format!("{user}.json"),
+            user,
+            2 + (i as u32 % 2),
+            3 + i,
+        );
+    }
+    let all = 3 + 4 + 5 + 6;
+    // A batch system retries a child that failed after committing: the same command again.
+    for attempt in 0..2 {
+        let (code, _, err) = scan(&logs, &out, &["--partitioned", "--since", "2026-11-01"]);
+        assert_eq!(code, Some(0), "{err}");
+        assert_eq!(err.contains("replaced"), attempt == 1, "{err}");
+        assert_eq!(
+            report_total(&out),
+            all,
+            "attempt {attempt}: once, not twice"
+        );
+    }
+    let sharded = work.path().join("sharded");
+    for shard in ["1/2", "2/2", "1/2"] {
+        let (code, _, err) = scan(&logs, &sharded, &["--shard", shard]);
+        assert_eq!(code, Some(0), "{err}");
+    }
+    assert_eq!(report_total(&sharded), all, "shard 1 retried, still once");
+    // Another selection is another run: both stay.
+    let (code, _, err) = scan(&logs, &out, &["--partitioned", "--since", "2026-11-03"]);
+    assert_eq!(code, Some(0), "{err}");
+    assert!(!err.contains("replaced"), "{err}");
+    assert_eq!(report_total(&out), all + 4 + 6);
+}

@@ -2,6 +2,7 @@
 //! file name), decompress as a stream, split into records ([`split`]) and pick the few that can
 //! be failures ([`prefilter`]).
 
+pub mod by_design;
 pub mod prefilter;
 pub mod split;
 pub mod structural;

@@ -6,17 +6,20 @@
 //! - a bare JSON array of events, one event object, or any sequence of them (`jq -c` output,
 //!   one event per line), including CloudWatch Logs exports, whose lines carry a timestamp token
 //!   before the JSON (`2026-11-02T10:00:00.000Z {"eventVersion":…}`);
-//! - CloudTrail digest files and Insight objects, recognised and skipped by design.
+//! - CloudTrail digest files and Insight events, recognised and skipped by design.
 //!
 //! Memory is bounded by one record plus the read buffer: records are handed out as slices of
 //! the buffer and forgotten, and a record longer than [`SplitLimits::max_record_bytes`] is
-//! scanned to its end without being kept. Nothing is parsed here; [`super::structural`] finds
-//! where each value ends.
+//! scanned to its end without being kept. [`super::structural`] finds where each value ends;
+//! nothing is parsed here except to confirm a digest or an Insight event ([`super::by_design`]):
+//! the first record of each object, then (in an object that starts with an Insight event) each
+//! record that contains the Insight marker.
 
 use std::io::{self, Read};
 
 use memchr::memmem;
 
+use super::by_design;
 use super::structural::{ScanState, find_value_end};
 
 /// How big a single record may be before it is skipped rather than buffered.
@@ -46,7 +49,7 @@ pub enum ObjectKind {
     EventStream,
     /// A CloudTrail digest file (hashes of log files, no events): skipped by design.
     Digest,
-    /// A CloudTrail Insights object (statistics, not API calls): skipped by design.
+    /// Nothing but CloudTrail Insight events (statistics, not API calls): skipped by design.
     Insight,
     /// Bytes that are not CloudTrail JSON at all.
     Unrecognised,
@@ -90,6 +93,10 @@ pub struct SplitReport {
     pub decoded_bytes: u64,
     /// Records handed to the callback.
     pub records: u64,
+    /// Insight events skipped (not handed to the callback).
+    pub insight_records: u64,
+    /// Digest objects skipped.
+    pub digests: u64,
     /// Unusable pieces, with how often each occurred.
     pub malformed: Vec<(Malformed, u64)>,
     /// For [`ObjectKind::Unrecognised`]: the first bytes, for the error message.
@@ -115,11 +122,24 @@ pub fn split_records<R: Read>(
 ) -> (SplitReport, Option<io::Error>) {
     let mut splitter = Splitter::new(reader, limits);
     let outcome = splitter.run(&mut on_record);
+    splitter.skipped_by_design();
     (splitter.report, outcome.err())
 }
 
 const READ_CHUNK: usize = 256 << 10;
 const PREVIEW_BYTES: usize = 16;
+
+/// Which records are checked for being Insight events.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum InsightCheck {
+    /// The first complete record of an object: Insights objects hold nothing else.
+    FirstRecord,
+    /// Every record that contains the marker: the object started with an Insight event.
+    EveryRecord,
+    /// None: the object started with another record (any Insight event left in it is dropped
+    /// by the classifier, which reads `eventType`).
+    Off,
+}
 
 /// How a value scan ended.
 enum ValueEnd {
@@ -143,7 +163,10 @@ struct Splitter<R> {
     eof: bool,
     limits: SplitLimits,
     report: SplitReport,
+    insight_check: InsightCheck,
+    /// Byte searches that find candidates for [`super::by_design`] to confirm.
     insight: memmem::Finder<'static>,
+    digest: memmem::Finder<'static>,
 }
 
 impl<R: Read> Splitter<R> {
@@ -160,10 +183,14 @@ impl<R: Read> Splitter<R> {
                 kind: ObjectKind::Empty,
                 decoded_bytes: 0,
                 records: 0,
+                insight_records: 0,
+                digests: 0,
                 malformed: Vec::new(),
                 preview: Vec::new(),
             },
+            insight_check: InsightCheck::FirstRecord,
             insight: memmem::Finder::new(b"\"AwsCloudTrailInsight\""),
+            digest: memmem::Finder::new(b"\"logFiles\""),
         }
     }
 
@@ -246,11 +273,24 @@ impl<R: Read> Splitter<R> {
                     }
                 }
             }
-            if matches!(self.report.kind, ObjectKind::Digest | ObjectKind::Insight) {
-                return Ok(());
-            }
         }
         Ok(())
+    }
+
+    /// An object that held nothing but digests or Insight events is skipped by design; one
+    /// that also held records keeps the kind of its shape.
+    fn skipped_by_design(&mut self) {
+        let shaped = matches!(
+            self.report.kind,
+            ObjectKind::Empty | ObjectKind::Trail | ObjectKind::EventStream
+        );
+        if shaped && self.report.records == 0 {
+            if self.report.digests > 0 {
+                self.report.kind = ObjectKind::Digest;
+            } else if self.report.insight_records > 0 {
+                self.report.kind = ObjectKind::Insight;
+            }
+        }
     }
 
     fn skip_byte_order_mark(&mut self) -> io::Result<()> {
@@ -344,7 +384,7 @@ impl<R: Read> Splitter<R> {
     }
 
     /// Inside an array of records, just after `[`. Returns true after the matching `]`, false
-    /// when reading stopped early (end of input, or an Insights object).
+    /// when the input ended first.
     fn elements(&mut self, on_record: &mut dyn FnMut(&mut [u8])) -> io::Result<bool> {
         loop {
             match self.skip_whitespace()? {
@@ -358,13 +398,7 @@ impl<R: Read> Splitter<R> {
                 }
                 Some(b',') => self.pos += 1,
                 Some(b'{') => match self.scan_value()? {
-                    ValueEnd::Complete => {
-                        if self.is_first_insight_record() {
-                            self.report.kind = ObjectKind::Insight;
-                            return Ok(false);
-                        }
-                        self.deliver(on_record);
-                    }
+                    ValueEnd::Complete => self.deliver(on_record),
                     ValueEnd::TooLarge => self.report.note(Malformed::TooLarge),
                     ValueEnd::Eof => {
                         self.report.note(Malformed::Truncated);
@@ -379,14 +413,21 @@ impl<R: Read> Splitter<R> {
         }
     }
 
-    /// An Insights object holds only Insight events; its first record tells.
-    fn is_first_insight_record(&self) -> bool {
-        self.report.kind == ObjectKind::Trail
-            && self.report.records == 0
-            && self.insight.find(&self.buf[self.start..self.pos]).is_some()
-    }
-
+    /// Hands the complete record in `buf[start..pos]` to the callback, unless it is an
+    /// Insight event (see [`InsightCheck`]).
     fn deliver(&mut self, on_record: &mut dyn FnMut(&mut [u8])) {
+        let record = &self.buf[self.start..self.pos];
+        if self.insight_check != InsightCheck::Off {
+            if self.insight.find(record).is_some() && by_design::is_insight_record(record) {
+                self.report.insight_records += 1;
+                self.insight_check = InsightCheck::EveryRecord;
+                self.start = self.pos;
+                return;
+            }
+            if self.insight_check == InsightCheck::FirstRecord {
+                self.insight_check = InsightCheck::Off;
+            }
+        }
         self.report.records += 1;
         on_record(&mut self.buf[self.start..self.pos]);
         self.start = self.pos;
@@ -396,8 +437,8 @@ impl<R: Read> Splitter<R> {
     fn bare_object(&mut self, on_record: &mut dyn FnMut(&mut [u8])) {
         let bytes = &self.buf[self.start..self.pos];
         let has = |key: &[u8]| memmem::find(bytes, key).is_some();
-        if has(b"\"digestSignatureAlgorithm\"") || has(b"\"digestStartTime\"") {
-            self.set_kind(ObjectKind::Digest);
+        if self.digest.find(bytes).is_some() && by_design::is_digest(bytes) {
+            self.report.digests += 1;
         } else if has(b"\"eventName\"") || has(b"\"eventTime\"") || has(b"\"eventVersion\"") {
             self.set_kind(ObjectKind::EventStream);
             self.deliver(on_record);
@@ -584,8 +625,68 @@ mod tests {
             split(br#"{"awsAccountId":"111122223333","digestStartTime":"x","logFiles":[]}"#);
         assert_eq!((digest.kind, records.len()), (ObjectKind::Digest, 0));
         let (insight, records) =
-            split(br#"{"Records":[{"eventType":"AwsCloudTrailInsight","errorCode":"x"},{"a":1}]}"#);
+            split(br#"{"Records":[{"eventType":"AwsCloudTrailInsight","errorCode":"x"},{"eventType":"AwsCloudTrailInsight"}]}"#);
         assert_eq!((insight.kind, records.len()), (ObjectKind::Insight, 0));
+        assert_eq!(insight.insight_records, 2);
+    }
+
+    /// Log content is chosen by whoever made the request: a user agent, an S3 key or a nested
+    /// key that spells an Insight or digest marker is data, and hides nothing.
+    #[test]
+    fn attacker_chosen_strings_do_not_hide_an_object() {
+        let event = |extra: &str| {
+            format!(
+                r#"{{"eventVersion":"1.11","eventName":"GetObject","errorCode":"AccessDenied",{extra}}}"#
+            )
+        };
+        let insight_agent = event(r#""userAgent":"AwsCloudTrailInsight""#);
+        let digest_key = event(r#""requestParameters":{"key":"digestStartTime"}"#);
+        let digest_keys = event(
+            r#""requestParameters":{"digestStartTime":"x","digestSignatureAlgorithm":"y","logFiles":[]}"#,
+        );
+        let trail = format!(r#"{{"Records":[{insight_agent},{digest_key}]}}"#);
+        let (report, records) = split(trail.as_bytes());
+        assert_eq!((report.kind, records.len()), (ObjectKind::Trail, 2));
+        for first in [&insight_agent, &digest_key, &digest_keys] {
+            let lines = format!("{first}\n{}\n", event(r#""eventID":"2""#));
+            let (report, records) = split(lines.as_bytes());
+            assert_eq!(
+                (report.kind, records.len()),
+                (ObjectKind::EventStream, 2),
+                "{first}"
+            );
+            let export = format!("2026-11-02T10:00:00.000Z {first}\n");
+            let (report, records) = split(export.as_bytes());
+            assert_eq!(
+                (report.kind, records.len()),
+                (ObjectKind::EventStream, 1),
+                "{first}"
+            );
+        }
+    }
+
+    /// Insight records are skipped one by one, by their parsed `eventType`: an object counts as
+    /// Insights only when every record in it is one, and a digest only hides itself.
+    #[test]
+    fn only_real_insight_records_and_digests_are_skipped() {
+        let insight = r#"{"eventVersion":"1.08","eventType":"AwsCloudTrailInsight","insightDetails":{"errorCode":"AccessDenied"}}"#;
+        let event = r#"{"eventVersion":"1.11","eventName":"GetObject","errorCode":"AccessDenied"}"#;
+        let (report, records) = split(format!(r#"{{"Records":[{insight},{insight}]}}"#).as_bytes());
+        assert_eq!((report.kind, records.len()), (ObjectKind::Insight, 0));
+        let mixed = format!(r#"{{"Records":[{insight},{event},{insight}]}}"#);
+        let (report, records) = split(mixed.as_bytes());
+        assert_eq!(
+            (report.kind, records),
+            (ObjectKind::Trail, vec![event.to_string()])
+        );
+        assert_eq!(report.insight_records, 2);
+        let (report, records) = split(format!("{insight}\n{event}\n").as_bytes());
+        assert_eq!((report.kind, records.len()), (ObjectKind::EventStream, 1));
+        let digest = r#"{"awsAccountId":"111122223333","digestStartTime":"x","digestSignatureAlgorithm":"SHA256withRSA","logFiles":[]}"#;
+        let (report, records) = split(format!("{digest}\n{event}\n").as_bytes());
+        assert_eq!((report.kind, records.len()), (ObjectKind::EventStream, 1));
+        let (report, records) = split(digest.as_bytes());
+        assert_eq!((report.kind, records.len()), (ObjectKind::Digest, 0));
     }
 
     #[test]

@@ -1,0 +1,92 @@
+//! Nothing lost, nothing counted twice: every input named on the command line is read exactly
+//! once, whatever its wrapper, whatever its records say, however often it is named; and the
+//! files a run writes never overlap the files it reads.
+
+mod common;
+
+use std::fs;
+use std::io::Write;
+use std::path::Path;
+
+use common::{stderr, stdout, whydenied};
+use flate2::{Compression, write::GzEncoder};
+use serde_json::{Value, json};
+
+fn gzip(data: &[u8]) -> Vec<u8> {
+    let mut encoder = GzEncoder::new(Vec::new(), Compression::default());
+    encoder.write_all(data).expect("in memory");
+    encoder.finish().expect("in memory")
+}
+
+/// A denied `GetObject`, with `extra` fields merged in.
+fn denial(id: &str, extra: Value) -> Value {
+    let mut event = json!({
+        "eventVersion": "1.11", "eventTime": "2026-11-02T10:00:00Z", "eventID": id,
+        "eventSource": "s3.amazonaws.com", "eventName": "GetObject", "errorCode": "AccessDenied",
+        "errorMessage": "Access Denied", "recipientAccountId": "111122223333",
+        "userIdentity": {"type": "IAMUser", "arn": "arn:aws:iam::111122223333:user/alice"},
+        "requestParameters": {"bucketName": "b", "key": "k"}, "sourceIPAddress": "192.0.2.1",
+    });
+    if let (Some(event), Value::Object(extra)) = (event.as_object_mut(), extra) {
+        event.extend(extra);
+    }
+    event
+}
+
+fn line(value: &Value) -> String {
+    format!("{}\n", serde_json::to_string(value).expect("serialisable"))
+}
+
+/// `whydenied ARGS… --format json`: exit code, parsed stdout, stderr (which holds no panic).
+fn run(args: &[&str]) -> (Option<i32>, Value, String) {
+    let mut args = args.to_vec();
+    args.extend(["--format", "json"]);
+    let output = whydenied(&args);
+    let err = stderr(&output);
+    assert!(!err.contains("panicked"), "{err}");
+    let json = serde_json::from_str(&stdout(&output)).unwrap_or(Value::Null);
+    (output.status.code(), json, err)
+}
+
+/// Scans `sources` into `out`; see [`run`].
+fn scan(sources: &[&Path], out: &Path) -> (Option<i32>, Value, String) {
+    let mut args = vec!["scan"];
+    args.extend(sources.iter().map(|p| p.to_str().expect("utf-8")));
+    args.extend(["--out", out.to_str().expect("utf-8")]);
+    run(&args)
+}
+
+fn kept(json: &Value) -> u64 {
+    json["scanned"]["kept"].as_u64().expect("kept")
+}
+
+#[test]
+fn attacker_chosen_strings_never_hide_a_file() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let logs = dir.path().join("logs");
+    fs::create_dir(&logs).expect("mkdir");
+    // The user agent, the S3 key and the keys of requestParameters are the caller's choice.
+    let insight_agent = denial("1", json!({"userAgent": "AwsCloudTrailInsight"}));
+    let digest_key = denial(
+        "2",
+        json!({"requestParameters": {"bucketName": "b", "key": "digestStartTime"}}),
+    );
+    let digest_keys = denial(
+        "3",
+        json!({"requestParameters": {"bucketName": "b", "digestStartTime": "x", "digestSignatureAlgorithm": "y", "logFiles": []}}),
+    );
+    let plain = denial("4", json!({}));
+    let trail = json!({"Records": [insight_agent, plain]});
+    fs::write(
+        logs.join("trail.json.gz"),
+        gzip(&serde_json::to_vec(&trail).expect("json")),
+    )
+    .expect("write");
+    fs::write(logs.join("lines.json"), line(&digest_keys) + &line(&plain)).expect("write");
+    let export = format!("2026-11-02T10:00:00.000Z {}", line(&digest_key));
+    fs::write(logs.join("export.txt"), export + &line(&plain)).expect("write");
+    let (code, json, err) = scan(&[&logs], &dir.path().join("out"));
+    assert_eq!(code, Some(0), "{err}");
+    assert_eq!(kept(&json), 6, "{err}");
+    assert_eq!(json["scanned"]["skipped_by_design"], json!({}), "{err}");
+}

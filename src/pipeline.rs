@@ -441,6 +441,7 @@ impl<'a> Worker<'a> {
             decoded: 0,
         };
         let malformed_before = self.records.malformed;
+        let not_understood_before = self.records.not_understood;
         // Records an earlier run read before this object failed it: already in the reports.
         let skip = object
             .version
@@ -479,6 +480,13 @@ impl<'a> Worker<'a> {
         let malformed = self.records.malformed - malformed_before;
         if malformed > 0 {
             let what = format!("{malformed} × record is not a valid JSON object");
+            self.stats.problem(&origin, what);
+        }
+        let not_understood = self.records.not_understood - not_understood_before;
+        if not_understood > 0 {
+            let what = format!(
+                "{not_understood} × JSON object that may hold failures but is neither a CloudTrail event nor a known wrapper of one (not read)"
+            );
             self.stats.problem(&origin, what);
         }
         let changed = error.as_ref().and_then(ChangedWhileRead::behind);

@@ -60,6 +60,18 @@ fn kept(json: &Value) -> u64 {
     json["scanned"]["kept"].as_u64().expect("kept")
 }
 
+fn problems(json: &Value) -> Vec<String> {
+    (json["scanned"]["problems"]
+        .as_array()
+        .expect("problems")
+        .iter())
+    .map(|p| {
+        let (origin, what) = (p["origin"].as_str(), p["what"].as_str());
+        format!("{}: {}", origin.unwrap_or(""), what.unwrap_or(""))
+    })
+    .collect()
+}
+
 #[test]
 fn attacker_chosen_strings_never_hide_a_file() {
     let dir = tempfile::tempdir().expect("temp dir");
@@ -89,4 +101,65 @@ fn attacker_chosen_strings_never_hide_a_file() {
     assert_eq!(code, Some(0), "{err}");
     assert_eq!(kept(&json), 6, "{err}");
     assert_eq!(json["scanned"]["skipped_by_design"], json!({}), "{err}");
+}
+
+/// An EventBridge envelope around one event, as a rule that forwards CloudTrail events writes it.
+fn eventbridge(event: &Value) -> Value {
+    json!({
+        "version": "0", "id": "6f8a7c1e-0000-4000-8000-000000000001",
+        "detail-type": "AWS API Call via CloudTrail", "source": "aws.s3",
+        "account": "111122223333", "time": "2026-11-02T10:00:00Z", "region": "eu-west-1",
+        "resources": [], "detail": event,
+    })
+}
+
+#[test]
+fn unusual_wrappers_are_read_or_reported_never_silently_empty() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let logs = dir.path().join("logs");
+    fs::create_dir(&logs).expect("mkdir");
+    let (a, b) = (denial("a", json!({})), denial("b", json!({})));
+    // Read: EventBridge envelopes one per line and in an array; Records not first.
+    fs::write(
+        logs.join("eventbridge.jsonl"),
+        line(&eventbridge(&a)) + &line(&eventbridge(&b)),
+    )
+    .expect("write");
+    fs::write(
+        logs.join("eventbridge-array.json"),
+        line(&json!([eventbridge(&a), eventbridge(&b)])),
+    )
+    .expect("write");
+    let later = format!(
+        r#"{{"source":"export","count":2,"Records":{}}}"#,
+        json!([a, b])
+    );
+    fs::write(logs.join("records-later.json.gz"), gzip(later.as_bytes())).expect("write");
+    let (code, json, err) = scan(&[&logs], &dir.path().join("out"));
+    assert_eq!((code, kept(&json)), (Some(0), 6), "{err}");
+
+    // Not understood: reported by file, exit 2.
+    let odd = dir.path().join("odd");
+    fs::create_dir(&odd).expect("mkdir");
+    fs::write(
+        odd.join("lowercase.json"),
+        line(&json!({"records": [a, b]})),
+    )
+    .expect("write");
+    fs::write(
+        odd.join("nested.json"),
+        line(&json!({"data": {"Records": [a, b]}})),
+    )
+    .expect("write");
+    let (code, json, err) = scan(&[&odd], &dir.path().join("out2"));
+    assert_eq!((code, kept(&json)), (Some(2), 0), "{err}");
+    let problems = problems(&json);
+    assert_eq!(problems.len(), 2, "{problems:?}");
+    for (problem, file) in problems.iter().zip(["lowercase.json", "nested.json"]) {
+        assert!(
+            problem.contains(file)
+                && problem.contains("neither a CloudTrail event nor a known wrapper"),
+            "{problem}"
+        );
+    }
 }

@@ -15,14 +15,17 @@
 use simd_json::BorrowedValue;
 use simd_json::prelude::*;
 
+use super::envelope::cloudtrail_event;
+
 /// The `eventType` of an Insight event.
 pub const INSIGHT_EVENT_TYPE: &str = "AwsCloudTrailInsight";
 
 /// Whether `record` is an Insight event: a JSON object whose top-level `eventType` is
-/// [`INSIGHT_EVENT_TYPE`].
+/// [`INSIGHT_EVENT_TYPE`] (or an EventBridge envelope of one, see [`super::envelope`]).
 pub fn is_insight_record(record: &[u8]) -> bool {
     parsed(record, |value| {
-        value.get("eventType").and_then(|t| t.as_str()) == Some(INSIGHT_EVENT_TYPE)
+        let event_type = cloudtrail_event(value).and_then(|event| event.get("eventType"));
+        event_type.and_then(|t| t.as_str()) == Some(INSIGHT_EVENT_TYPE)
     })
 }
 
@@ -61,6 +64,9 @@ mod tests {
             br#"{"requestParameters":{"eventType":"AwsCloudTrailInsight"}}"#
         ));
         assert!(!is_insight_record(br#"["AwsCloudTrailInsight"]"#));
+        assert!(is_insight_record(
+            br#"{"detail-type":"AWS Insight via CloudTrail","detail":{"eventVersion":"1.08","eventType":"AwsCloudTrailInsight"}}"#
+        ));
         assert!(!is_insight_record(
             b"{\"eventType\":\"AwsCloudTrailInsight\""
         ));

@@ -3,6 +3,7 @@
 //! be failures ([`prefilter`]).
 
 pub mod by_design;
+pub mod envelope;
 pub mod prefilter;
 pub mod split;
 pub mod structural;

@@ -1,8 +1,11 @@
 //! Streaming record splitter: decoded bytes in, one CloudTrail record's bytes at a time out.
 //!
 //! Inputs are recognised by their content, whatever their name:
-//! - the delivered trail object `{"Records":[{...},{...}]}` (`Records` must be the first key, as
-//!   CloudTrail writes it and `jq -S` keeps it; other members after the array are ignored);
+//! - the delivered trail object `{"Records":[{...},{...}]}`: `Records` is streamed wherever it
+//!   stands among the top-level members (CloudTrail writes it first; a tool that added members
+//!   may not), and the other members are ignored. Only a top-level `Records` counts: other
+//!   wrappers (`{"records":…}`, `{"data":{"Records":…}}`) reach the record reader whole, which
+//!   reports them as not understood ([`super::envelope`]);
 //! - a bare JSON array of events, one event object, or any sequence of them (`jq -c` output,
 //!   one event per line), including CloudWatch Logs exports, whose lines carry a timestamp token
 //!   before the JSON (`2026-11-02T10:00:00.000Z {"eventVersion":…}`);
@@ -318,12 +321,34 @@ impl<R: Read> Splitter<R> {
             return self.trail_records(on_record);
         }
         self.pos = self.start;
-        match self.scan_value()? {
-            ValueEnd::Complete => self.bare_object(on_record),
+        let mut state = ScanState::new();
+        let end = match self.scan_kept(&mut state)? {
+            Some(end) => end,
+            // Too large for one event: a trail object whose `Records` is not its first member
+            // (the array starts within the bytes kept, unless the members before it are huge).
+            None => match records_member(&self.buf[self.start..self.pos]) {
+                Some(at) => return self.trail_records_at(at, on_record),
+                None => self.skip_outgrown(&mut state)?,
+            },
+        };
+        match end {
+            ValueEnd::Complete => return self.bare_object(on_record),
             ValueEnd::TooLarge => self.report.note(Malformed::TooLarge),
             ValueEnd::Eof => self.report.note(Malformed::Truncated),
         }
         Ok(())
+    }
+
+    /// The top-level object in `buf[start..]` has a `Records` member whose value starts at
+    /// `start + at`: read it as a trail object from there.
+    fn trail_records_at(
+        &mut self,
+        at: usize,
+        on_record: &mut dyn FnMut(&mut [u8]),
+    ) -> io::Result<()> {
+        self.pos = self.start + at;
+        self.set_kind(ObjectKind::Trail);
+        self.trail_records(on_record)
     }
 
     /// Just after a top-level `{`: reads the first key and its colon if the key is `Records`;
@@ -433,10 +458,15 @@ impl<R: Read> Splitter<R> {
         self.start = self.pos;
     }
 
-    /// A complete top-level object that is not a trail wrapper, in `buf[start..pos]`.
-    fn bare_object(&mut self, on_record: &mut dyn FnMut(&mut [u8])) {
+    /// A complete top-level object whose first member is not `Records`, in `buf[start..pos]`.
+    fn bare_object(&mut self, on_record: &mut dyn FnMut(&mut [u8])) -> io::Result<()> {
         let bytes = &self.buf[self.start..self.pos];
         let has = |key: &[u8]| memmem::find(bytes, key).is_some();
+        if has(b"\"Records\"")
+            && let Some(at) = records_member(bytes)
+        {
+            return self.trail_records_at(at, on_record);
+        }
         if self.digest.find(bytes).is_some() && by_design::is_digest(bytes) {
             self.report.digests += 1;
         } else if has(b"\"eventName\"") || has(b"\"eventTime\"") || has(b"\"eventVersion\"") {
@@ -445,6 +475,7 @@ impl<R: Read> Splitter<R> {
         } else {
             self.report.note(Malformed::NotAnEvent);
         }
+        Ok(())
     }
 
     /// From `{` or `[` at the cursor to the matching close, keeping the bytes unless the value
@@ -452,26 +483,42 @@ impl<R: Read> Splitter<R> {
     fn scan_value(&mut self) -> io::Result<ValueEnd> {
         self.start = self.pos;
         let mut state = ScanState::new();
-        let mut too_large = false;
+        match self.scan_kept(&mut state)? {
+            Some(end) => Ok(end),
+            None => self.skip_outgrown(&mut state),
+        }
+    }
+
+    /// Scans on from the cursor, keeping `buf[start..]`: `Complete` when the value ends, `Eof`
+    /// when the input does, `None` when more than the limit is kept (the bytes are still there).
+    fn scan_kept(&mut self, state: &mut ScanState) -> io::Result<Option<ValueEnd>> {
         loop {
-            if let Some(at) = find_value_end(&mut state, &self.buf[self.pos..self.end]) {
+            if let Some(at) = find_value_end(state, &self.buf[self.pos..self.end]) {
                 self.pos += at + 1;
-                return Ok(if too_large {
-                    ValueEnd::TooLarge
-                } else {
-                    ValueEnd::Complete
-                });
+                return Ok(Some(ValueEnd::Complete));
             }
             self.pos = self.end;
             if self.pos - self.start > self.limits.max_record_bytes {
-                too_large = true;
+                return Ok(None);
             }
-            if too_large {
-                self.start = self.pos;
+            if !self.refill()? {
+                return Ok(Some(ValueEnd::Eof));
             }
+        }
+    }
+
+    /// Scans on to the end of a value that outgrew the limit, keeping nothing of it.
+    fn skip_outgrown(&mut self, state: &mut ScanState) -> io::Result<ValueEnd> {
+        loop {
+            self.start = self.pos;
             if !self.refill()? {
                 return Ok(ValueEnd::Eof);
             }
+            if let Some(at) = find_value_end(state, &self.buf[self.pos..self.end]) {
+                self.pos += at + 1;
+                return Ok(ValueEnd::TooLarge);
+            }
+            self.pos = self.end;
         }
     }
 
@@ -557,6 +604,60 @@ impl<R: Read> Splitter<R> {
                 return Ok(());
             }
         }
+    }
+}
+
+/// Where the value of the top-level member `"Records"` starts in `object` (which starts with
+/// `{`; it may be cut short), if the object has one and the value starts inside the bytes. The
+/// first such member counts, as the parser reads the first of duplicate keys.
+fn records_member(object: &[u8]) -> Option<usize> {
+    let mut at = 1;
+    loop {
+        at = skip_json_whitespace(object, at)?;
+        if object[at] != b'"' {
+            return None; // `}` (no such member), or not JSON
+        }
+        let key_end = string_end(object, at)?;
+        let is_records = &object[at..key_end] == b"\"Records\"";
+        at = skip_json_whitespace(object, key_end)?;
+        if object[at] != b':' {
+            return None;
+        }
+        at = skip_json_whitespace(object, at + 1)?;
+        if is_records {
+            return Some(at);
+        }
+        at = match object[at] {
+            b'{' | b'[' => at + find_value_end(&mut ScanState::new(), &object[at..])? + 1,
+            b'"' => string_end(object, at)?,
+            _ => {
+                let rest = &object[at + 1..];
+                at + 1 + rest.iter().position(|b| b",}] \t\r\n".contains(b))?
+            }
+        };
+        at = skip_json_whitespace(object, at)?;
+        if object[at] != b',' {
+            return None;
+        }
+        at += 1;
+    }
+}
+
+/// The first non-whitespace byte at or after `at`.
+fn skip_json_whitespace(bytes: &[u8], at: usize) -> Option<usize> {
+    let rest = bytes.get(at..)?;
+    Some(at + rest.iter().position(|b| !b" \t\r\n".contains(b))?)
+}
+
+/// Just past the string that starts with the `"` at `at`.
+fn string_end(bytes: &[u8], at: usize) -> Option<usize> {
+    let mut i = at + 1;
+    loop {
+        i += memchr::memchr2(b'"', b'\\', bytes.get(i..)?)?;
+        if bytes[i] == b'"' {
+            return Some(i + 1);
+        }
+        i += 2;
     }
 }
 
@@ -687,6 +788,34 @@ mod tests {
         assert_eq!((report.kind, records.len()), (ObjectKind::EventStream, 1));
         let (report, records) = split(digest.as_bytes());
         assert_eq!((report.kind, records.len()), (ObjectKind::Digest, 0));
+    }
+
+    /// `Records` is read wherever it stands among the top-level members, also when the object
+    /// is too large to be kept whole; other wrappers are handed on whole, for the record
+    /// reader to report.
+    #[test]
+    fn records_at_any_position_of_the_top_level_object_are_read() {
+        let (report, records) = split(
+            br#"{"a":1,"b":{"Records":[{"eventName":"X"}]},"s":"\"Records\"","Records":[{"eventName":"A"}, {"eventName":"B"}],"c":[1]}"#,
+        );
+        assert_eq!((report.kind, records.len()), (ObjectKind::Trail, 2));
+        assert_eq!(records[1], r#"{"eventName":"B"}"#);
+        assert!(report.malformed.is_empty(), "{report:?}");
+        let big = format!(
+            r#"{{"meta":"{}","Records":[{{"eventName":"A"}},{{"eventName":"{}"}}]}}"#,
+            "m".repeat(1000),
+            "b".repeat(3000)
+        );
+        let limits = SplitLimits {
+            max_record_bytes: 4096,
+        };
+        let mut records = 0;
+        let (report, _) = split_records(Trickle(big.as_bytes()), limits, |_| records += 1);
+        assert_eq!((report.kind, records), (ObjectKind::Trail, 2));
+        assert!(report.malformed.is_empty(), "{report:?}");
+        let (report, records) =
+            split(br#"{"records":[{"eventName":"A"}]}{"data":{"Records":[{"eventName":"B"}]}}"#);
+        assert_eq!((report.kind, records.len()), (ObjectKind::EventStream, 2));
     }
 
     #[test]

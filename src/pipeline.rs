@@ -29,7 +29,8 @@ use crate::report::escape::for_terminal;
 use crate::report::layout::{DenialSink, Layout, ReportFiles, partitioned_files, run_summary};
 use crate::report::parquet::{ParquetReport, ReportError, SUMMARY_COLUMNS};
 use crate::report::upload::{Destination, UploadError};
-use crate::source::local::ChangedWhileRead;
+use crate::source::local::{ChangedWhileRead, OutputDir};
+use crate::source::overlap::{OverlapError, check_output_dir};
 use crate::source::s3_layout::S3Url;
 use crate::source::{self, LogObject, Selection, SourceError, SourceOptions};
 use crate::state::{ObjectRead, RunSelection, Shard, State, StateError, new_run_id};
@@ -125,6 +126,8 @@ pub enum ScanError {
     State(#[from] StateError),
     #[error(transparent)]
     Upload(#[from] UploadError),
+    #[error(transparent)]
+    Overlap(#[from] OverlapError),
 }
 
 /// Denials per message to the writer thread, and messages in flight: bounds the memory held
@@ -144,6 +147,7 @@ const LOG_INGESTION_DELAY_MS: i64 = 5 * 60 * 1000;
 /// problems), and the state, if any, only after the reports.
 pub fn scan(config: &ScanConfig) -> Result<ScanOutcome, ScanError> {
     let started = Instant::now();
+    check_output_dir(&config.inputs, &config.out_dir)?;
     fs::create_dir_all(&config.out_dir).map_err(|source| ScanError::OutputDir {
         path: config.out_dir.clone(),
         source,
@@ -193,11 +197,16 @@ pub fn scan(config: &ScanConfig) -> Result<ScanOutcome, ScanError> {
     }
     let selection = Arc::new(RunSelection::new(config.shard, state.as_ref()));
     tracing::info!(inputs = config.inputs.len(), layout = ?layout, "scan starts");
+    let own_files: Vec<PathBuf> = config.state.iter().cloned().collect();
+    let output = OutputDir {
+        path: &config.out_dir,
+        own_files: &own_files,
+    };
     let mut inputs = source::open(
         &config.inputs,
         &sources,
         Arc::clone(&selection) as Arc<dyn Selection>,
-        Some(&config.out_dir),
+        Some(&output),
         OBJECT_QUEUE,
     )?;
     let progress = progress_bar(config.progress, inputs.total_bytes());

@@ -163,3 +163,44 @@ fn unusual_wrappers_are_read_or_reported_never_silently_empty() {
         );
     }
 }
+
+#[test]
+fn an_output_directory_never_hides_logs_silently() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let logs = dir.path().join("logs");
+    fs::create_dir_all(logs.join("sub")).expect("mkdir");
+    fs::write(logs.join("sub/a.json"), line(&denial("a", json!({})))).expect("write");
+    let (code, _, err) = scan(&[&logs], &logs);
+    assert_eq!(code, Some(1), "{err}");
+    assert!(
+        err.starts_with(&format!(
+            "whydenied: --out {} is the scanned directory",
+            logs.display()
+        )),
+        "{err}"
+    );
+    assert_eq!(err.lines().count(), 1, "{err}");
+    let (code, _, err) = scan(&[&logs.join("sub")], &logs);
+    assert_eq!(code, Some(1), "{err}");
+    assert!(err.contains(" contains the scanned directory"), "{err}");
+    assert_eq!(
+        fs::read_dir(&logs).expect("list").count(),
+        1,
+        "nothing written"
+    );
+
+    // Logs kept under the output directory are named, every run; the reports there are not.
+    let out = logs.join("reports");
+    fs::create_dir_all(out.join("2026")).expect("mkdir");
+    fs::write(out.join("2026/b.json"), line(&denial("b", json!({})))).expect("write");
+    for _ in 0..2 {
+        let (code, json, err) = scan(&[&logs], &out);
+        assert_eq!((code, kept(&json)), (Some(2), 1), "{err}");
+        let problems = problems(&json);
+        assert_eq!(problems.len(), 1, "{problems:?}");
+        assert!(
+            problems[0].contains("b.json: not scanned: it lies inside the output directory"),
+            "{problems:?}"
+        );
+    }
+}

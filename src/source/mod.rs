@@ -8,11 +8,11 @@
 pub mod aws;
 pub mod cloudwatch;
 pub mod local;
+pub mod overlap;
 pub mod s3;
 pub mod s3_layout;
 
 use std::io::{self, Read};
-use std::path::Path;
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
 
@@ -22,7 +22,7 @@ use crate::classify::FailureFilter;
 use crate::stats::{LogGroupStats, Problem, RequestStats};
 use aws::{AwsError, AwsOptions};
 use cloudwatch::{LogGroupError, LogGroupOptions, LogGroupScan};
-use local::InputPathError;
+use local::{InputPathError, OutputDir};
 use s3::{S3Error, S3Scan};
 use s3_layout::{LayoutFilter, S3Url};
 
@@ -230,14 +230,14 @@ fn closed_receiver() -> tokio::sync::mpsc::Receiver<LogObject> {
     tokio::sync::mpsc::channel(1).1
 }
 
-/// Opens every input: walks local paths (never descending into `skip_dir`), starts listing each
+/// Opens every input: walks local paths (never descending into `output`), starts listing each
 /// `s3://` URL and reading each `cwlogs://` log group. Fails before any work when an input
 /// cannot be read at all.
 pub fn open(
     inputs: &[String],
     options: &SourceOptions,
     selection: Arc<dyn Selection>,
-    skip_dir: Option<&Path>,
+    output: Option<&OutputDir<'_>>,
     queue: usize,
 ) -> Result<Inputs, SourceError> {
     let is_remote = |i: &&String| i.starts_with("s3://") || i.starts_with("cwlogs://");
@@ -246,7 +246,7 @@ pub fn open(
     let found = if paths.is_empty() {
         local::Discovered::default()
     } else {
-        local::discover(&paths, skip_dir)?
+        local::discover(&paths, output)?
     };
     let mut unselected = Unselected::default();
     let local = found

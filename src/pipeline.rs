@@ -234,6 +234,7 @@ pub fn scan(config: &ScanConfig) -> Result<ScanOutcome, ScanError> {
     stats.problems.sort();
     stats.other_shard += finished.unselected.other_shard;
     stats.already_scanned += finished.unselected.already_scanned;
+    stats.duplicates += finished.duplicates;
     stats.requests = finished.s3;
     stats.log_groups = finished.log_groups;
     let denials_paths = sink.commit()?;

@@ -8,7 +8,10 @@ use std::fs;
 use std::io::Write;
 use std::path::Path;
 
-use common::{stderr, stdout, whydenied};
+use aws_sdk_s3::Client;
+use aws_sdk_s3::config::{BehaviorVersion, Credentials, Region};
+use aws_sdk_s3::primitives::ByteStream;
+use common::{aws_endpoint, json_of, stderr, stdout, whydenied};
 use flate2::{Compression, write::GzEncoder};
 use serde_json::{Value, json};
 
@@ -203,4 +206,121 @@ fn an_output_directory_never_hides_logs_silently() {
             "{problems:?}"
         );
     }
+}
+
+#[test]
+fn a_file_named_twice_is_read_once() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let logs = dir.path().join("logs");
+    fs::create_dir_all(logs.join("sub")).expect("mkdir");
+    fs::write(logs.join("a.json"), line(&denial("a", json!({})))).expect("write");
+    let b = gzip(line(&denial("b", json!({}))).as_bytes());
+    fs::write(logs.join("sub/b.json.gz"), b).expect("write");
+    let link = dir.path().join("link.json");
+    std::os::unix::fs::symlink(logs.join("a.json"), &link).expect("symlink");
+    // a.json again, sub/ (b again), the link (a again), logs/ again (a and b again).
+    let (a, sub) = (logs.join("a.json"), logs.join("sub"));
+    let sources: [&Path; 5] = [&logs, &a, &sub, &link, &logs];
+    let (code, json, err) = scan(&sources, &dir.path().join("out"));
+    assert_eq!(code, Some(0), "{err}");
+    assert_eq!(
+        (kept(&json), json["scanned"]["objects"].as_u64()),
+        (2, Some(2)),
+        "{err}"
+    );
+    assert_eq!(json["scanned"]["duplicates"], 5, "{err}");
+    let footer = whydenied(&[
+        "scan",
+        logs.to_str().expect("utf-8"),
+        link.to_str().expect("utf-8"),
+        "--out",
+        dir.path().join("out").to_str().expect("utf-8"),
+    ]);
+    assert!(
+        stderr(&footer).contains("1 input named more than once was read once"),
+        "{}",
+        stderr(&footer)
+    );
+}
+
+/// A client of the moto server that `scripts/test` starts, as tests/s3.rs makes it.
+fn s3_client() -> Client {
+    let config = aws_sdk_s3::config::Builder::new()
+        .behavior_version(BehaviorVersion::latest())
+        .region(Region::new("us-east-1"))
+        .endpoint_url(aws_endpoint())
+        .credentials_provider(Credentials::new("testing", "testing", None, None, "tests"))
+        .force_path_style(true)
+        .build();
+    Client::from_conf(config)
+}
+
+#[test]
+fn an_object_under_overlapping_s3_prefixes_is_read_once() {
+    let bucket = format!("overlap-{}", std::process::id());
+    let key = |account: &str| {
+        format!(
+            "AWSLogs/{account}/CloudTrail/eu-west-1/2026/11/02/{account}_CloudTrail_eu-west-1_20261102T1000Z_x.json.gz"
+        )
+    };
+    let runtime = tokio::runtime::Runtime::new().expect("runtime");
+    let client = s3_client();
+    runtime.block_on(async {
+        client
+            .create_bucket()
+            .bucket(&bucket)
+            .send()
+            .await
+            .expect("create bucket");
+        for account in ["111122223333", "444455556666"] {
+            let trail =
+                json!({"Records": [denial(account, json!({"recipientAccountId": account}))]});
+            let body = gzip(&serde_json::to_vec(&trail).expect("json"));
+            client
+                .put_object()
+                .bucket(&bucket)
+                .key(key(account))
+                .body(ByteStream::from(body))
+                .send()
+                .await
+                .expect("put");
+        }
+    });
+    let dir = tempfile::tempdir().expect("temp dir");
+    let out = dir.path().join("out");
+    let (wide, narrow) = (
+        format!("s3://{bucket}/AWSLogs/"),
+        format!("s3://{bucket}/AWSLogs/111122223333/"),
+    );
+    let (code, json, err) = json_of(
+        true,
+        &[
+            "scan",
+            &wide,
+            &narrow,
+            &narrow,
+            "--out",
+            out.to_str().expect("utf-8"),
+            "--format",
+            "json",
+        ],
+    );
+    assert_eq!(code, Some(0), "{err}");
+    assert_eq!(
+        (kept(&json), json["scanned"]["objects"].as_u64()),
+        (2, Some(2)),
+        "{err}"
+    );
+    assert_eq!(json["scanned"]["duplicates"], 2, "{err}");
+    let requests = &json["scanned"]["requests"];
+    assert_eq!(
+        (
+            requests["listed"].as_u64(),
+            requests["get"].as_u64(),
+            requests["duplicates"].as_u64()
+        ),
+        (Some(4), Some(2), Some(2)),
+        "{requests}"
+    );
+    assert!(err.contains("+ 2 named twice"), "{err}");
 }

@@ -5,6 +5,10 @@
 //! scanned, nor is the report directory (`whydenied scan .` must not read its own last reports:
 //! any other file found in it is reported as not scanned), and a symbolic link to a directory
 //! already being walked is not followed again, so a link loop cannot make the walk endless.
+//!
+//! A file is read once however often it is named (twice, as a directory and a file in it,
+//! through a symbolic or hard link): files are told apart by device and inode, and the names
+//! after the first are counted as duplicates.
 
 use std::collections::HashSet;
 use std::fs::{self, File};
@@ -29,6 +33,8 @@ pub struct InputPathError {
 pub struct Discovered {
     pub objects: Vec<LogObject>,
     pub problems: Vec<Problem>,
+    /// Names of a file (or of stdin) already taken: not read again.
+    pub duplicates: u64,
 }
 
 /// The report directory of a run: never walked as input.
@@ -51,12 +57,16 @@ pub fn discover(
         }),
         in_output: Vec::new(),
         files: HashSet::new(),
+        stdin: false,
         found: Discovered::default(),
     };
-    let mut visited = HashSet::new();
     for arg in args {
         if arg == "-" {
-            walker.found.objects.push(stdin_object());
+            if std::mem::replace(&mut walker.stdin, true) {
+                walker.found.duplicates += 1;
+            } else {
+                walker.found.objects.push(stdin_object());
+            }
             continue;
         }
         let path = Path::new(arg);
@@ -65,7 +75,9 @@ pub fn discover(
             source,
         })?;
         if meta.is_dir() {
-            walker.walk(path, &mut visited);
+            // Per argument: a directory named again is walked again, so that its files are
+            // counted as duplicates rather than left out without a word.
+            walker.walk(path, &mut HashSet::new());
         } else {
             walker.file(path.to_path_buf(), &meta);
         }
@@ -87,13 +99,17 @@ struct Walker {
     in_output: Vec<(PathBuf, FileId)>,
     /// Every file taken so far.
     files: HashSet<FileId>,
+    stdin: bool,
     found: Discovered,
 }
 
 impl Walker {
     fn file(&mut self, path: PathBuf, meta: &fs::Metadata) {
-        self.files.insert(file_id(meta));
-        self.found.objects.push(file_object(path, meta));
+        if self.files.insert(file_id(meta)) {
+            self.found.objects.push(file_object(path, meta));
+        } else {
+            self.found.duplicates += 1;
+        }
     }
 
     fn problem(&mut self, path: &Path, e: io::Error) {
@@ -416,6 +432,32 @@ mod tests {
                 .1
                 .starts_with("not scanned: it lies inside the output directory")
         );
+    }
+
+    #[test]
+    fn a_file_named_again_is_taken_once() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let root = dir.path();
+        fs::create_dir_all(root.join("logs/sub")).expect("mkdir");
+        fs::write(root.join("logs/a.json"), "{}").expect("write");
+        fs::write(root.join("logs/sub/b.json"), "{}").expect("write");
+        std::os::unix::fs::symlink(root.join("logs/a.json"), root.join("link")).expect("symlink");
+        fs::hard_link(root.join("logs/sub/b.json"), root.join("hard")).expect("hard link");
+        let arg = |rel: &str| root.join(rel).display().to_string();
+        let args = [
+            arg("logs"),
+            arg("logs/a.json"),
+            arg("logs/sub"),
+            arg("link"),
+            arg("hard"),
+            arg("logs"),
+            "-".into(),
+            "-".into(),
+        ];
+        let found = discover(&args, None).expect("exists");
+        let taken = [arg("logs/a.json"), arg("logs/sub/b.json"), "-".into()];
+        assert_eq!(origins(&found), taken, "each once, by its first name");
+        assert_eq!(found.duplicates, 7);
     }
 
     #[test]

@@ -10,6 +10,7 @@ pub mod cloudwatch;
 pub mod local;
 pub mod overlap;
 pub mod s3;
+pub mod s3_claims;
 pub mod s3_layout;
 
 use std::io::{self, Read};
@@ -23,7 +24,8 @@ use crate::stats::{LogGroupStats, Problem, RequestStats};
 use aws::{AwsError, AwsOptions};
 use cloudwatch::{LogGroupError, LogGroupOptions, LogGroupScan};
 use local::{InputPathError, OutputDir};
-use s3::{S3Error, S3Scan};
+use s3::{ObjectChoice, S3Error, S3Scan};
+use s3_claims::Claims;
 use s3_layout::{LayoutFilter, S3Url};
 
 /// Opens an object's bytes when a worker is ready for them (not before: a dump may hold
@@ -111,6 +113,8 @@ pub struct Inputs {
     pub problems: Vec<Problem>,
     /// Local objects this run does not read.
     unselected: Unselected,
+    /// Inputs named more than once so far (local files, stdin, log groups).
+    duplicates: u64,
     selection: Arc<dyn Selection>,
     buckets: Vec<S3Scan>,
     log_groups: Vec<LogGroupScan>,
@@ -159,6 +163,7 @@ impl Inputs {
         let mut finished = Finished {
             problems: self.problems,
             unselected: self.unselected,
+            duplicates: self.duplicates,
             s3: None,
             log_groups: None,
         };
@@ -182,6 +187,8 @@ impl Inputs {
             total.skipped_by_design += c.skipped_by_design.load(Ordering::Relaxed);
             total.unselected +=
                 c.other_shard.load(Ordering::Relaxed) + c.already_scanned.load(Ordering::Relaxed);
+            total.duplicates += c.duplicates.load(Ordering::Relaxed);
+            finished.duplicates += c.duplicates.load(Ordering::Relaxed);
             finished.unselected.other_shard += c.other_shard.load(Ordering::Relaxed);
             finished.unselected.already_scanned += c.already_scanned.load(Ordering::Relaxed);
         }
@@ -222,6 +229,9 @@ pub struct Finished {
     /// Local and S3 objects not read (log group pages of other shards are not counted: they
     /// were fetched anyway).
     pub unselected: Unselected,
+    /// Inputs named more than once (a file by another name, an object under overlapping
+    /// prefixes, a log group twice): read once, counted here.
+    pub duplicates: u64,
     pub s3: Option<RequestStats>,
     pub log_groups: Option<LogGroupStats>,
 }
@@ -258,6 +268,7 @@ pub fn open(
         local,
         problems: found.problems,
         unselected,
+        duplicates: found.duplicates,
         selection: Arc::clone(&selection),
         buckets: Vec::new(),
         log_groups: Vec::new(),
@@ -274,11 +285,15 @@ pub fn open(
         .map(|u| S3Url::parse(u))
         .collect::<Result<Vec<_>, _>>()
         .map_err(SourceError::Url)?;
-    let groups = groups
+    let mut groups = groups
         .into_iter()
         .map(|g| cloudwatch::parse_url(g))
         .collect::<Result<Vec<_>, _>>()
         .map_err(SourceError::Url)?;
+    let named = groups.len();
+    let mut seen = std::collections::HashSet::new();
+    groups.retain(|g| seen.insert(g.clone()));
+    opened.duplicates += (named - groups.len()) as u64;
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
@@ -291,13 +306,17 @@ pub fn open(
             s3_config = s3_config.force_path_style(true);
         }
         let client = aws_sdk_s3::Client::from_conf(s3_config.build());
+        let claims = Arc::new(Claims::new(&urls));
         for url in urls {
             let scan = s3::start(
                 runtime.handle(),
                 client.clone(),
                 url,
                 options.layout.clone(),
-                Arc::clone(&selection),
+                ObjectChoice {
+                    selection: Arc::clone(&selection),
+                    claims: Arc::clone(&claims),
+                },
                 options.s3_concurrency,
                 queue,
             );

@@ -30,7 +30,7 @@ use crate::report::layout::{DenialSink, Layout, ReportFiles, partitioned_files, 
 use crate::report::parquet::{ParquetReport, ReportError, SUMMARY_COLUMNS};
 use crate::report::upload::{Destination, UploadError};
 use crate::source::local::{ChangedWhileRead, OutputDir};
-use crate::source::overlap::{OverlapError, check_output_dir};
+use crate::source::overlap::{OverlapError, RunPaths, check_html, check_output_dir};
 use crate::source::s3_layout::S3Url;
 use crate::source::{self, LogObject, Selection, SourceError, SourceOptions};
 use crate::state::{ObjectRead, RunSelection, Shard, State, StateError, new_run_id};
@@ -64,6 +64,9 @@ pub struct ScanConfig {
     /// `--out s3://…`: `out_dir` is then a local staging directory whose reports are uploaded
     /// here once committed.
     pub upload: Option<S3Url>,
+    /// Where the caller will write the HTML report: checked before the scan never to be a file
+    /// the run reads or writes, and not reported as a stray file of `out_dir`.
+    pub html: Option<PathBuf>,
 }
 
 impl ScanConfig {
@@ -88,6 +91,7 @@ impl ScanConfig {
             partitioned: false,
             suppressions: Suppressions::default(),
             upload: None,
+            html: None,
         }
     }
 }
@@ -148,6 +152,14 @@ const LOG_INGESTION_DELAY_MS: i64 = 5 * 60 * 1000;
 pub fn scan(config: &ScanConfig) -> Result<ScanOutcome, ScanError> {
     let started = Instant::now();
     check_output_dir(&config.inputs, &config.out_dir)?;
+    if let Some(html) = &config.html {
+        let run = RunPaths {
+            inputs: &config.inputs,
+            out_dir: &config.out_dir,
+            state: config.state.as_deref(),
+        };
+        check_html(&run, html)?;
+    }
     fs::create_dir_all(&config.out_dir).map_err(|source| ScanError::OutputDir {
         path: config.out_dir.clone(),
         source,
@@ -197,7 +209,7 @@ pub fn scan(config: &ScanConfig) -> Result<ScanOutcome, ScanError> {
     }
     let selection = Arc::new(RunSelection::new(config.shard, state.as_ref()));
     tracing::info!(inputs = config.inputs.len(), layout = ?layout, "scan starts");
-    let own_files: Vec<PathBuf> = config.state.iter().cloned().collect();
+    let own_files: Vec<PathBuf> = config.state.iter().chain(&config.html).cloned().collect();
     let output = OutputDir {
         path: &config.out_dir,
         own_files: &own_files,

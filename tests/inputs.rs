@@ -324,3 +324,82 @@ fn an_object_under_overlapping_s3_prefixes_is_read_once() {
     );
     assert!(err.contains("+ 2 named twice"), "{err}");
 }
+
+#[test]
+fn an_html_report_never_overwrites_an_input_or_a_report() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let d = dir.path();
+    let logs = d.join("logs");
+    fs::create_dir(&logs).expect("mkdir");
+    let log = logs.join("a.json");
+    fs::write(&log, line(&denial("a", json!({})))).expect("write");
+    let single = d.join("single.json");
+    fs::write(&single, line(&denial("s", json!({})))).expect("write");
+    std::os::unix::fs::symlink(&single, d.join("link.json")).expect("symlink");
+    let out = logs.join("out");
+    let utf8 = |p: &Path| p.to_str().expect("utf-8").to_string();
+    let scan_html = |sources: &[&Path], html: &Path, extra: &[&str]| {
+        let mut args = vec!["scan".to_string()];
+        args.extend(sources.iter().map(|p| utf8(p)));
+        args.extend(["--out".into(), utf8(&out), "--html".into(), utf8(html)]);
+        args.extend(extra.iter().map(|a| a.to_string()));
+        whydenied(&args.iter().map(String::as_str).collect::<Vec<_>>())
+    };
+    // A report in --out (inside the scanned directory, never scanned) is fine, run after run.
+    for _ in 0..2 {
+        let output = scan_html(&[&logs], &out.join("report.html"), &[]);
+        assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    }
+    let reports = fs::read(out.join("denials.parquet")).expect("a report");
+    let state = d.join("state.json");
+    let state_arg = ["--state", state.to_str().expect("utf-8")];
+    fs::write(&state, "{}").expect("write");
+    let refused = [
+        (
+            vec![logs.as_path()],
+            log.clone(),
+            "lies inside the scanned directory",
+        ),
+        (
+            vec![logs.as_path(), single.as_path()],
+            d.join("link.json"),
+            "is the input",
+        ),
+        (
+            vec![logs.as_path()],
+            out.join("denials.parquet"),
+            "is a report file in",
+        ),
+        (vec![logs.as_path()], state.clone(), "is the --state file"),
+    ];
+    for (sources, html, phrase) in refused {
+        let before = fs::read(&html).expect("exists");
+        let extra: &[&str] = if html == state { &state_arg } else { &[] };
+        let output = scan_html(&sources, &html, extra);
+        let err = stderr(&output);
+        assert_eq!(output.status.code(), Some(1), "{err}");
+        assert!(
+            err.starts_with(&format!("whydenied: --html {}", html.display())),
+            "{err}"
+        );
+        assert!(err.contains(phrase) && err.lines().count() == 1, "{err}");
+        assert_eq!(
+            fs::read(&html).expect("still there"),
+            before,
+            "{}",
+            html.display()
+        );
+    }
+    let summary = out.join("summary.parquet");
+    let report = whydenied(&["report", &utf8(&out), "--html", &utf8(&summary)]);
+    assert_eq!(report.status.code(), Some(1), "{}", stderr(&report));
+    assert!(
+        stderr(&report).contains("is a report file in"),
+        "{}",
+        stderr(&report)
+    );
+    assert_eq!(
+        fs::read(out.join("denials.parquet")).expect("kept"),
+        reports
+    );
+}

@@ -40,8 +40,8 @@ pub struct Discovered {
 /// The report directory of a run: never walked as input.
 pub struct OutputDir<'a> {
     pub path: &'a Path,
-    /// Files the run keeps there besides its Parquet reports (the `--state` file, the `--html`
-    /// report): not reported as skipped.
+    /// Files the run keeps there besides Parquet reports and HTML pages (the `--state` file,
+    /// the `--html` report): not reported as skipped.
     pub own_files: &'a [PathBuf],
 }
 
@@ -179,7 +179,9 @@ impl Walker {
                     self.note_output_files(&path, visited);
                 }
             } else if meta.is_file() {
-                let report = path.extension().is_some_and(|e| e == "parquet");
+                // Reports and HTML pages (of this run or earlier ones) are what whydenied
+                // writes there; neither is a log.
+                let report = (path.extension()).is_some_and(|e| e == "parquet" || e == "html");
                 let own = self.output.as_ref().is_some_and(|(_, own)| {
                     fs::canonicalize(&path).is_ok_and(|real| own.contains(&real))
                 });
@@ -403,6 +405,7 @@ mod tests {
             "log.json",
             "out/denials.parquet",
             "out/denials/date=2026-11-02/denials-1.parquet",
+            "out/last-week.html",
             "out/state.json",
             "out/.summary.parquet.partial-1",
             "out/kept.json.gz",

@@ -370,6 +370,7 @@ impl ScanArgs {
                 None => Suppressions::default(),
             },
             upload,
+            html: self.html.clone(),
         };
         Ok((config, staging))
     }

@@ -20,6 +20,7 @@ use whydenied::report::Format;
 use whydenied::report::html::{NewGroups, PageInput, Since, write_html_report};
 use whydenied::report::rebuild::{new_in_last_run, new_since_runs, rebuild};
 use whydenied::report::{footer::write_footer, write_summary};
+use whydenied::source::overlap::{RunPaths, check_html};
 use whydenied::stats::ScanStats;
 use whydenied::window::TimeWindow;
 
@@ -189,6 +190,16 @@ fn run_report(args: &ReportArgs) -> Exit {
         Ok(parsed) => parsed,
         Err(message) => return fatal(&message),
     };
+    let reports = RunPaths {
+        inputs: &[],
+        out_dir: &args.dir,
+        state: None,
+    };
+    if let Some(html) = &args.html
+        && let Err(e) = check_html(&reports, html)
+    {
+        return fatal(&e.to_string());
+    }
     let rebuilt = match rebuild(&args.dir, &window, new_since) {
         Ok(rebuilt) => rebuilt,
         Err(e) => return fatal(&e.to_string()),

@@ -33,7 +33,8 @@ use crate::report::layout::{
 use crate::report::parquet::{FinishedReport, ParquetReport, ReportError};
 use crate::report::schema::SUMMARY_COLUMNS;
 use crate::report::upload::{Destination, UploadError};
-use crate::source::local::ChangedWhileRead;
+use crate::source::local::{ChangedWhileRead, OutputDir};
+use crate::source::overlap::{OverlapError, RunPaths, check_html, check_output_dir};
 use crate::source::s3_layout::S3Url;
 use crate::source::{self, LogObject, Selection, SourceError, SourceOptions};
 use crate::state::{
@@ -70,6 +71,9 @@ pub struct ScanConfig {
     /// `--out s3://…`: `out_dir` is then a local staging directory whose reports are uploaded
     /// here once committed.
     pub upload: Option<S3Url>,
+    /// Where the caller will write the HTML report: checked before the scan never to be a file
+    /// the run reads or writes, and not reported as a stray file of `out_dir`.
+    pub html: Option<PathBuf>,
 }
 
 impl ScanConfig {
@@ -94,6 +98,7 @@ impl ScanConfig {
             partitioned: false,
             suppressions: Suppressions::default(),
             upload: None,
+            html: None,
         }
     }
 }
@@ -138,6 +143,8 @@ pub enum ScanError {
     Upload(#[from] UploadError),
     #[error(transparent)]
     Lock(#[from] LockError),
+    #[error(transparent)]
+    Overlap(#[from] OverlapError),
 }
 
 /// `state.json` → `state.json.lock`, next to it.
@@ -167,6 +174,15 @@ const LOG_INGESTION_DELAY_MS: i64 = 5 * 60 * 1000;
 /// problems), and the state, if any, only after the reports.
 pub fn scan(config: &ScanConfig) -> Result<ScanOutcome, ScanError> {
     let started = Instant::now();
+    check_output_dir(&config.inputs, &config.out_dir)?;
+    if let Some(html) = &config.html {
+        let run = RunPaths {
+            inputs: &config.inputs,
+            out_dir: &config.out_dir,
+            state: config.state.as_deref(),
+        };
+        check_html(&run, html)?;
+    }
     fs::create_dir_all(&config.out_dir).map_err(|source| ScanError::OutputDir {
         path: config.out_dir.clone(),
         source,
@@ -256,11 +272,16 @@ pub fn scan(config: &ScanConfig) -> Result<ScanOutcome, ScanError> {
     }
     let selection = Arc::new(RunSelection::new(config.shard, state.as_ref()));
     tracing::info!(inputs = config.inputs.len(), layout = ?layout, "scan starts");
+    let own_files: Vec<PathBuf> = config.state.iter().chain(&config.html).cloned().collect();
+    let output = OutputDir {
+        path: &config.out_dir,
+        own_files: &own_files,
+    };
     let mut inputs = source::open(
         &config.inputs,
         &sources,
         Arc::clone(&selection) as Arc<dyn Selection>,
-        Some(&config.out_dir),
+        Some(&output),
         OBJECT_QUEUE,
     )?;
     let progress = progress_bar(config.progress, inputs.total_bytes());
@@ -288,6 +309,7 @@ pub fn scan(config: &ScanConfig) -> Result<ScanOutcome, ScanError> {
     stats.problems.sort();
     stats.other_shard += finished.unselected.other_shard;
     stats.already_scanned += finished.unselected.already_scanned;
+    stats.duplicates += finished.duplicates;
     stats.requests = finished.s3;
     stats.log_groups = finished.log_groups;
     let denials_finished = sink.finish()?;
@@ -549,6 +571,7 @@ impl<'a> Worker<'a> {
             decoded: 0,
         };
         let malformed_before = self.records.malformed;
+        let not_understood_before = self.records.not_understood;
         // Records an earlier run read before this object failed it: already in the reports.
         let skip = object
             .version
@@ -587,6 +610,13 @@ impl<'a> Worker<'a> {
         let malformed = self.records.malformed - malformed_before;
         if malformed > 0 {
             let what = format!("{malformed} × record is not a valid JSON object");
+            self.stats.problem(&origin, what);
+        }
+        let not_understood = self.records.not_understood - not_understood_before;
+        if not_understood > 0 {
+            let what = format!(
+                "{not_understood} × JSON object that may hold failures but is neither a CloudTrail event nor a known wrapper of one (not read)"
+            );
             self.stats.problem(&origin, what);
         }
         let changed = error.as_ref().and_then(ChangedWhileRead::behind);

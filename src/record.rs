@@ -6,7 +6,10 @@
 
 use std::sync::Arc;
 
+use simd_json::prelude::*;
+
 use crate::classify::{Denial, FailureFilter, classify};
+use crate::decode::envelope::cloudtrail_event;
 use crate::decode::prefilter::Prefilter;
 use crate::event::Event;
 
@@ -21,6 +24,8 @@ pub struct RecordReader {
     pub repaired_utf8: u64,
     /// Parsed records that are not valid JSON objects.
     pub malformed: u64,
+    /// Parsed objects that are neither an event nor a known wrapper of one.
+    pub not_understood: u64,
 }
 
 impl RecordReader {
@@ -32,6 +37,7 @@ impl RecordReader {
             parsed: 0,
             repaired_utf8: 0,
             malformed: 0,
+            not_understood: 0,
         }
     }
 
@@ -53,8 +59,12 @@ impl RecordReader {
 
     fn parse_and_classify(&mut self, record: &mut [u8], origin: &Arc<str>) -> Option<Denial> {
         let value = simd_json::to_borrowed_value_with_buffers(record, &mut self.buffers);
-        let Some(event) = value.as_ref().ok().and_then(Event::from_json) else {
+        let Some(value) = value.ok().filter(|v| v.is_object()) else {
             self.malformed += 1;
+            return None;
+        };
+        let Some(event) = cloudtrail_event(&value).and_then(Event::from_json) else {
+            self.not_understood += 1;
             return None;
         };
         classify(&event, self.filter, origin)

@@ -13,7 +13,8 @@ pub struct Problem {
     pub what: String,
 }
 
-/// What a remote source did: `listed = get_requests + pruned_by_time + skipped_by_design`.
+/// What a remote source did: `listed = get_requests + pruned_by_time + skipped_by_design +
+/// unselected + duplicates`.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct RequestStats {
     pub list_requests: u64,
@@ -25,6 +26,8 @@ pub struct RequestStats {
     pub skipped_by_design: u64,
     /// Objects of other shards, or already scanned by an earlier run: not downloaded.
     pub unselected: u64,
+    /// Objects another input of the run listed first: not downloaded again.
+    pub duplicates: u64,
 }
 
 /// What reading CloudWatch Logs groups did.
@@ -71,6 +74,9 @@ pub struct ScanStats {
     pub already_scanned: u64,
     /// Leading records of objects an earlier run read part-way (`--state`): skipped.
     pub resumed_records: u64,
+    /// Inputs named more than once (the same file by another name, an object under
+    /// overlapping prefixes): read once; not an error.
+    pub duplicates: u64,
     /// Requests made to S3, when there were any.
     pub requests: Option<RequestStats>,
     /// Requests made to CloudWatch Logs, when there were any.
@@ -111,6 +117,7 @@ impl ScanStats {
         self.other_shard += other.other_shard;
         self.already_scanned += other.already_scanned;
         self.resumed_records += other.resumed_records;
+        self.duplicates += other.duplicates;
         self.requests = match (self.requests, other.requests) {
             (Some(a), Some(b)) => Some(RequestStats {
                 list_requests: a.list_requests + b.list_requests,
@@ -119,6 +126,7 @@ impl ScanStats {
                 pruned_by_time: a.pruned_by_time + b.pruned_by_time,
                 skipped_by_design: a.skipped_by_design + b.skipped_by_design,
                 unselected: a.unselected + b.unselected,
+                duplicates: a.duplicates + b.duplicates,
             }),
             (a, b) => a.or(b),
         };

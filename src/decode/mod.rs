@@ -2,6 +2,8 @@
 //! file name), decompress as a stream, split into records ([`split`]) and pick the few that can
 //! be failures ([`prefilter`]).
 
+pub mod by_design;
+pub mod envelope;
 pub mod prefilter;
 pub mod split;
 pub mod structural;

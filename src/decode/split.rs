@@ -1,22 +1,28 @@
 //! Streaming record splitter: decoded bytes in, one CloudTrail record's bytes at a time out.
 //!
 //! Inputs are recognised by their content, whatever their name:
-//! - the delivered trail object `{"Records":[{...},{...}]}` (`Records` must be the first key, as
-//!   CloudTrail writes it and `jq -S` keeps it; other members after the array are ignored);
+//! - the delivered trail object `{"Records":[{...},{...}]}`: `Records` is streamed wherever it
+//!   stands among the top-level members (CloudTrail writes it first; a tool that added members
+//!   may not), and the other members are ignored. Only a top-level `Records` counts: other
+//!   wrappers (`{"records":…}`, `{"data":{"Records":…}}`) reach the record reader whole, which
+//!   reports them as not understood ([`super::envelope`]);
 //! - a bare JSON array of events, one event object, or any sequence of them (`jq -c` output,
 //!   one event per line), including CloudWatch Logs exports, whose lines carry a timestamp token
 //!   before the JSON (`2026-11-02T10:00:00.000Z {"eventVersion":…}`);
-//! - CloudTrail digest files and Insight objects, recognised and skipped by design.
+//! - CloudTrail digest files and Insight events, recognised and skipped by design.
 //!
 //! Memory is bounded by one record plus the read buffer: records are handed out as slices of
 //! the buffer and forgotten, and a record longer than [`SplitLimits::max_record_bytes`] is
-//! scanned to its end without being kept. Nothing is parsed here; [`super::structural`] finds
-//! where each value ends.
+//! scanned to its end without being kept. [`super::structural`] finds where each value ends;
+//! nothing is parsed here except to confirm a digest or an Insight event ([`super::by_design`]):
+//! the first record of each object, then (in an object that starts with an Insight event) each
+//! record that contains the Insight marker.
 
 use std::io::{self, Read};
 
 use memchr::memmem;
 
+use super::by_design;
 use super::structural::{ScanState, find_value_end};
 
 /// How big a single record may be before it is skipped rather than buffered.
@@ -46,7 +52,7 @@ pub enum ObjectKind {
     EventStream,
     /// A CloudTrail digest file (hashes of log files, no events): skipped by design.
     Digest,
-    /// A CloudTrail Insights object (statistics, not API calls): skipped by design.
+    /// Nothing but CloudTrail Insight events (statistics, not API calls): skipped by design.
     Insight,
     /// Bytes that are not CloudTrail JSON at all.
     Unrecognised,
@@ -90,6 +96,10 @@ pub struct SplitReport {
     pub decoded_bytes: u64,
     /// Records handed to the callback.
     pub records: u64,
+    /// Insight events skipped (not handed to the callback).
+    pub insight_records: u64,
+    /// Digest objects skipped.
+    pub digests: u64,
     /// Unusable pieces, with how often each occurred.
     pub malformed: Vec<(Malformed, u64)>,
     /// For [`ObjectKind::Unrecognised`]: the first bytes, for the error message.
@@ -115,11 +125,24 @@ pub fn split_records<R: Read>(
 ) -> (SplitReport, Option<io::Error>) {
     let mut splitter = Splitter::new(reader, limits);
     let outcome = splitter.run(&mut on_record);
+    splitter.skipped_by_design();
     (splitter.report, outcome.err())
 }
 
 const READ_CHUNK: usize = 256 << 10;
 const PREVIEW_BYTES: usize = 16;
+
+/// Which records are checked for being Insight events.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum InsightCheck {
+    /// The first complete record of an object: Insights objects hold nothing else.
+    FirstRecord,
+    /// Every record that contains the marker: the object started with an Insight event.
+    EveryRecord,
+    /// None: the object started with another record (any Insight event left in it is dropped
+    /// by the classifier, which reads `eventType`).
+    Off,
+}
 
 /// How a value scan ended.
 enum ValueEnd {
@@ -143,7 +166,10 @@ struct Splitter<R> {
     eof: bool,
     limits: SplitLimits,
     report: SplitReport,
+    insight_check: InsightCheck,
+    /// Byte searches that find candidates for [`super::by_design`] to confirm.
     insight: memmem::Finder<'static>,
+    digest: memmem::Finder<'static>,
 }
 
 impl<R: Read> Splitter<R> {
@@ -160,10 +186,14 @@ impl<R: Read> Splitter<R> {
                 kind: ObjectKind::Empty,
                 decoded_bytes: 0,
                 records: 0,
+                insight_records: 0,
+                digests: 0,
                 malformed: Vec::new(),
                 preview: Vec::new(),
             },
+            insight_check: InsightCheck::FirstRecord,
             insight: memmem::Finder::new(b"\"AwsCloudTrailInsight\""),
+            digest: memmem::Finder::new(b"\"logFiles\""),
         }
     }
 
@@ -246,11 +276,24 @@ impl<R: Read> Splitter<R> {
                     }
                 }
             }
-            if matches!(self.report.kind, ObjectKind::Digest | ObjectKind::Insight) {
-                return Ok(());
-            }
         }
         Ok(())
+    }
+
+    /// An object that held nothing but digests or Insight events is skipped by design; one
+    /// that also held records keeps the kind of its shape.
+    fn skipped_by_design(&mut self) {
+        let shaped = matches!(
+            self.report.kind,
+            ObjectKind::Empty | ObjectKind::Trail | ObjectKind::EventStream
+        );
+        if shaped && self.report.records == 0 {
+            if self.report.digests > 0 {
+                self.report.kind = ObjectKind::Digest;
+            } else if self.report.insight_records > 0 {
+                self.report.kind = ObjectKind::Insight;
+            }
+        }
     }
 
     fn skip_byte_order_mark(&mut self) -> io::Result<()> {
@@ -278,12 +321,34 @@ impl<R: Read> Splitter<R> {
             return self.trail_records(on_record);
         }
         self.pos = self.start;
-        match self.scan_value()? {
-            ValueEnd::Complete => self.bare_object(on_record),
+        let mut state = ScanState::new();
+        let end = match self.scan_kept(&mut state)? {
+            Some(end) => end,
+            // Too large for one event: a trail object whose `Records` is not its first member
+            // (the array starts within the bytes kept, unless the members before it are huge).
+            None => match records_member(&self.buf[self.start..self.pos]) {
+                Some(at) => return self.trail_records_at(at, on_record),
+                None => self.skip_outgrown(&mut state)?,
+            },
+        };
+        match end {
+            ValueEnd::Complete => return self.bare_object(on_record),
             ValueEnd::TooLarge => self.report.note(Malformed::TooLarge),
             ValueEnd::Eof => self.report.note(Malformed::Truncated),
         }
         Ok(())
+    }
+
+    /// The top-level object in `buf[start..]` has a `Records` member whose value starts at
+    /// `start + at`: read it as a trail object from there.
+    fn trail_records_at(
+        &mut self,
+        at: usize,
+        on_record: &mut dyn FnMut(&mut [u8]),
+    ) -> io::Result<()> {
+        self.pos = self.start + at;
+        self.set_kind(ObjectKind::Trail);
+        self.trail_records(on_record)
     }
 
     /// Just after a top-level `{`: reads the first key and its colon if the key is `Records`;
@@ -344,7 +409,7 @@ impl<R: Read> Splitter<R> {
     }
 
     /// Inside an array of records, just after `[`. Returns true after the matching `]`, false
-    /// when reading stopped early (end of input, or an Insights object).
+    /// when the input ended first.
     fn elements(&mut self, on_record: &mut dyn FnMut(&mut [u8])) -> io::Result<bool> {
         loop {
             match self.skip_whitespace()? {
@@ -358,13 +423,7 @@ impl<R: Read> Splitter<R> {
                 }
                 Some(b',') => self.pos += 1,
                 Some(b'{') => match self.scan_value()? {
-                    ValueEnd::Complete => {
-                        if self.is_first_insight_record() {
-                            self.report.kind = ObjectKind::Insight;
-                            return Ok(false);
-                        }
-                        self.deliver(on_record);
-                    }
+                    ValueEnd::Complete => self.deliver(on_record),
                     ValueEnd::TooLarge => self.report.note(Malformed::TooLarge),
                     ValueEnd::Eof => {
                         self.report.note(Malformed::Truncated);
@@ -379,31 +438,44 @@ impl<R: Read> Splitter<R> {
         }
     }
 
-    /// An Insights object holds only Insight events; its first record tells.
-    fn is_first_insight_record(&self) -> bool {
-        self.report.kind == ObjectKind::Trail
-            && self.report.records == 0
-            && self.insight.find(&self.buf[self.start..self.pos]).is_some()
-    }
-
+    /// Hands the complete record in `buf[start..pos]` to the callback, unless it is an
+    /// Insight event (see [`InsightCheck`]).
     fn deliver(&mut self, on_record: &mut dyn FnMut(&mut [u8])) {
+        let record = &self.buf[self.start..self.pos];
+        if self.insight_check != InsightCheck::Off {
+            if self.insight.find(record).is_some() && by_design::is_insight_record(record) {
+                self.report.insight_records += 1;
+                self.insight_check = InsightCheck::EveryRecord;
+                self.start = self.pos;
+                return;
+            }
+            if self.insight_check == InsightCheck::FirstRecord {
+                self.insight_check = InsightCheck::Off;
+            }
+        }
         self.report.records += 1;
         on_record(&mut self.buf[self.start..self.pos]);
         self.start = self.pos;
     }
 
-    /// A complete top-level object that is not a trail wrapper, in `buf[start..pos]`.
-    fn bare_object(&mut self, on_record: &mut dyn FnMut(&mut [u8])) {
+    /// A complete top-level object whose first member is not `Records`, in `buf[start..pos]`.
+    fn bare_object(&mut self, on_record: &mut dyn FnMut(&mut [u8])) -> io::Result<()> {
         let bytes = &self.buf[self.start..self.pos];
         let has = |key: &[u8]| memmem::find(bytes, key).is_some();
-        if has(b"\"digestSignatureAlgorithm\"") || has(b"\"digestStartTime\"") {
-            self.set_kind(ObjectKind::Digest);
+        if has(b"\"Records\"")
+            && let Some(at) = records_member(bytes)
+        {
+            return self.trail_records_at(at, on_record);
+        }
+        if self.digest.find(bytes).is_some() && by_design::is_digest(bytes) {
+            self.report.digests += 1;
         } else if has(b"\"eventName\"") || has(b"\"eventTime\"") || has(b"\"eventVersion\"") {
             self.set_kind(ObjectKind::EventStream);
             self.deliver(on_record);
         } else {
             self.report.note(Malformed::NotAnEvent);
         }
+        Ok(())
     }
 
     /// From `{` or `[` at the cursor to the matching close, keeping the bytes unless the value
@@ -411,26 +483,42 @@ impl<R: Read> Splitter<R> {
     fn scan_value(&mut self) -> io::Result<ValueEnd> {
         self.start = self.pos;
         let mut state = ScanState::new();
-        let mut too_large = false;
+        match self.scan_kept(&mut state)? {
+            Some(end) => Ok(end),
+            None => self.skip_outgrown(&mut state),
+        }
+    }
+
+    /// Scans on from the cursor, keeping `buf[start..]`: `Complete` when the value ends, `Eof`
+    /// when the input does, `None` when more than the limit is kept (the bytes are still there).
+    fn scan_kept(&mut self, state: &mut ScanState) -> io::Result<Option<ValueEnd>> {
         loop {
-            if let Some(at) = find_value_end(&mut state, &self.buf[self.pos..self.end]) {
+            if let Some(at) = find_value_end(state, &self.buf[self.pos..self.end]) {
                 self.pos += at + 1;
-                return Ok(if too_large {
-                    ValueEnd::TooLarge
-                } else {
-                    ValueEnd::Complete
-                });
+                return Ok(Some(ValueEnd::Complete));
             }
             self.pos = self.end;
             if self.pos - self.start > self.limits.max_record_bytes {
-                too_large = true;
+                return Ok(None);
             }
-            if too_large {
-                self.start = self.pos;
+            if !self.refill()? {
+                return Ok(Some(ValueEnd::Eof));
             }
+        }
+    }
+
+    /// Scans on to the end of a value that outgrew the limit, keeping nothing of it.
+    fn skip_outgrown(&mut self, state: &mut ScanState) -> io::Result<ValueEnd> {
+        loop {
+            self.start = self.pos;
             if !self.refill()? {
                 return Ok(ValueEnd::Eof);
             }
+            if let Some(at) = find_value_end(state, &self.buf[self.pos..self.end]) {
+                self.pos += at + 1;
+                return Ok(ValueEnd::TooLarge);
+            }
+            self.pos = self.end;
         }
     }
 
@@ -519,6 +607,60 @@ impl<R: Read> Splitter<R> {
     }
 }
 
+/// Where the value of the top-level member `"Records"` starts in `object` (which starts with
+/// `{`; it may be cut short), if the object has one and the value starts inside the bytes. The
+/// first such member counts, as the parser reads the first of duplicate keys.
+fn records_member(object: &[u8]) -> Option<usize> {
+    let mut at = 1;
+    loop {
+        at = skip_json_whitespace(object, at)?;
+        if object[at] != b'"' {
+            return None; // `}` (no such member), or not JSON
+        }
+        let key_end = string_end(object, at)?;
+        let is_records = &object[at..key_end] == b"\"Records\"";
+        at = skip_json_whitespace(object, key_end)?;
+        if object[at] != b':' {
+            return None;
+        }
+        at = skip_json_whitespace(object, at + 1)?;
+        if is_records {
+            return Some(at);
+        }
+        at = match object[at] {
+            b'{' | b'[' => at + find_value_end(&mut ScanState::new(), &object[at..])? + 1,
+            b'"' => string_end(object, at)?,
+            _ => {
+                let rest = &object[at + 1..];
+                at + 1 + rest.iter().position(|b| b",}] \t\r\n".contains(b))?
+            }
+        };
+        at = skip_json_whitespace(object, at)?;
+        if object[at] != b',' {
+            return None;
+        }
+        at += 1;
+    }
+}
+
+/// The first non-whitespace byte at or after `at`.
+fn skip_json_whitespace(bytes: &[u8], at: usize) -> Option<usize> {
+    let rest = bytes.get(at..)?;
+    Some(at + rest.iter().position(|b| !b" \t\r\n".contains(b))?)
+}
+
+/// Just past the string that starts with the `"` at `at`.
+fn string_end(bytes: &[u8], at: usize) -> Option<usize> {
+    let mut i = at + 1;
+    loop {
+        i += memchr::memchr2(b'"', b'\\', bytes.get(i..)?)?;
+        if bytes[i] == b'"' {
+            return Some(i + 1);
+        }
+        i += 2;
+    }
+}
+
 /// Control bytes other than whitespace, or bytes that cannot start UTF-8 text.
 fn looks_binary(bytes: &[u8]) -> bool {
     bytes
@@ -584,8 +726,96 @@ mod tests {
             split(br#"{"awsAccountId":"111122223333","digestStartTime":"x","logFiles":[]}"#);
         assert_eq!((digest.kind, records.len()), (ObjectKind::Digest, 0));
         let (insight, records) =
-            split(br#"{"Records":[{"eventType":"AwsCloudTrailInsight","errorCode":"x"},{"a":1}]}"#);
+            split(br#"{"Records":[{"eventType":"AwsCloudTrailInsight","errorCode":"x"},{"eventType":"AwsCloudTrailInsight"}]}"#);
         assert_eq!((insight.kind, records.len()), (ObjectKind::Insight, 0));
+        assert_eq!(insight.insight_records, 2);
+    }
+
+    /// Log content is chosen by whoever made the request: a user agent, an S3 key or a nested
+    /// key that spells an Insight or digest marker is data, and hides nothing.
+    #[test]
+    fn attacker_chosen_strings_do_not_hide_an_object() {
+        let event = |extra: &str| {
+            format!(
+                r#"{{"eventVersion":"1.11","eventName":"GetObject","errorCode":"AccessDenied",{extra}}}"#
+            )
+        };
+        let insight_agent = event(r#""userAgent":"AwsCloudTrailInsight""#);
+        let digest_key = event(r#""requestParameters":{"key":"digestStartTime"}"#);
+        let digest_keys = event(
+            r#""requestParameters":{"digestStartTime":"x","digestSignatureAlgorithm":"y","logFiles":[]}"#,
+        );
+        let trail = format!(r#"{{"Records":[{insight_agent},{digest_key}]}}"#);
+        let (report, records) = split(trail.as_bytes());
+        assert_eq!((report.kind, records.len()), (ObjectKind::Trail, 2));
+        for first in [&insight_agent, &digest_key, &digest_keys] {
+            let lines = format!("{first}\n{}\n", event(r#""eventID":"2""#));
+            let (report, records) = split(lines.as_bytes());
+            assert_eq!(
+                (report.kind, records.len()),
+                (ObjectKind::EventStream, 2),
+                "{first}"
+            );
+            let export = format!("2026-11-02T10:00:00.000Z {first}\n");
+            let (report, records) = split(export.as_bytes());
+            assert_eq!(
+                (report.kind, records.len()),
+                (ObjectKind::EventStream, 1),
+                "{first}"
+            );
+        }
+    }
+
+    /// Insight records are skipped one by one, by their parsed `eventType`: an object counts as
+    /// Insights only when every record in it is one, and a digest only hides itself.
+    #[test]
+    fn only_real_insight_records_and_digests_are_skipped() {
+        let insight = r#"{"eventVersion":"1.08","eventType":"AwsCloudTrailInsight","insightDetails":{"errorCode":"AccessDenied"}}"#;
+        let event = r#"{"eventVersion":"1.11","eventName":"GetObject","errorCode":"AccessDenied"}"#;
+        let (report, records) = split(format!(r#"{{"Records":[{insight},{insight}]}}"#).as_bytes());
+        assert_eq!((report.kind, records.len()), (ObjectKind::Insight, 0));
+        let mixed = format!(r#"{{"Records":[{insight},{event},{insight}]}}"#);
+        let (report, records) = split(mixed.as_bytes());
+        assert_eq!(
+            (report.kind, records),
+            (ObjectKind::Trail, vec![event.to_string()])
+        );
+        assert_eq!(report.insight_records, 2);
+        let (report, records) = split(format!("{insight}\n{event}\n").as_bytes());
+        assert_eq!((report.kind, records.len()), (ObjectKind::EventStream, 1));
+        let digest = r#"{"awsAccountId":"111122223333","digestStartTime":"x","digestSignatureAlgorithm":"SHA256withRSA","logFiles":[]}"#;
+        let (report, records) = split(format!("{digest}\n{event}\n").as_bytes());
+        assert_eq!((report.kind, records.len()), (ObjectKind::EventStream, 1));
+        let (report, records) = split(digest.as_bytes());
+        assert_eq!((report.kind, records.len()), (ObjectKind::Digest, 0));
+    }
+
+    /// `Records` is read wherever it stands among the top-level members, also when the object
+    /// is too large to be kept whole; other wrappers are handed on whole, for the record
+    /// reader to report.
+    #[test]
+    fn records_at_any_position_of_the_top_level_object_are_read() {
+        let (report, records) = split(
+            br#"{"a":1,"b":{"Records":[{"eventName":"X"}]},"s":"\"Records\"","Records":[{"eventName":"A"}, {"eventName":"B"}],"c":[1]}"#,
+        );
+        assert_eq!((report.kind, records.len()), (ObjectKind::Trail, 2));
+        assert_eq!(records[1], r#"{"eventName":"B"}"#);
+        assert!(report.malformed.is_empty(), "{report:?}");
+        let big = format!(
+            r#"{{"meta":"{}","Records":[{{"eventName":"A"}},{{"eventName":"{}"}}]}}"#,
+            "m".repeat(1000),
+            "b".repeat(3000)
+        );
+        let limits = SplitLimits {
+            max_record_bytes: 4096,
+        };
+        let mut records = 0;
+        let (report, _) = split_records(Trickle(big.as_bytes()), limits, |_| records += 1);
+        assert_eq!((report.kind, records), (ObjectKind::Trail, 2));
+        assert!(report.malformed.is_empty(), "{report:?}");
+        let (report, records) =
+            split(br#"{"records":[{"eventName":"A"}]}{"data":{"Records":[{"eventName":"B"}]}}"#);
+        assert_eq!((report.kind, records.len()), (ObjectKind::EventStream, 2));
     }
 
     #[test]

@@ -36,7 +36,7 @@ pub fn write_footer(out: &mut dyn Write, stats: &ScanStats) -> io::Result<()> {
     if let Some(r) = &stats.requests {
         writeln!(
             out,
-            "s3: {} LIST and {} GET requests; {} objects listed = {} requested + {} outside the time window + {} digest/Insights skipped + {} not selected (shard/state)",
+            "s3: {} LIST and {} GET requests; {} objects listed = {} requested + {} outside the time window + {} digest/Insights skipped + {} not selected (shard/state){}",
             r.list_requests,
             r.get_requests,
             r.listed,
@@ -44,6 +44,20 @@ pub fn write_footer(out: &mut dyn Write, stats: &ScanStats) -> io::Result<()> {
             r.pruned_by_time,
             r.skipped_by_design,
             r.unselected,
+            if r.duplicates > 0 {
+                format!(" + {} named twice", r.duplicates)
+            } else {
+                String::new()
+            },
+        )?;
+    }
+    if stats.duplicates > 0 {
+        let (n, one) = (stats.duplicates, stats.duplicates == 1);
+        writeln!(
+            out,
+            "{n} input{} named more than once {} read once (duplicates dropped)",
+            if one { "" } else { "s" },
+            if one { "was" } else { "were" },
         )?;
     }
     if stats.other_shard + stats.already_scanned > 0 {

@@ -2,13 +2,18 @@
 //! `-` for standard input.
 //!
 //! Hidden entries (names starting with `.`, such as `.DS_Store` or a `.git` directory) are not
-//! scanned, nor is the report directory (`whydenied scan .` must not read its own last reports),
-//! and a symbolic link to a directory already being walked is not followed again, so
-//! a link loop cannot make the walk endless.
+//! scanned, nor is the report directory (`whydenied scan .` must not read its own last reports:
+//! any other file found in it is reported as not scanned), and a symbolic link to a directory
+//! already being walked is not followed again, so a link loop cannot make the walk endless.
+//!
+//! A file is read once however often it is named (twice, as a directory and a file in it,
+//! through a symbolic or hard link): files are told apart by device and inode, and the names
+//! after the first are counted as duplicates.
 
 use std::collections::HashSet;
 use std::fs::{self, File};
 use std::io::{self, Read};
+use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -28,22 +33,40 @@ pub struct InputPathError {
 pub struct Discovered {
     pub objects: Vec<LogObject>,
     pub problems: Vec<Problem>,
+    /// Names of a file (or of stdin) already taken: not read again.
+    pub duplicates: u64,
 }
 
-/// `skip_dir`: a directory never to descend into (the output directory).
-pub fn discover(args: &[String], skip_dir: Option<&Path>) -> Result<Discovered, InputPathError> {
-    let mut found = Discovered {
-        objects: Vec::new(),
-        problems: Vec::new(),
+/// The report directory of a run: never walked as input.
+pub struct OutputDir<'a> {
+    pub path: &'a Path,
+    /// Files the run keeps there besides Parquet reports and HTML pages (the `--state` file,
+    /// the `--html` report): not reported as skipped.
+    pub own_files: &'a [PathBuf],
+}
+
+/// Expands `args`; `output`: the directory never to descend into.
+pub fn discover(
+    args: &[String],
+    output: Option<&OutputDir<'_>>,
+) -> Result<Discovered, InputPathError> {
+    let mut walker = Walker {
+        output: output.and_then(|o| {
+            let own = o.own_files.iter().filter_map(|f| fs::canonicalize(f).ok());
+            Some((fs::canonicalize(o.path).ok()?, own.collect()))
+        }),
+        in_output: Vec::new(),
+        files: HashSet::new(),
+        stdin: false,
+        found: Discovered::default(),
     };
-    // Walking marks every directory it enters as visited: pre-marking one skips it.
-    let mut visited: HashSet<PathBuf> = skip_dir
-        .and_then(|d| fs::canonicalize(d).ok())
-        .into_iter()
-        .collect();
     for arg in args {
         if arg == "-" {
-            found.objects.push(stdin_object());
+            if std::mem::replace(&mut walker.stdin, true) {
+                walker.found.duplicates += 1;
+            } else {
+                walker.found.objects.push(stdin_object());
+            }
             continue;
         }
         let path = Path::new(arg);
@@ -52,12 +75,135 @@ pub fn discover(args: &[String], skip_dir: Option<&Path>) -> Result<Discovered, 
             source,
         })?;
         if meta.is_dir() {
-            walk(path, &mut visited, &mut found);
+            // Per argument: a directory named again is walked again, so that its files are
+            // counted as duplicates rather than left out without a word.
+            walker.walk(path, &mut HashSet::new());
         } else {
-            found.objects.push(file_object(path.to_path_buf(), &meta));
+            walker.file(path.to_path_buf(), &meta);
         }
     }
-    Ok(found)
+    Ok(walker.finish())
+}
+
+/// Device and inode: what tells one file from another, whatever its name.
+type FileId = (u64, u64);
+
+fn file_id(meta: &fs::Metadata) -> FileId {
+    (meta.dev(), meta.ino())
+}
+
+struct Walker {
+    /// The output directory and the run's own files in it, resolved.
+    output: Option<(PathBuf, Vec<PathBuf>)>,
+    /// Files found inside the output directory: not scanned.
+    in_output: Vec<(PathBuf, FileId)>,
+    /// Every file taken so far.
+    files: HashSet<FileId>,
+    stdin: bool,
+    found: Discovered,
+}
+
+impl Walker {
+    fn file(&mut self, path: PathBuf, meta: &fs::Metadata) {
+        if self.files.insert(file_id(meta)) {
+            self.found.objects.push(file_object(path, meta));
+        } else {
+            self.found.duplicates += 1;
+        }
+    }
+
+    fn problem(&mut self, path: &Path, e: io::Error) {
+        self.found.problems.push(Problem {
+            origin: path.display().to_string(),
+            what: format!("cannot read: {e}"),
+        });
+    }
+
+    /// `dir` in sorted order; `visited`: the directories this walk entered.
+    fn walk(&mut self, dir: &Path, visited: &mut HashSet<PathBuf>) {
+        let real = match fs::canonicalize(dir) {
+            Ok(real) => real,
+            Err(e) => return self.problem(dir, e),
+        };
+        if !visited.insert(real.clone()) {
+            return;
+        }
+        if self.output.as_ref().is_some_and(|(out, _)| *out == real) {
+            return self.note_output_files(dir, visited);
+        }
+        for (path, meta) in self.entries(dir) {
+            if meta.is_dir() {
+                self.walk(&path, visited);
+            } else if meta.is_file() {
+                self.file(path, &meta);
+            } // sockets, fifos and devices inside a dump are not log files
+        }
+    }
+
+    /// The entries of `dir` that are not hidden, sorted, with their metadata (links followed).
+    fn entries(&mut self, dir: &Path) -> Vec<(PathBuf, fs::Metadata)> {
+        let entries = match fs::read_dir(dir) {
+            Ok(entries) => entries,
+            Err(e) => {
+                self.problem(dir, e);
+                return Vec::new();
+            }
+        };
+        let mut paths: Vec<PathBuf> = Vec::new();
+        for entry in entries {
+            match entry {
+                Ok(entry) if !entry.file_name().to_string_lossy().starts_with('.') => {
+                    paths.push(entry.path())
+                }
+                Ok(_) => {}
+                Err(e) => self.problem(dir, e),
+            }
+        }
+        paths.sort();
+        let mut found = Vec::new();
+        for path in paths {
+            match fs::metadata(&path) {
+                Ok(meta) => found.push((path, meta)),
+                Err(e) => self.problem(&path, e),
+            }
+        }
+        found
+    }
+
+    /// Files inside the output directory other than its reports and the run's own files: not
+    /// scanned, and said so once the walk is done (unless they were named elsewhere).
+    fn note_output_files(&mut self, dir: &Path, visited: &mut HashSet<PathBuf>) {
+        for (path, meta) in self.entries(dir) {
+            if meta.is_dir() {
+                if fs::canonicalize(&path).is_ok_and(|real| visited.insert(real)) {
+                    self.note_output_files(&path, visited);
+                }
+            } else if meta.is_file() {
+                // Reports and HTML pages (of this run or earlier ones) are what whydenied
+                // writes there; neither is a log.
+                let report = (path.extension()).is_some_and(|e| e == "parquet" || e == "html");
+                let own = self.output.as_ref().is_some_and(|(_, own)| {
+                    fs::canonicalize(&path).is_ok_and(|real| own.contains(&real))
+                });
+                if !report && !own {
+                    self.in_output.push((path, file_id(&meta)));
+                }
+            }
+        }
+    }
+
+    fn finish(mut self) -> Discovered {
+        let mut reported = HashSet::new();
+        for (path, id) in std::mem::take(&mut self.in_output) {
+            if !self.files.contains(&id) && reported.insert(id) {
+                self.found.problems.push(Problem {
+                    origin: path.display().to_string(),
+                    what: "not scanned: it lies inside the output directory (--out), which is never scanned; move it or choose another --out".into(),
+                });
+            }
+        }
+        self.found
+    }
 }
 
 fn stdin_object() -> LogObject {
@@ -152,46 +298,6 @@ impl ChangedWhileRead {
     }
 }
 
-fn walk(dir: &Path, visited: &mut HashSet<PathBuf>, found: &mut Discovered) {
-    let problem = |found: &mut Discovered, path: &Path, e: io::Error| {
-        found.problems.push(Problem {
-            origin: path.display().to_string(),
-            what: format!("cannot read: {e}"),
-        });
-    };
-    match fs::canonicalize(dir) {
-        Ok(real) => {
-            if !visited.insert(real) {
-                return;
-            }
-        }
-        Err(e) => return problem(found, dir, e),
-    }
-    let entries = match fs::read_dir(dir) {
-        Ok(entries) => entries,
-        Err(e) => return problem(found, dir, e),
-    };
-    let mut paths: Vec<PathBuf> = Vec::new();
-    for entry in entries {
-        match entry {
-            Ok(entry) if !entry.file_name().to_string_lossy().starts_with('.') => {
-                paths.push(entry.path())
-            }
-            Ok(_) => {}
-            Err(e) => problem(found, dir, e),
-        }
-    }
-    paths.sort();
-    for path in paths {
-        match fs::metadata(&path) {
-            Ok(meta) if meta.is_dir() => walk(&path, visited, found),
-            Ok(meta) if meta.is_file() => found.objects.push(file_object(path, &meta)),
-            Ok(_) => {} // sockets, fifos and devices inside a dump are not log files
-            Err(e) => problem(found, &path, e),
-        }
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -271,18 +377,90 @@ mod tests {
         }
         #[cfg(unix)]
         std::os::unix::fs::symlink(root, root.join("b/loop")).expect("symlink");
-        let found =
-            discover(&[root.display().to_string()], Some(&root.join("b/inner"))).expect("exists");
-        let rel: Vec<String> = origins(&found)
-            .iter()
-            .map(|o| {
-                o.strip_prefix(&format!("{}/", root.display()))
-                    .unwrap_or(o)
-                    .to_string()
-            })
-            .collect();
+        let output = OutputDir {
+            path: &root.join("b/inner"),
+            own_files: &[],
+        };
+        let found = discover(&[root.display().to_string()], Some(&output)).expect("exists");
+        let relative = |o: &str| {
+            o.strip_prefix(&format!("{}/", root.display()))
+                .unwrap_or(o)
+                .to_string()
+        };
+        let rel: Vec<String> = origins(&found).iter().map(|o| relative(o)).collect();
         assert_eq!(rel, ["a.json", "b/1.json.gz"]);
-        assert!(found.problems.is_empty());
+        let problems: Vec<String> = (found.problems.iter())
+            .map(|p| relative(&p.origin))
+            .collect();
+        assert_eq!(problems, ["b/inner/2.json"], "not scanned, and said so");
+    }
+
+    #[test]
+    fn files_inside_the_output_directory_are_reported_unless_reports_or_named() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let root = dir.path();
+        let out = root.join("out");
+        fs::create_dir_all(out.join("denials/date=2026-11-02")).expect("mkdir");
+        for f in [
+            "log.json",
+            "out/denials.parquet",
+            "out/denials/date=2026-11-02/denials-1.parquet",
+            "out/last-week.html",
+            "out/state.json",
+            "out/.summary.parquet.partial-1",
+            "out/kept.json.gz",
+            "out/named.json",
+        ] {
+            fs::write(root.join(f), "{}").expect("write");
+        }
+        let own = [out.join("state.json")];
+        let output = OutputDir {
+            path: &out,
+            own_files: &own,
+        };
+        let args = [
+            root.display().to_string(),
+            out.join("named.json").display().to_string(),
+        ];
+        let found = discover(&args, Some(&output)).expect("exists");
+        assert_eq!(found.objects.len(), 2, "log.json and the named file");
+        let problems: Vec<(&str, &str)> = (found.problems.iter())
+            .map(|p| (p.origin.as_str(), p.what.as_str()))
+            .collect();
+        let kept = out.join("kept.json.gz").display().to_string();
+        assert_eq!(problems.len(), 1, "{problems:?}");
+        assert_eq!(problems[0].0, kept);
+        assert!(
+            problems[0]
+                .1
+                .starts_with("not scanned: it lies inside the output directory")
+        );
+    }
+
+    #[test]
+    fn a_file_named_again_is_taken_once() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let root = dir.path();
+        fs::create_dir_all(root.join("logs/sub")).expect("mkdir");
+        fs::write(root.join("logs/a.json"), "{}").expect("write");
+        fs::write(root.join("logs/sub/b.json"), "{}").expect("write");
+        std::os::unix::fs::symlink(root.join("logs/a.json"), root.join("link")).expect("symlink");
+        fs::hard_link(root.join("logs/sub/b.json"), root.join("hard")).expect("hard link");
+        let arg = |rel: &str| root.join(rel).display().to_string();
+        let args = [
+            arg("logs"),
+            arg("logs/a.json"),
+            arg("logs/sub"),
+            arg("link"),
+            arg("hard"),
+            arg("logs"),
+            "-".into(),
+            "-".into(),
+        ];
+        let found = discover(&args, None).expect("exists");
+        let taken = [arg("logs/a.json"), arg("logs/sub/b.json"), "-".into()];
+        assert_eq!(origins(&found), taken, "each once, by its first name");
+        assert_eq!(found.duplicates, 7);
     }
 
     #[test]

@@ -10,6 +10,7 @@ pub mod aws;
 #[cfg(feature = "aws")]
 pub mod cloudwatch;
 pub mod local;
+pub mod overlap;
 #[cfg(feature = "aws")]
 #[path = "remote.rs"]
 mod remote;
@@ -18,15 +19,16 @@ mod remote;
 mod remote;
 #[cfg(feature = "aws")]
 pub mod s3;
+#[cfg(feature = "aws")]
+pub mod s3_claims;
 pub mod s3_layout;
 
 use std::io::{self, Read};
-use std::path::Path;
 use std::sync::Arc;
 
 use crate::classify::FailureFilter;
 use crate::stats::{LogGroupStats, Problem, RequestStats};
-use local::InputPathError;
+use local::{InputPathError, OutputDir};
 pub use remote::RemoteError;
 use s3_layout::LayoutFilter;
 
@@ -124,6 +126,8 @@ pub struct Inputs {
     pub problems: Vec<Problem>,
     /// Local objects this run does not read.
     unselected: Unselected,
+    /// Inputs named more than once so far (local files, stdin, log groups).
+    duplicates: u64,
     selection: Arc<dyn Selection>,
     /// The `s3://` and `cwlogs://` inputs being listed and read.
     remote: Option<remote::Remote>,
@@ -156,6 +160,7 @@ impl Inputs {
         let mut finished = Finished {
             problems: self.problems,
             unselected: self.unselected,
+            duplicates: self.duplicates,
             s3: None,
             log_groups: None,
         };
@@ -191,18 +196,21 @@ pub struct Finished {
     /// Local and S3 objects not read (log group pages of other shards are not counted: they
     /// were fetched anyway).
     pub unselected: Unselected,
+    /// Inputs named more than once (a file by another name, an object under overlapping
+    /// prefixes, a log group twice): read once, counted here.
+    pub duplicates: u64,
     pub s3: Option<RequestStats>,
     pub log_groups: Option<LogGroupStats>,
 }
 
-/// Opens every input: walks local paths (never descending into `skip_dir`), starts listing each
+/// Opens every input: walks local paths (never descending into `output`), starts listing each
 /// `s3://` URL and reading each `cwlogs://` log group. Fails before any work when an input
 /// cannot be read at all.
 pub fn open(
     inputs: &[String],
     options: &SourceOptions,
     selection: Arc<dyn Selection>,
-    skip_dir: Option<&Path>,
+    output: Option<&OutputDir<'_>>,
     queue: usize,
 ) -> Result<Inputs, SourceError> {
     let (remote, paths): (Vec<&String>, Vec<&String>) = inputs.iter().partition(|i| is_remote(i));
@@ -210,7 +218,7 @@ pub fn open(
     let found = if paths.is_empty() {
         local::Discovered::default()
     } else {
-        local::discover(&paths, skip_dir)?
+        local::discover(&paths, output)?
     };
     let mut unselected = Unselected::default();
     let local = found
@@ -222,6 +230,7 @@ pub fn open(
         local,
         problems: found.problems,
         unselected,
+        duplicates: found.duplicates,
         selection: Arc::clone(&selection),
         remote: None,
     };

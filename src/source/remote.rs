@@ -11,7 +11,8 @@ use tokio::sync::mpsc::Receiver;
 
 use super::aws::{self, AwsError};
 use super::cloudwatch::{self, LogGroupError, LogGroupOptions, LogGroupScan};
-use super::s3::{self, S3Error, S3Scan};
+use super::s3::{self, ObjectChoice, S3Error, S3Scan};
+use super::s3_claims::Claims;
 use super::s3_layout::S3Url;
 use super::{Finished, LogObject, Selection, SourceOptions, Wanted};
 use crate::stats::{LogGroupStats, Problem, RequestStats};
@@ -35,6 +36,8 @@ pub enum RemoteError {
 pub struct Remote {
     buckets: Vec<S3Scan>,
     log_groups: Vec<LogGroupScan>,
+    /// Log groups named more than once: read once.
+    duplicate_groups: u64,
     runtime: Runtime,
 }
 
@@ -53,11 +56,15 @@ impl Remote {
             .map(|u| S3Url::parse(u))
             .collect::<Result<Vec<_>, _>>()
             .map_err(RemoteError::Url)?;
-        let groups = groups
+        let mut groups = groups
             .into_iter()
             .map(|g| cloudwatch::parse_url(g))
             .collect::<Result<Vec<_>, _>>()
             .map_err(RemoteError::Url)?;
+        let named = groups.len();
+        let mut seen = std::collections::HashSet::new();
+        groups.retain(|g| seen.insert(g.clone()));
+        let duplicate_groups = (named - groups.len()) as u64;
         let runtime = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(2)
             .enable_all()
@@ -71,13 +78,18 @@ impl Remote {
                 s3_config = s3_config.force_path_style(true);
             }
             let client = aws_sdk_s3::Client::from_conf(s3_config.build());
+            // An object under two of the prefixes given is read once.
+            let claims = Arc::new(Claims::new(&urls));
             for url in urls {
                 buckets.push(s3::start(
                     runtime.handle(),
                     client.clone(),
                     url,
                     options.layout.clone(),
-                    Arc::clone(&selection),
+                    ObjectChoice {
+                        selection: Arc::clone(&selection),
+                        claims: Arc::clone(&claims),
+                    },
                     options.s3_concurrency,
                     queue,
                 ));
@@ -115,6 +127,7 @@ impl Remote {
         Ok(Remote {
             buckets,
             log_groups,
+            duplicate_groups,
             runtime,
         })
     }
@@ -152,6 +165,7 @@ impl Remote {
     /// `finished`, or returns the error that made one unreadable.
     pub fn finish(self, finished: &mut Finished) -> Result<(), RemoteError> {
         let runtime = self.runtime;
+        finished.duplicates += self.duplicate_groups;
         let join = |e: tokio::task::JoinError| RemoteError::Runtime(io::Error::other(e));
         for scan in self.buckets {
             let listing = runtime.block_on(scan.finished).map_err(join)??;
@@ -169,6 +183,8 @@ impl Remote {
             total.skipped_by_design += c.skipped_by_design.load(Ordering::Relaxed);
             total.unselected +=
                 c.other_shard.load(Ordering::Relaxed) + c.already_scanned.load(Ordering::Relaxed);
+            total.duplicates += c.duplicates.load(Ordering::Relaxed);
+            finished.duplicates += c.duplicates.load(Ordering::Relaxed);
             finished.unselected.other_shard += c.other_shard.load(Ordering::Relaxed);
             finished.unselected.already_scanned += c.already_scanned.load(Ordering::Relaxed);
         }

@@ -26,6 +26,7 @@ use tokio::runtime::Handle;
 use tokio::sync::{OwnedSemaphorePermit, Semaphore, mpsc};
 
 use super::aws::{AwsError, cause_chain, credential_error};
+use super::s3_claims::Claims;
 use super::s3_layout::{
     LayoutFilter, S3Url, day_prefixes, is_account_id, is_org_id, may_hold_window, skipped_by_design,
 };
@@ -34,7 +35,8 @@ use super::{LogObject, Selection, Wanted};
 /// Days listed one by one before a window counts as "everything" (a year and a bit).
 const MAX_DAY_PREFIXES: usize = 400;
 
-/// What a bucket scan did, for the footer: `listed = fetched + pruned_by_time + skipped_by_design`.
+/// What a bucket scan did, for the footer: `listed = fetched + pruned_by_time + skipped_by_design
+/// + other_shard + already_scanned + duplicates`.
 #[derive(Debug, Default)]
 pub struct S3Counters {
     pub list_requests: AtomicU64,
@@ -49,6 +51,8 @@ pub struct S3Counters {
     pub other_shard: AtomicU64,
     /// Keys whose version an earlier run scanned: not downloaded.
     pub already_scanned: AtomicU64,
+    /// Keys another `s3://` input of the run listed first: not downloaded again.
+    pub duplicates: AtomicU64,
 }
 
 impl S3Counters {
@@ -74,13 +78,21 @@ pub struct S3Scan {
     pub finished: tokio::task::JoinHandle<Result<Vec<(String, String)>, S3Error>>,
 }
 
+/// Which of the listed keys a bucket scan downloads, besides what the layout filter prunes.
+pub struct ObjectChoice {
+    /// The run's selection (shard, incremental state).
+    pub selection: Arc<dyn Selection>,
+    /// Keys the run's other `s3://` inputs may list too.
+    pub claims: Arc<Claims>,
+}
+
 /// Starts listing and downloading `url` on the runtime behind `handle`.
 pub fn start(
     handle: &Handle,
     client: Client,
     url: S3Url,
     filter: LayoutFilter,
-    selection: Arc<dyn Selection>,
+    choice: ObjectChoice,
     concurrency: usize,
     queue: usize,
 ) -> S3Scan {
@@ -90,7 +102,7 @@ pub fn start(
         client,
         url,
         filter,
-        selection,
+        choice,
         counters: Arc::clone(&counters),
         downloads: Arc::new(Semaphore::new(concurrency.max(1))),
         sender,
@@ -110,7 +122,7 @@ struct Lister {
     client: Client,
     url: S3Url,
     filter: LayoutFilter,
-    selection: Arc<dyn Selection>,
+    choice: ObjectChoice,
     counters: Arc<S3Counters>,
     downloads: Arc<Semaphore>,
     sender: mpsc::Sender<LogObject>,
@@ -278,13 +290,15 @@ impl Lister {
                     S3Counters::add(&self.counters.skipped_by_design, 1);
                 } else if !may_hold_window(key, &self.filter.window) {
                     S3Counters::add(&self.counters.pruned_by_time, 1);
+                } else if !self.choice.claims.claim(&self.url.bucket, key) {
+                    S3Counters::add(&self.counters.duplicates, 1);
                 } else {
                     let uri = self.url.uri(key);
                     // The ETag changes whenever the object is rewritten.
                     let version = object
                         .e_tag()
                         .map(|tag| format!("{}-{tag}", object.size().unwrap_or(0)));
-                    match self.selection.wants(&uri, version.as_deref()) {
+                    match self.choice.selection.wants(&uri, version.as_deref()) {
                         Wanted::Yes => {
                             if !self.fetch(key.to_string(), object.size(), version).await {
                                 return Ok(()); // the workers are gone: the scan is stopping

@@ -17,8 +17,8 @@ use serde_json::Value;
 use tokio::runtime::Runtime;
 
 use crate::common::{
-    python, relative_files, require, run_checker, sample_logs, scan_json, stderr, stdout, venv,
-    whydenied,
+    json_outcome, python, relative_files, require, run_checker, sample_logs, scan_json, stderr,
+    stdout, venv, whydenied,
 };
 use crate::{aws_endpoint, moto, scan_json_aws, whydenied_aws, whydenied_aws_at};
 
@@ -660,4 +660,78 @@ fn a_server_killed_mid_run_fails_objects_that_a_rerun_with_state_completes() {
     let output = whydenied(&["report", out.to_str().expect("utf-8"), "--format", "json"]);
     let rebuilt: Value = serde_json::from_str(&stdout(&output)).expect("json summary");
     assert_eq!(rebuilt["summary"], reference["summary"]);
+}
+
+#[test]
+fn an_object_under_overlapping_s3_prefixes_is_read_once() {
+    require!(moto());
+    let bucket = format!("overlap-{}", std::process::id());
+    let key = |account: &str| {
+        format!(
+            "AWSLogs/{account}/CloudTrail/eu-west-1/2026/11/02/{account}_CloudTrail_eu-west-1_20261102T1000Z_x.json.gz"
+        )
+    };
+    let runtime = tokio::runtime::Runtime::new().expect("runtime");
+    let client = client();
+    runtime.block_on(async {
+        client
+            .create_bucket()
+            .bucket(&bucket)
+            .send()
+            .await
+            .expect("create bucket");
+        for account in ["111122223333", "444455556666"] {
+            let trail = serde_json::json!({"Records": [{
+                "eventTime": "2026-11-02T10:00:00Z", "eventID": account, "recipientAccountId": account,
+                "eventSource": "s3.amazonaws.com", "eventName": "GetObject", "errorCode": "AccessDenied",
+                "userIdentity": {"type": "IAMUser", "arn": "arn:aws:iam::111122223333:user/alice"},
+            }]});
+            let body = serde_json::to_vec(&trail).expect("json");
+            client
+                .put_object()
+                .bucket(&bucket)
+                .key(key(account))
+                .body(ByteStream::from(body))
+                .send()
+                .await
+                .expect("put");
+        }
+    });
+    let dir = tempfile::tempdir().expect("temp dir");
+    let out = dir.path().join("out");
+    let (wide, narrow) = (
+        format!("s3://{bucket}/AWSLogs/"),
+        format!("s3://{bucket}/AWSLogs/111122223333/"),
+    );
+    let (code, json, err) = json_outcome(&whydenied_aws(&[
+        "scan",
+        &wide,
+        &narrow,
+        &narrow,
+        "--out",
+        out.to_str().expect("utf-8"),
+        "--format",
+        "json",
+    ]));
+    assert_eq!(code, Some(0), "{err}");
+    assert_eq!(
+        (
+            json["scanned"]["kept"].as_u64().unwrap_or(0),
+            json["scanned"]["objects"].as_u64()
+        ),
+        (2, Some(2)),
+        "{err}"
+    );
+    assert_eq!(json["scanned"]["duplicates"], 2, "{err}");
+    let requests = &json["scanned"]["requests"];
+    assert_eq!(
+        (
+            requests["listed"].as_u64(),
+            requests["get"].as_u64(),
+            requests["duplicates"].as_u64()
+        ),
+        (Some(4), Some(2), Some(2)),
+        "{requests}"
+    );
+    assert!(err.contains("+ 2 named twice"), "{err}");
 }

@@ -14,6 +14,7 @@ mod exit_codes;
 mod hostile;
 mod html_report;
 mod incremental;
+mod inputs;
 mod nothing_lost;
 mod sample_logs;
 mod signals;

@@ -59,7 +59,7 @@ fn run_scan(args: &ScanArgs) -> Exit {
         return fatal(&format!("cannot install signal handlers: {e}"));
     }
     if let Some(html) = &args.html
-        && let Err(message) = check_writable(html)
+        && let Err(message) = check_writable(html, &args.out)
     {
         return fatal(&message);
     }
@@ -146,12 +146,23 @@ fn finish(inputs_skipped: bool, threshold_reached: bool) -> Exit {
 }
 
 /// Whether a file can be created at `path`: checked before a scan, so that a typo in `--html`
-/// fails in a second, not after an hour of scanning.
-fn check_writable(path: &Path) -> Result<(), String> {
-    let dir = match path.parent() {
+/// fails in a second, not after an hour of scanning. A page inside `--out` is fine even before
+/// the scan creates that directory: then its nearest existing ancestor must be writable.
+fn check_writable(path: &Path, out: &Path) -> Result<(), String> {
+    let mut dir = match path.parent() {
         Some(dir) if !dir.as_os_str().is_empty() => dir,
         _ => Path::new("."),
     };
+    if dir == out {
+        while !dir.exists()
+            && let Some(parent) = dir.parent().filter(|p| !p.as_os_str().is_empty())
+        {
+            dir = parent;
+        }
+        if !dir.exists() {
+            dir = Path::new(".");
+        }
+    }
     tempfile::Builder::new()
         .prefix(".whydenied-check")
         .tempfile_in(dir)

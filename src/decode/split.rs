@@ -816,6 +816,13 @@ mod tests {
         let (report, records) =
             split(br#"{"records":[{"eventName":"A"}]}{"data":{"Records":[{"eventName":"B"}]}}"#);
         assert_eq!((report.kind, records.len()), (ObjectKind::EventStream, 2));
+        // A nested `Records` chosen by a caller (a request parameter) leaves the event whole.
+        let event = r#"{"eventName":"A","requestParameters":{"Records":[{"eventName":"X"}]}}"#;
+        let (report, records) = split(event.as_bytes());
+        assert_eq!(
+            (report.kind, records),
+            (ObjectKind::EventStream, vec![event.to_string()])
+        );
     }
 
     #[test]

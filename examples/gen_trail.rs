@@ -87,24 +87,11 @@ const KMS_KEYS: &[&str] = &[
     "1f2e3d4c-5b6a-4978-8695-a4b3c2d1e0f9", "7c6b5a49-3827-4165-9f8e-7d6c5b4a3928",
     "0a9b8c7d-6e5f-4a3b-9c2d-1e0f9a8b7c6d",
 ];
-const INSTANCES: &[&str] = &[
-    "i-0a1b2c3d4e5f60718",
-    "i-0f9e8d7c6b5a49382",
-    "i-07a6b5c4d3e2f1098",
-];
+const INSTANCES: &[&str] = &["i-0a1b2c3d4e5f60718", "i-0f9e8d7c6b5a49382", "i-07a6b5c4d3e2f1098"];
 const TABLES: &[&str] = &["orders", "sessions", "inventory"];
 const FUNCTIONS: &[&str] = &["order-processor", "thumbnailer", "nightly-report"];
-const ROLES: &[&str] = &[
-    "deploy-role",
-    "DataPipelineRole",
-    "audit-reader",
-    "eks-node-role",
-];
-const POLICIES: &[&str] = &[
-    "AdministratorAccess",
-    "ReadOnlyAccess",
-    "AmazonS3FullAccess",
-];
+const ROLES: &[&str] = &["deploy-role", "DataPipelineRole", "audit-reader", "eks-node-role"];
+const POLICIES: &[&str] = &["AdministratorAccess", "ReadOnlyAccess", "AmazonS3FullAccess"];
 const TOPICS: &[&str] = &["alerts", "order-events"];
 const SECRETS: &[&str] = &["prod/db/password-Xy12Ab", "prod/api/stripe-Qw34Er"];
 const IP_NETS: [&str; 3] = ["192.0.2", "198.51.100", "203.0.113"];
@@ -126,11 +113,8 @@ const USER_AGENTS: [(u32, &str); 11] = [
 ];
 const BROWSER: &str = "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/124.0.0.0 Safari/537.36";
 /// Anonymous callers are scripts and scanners; one user agent carries an ANSI escape sequence.
-const SCANNER_AGENTS: &[&str] = &[
-    "curl/8.5.0",
-    "python-requests/2.31.0",
-    "\u{1b}[31mcurl/8.5.0\u{1b}[0m",
-];
+const SCANNER_AGENTS: &[&str] =
+    &["curl/8.5.0", "python-requests/2.31.0", "\u{1b}[31mcurl/8.5.0\u{1b}[0m"];
 
 /// An ordered JSON value: keys stay in the order written, like CloudTrail's own output.
 enum J {
@@ -240,22 +224,13 @@ impl Rng {
     }
     fn uuid(&mut self) -> String {
         let h = self.chars(32, HEX);
-        format!(
-            "{}-{}-4{}-{}-{}",
-            &h[..8],
-            &h[8..12],
-            &h[13..16],
-            &h[16..20],
-            &h[20..]
-        )
+        format!("{}-{}-4{}-{}-{}", &h[..8], &h[8..12], &h[13..16], &h[16..20], &h[20..])
     }
 }
 
 /// FNV-1a: seeds per-principal ID streams, so a principal keeps its IDs in every file.
 fn fnv(s: &str) -> u64 {
-    s.bytes().fold(0xcbf2_9ce4_8422_2325, |h, b| {
-        (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
-    })
+    s.bytes().fold(0xcbf2_9ce4_8422_2325, |h, b| (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3))
 }
 
 /// UTC `[year, month, day, hour, minute, second]` of a Unix time (Howard Hinnant's
@@ -270,14 +245,7 @@ fn civil(t: i64) -> [i64; 6] {
     let mp = (5 * doy + 2) / 153;
     let month = if mp < 10 { mp + 3 } else { mp - 9 };
     let year = yoe + era * 400 + i64::from(month <= 2);
-    [
-        year,
-        month,
-        doy - (153 * mp + 2) / 5 + 1,
-        secs / 3600,
-        secs / 60 % 60,
-        secs % 60,
-    ]
+    [year, month, doy - (153 * mp + 2) / 5 + 1, secs / 3600, secs / 60 % 60, secs % 60]
 }
 
 /// `2026-11-02T13:04:05Z`: CloudTrail's eventTime has no fractional seconds.
@@ -289,11 +257,7 @@ fn iso(t: i64) -> String {
 /// `20261102T1304Z` in log file names, `20261102T130405Z` (with seconds) in digest names.
 fn stamp(t: i64, seconds: bool) -> String {
     let [y, mo, d, h, mi, s] = civil(t);
-    let secs = if seconds {
-        format!("{s:02}")
-    } else {
-        String::new()
-    };
+    let secs = if seconds { format!("{s:02}") } else { String::new() };
     format!("{y:04}{mo:02}{d:02}T{h:02}{mi:02}{secs}Z")
 }
 
@@ -339,15 +303,7 @@ struct Principal {
 const ANY: &[&str] = &[];
 
 const fn who(who: Who, name: &'static str, detail: &'static str, ok: u32, fail: u32) -> Principal {
-    Principal {
-        who,
-        partition: "aws",
-        name,
-        detail,
-        ok,
-        fail,
-        apis: ANY,
-    }
+    Principal { who, partition: "aws", name, detail, ok, fail, apis: ANY }
 }
 
 /// Every caller type, with successes and failures; four callers live in `aws-cn`/`aws-us-gov`.
@@ -395,11 +351,7 @@ impl Principal {
         let (part, name) = (self.partition, self.name);
         Some(match self.who {
             User => format!("arn:{part}:iam::{acct}:user/{name}"),
-            Role => format!(
-                "arn:{part}:sts::{acct}:assumed-role/{}/{}",
-                leaf(name),
-                self.detail
-            ),
+            Role => format!("arn:{part}:sts::{acct}:assumed-role/{}/{}", leaf(name), self.detail),
             Root => format!("arn:{part}:iam::{acct}:root"),
             Federated => format!("arn:{part}:sts::{acct}:federated-user/{name}"),
             _ => return None,
@@ -451,12 +403,7 @@ use Res::*;
 
 /// A resource pattern: ARN with `<region>`, `<acct>` and `<name>`, the names to pick from, the
 /// requestParameters key and the resources[] type.
-type Pattern = (
-    &'static str,
-    &'static [&'static str],
-    &'static str,
-    Option<&'static str>,
-);
+type Pattern = (&'static str, &'static [&'static str], &'static str, Option<&'static str>);
 
 impl Res {
     /// The pattern of the targets that are not S3; `None` when the call names no resource.
@@ -498,15 +445,7 @@ const fn api(
     res: Res,
     weight: u32,
 ) -> Api {
-    Api {
-        source,
-        name,
-        action,
-        read_only,
-        cat,
-        res,
-        weight,
-    }
+    Api { source, name, action, read_only, cat, res, weight }
 }
 
 const S3: &str = "s3.amazonaws.com";
@@ -606,12 +545,7 @@ struct Failure {
 }
 
 const fn fail(weight: u32, api: &'static str, code: &'static str, msg: Msg) -> Failure {
-    Failure {
-        weight,
-        api,
-        code,
-        msg,
-    }
+    Failure { weight, api, code, msg }
 }
 
 const AD: &str = "AccessDenied";
@@ -700,9 +634,7 @@ const FAILURES: &[Failure] = &[
 
 impl Failure {
     fn api(&self) -> &'static Api {
-        APIS.iter()
-            .find(|a| a.name == self.api)
-            .expect("failure rows name APIs of the table")
+        APIS.iter().find(|a| a.name == self.api).expect("failure rows name APIs of the table")
     }
     /// Whether `p` can fail this way: it makes the call, has an ARN if the message names one,
     /// and has credentials unless the error is one an anonymous request can get.
@@ -727,10 +659,7 @@ enum Pick {
 fn coverage_plan() -> Vec<Pick> {
     let rows = (0..FAILURES.len()).map(Pick::Row);
     let all = 0..PRINCIPALS.len();
-    let failing = all
-        .clone()
-        .filter(|&i| PRINCIPALS[i].fail > 0)
-        .map(Pick::Fail);
+    let failing = all.clone().filter(|&i| PRINCIPALS[i].fail > 0).map(Pick::Fail);
     let succeeding = all.filter(|&i| PRINCIPALS[i].ok > 0).map(Pick::Succeed);
     rows.chain(failing).chain(succeeding).collect()
 }
@@ -789,21 +718,13 @@ fn target(rng: &mut Rng, ctx: &Ctx, api: &Api) -> Target {
     };
     let Some((pattern, names, key, kind)) = api.res.pattern() else {
         let (arn, named) = (String::new(), String::new());
-        return Target {
-            arn,
-            named,
-            params: J::Null,
-            resources: None,
-            host,
-        };
+        return Target { arn, named, params: J::Null, resources: None, host };
     };
     // RunInstances creates instances: its denials name `instance/*` and it asks for a type.
     let creates = api.name == "RunInstances";
     let name = if creates { "*" } else { rng.pick(names) };
-    let arn = pattern
-        .replace("<region>", ctx.region)
-        .replace("<acct>", ctx.acct)
-        .replace("<name>", name);
+    let arn =
+        pattern.replace("<region>", ctx.region).replace("<acct>", ctx.acct).replace("<name>", name);
     let named = match api.res {
         IamRole => format!("role {name}"),
         Policy => format!("policy {arn}"),
@@ -817,29 +738,18 @@ fn target(rng: &mut Rng, ctx: &Ctx, api: &Api) -> Target {
     };
     let entry = |kind: &'static str| obj! {"accountId": ctx.acct, "type": kind, "ARN": arn.clone()};
     let resources = kind.map(|kind| J::Arr(vec![entry(kind)]));
-    Target {
-        params: J::Obj(vec![param]),
-        resources,
-        named,
-        arn,
-        host,
-    }
+    Target { params: J::Obj(vec![param]), resources, named, arn, host }
 }
 
 /// S3 targets: buckets mostly of the logging account, resources[] as S3 data events carry it.
 fn s3_target(rng: &mut Rng, ctx: &Ctx, api: &Api) -> Target {
-    let weights = BUCKETS
-        .iter()
-        .map(|b| (if b.1 == ctx.acct { 17 } else { 1 }, b));
+    let weights = BUCKETS.iter().map(|b| (if b.1 == ctx.acct { 17 } else { 1 }, b));
     let &(bucket, owner) = rng.weighted(weights).unwrap_or(&BUCKETS[0]);
     let host = format!("{bucket}.s3.{}.amazonaws.com", ctx.region);
     let bucket_arn = format!("arn:aws:s3:::{bucket}");
     let mut resources =
         vec![obj! {"accountId": owner, "type": "AWS::S3::Bucket", "ARN": bucket_arn.clone()}];
-    let mut params = vec![
-        ("bucketName", J::from(bucket)),
-        ("Host", J::from(host.clone())),
-    ];
+    let mut params = vec![("bucketName", J::from(bucket)), ("Host", J::from(host.clone()))];
     let arn = if api.res == Bucket {
         if api.name.starts_with("ListObjects") {
             params.push(("prefix", J::from(rng.pick(KEY_PREFIXES))));
@@ -858,13 +768,7 @@ fn s3_target(rng: &mut Rng, ctx: &Ctx, api: &Api) -> Target {
         arn
     };
     let named = format!("\"{arn}\"");
-    Target {
-        arn,
-        named,
-        params: J::Obj(params),
-        resources: Some(J::Arr(resources)),
-        host,
-    }
+    Target { arn, named, params: J::Obj(params), resources: Some(J::Arr(resources)), host }
 }
 
 fn identity(p: &Principal, acct: &'static str, time: i64) -> Option<J> {
@@ -944,11 +848,7 @@ fn source_ip(rng: &mut Rng, p: &Principal) -> String {
         return p.name.to_owned();
     }
     let count = (IP_NETS.len() * IP_HOSTS.len()) as u64;
-    let i = if rng.chance(0.9) {
-        fnv(p.name) % count + rng.below(3)
-    } else {
-        rng.below(count)
-    };
+    let i = if rng.chance(0.9) { fnv(p.name) % count + rng.below(3) } else { rng.below(count) };
     let i = (i % count) as usize;
     format!("{}.{}", IP_NETS[i % 3], IP_HOSTS[i / 3])
 }
@@ -961,61 +861,37 @@ fn user_agent(rng: &mut Rng, p: &Principal, api: &Api) -> &'static str {
         _ if api.cat == SignIn => BROWSER,
         Anonymous => rng.pick(SCANNER_AGENTS),
         _ if rng.chance(0.75) => USER_AGENTS[fnv(p.name) as usize % 6].1,
-        _ => rng
-            .weighted(USER_AGENTS.iter().copied())
-            .unwrap_or("AWS Internal"),
+        _ => rng.weighted(USER_AGENTS.iter().copied()).unwrap_or("AWS Internal"),
     }
 }
 
 fn message(rng: &mut Rng, f: &Failure, caller: &str, api: &Api, t: &Target, ctx: &Ctx) -> String {
     let denied = |action: &str, named: &str| {
-        let on = if named.is_empty() {
-            String::new()
-        } else {
-            format!(" on resource: {named}")
-        };
+        let on = if named.is_empty() { String::new() } else { format!(" on resource: {named}") };
         format!("User: {caller} is not authorized to perform: {action}{on}")
     };
     let (action, named) = (api.action, t.named.as_str());
     let ec2 = "You are not authorized to perform this operation.";
     let encoded = |rng: &mut Rng| {
         let len = 300 + rng.below(400) as usize;
-        format!(
-            "Encoded authorization failure message: {}",
-            rng.chars(len, ALNUM)
-        )
+        format!("Encoded authorization failure message: {}", rng.chars(len, ALNUM))
     };
     let policy_allows = "because no identity-based policy allows the";
     match f.msg {
         Fixed(text) => text.replace("<arn>", &t.arn),
-        NoAllow(policy) => format!(
-            "{} because no {policy} allows the {action} action",
-            denied(action, named)
-        ),
-        Explicit(policy) => format!(
-            "{} with an explicit deny in {policy}",
-            denied(action, named)
-        ),
+        NoAllow(policy) => {
+            format!("{} because no {policy} allows the {action} action", denied(action, named))
+        }
+        Explicit(policy) => format!("{} with an explicit deny in {policy}", denied(action, named)),
         NoReason => denied(action, named),
         Because(reason) => format!("{} because {reason}", denied(action, named)),
         KmsDecrypt => {
-            let key = format!(
-                "arn:aws:kms:{}:{}:key/{}",
-                ctx.region,
-                ctx.acct,
-                rng.pick(KMS_KEYS)
-            );
-            format!(
-                "{} {policy_allows} kms:Decrypt action",
-                denied("kms:Decrypt", &key)
-            )
+            let key = format!("arn:aws:kms:{}:{}:key/{}", ctx.region, ctx.acct, rng.pick(KMS_KEYS));
+            format!("{} {policy_allows} kms:Decrypt action", denied("kms:Decrypt", &key))
         }
         PassRole => {
             let role = format!("arn:aws:iam::{}:role/service-role/lambda-exec", ctx.acct);
-            format!(
-                "{} {policy_allows} iam:PassRole action",
-                denied("iam:PassRole", &role)
-            )
+            format!("{} {policy_allows} iam:PassRole action", denied("iam:PassRole", &role))
         }
         Ec2Explicit => {
             let denial = denied(action, named);
@@ -1030,11 +906,7 @@ fn message(rng: &mut Rng, f: &Failure, caller: &str, api: &Api, t: &Target, ctx:
 
 /// One CloudTrail record, its fields in the order AWS writes them.
 fn record(rng: &mut Rng, ctx: &Ctx, (p, api, failure): Choice) -> J {
-    let acct = if p.who == CrossAccount {
-        FOREIGN_ACCOUNT
-    } else {
-        ctx.acct
-    };
+    let acct = if p.who == CrossAccount { FOREIGN_ACCOUNT } else { ctx.acct };
     let t = target(rng, ctx, api);
     let s3 = api.source == S3;
     let agent = user_agent(rng, p, api);
@@ -1095,11 +967,7 @@ fn record(rng: &mut Rng, ctx: &Ctx, (p, api, failure): Choice) -> J {
         _ => "AwsApiCall",
     };
     let tls = (p.who != Service).then(|| {
-        let version = if rng.chance(0.85) {
-            "TLSv1.3"
-        } else {
-            "TLSv1.2"
-        };
+        let version = if rng.chance(0.85) { "TLSv1.3" } else { "TLSv1.2" };
         obj! {
             "tlsVersion": version, "cipherSuite": "TLS_AES_128_GCM_SHA256",
             "clientProvidedHostHeader": t.host,
@@ -1145,9 +1013,7 @@ fn create_gz(path: &Path, level: Compression) -> io::Result<GzEncoder<BufWriter<
         fs::create_dir_all(dir).map_err(|e| with_context(e, &dir.display()))?;
     }
     let file = File::create(path).map_err(|e| with_context(e, &path.display()))?;
-    Ok(GzBuilder::new()
-        .mtime(0)
-        .write(BufWriter::with_capacity(1 << 16, file), level))
+    Ok(GzBuilder::new().mtime(0).write(BufWriter::with_capacity(1 << 16, file), level))
 }
 
 /// Digests and Insights objects: small, one JSON document each.
@@ -1155,9 +1021,7 @@ fn write_json_gz(out: &Path, key: &str, doc: &J) -> io::Result<()> {
     let mut buf = Vec::new();
     doc.write(&mut buf)?;
     let mut gz = create_gz(&out.join(key), Compression::best())?;
-    gz.write_all(&buf)
-        .and_then(|()| gz.finish()?.flush())
-        .map_err(|e| with_context(e, &key))
+    gz.write_all(&buf).and_then(|()| gz.finish()?.flush()).map_err(|e| with_context(e, &key))
 }
 
 fn log_key(rng: &mut Rng, acct: &str, region: &str, at: i64) -> String {
@@ -1187,26 +1051,14 @@ struct LogMeta {
 impl LogWriter {
     fn create(out: &Path, key: String, level: Compression) -> io::Result<Self> {
         let gz = create_gz(&out.join(&key), level)?;
-        let meta = LogMeta {
-            key,
-            records: 0,
-            json_bytes: 0,
-            oldest: i64::MAX,
-            newest: i64::MIN,
-        };
-        let mut writer = LogWriter {
-            gz,
-            buf: b"{\"Records\":[".to_vec(),
-            meta,
-        };
+        let meta = LogMeta { key, records: 0, json_bytes: 0, oldest: i64::MAX, newest: i64::MIN };
+        let mut writer = LogWriter { gz, buf: b"{\"Records\":[".to_vec(), meta };
         writer.flush_buf()?;
         Ok(writer)
     }
     fn flush_buf(&mut self) -> io::Result<()> {
         self.meta.json_bytes += self.buf.len() as u64;
-        self.gz
-            .write_all(&self.buf)
-            .map_err(|e| with_context(e, &self.meta.key))
+        self.gz.write_all(&self.buf).map_err(|e| with_context(e, &self.meta.key))
     }
     fn push(&mut self, record: &J, time: i64) -> io::Result<()> {
         self.buf.clear();
@@ -1248,10 +1100,8 @@ fn write_digest(
 ) -> io::Result<DigestLink> {
     let oldest = logs.iter().map(|l| l.oldest).min().unwrap_or(SAMPLE_START);
     let newest = logs.iter().map(|l| l.newest).max().unwrap_or(SAMPLE_START);
-    let (start, end) = (
-        prev.as_ref().map_or(oldest - 60, |p| p.end),
-        newest + 900 + rng.below(60) as i64,
-    );
+    let (start, end) =
+        (prev.as_ref().map_or(oldest - 60, |p| p.end), newest + 900 + rng.below(60) as i64);
     let (day, stamp) = (day_path(end), stamp(end, true));
     let key = format!(
         "AWSLogs/{ORG}/{acct}/CloudTrail-Digest/{region}/{day}/{acct}_CloudTrail-Digest_{region}_{TRAIL}_{region}_{stamp}.json.gz"
@@ -1279,11 +1129,7 @@ fn write_digest(
         "previousDigestSignature": prev_signature, "logFiles": files,
     };
     write_json_gz(out, &key, &doc)?;
-    Ok(DigestLink {
-        key,
-        end,
-        signature: rng.chars(512, HEX),
-    })
+    Ok(DigestLink { key, end, signature: rng.chars(512, HEX) })
 }
 
 /// The Start/End pair of one ApiErrorRateInsight on kms:Decrypt, as CloudTrail delivers it.
@@ -1328,10 +1174,7 @@ fn write_insight(rng: &mut Rng, out: &Path) -> io::Result<()> {
             "sharedEventID": shared.clone(), "insightDetails": details, "eventCategory": "Insight",
         }
     };
-    let records = vec![
-        event("Start", at - 25 * 60, 1, 6.0),
-        event("End", at - 9 * 60, 16, 4.75),
-    ];
+    let records = vec![event("Start", at - 25 * 60, 1, 6.0), event("End", at - 9 * 60, 16, 4.75)];
     write_json_gz(out, &key, &obj! {"Records": records})
 }
 
@@ -1396,18 +1239,11 @@ fn sample_log(
     let mut writer = LogWriter::create(out, key, Compression::best())?;
     for _ in 0..120 + rng.below(130) {
         let time = at - 1 - rng.below(899) as i64;
-        let forced = tally
-            .records
-            .is_multiple_of(FORCE_EVERY)
-            .then(|| plan.pop())
-            .flatten();
+        let forced = tally.records.is_multiple_of(FORCE_EVERY).then(|| plan.pop()).flatten();
         let choice = choose(rng, forced.unwrap_or(Pick::Random(SAMPLE_FAILURE_RATE)));
         if let Some(f) = choice.2 {
             let code = Some(f.code).filter(|c| !c.is_empty());
-            *tally
-                .failures
-                .entry(code.unwrap_or("(none: failed ConsoleLogin)"))
-                .or_default() += 1;
+            *tally.failures.entry(code.unwrap_or("(none: failed ConsoleLogin)")).or_default() += 1;
         }
         writer.push(&record(rng, &Ctx { acct, region, time }, choice), time)?;
         tally.records += 1;
@@ -1470,9 +1306,8 @@ fn bench(args: &BenchArgs) -> io::Result<()> {
             }
         };
         let handles: Vec<_> = (0..workers).map(|_| scope.spawn(work)).collect();
-        let mut joined = handles
-            .into_iter()
-            .map(|h| h.join().unwrap_or_else(|e| panic::resume_unwind(e)));
+        let mut joined =
+            handles.into_iter().map(|h| h.join().unwrap_or_else(|e| panic::resume_unwind(e)));
         joined.try_for_each(|result| result)
     })?;
     let secs = started.elapsed().as_secs_f64();
@@ -1507,12 +1342,7 @@ fn parse(args: &[String]) -> Option<Mode> {
                     _ => return None,
                 }
             }
-            Some(Mode::Bench(BenchArgs {
-                dir: dir.clone(),
-                size_mb: size_mb?,
-                rate,
-                seed,
-            }))
+            Some(Mode::Bench(BenchArgs { dir: dir.clone(), size_mb: size_mb?, rate, seed }))
         }
         _ => None,
     }

@@ -45,11 +45,7 @@ impl Sample {
 
     /// Events without a time sort last.
     fn order_key(&self) -> (bool, Option<i64>, Option<&str>) {
-        (
-            self.event_time.is_none(),
-            self.event_time,
-            self.event_id.as_deref(),
-        )
+        (self.event_time.is_none(), self.event_time, self.event_id.as_deref())
     }
 }
 
@@ -88,11 +84,7 @@ impl Group {
         *self.categories.entry(d.category).or_default() += 1;
         *self.reasons.entry((d.denied_by, d.deny_kind)).or_default() += 1;
         let candidate = Sample::of(d);
-        if self
-            .sample
-            .as_ref()
-            .is_none_or(|s| candidate.order_key() < s.order_key())
-        {
+        if self.sample.as_ref().is_none_or(|s| candidate.order_key() < s.order_key()) {
             self.sample = Some(candidate);
         }
     }
@@ -135,11 +127,7 @@ fn min_time(a: Option<i64>, b: Option<i64>) -> Option<i64> {
 /// The most frequent entry; ties go to the smallest key.
 fn most_frequent<K: Copy + Ord>(counts: &BTreeMap<K, u64>) -> Option<K> {
     // BTreeMap iterates in key order and max_by_key keeps the last maximum: reverse to keep the first.
-    counts
-        .iter()
-        .rev()
-        .max_by_key(|(_, n)| **n)
-        .map(|(k, _)| *k)
+    counts.iter().rev().max_by_key(|(_, n)| **n).map(|(k, _)| *k)
 }
 
 /// One row of the summary report.
@@ -227,12 +215,7 @@ fn row(key: &SummaryKey, g: &Group) -> SummaryRow {
         most_frequent(&g.reasons).unwrap_or((DeniedBy::Unknown, DenyKind::Generic));
     let category = most_frequent(&g.categories).unwrap_or(ErrorCategory::Authorization);
     let sample = g.sample.clone().unwrap_or_default();
-    let principal_type = g
-        .principal_types
-        .iter()
-        .cloned()
-        .collect::<Vec<_>>()
-        .join("|");
+    let principal_type = g.principal_types.iter().cloned().collect::<Vec<_>>().join("|");
     let accounts: Vec<String> = g.accounts.iter().cloned().collect();
     let hint = hint(&HintInput {
         denied_by,
@@ -282,11 +265,7 @@ mod tests {
             event_time: Some(time),
             event_id: Some(format!("id-{time}")),
             error_message: Some(format!("message {time}")),
-            deny_kind: if by == DeniedBy::Unknown {
-                DenyKind::Generic
-            } else {
-                DenyKind::Implicit
-            },
+            deny_kind: if by == DeniedBy::Unknown { DenyKind::Generic } else { DenyKind::Implicit },
             denied_by: by,
             principal: Principal {
                 principal: principal.into(),
@@ -317,10 +296,7 @@ mod tests {
         assert_eq!((alice.principal.as_str(), alice.count), ("alice", 3));
         assert_eq!((alice.first_seen, alice.last_seen), (Some(10), Some(30)));
         assert_eq!(alice.distinct_source_ips, 2);
-        assert_eq!(
-            (alice.denied_by, alice.deny_kind),
-            (bucket_policy, DenyKind::Implicit)
-        );
+        assert_eq!((alice.denied_by, alice.deny_kind), (bucket_policy, DenyKind::Implicit));
         assert_eq!(alice.sample_event_id.as_deref(), Some("id-10"));
         assert!(!alice.hint.is_empty());
         assert_eq!(summary.total(), 4);

@@ -133,10 +133,7 @@ fn parse_flag_time(
     value: &Option<String>,
     now: chrono::DateTime<Utc>,
 ) -> Result<Option<i64>, String> {
-    value
-        .as_deref()
-        .map(|v| parse_time(v, now).map_err(|e| format!("--{flag}: {e}")))
-        .transpose()
+    value.as_deref().map(|v| parse_time(v, now).map_err(|e| format!("--{flag}: {e}"))).transpose()
 }
 
 impl From<FormatArg> for Format {
@@ -327,10 +324,8 @@ impl ScanArgs {
             ProgressArg::Never => false,
             ProgressArg::Auto => !self.quiet && std::io::stderr().is_terminal(),
         };
-        let filter = FailureFilter {
-            include_authn: self.include_authn,
-            all_errors: self.all_errors,
-        };
+        let filter =
+            FailureFilter { include_authn: self.include_authn, all_errors: self.all_errors };
         if let Some(bad) = self.accounts.iter().find(|a| !is_account_id(a)) {
             return Err(format!("--account {bad:?}: an account id is 12 digits"));
         }
@@ -357,9 +352,7 @@ impl ScanArgs {
             out_dir,
             window,
             filter,
-            limits: SplitLimits {
-                max_record_bytes: (self.max_record_mib as usize) << 20,
-            },
+            limits: SplitLimits { max_record_bytes: (self.max_record_mib as usize) << 20 },
             threads: self.threads.map(usize::from),
             progress,
             state: self.state.clone(),
@@ -395,30 +388,15 @@ mod tests {
             scan.config().map(|(config, _)| config)
         };
         assert!(
-            parse(&[
-                "whydenied",
-                "scan",
-                "x",
-                "--since",
-                "2026-11-02",
-                "--until",
-                "2026-11-01"
-            ])
-            .is_err()
+            parse(&["whydenied", "scan", "x", "--since", "2026-11-02", "--until", "2026-11-01"])
+                .is_err()
         );
         let err =
             parse(&["whydenied", "scan", "x", "--since", "last tuesday"]).expect_err("bad time");
         assert!(err.starts_with("--since: "), "{err}");
-        let config = parse(&[
-            "whydenied",
-            "scan",
-            "x",
-            "--since",
-            "2026-11-01",
-            "--max-record-mib",
-            "2",
-        ])
-        .expect("valid");
+        let config =
+            parse(&["whydenied", "scan", "x", "--since", "2026-11-01", "--max-record-mib", "2"])
+                .expect("valid");
         assert_eq!(config.window.since, Some(1_793_491_200_000_000));
         assert_eq!(config.limits.max_record_bytes, 2 << 20);
     }

@@ -101,10 +101,7 @@ mod tests {
     fn a_second_signal_waits_for_a_commit_in_progress() {
         let signals = Signals::new();
         assert!(!signals.on_signal(SIGINT), "the first signal asks to stop");
-        assert!(
-            signals.on_signal(SIGINT),
-            "a second one ends the process at once"
-        );
+        assert!(signals.on_signal(SIGINT), "a second one ends the process at once");
         let (done, deferred) = signals.committing(|| {
             assert!(!signals.on_signal(SIGTERM), "held back while renaming");
             "both renamed"

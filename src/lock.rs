@@ -38,21 +38,11 @@ impl RunLock {
     /// Locks the file at `path`, created empty if missing (and then left in place: removing a
     /// lock file races with a run that has just opened it).
     pub fn file(path: &Path) -> Result<Self, LockError> {
-        Self::hold(
-            path,
-            OpenOptions::new()
-                .write(true)
-                .create(true)
-                .truncate(false)
-                .open(path),
-        )
+        Self::hold(path, OpenOptions::new().write(true).create(true).truncate(false).open(path))
     }
 
     fn hold(path: &Path, opened: io::Result<File>) -> Result<Self, LockError> {
-        let io_err = |source| LockError::Io {
-            path: path.to_path_buf(),
-            source,
-        };
+        let io_err = |source| LockError::Io { path: path.to_path_buf(), source };
         let file = opened.map_err(io_err)?;
         // SAFETY: flock on a descriptor this function owns; no memory is passed.
         if unsafe { libc::flock(file.as_raw_fd(), libc::LOCK_EX | libc::LOCK_NB) } == 0 {
@@ -60,9 +50,7 @@ impl RunLock {
         }
         let error = io::Error::last_os_error();
         if error.raw_os_error() == Some(libc::EWOULDBLOCK) {
-            Err(LockError::Busy {
-                path: path.to_path_buf(),
-            })
+            Err(LockError::Busy { path: path.to_path_buf() })
         } else {
             Err(io_err(error))
         }
@@ -80,24 +68,14 @@ mod tests {
         // the same process, as a second process would.
         let first = RunLock::directory(dir.path()).expect("free");
         let busy = RunLock::directory(dir.path()).expect_err("held");
-        assert!(
-            busy.to_string().contains("another whydenied run is using"),
-            "{busy}"
-        );
+        assert!(busy.to_string().contains("another whydenied run is using"), "{busy}");
         drop(first);
         RunLock::directory(dir.path()).expect("free again");
-        assert_eq!(
-            std::fs::read_dir(dir.path()).expect("list").count(),
-            0,
-            "nothing created"
-        );
+        assert_eq!(std::fs::read_dir(dir.path()).expect("list").count(), 0, "nothing created");
 
         let state_lock = dir.path().join("state.json.lock");
         let held = RunLock::file(&state_lock).expect("free");
-        assert!(matches!(
-            RunLock::file(&state_lock),
-            Err(LockError::Busy { .. })
-        ));
+        assert!(matches!(RunLock::file(&state_lock), Err(LockError::Busy { .. })));
         drop(held);
         RunLock::file(&state_lock).expect("free again");
     }

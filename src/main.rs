@@ -31,12 +31,7 @@ fn main() -> ExitCode {
             // `--help` and `--version` are successes; every usage error is fatal (1), never the
             // 2 that means "finished, some inputs skipped".
             let _ = e.print();
-            return if e.use_stderr() {
-                Exit::Fatal
-            } else {
-                Exit::Success
-            }
-            .into();
+            return if e.use_stderr() { Exit::Fatal } else { Exit::Success }.into();
         }
     };
     match cli.command {
@@ -76,12 +71,9 @@ fn run_scan(args: &ScanArgs) -> Exit {
     {
         return fatal(&message);
     }
-    if let Err(exit) = print_summary(
-        args.summary.format.into(),
-        &outcome.rows,
-        &outcome.stats,
-        args.summary.top,
-    ) {
+    if let Err(exit) =
+        print_summary(args.summary.format.into(), &outcome.rows, &outcome.stats, args.summary.top)
+    {
         return exit;
     }
     let mut stderr = io::stderr().lock();
@@ -108,11 +100,7 @@ fn run_scan(args: &ScanArgs) -> Exit {
         }
         let denials = match outcome.reports.denials.as_slice() {
             [one] => one.display().to_string(),
-            many => format!(
-                "{} files under {}",
-                many.len(),
-                args.out.join("denials").display()
-            ),
+            many => format!("{} files under {}", many.len(), args.out.join("denials").display()),
         };
         if outcome.uploaded.is_empty() {
             let summary = outcome.reports.summary.display();
@@ -193,19 +181,11 @@ fn print_summary(
 /// `whydenied report DIR`: the summary from existing reports.
 fn run_report(args: &ReportArgs) -> Exit {
     init_logging(0, false, LogFormat::Text);
-    let (window, new_since) = match args
-        .summary
-        .window()
-        .and_then(|w| Ok((w, args.new_since()?)))
-    {
+    let (window, new_since) = match args.summary.window().and_then(|w| Ok((w, args.new_since()?))) {
         Ok(parsed) => parsed,
         Err(message) => return fatal(&message),
     };
-    let reports = RunPaths {
-        inputs: &[],
-        out_dir: &args.dir,
-        state: None,
-    };
+    let reports = RunPaths { inputs: &[], out_dir: &args.dir, state: None };
     if let Some(html) = &args.html
         && let Err(e) = check_html(&reports, html)
     {
@@ -219,10 +199,8 @@ fn run_report(args: &ReportArgs) -> Exit {
     let rows: &[SummaryRow] = match new_since {
         None => &rebuilt.rows,
         Some(_) => {
-            new_rows = (rebuilt.rows.iter())
-                .filter(|r| rebuilt.new.contains(&r.key()))
-                .cloned()
-                .collect();
+            new_rows =
+                (rebuilt.rows.iter()).filter(|r| rebuilt.new.contains(&r.key())).cloned().collect();
             &new_rows
         }
     };
@@ -246,14 +224,8 @@ fn run_report(args: &ReportArgs) -> Exit {
                 .flatten(),
         };
         let new = match (new_since, &last_run) {
-            (Some(since), _) => Some(NewGroups {
-                keys: &rebuilt.new,
-                since: Since::Time(since),
-            }),
-            (None, Some(keys)) => Some(NewGroups {
-                keys,
-                since: Since::LastRun,
-            }),
+            (Some(since), _) => Some(NewGroups { keys: &rebuilt.new, since: Since::Time(since) }),
+            (None, Some(keys)) => Some(NewGroups { keys, since: Since::LastRun }),
             (None, None) => None,
         };
         let page = PageInput {
@@ -308,10 +280,7 @@ fn scan_html(outcome: &ScanOutcome, html: &Path) -> Result<(), String> {
         // The scan's reports hold only the denials of its window.
         window: &TimeWindow::default(),
         stats: Some(&outcome.stats),
-        new: new_keys.as_ref().map(|keys| NewGroups {
-            keys,
-            since: Since::LastRun,
-        }),
+        new: new_keys.as_ref().map(|keys| NewGroups { keys, since: Since::LastRun }),
     };
     write_html_report(&page, html).map_err(|e| e.to_string())
 }

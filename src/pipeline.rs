@@ -149,10 +149,7 @@ pub enum ScanError {
 
 /// `state.json` → `state.json.lock`, next to it.
 fn lock_path_of(state: &std::path::Path) -> PathBuf {
-    let mut name = state
-        .file_name()
-        .map(|n| n.to_os_string())
-        .unwrap_or_default();
+    let mut name = state.file_name().map(|n| n.to_os_string()).unwrap_or_default();
     name.push(".lock");
     state.with_file_name(name)
 }
@@ -183,10 +180,8 @@ pub fn scan(config: &ScanConfig) -> Result<ScanOutcome, ScanError> {
         };
         check_html(&run, html)?;
     }
-    fs::create_dir_all(&config.out_dir).map_err(|source| ScanError::OutputDir {
-        path: config.out_dir.clone(),
-        source,
-    })?;
+    fs::create_dir_all(&config.out_dir)
+        .map_err(|source| ScanError::OutputDir { path: config.out_dir.clone(), source })?;
     // Held until the scan returns: no other run commits into this directory or state meanwhile.
     // Shards of one run share the directory by design (each with its own state, locked below).
     let mut locks = Vec::new();
@@ -209,12 +204,7 @@ pub fn scan(config: &ScanConfig) -> Result<ScanOutcome, ScanError> {
         all_errors: config.filter.all_errors,
     };
     let mut state = match &config.state {
-        Some(path) => Some(State::load(
-            path,
-            &config.inputs,
-            shard_text.as_deref(),
-            &selection,
-        )?),
+        Some(path) => Some(State::load(path, &config.inputs, shard_text.as_deref(), &selection)?),
         None => None,
     };
     let layout = if state.is_some() || config.shard.is_some() || config.partitioned {
@@ -251,13 +241,9 @@ pub fn scan(config: &ScanConfig) -> Result<ScanOutcome, ScanError> {
         (None, _) => 0,
     };
     let earlier_summaries = match (&state, &destination) {
-        (Some(state), None) if !state.runs.is_empty() => Some(
-            state
-                .runs
-                .iter()
-                .map(|run| run_summary(&config.out_dir, run))
-                .collect(),
-        ),
+        (Some(state), None) if !state.runs.is_empty() => {
+            Some(state.runs.iter().map(|run| run_summary(&config.out_dir, run)).collect())
+        }
         _ => None,
     };
     let mut sources = config.sources.clone();
@@ -273,10 +259,7 @@ pub fn scan(config: &ScanConfig) -> Result<ScanOutcome, ScanError> {
     let selection = Arc::new(RunSelection::new(config.shard, state.as_ref()));
     tracing::info!(inputs = config.inputs.len(), layout = ?layout, "scan starts");
     let own_files: Vec<PathBuf> = config.state.iter().chain(&config.html).cloned().collect();
-    let output = OutputDir {
-        path: &config.out_dir,
-        own_files: &own_files,
-    };
+    let output = OutputDir { path: &config.out_dir, own_files: &own_files };
     let mut inputs = source::open(
         &config.inputs,
         &sources,
@@ -286,24 +269,13 @@ pub fn scan(config: &ScanConfig) -> Result<ScanOutcome, ScanError> {
     )?;
     let progress = progress_bar(config.progress, inputs.total_bytes());
     let sink = DenialSink::create(&config.out_dir, &layout)?;
-    let scanned = scan_objects(
-        inputs.objects().par_bridge(),
-        config,
-        &selection,
-        sink,
-        &progress,
-    )?;
+    let scanned = scan_objects(inputs.objects().par_bridge(), config, &selection, sink, &progress)?;
     progress.finish_and_clear();
     if let Some(signal) = interrupt::requested() {
         // Dropping the uncommitted reports removes their partial files.
         return Err(ScanError::Interrupted(signal));
     }
-    let WorkersDone {
-        summary,
-        mut stats,
-        sink,
-        read,
-    } = scanned;
+    let WorkersDone { summary, mut stats, sink, read } = scanned;
     let finished = inputs.finish()?;
     stats.problems.extend(finished.problems);
     stats.problems.sort();
@@ -315,10 +287,8 @@ pub fn scan(config: &ScanConfig) -> Result<ScanOutcome, ScanError> {
     let denials_finished = sink.finish()?;
     let rows = summary.rows();
     let (summary_dir, summary_name) = layout.summary_path(&config.out_dir);
-    fs::create_dir_all(&summary_dir).map_err(|source| ReportError::Io {
-        path: summary_dir.clone(),
-        source,
-    })?;
+    fs::create_dir_all(&summary_dir)
+        .map_err(|source| ReportError::Io { path: summary_dir.clone(), source })?;
     let mut summary_report = ParquetReport::create(&summary_dir, &summary_name, SUMMARY_COLUMNS)?;
     for row in &rows {
         summary_report.push(row)?;
@@ -333,11 +303,7 @@ pub fn scan(config: &ScanConfig) -> Result<ScanOutcome, ScanError> {
     })?;
     let mut uploaded = Vec::new();
     if let Some(destination) = &destination {
-        let files: Vec<PathBuf> = denials_paths
-            .iter()
-            .chain([&summary_path])
-            .cloned()
-            .collect();
+        let files: Vec<PathBuf> = denials_paths.iter().chain([&summary_path]).cloned().collect();
         uploaded = destination.upload(&config.out_dir, &files)?;
     }
     // The reports of earlier attempts of this very run (a retried batch job) are superseded.
@@ -360,19 +326,12 @@ pub fn scan(config: &ScanConfig) -> Result<ScanOutcome, ScanError> {
         if let Some(until_ms) =
             log_group_until.or(config.sources.layout.window.until.map(|us| us / 1000))
         {
-            for input in config
-                .inputs
-                .iter()
-                .filter_map(|i| i.strip_prefix("cwlogs://"))
-            {
+            for input in config.inputs.iter().filter_map(|i| i.strip_prefix("cwlogs://")) {
                 state.log_groups.insert(input.to_string(), until_ms);
             }
         }
     }
-    let pending = PendingState {
-        state: state.zip(config.state.clone()),
-        _locks: locks,
-    };
+    let pending = PendingState { state: state.zip(config.state.clone()), _locks: locks };
     stats.elapsed = started.elapsed();
     tracing::info!(
         objects = stats.objects,
@@ -381,10 +340,7 @@ pub fn scan(config: &ScanConfig) -> Result<ScanOutcome, ScanError> {
         problems = stats.problems.len(),
         "reports committed"
     );
-    let reports = ReportFiles {
-        denials: denials_paths,
-        summary: summary_path,
-    };
+    let reports = ReportFiles { denials: denials_paths, summary: summary_path };
     Ok(ScanOutcome {
         rows,
         stats,
@@ -427,10 +383,8 @@ fn remove_runs(
     let mut removed = 0;
     for (path, run) in partitioned_files(out_dir) {
         if remove(&run) {
-            fs::remove_file(&path).map_err(|source| ReportError::Io {
-                path: path.clone(),
-                source,
-            })?;
+            fs::remove_file(&path)
+                .map_err(|source| ReportError::Io { path: path.clone(), source })?;
             removed += 1;
         }
     }
@@ -470,12 +424,9 @@ fn scan_objects(
             Ok(report)
         })
     };
-    let threads = config
-        .threads
-        .unwrap_or_else(|| thread::available_parallelism().map_or(1, |n| n.get()));
-    let pool = rayon::ThreadPoolBuilder::new()
-        .num_threads(threads)
-        .build()?;
+    let threads =
+        config.threads.unwrap_or_else(|| thread::available_parallelism().map_or(1, |n| n.get()));
+    let pool = rayon::ThreadPoolBuilder::new().num_threads(threads).build()?;
     let (summary, stats, read) = pool.install(|| {
         objects
             .fold(
@@ -495,15 +446,8 @@ fn scan_objects(
             )
     });
     drop(sender);
-    let report = writer
-        .join()
-        .unwrap_or_else(|panic| std::panic::resume_unwind(panic))?;
-    Ok(WorkersDone {
-        summary,
-        stats,
-        sink: report,
-        read,
-    })
+    let report = writer.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic))?;
+    Ok(WorkersDone { summary, stats, sink: report, read })
 }
 
 /// Per-thread scanning state: reusable parse buffers, the local summary and statistics, and
@@ -565,11 +509,7 @@ impl<'a> Worker<'a> {
             Ok(decoded) => decoded,
             Err(e) => return self.stats.problem(&origin, format!("cannot read: {e}")),
         };
-        let decoded = BombGuard {
-            inner: decoded,
-            stored: Arc::clone(&stored),
-            decoded: 0,
-        };
+        let decoded = BombGuard { inner: decoded, stored: Arc::clone(&stored), decoded: 0 };
         let malformed_before = self.records.malformed;
         let not_understood_before = self.records.not_understood;
         // Records an earlier run read before this object failed it: already in the reports.
@@ -604,8 +544,7 @@ impl<'a> Worker<'a> {
             _ => {}
         }
         for (what, count) in &report.malformed {
-            self.stats
-                .problem(&origin, format!("{count} × {}", what.describe()));
+            self.stats.problem(&origin, format!("{count} × {}", what.describe()));
         }
         let malformed = self.records.malformed - malformed_before;
         if malformed > 0 {
@@ -646,10 +585,7 @@ impl<'a> Worker<'a> {
                 records: handed,
             };
             self.read.extend(match (&error, changed) {
-                (None, _) => Some(ObjectRead::Complete {
-                    origin: origin.clone(),
-                    version,
-                }),
+                (None, _) => Some(ObjectRead::Complete { origin: origin.clone(), version }),
                 (Some(_), None) => Some(partial(version)),
                 // A file that grew is read on from here when it is next seen as it is now.
                 (Some(_), Some(change)) => change.resumable_version().map(|v| partial(v.into())),
@@ -668,11 +604,7 @@ impl<'a> Worker<'a> {
         }
         self.stats.kept += 1;
         denial.noise = noise_label(&denial);
-        denial.suppressed_by = self
-            .config
-            .suppressions
-            .matching(&denial)
-            .map(str::to_string);
+        denial.suppressed_by = self.config.suppressions.matching(&denial).map(str::to_string);
         if denial.suppressed_by.is_some() {
             self.stats.suppressed += 1;
         } else {

@@ -84,10 +84,7 @@ mod tests {
         let mut reader = RecordReader::new(FailureFilter::default());
         assert!(read(&mut reader, br#"{"eventName":"GetObject"}"#).is_none());
         assert_eq!(reader.parsed, 0);
-        let denial = read(
-            &mut reader,
-            br#"{"errorCode":"AccessDenied","eventName":"GetObject"}"#,
-        );
+        let denial = read(&mut reader, br#"{"errorCode":"AccessDenied","eventName":"GetObject"}"#);
         assert_eq!(denial.map(|d| d.event_name), Some(Some("GetObject".into())));
         assert!(read(&mut reader, br#"{"errorCode":"NoSuchKey"}"#).is_none());
         assert_eq!((reader.parsed, reader.malformed), (2, 0));
@@ -99,14 +96,9 @@ mod tests {
         assert!(read(&mut reader, br#"{"errorCode":"AccessDenied",}"#).is_none());
         assert!(read(&mut reader, br#"["errorCode"]"#).is_none());
         assert_eq!(reader.malformed, 2);
-        let denial = read(
-            &mut reader,
-            b"{\"errorCode\":\"AccessDenied\",\"userAgent\":\"a\xffb\"}",
-        );
-        assert_eq!(
-            denial.and_then(|d| d.user_agent).as_deref(),
-            Some("a\u{fffd}b")
-        );
+        let denial =
+            read(&mut reader, b"{\"errorCode\":\"AccessDenied\",\"userAgent\":\"a\xffb\"}");
+        assert_eq!(denial.and_then(|d| d.user_agent).as_deref(), Some("a\u{fffd}b"));
         assert_eq!(reader.repaired_utf8, 1);
     }
 }

@@ -15,11 +15,8 @@ use std::sync::Arc;
 pub const REDACTED: &str = "<redacted>";
 
 /// Environment variables whose values are secrets.
-const SECRET_VARIABLES: &[&str] = &[
-    "AWS_SECRET_ACCESS_KEY",
-    "AWS_SESSION_TOKEN",
-    "AWS_SECURITY_TOKEN",
-];
+const SECRET_VARIABLES: &[&str] =
+    &["AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_SECURITY_TOKEN"];
 
 /// Keys (lower case, `-` and `_` as written) whose value is a secret.
 const SECRET_KEYS: &[&str] = &[
@@ -45,11 +42,7 @@ pub struct Redactor {
 impl Redactor {
     /// A redactor for the credentials in this process's environment.
     pub fn from_env() -> Self {
-        Self::with_literals(
-            SECRET_VARIABLES
-                .iter()
-                .filter_map(|v| std::env::var(v).ok()),
-        )
+        Self::with_literals(SECRET_VARIABLES.iter().filter_map(|v| std::env::var(v).ok()))
     }
 
     pub fn with_literals(values: impl IntoIterator<Item = String>) -> Self {
@@ -81,9 +74,7 @@ fn redact_keyed_values(text: &str) -> String {
     while at < bytes.len() {
         let Some((key_end, value)) = SECRET_KEYS.iter().find_map(|key| {
             let end = at + key.len();
-            let value = lower[at..]
-                .starts_with(key.as_bytes())
-                .then(|| value_after(bytes, end));
+            let value = lower[at..].starts_with(key.as_bytes()).then(|| value_after(bytes, end));
             value.flatten().map(|v| (end, v))
         }) else {
             at += 1;
@@ -129,10 +120,7 @@ fn value_after(bytes: &[u8], end: usize) -> Option<std::ops::Range<usize>> {
     skip(&mut i, b"\\\" '");
     // A Debug wrapper (`Some("…")`, `HeaderValue { _private: H0("…") }`): the secret is the
     // first quoted text inside it.
-    let word = bytes[i..]
-        .iter()
-        .take_while(|b| b.is_ascii_alphanumeric() || **b == b'_')
-        .count();
+    let word = bytes[i..].iter().take_while(|b| b.is_ascii_alphanumeric() || **b == b'_').count();
     let after_word = i + word + bytes[i + word..].iter().take_while(|b| **b == b' ').count();
     if word > 0 && matches!(bytes.get(after_word), Some(b'{' | b'(')) {
         let inside = &bytes[after_word..bytes.len().min(after_word + 200)];
@@ -176,59 +164,31 @@ mod tests {
     #[test]
     fn literal_credentials_are_blanked_anywhere() {
         let line = format!("signing with {SECRET} and token {TOKEN}.");
-        assert_eq!(
-            redactor().redact(&line),
-            "signing with <redacted> and token <redacted>."
-        );
-        assert_eq!(
-            redactor().redact("a short word"),
-            "a short word",
-            "too short to be a secret"
-        );
+        assert_eq!(redactor().redact(&line), "signing with <redacted> and token <redacted>.");
+        assert_eq!(redactor().redact("a short word"), "a short word", "too short to be a secret");
     }
 
     #[test]
     fn values_after_secret_keys_are_blanked_in_every_form() {
         let none = Redactor::default();
         for (line, expected) in [
-            (
-                "x-amz-security-token:abc/def+=\nhost:s3",
-                "x-amz-security-token:<redacted>\nhost:s3",
-            ),
-            (
-                "X-Amz-Security-Token: abc, next",
-                "X-Amz-Security-Token: <redacted>, next",
-            ),
-            (
-                "?X-Amz-Signature=0123abcd&X-Amz-Date=1",
-                "?X-Amz-Signature=<redacted>&X-Amz-Date=1",
-            ),
+            ("x-amz-security-token:abc/def+=\nhost:s3", "x-amz-security-token:<redacted>\nhost:s3"),
+            ("X-Amz-Security-Token: abc, next", "X-Amz-Security-Token: <redacted>, next"),
+            ("?X-Amz-Signature=0123abcd&X-Amz-Date=1", "?X-Amz-Signature=<redacted>&X-Amz-Date=1"),
             (
                 "authorization: AWS4-HMAC-SHA256 Credential=AKIA/x, SignedHeaders=host, Signature=deadbeef",
                 "authorization: AWS4-HMAC-SHA256 Credential=AKIA/x, SignedHeaders=host, Signature=<redacted>",
             ),
-            (
-                r#"{"session_token":"tok","x":1}"#,
-                r#"{"session_token":"<redacted>","x":1}"#,
-            ),
-            (
-                r#"secret_access_key: Some("abc")"#,
-                r#"secret_access_key: Some("<redacted>")"#,
-            ),
-            (
-                r#"\"SessionToken\": \"tok\""#,
-                r#"\"SessionToken\": \"<redacted>\""#,
-            ),
+            (r#"{"session_token":"tok","x":1}"#, r#"{"session_token":"<redacted>","x":1}"#),
+            (r#"secret_access_key: Some("abc")"#, r#"secret_access_key: Some("<redacted>")"#),
+            (r#"\"SessionToken\": \"tok\""#, r#"\"SessionToken\": \"<redacted>\""#),
             ("signatures=3 nosignature=4", "signatures=3 nosignature=4"),
             ("signature version 4", "signature version 4"),
             (
                 r#"{"message":"x-amz-date:1\nx-amz-security-token:tok\nhost:s3"}"#,
                 r#"{"message":"x-amz-date:1\nx-amz-security-token:<redacted>\nhost:s3"}"#,
             ),
-            (
-                "ünïcödé signature=é€ end",
-                "ünïcödé signature=<redacted> end",
-            ),
+            ("ünïcödé signature=é€ end", "ünïcödé signature=<redacted> end"),
         ] {
             assert_eq!(none.redact(line), expected, "{line}");
         }

@@ -80,10 +80,7 @@ impl RecordedSelection {
     /// What `self` keeps that `narrowest` did not, or `None` when it keeps no more.
     fn widens(&self, narrowest: &RecordedSelection) -> Option<String> {
         let time = |t: Option<i64>| {
-            t.map_or_else(
-                || "no bound".to_string(),
-                |t| crate::report::rfc3339(Some(t)),
-            )
+            t.map_or_else(|| "no bound".to_string(), |t| crate::report::rfc3339(Some(t)))
         };
         let earlier = match (self.since, narrowest.since) {
             (None, Some(_)) => true,
@@ -96,17 +93,9 @@ impl RecordedSelection {
             (_, None) => false,
         };
         if earlier {
-            Some(format!(
-                "--since {} is earlier than {}",
-                time(self.since),
-                time(narrowest.since)
-            ))
+            Some(format!("--since {} is earlier than {}", time(self.since), time(narrowest.since)))
         } else if later {
-            Some(format!(
-                "--until {} is later than {}",
-                time(self.until),
-                time(narrowest.until)
-            ))
+            Some(format!("--until {} is later than {}", time(self.until), time(narrowest.until)))
         } else if self.include_authn && !narrowest.include_authn {
             Some("--include-authn keeps failures earlier runs left out".into())
         } else if self.all_errors && !narrowest.all_errors {
@@ -149,11 +138,7 @@ pub enum ObjectRead {
     /// version again would only repeat them).
     Complete { origin: String, version: String },
     /// Reading failed after `records` records.
-    Partial {
-        origin: String,
-        version: String,
-        records: u64,
-    },
+    Partial { origin: String, version: String, records: u64 },
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -216,10 +201,7 @@ impl State {
                 return Ok(state);
             }
             Err(source) => {
-                return Err(StateError::Read {
-                    path: path.to_path_buf(),
-                    source,
-                });
+                return Err(StateError::Read { path: path.to_path_buf(), source });
             }
         };
         let version = serde_json::from_str::<serde_json::Value>(&text)
@@ -229,10 +211,7 @@ impl State {
             Some(v) if v == u64::from(STATE_VERSION) => {}
             Some(found) => {
                 let found = u32::try_from(found).unwrap_or(u32::MAX);
-                return Err(StateError::Version {
-                    path: path.to_path_buf(),
-                    found,
-                });
+                return Err(StateError::Version { path: path.to_path_buf(), found });
             }
             None => {
                 return Err(StateError::Invalid {
@@ -241,24 +220,12 @@ impl State {
                 });
             }
         }
-        let mut state: State = serde_json::from_str(&text).map_err(|e| StateError::Invalid {
-            path: path.to_path_buf(),
-            reason: e.to_string(),
-        })?;
-        if let Some(reason) = state
-            .selection
-            .and_then(|narrowest| selection.widens(&narrowest))
-        {
-            return Err(StateError::Widened {
-                path: path.to_path_buf(),
-                reason,
-            });
+        let mut state: State = serde_json::from_str(&text)
+            .map_err(|e| StateError::Invalid { path: path.to_path_buf(), reason: e.to_string() })?;
+        if let Some(reason) = state.selection.and_then(|narrowest| selection.widens(&narrowest)) {
+            return Err(StateError::Widened { path: path.to_path_buf(), reason });
         }
-        state.selection = Some(
-            state
-                .selection
-                .map_or(*selection, |s| s.narrowed(selection)),
-        );
+        state.selection = Some(state.selection.map_or(*selection, |s| s.narrowed(selection)));
         if state.inputs != ours || state.shard.as_deref() != shard {
             let show = |s: Option<&str>| s.map(|s| format!(" (shard {s})")).unwrap_or_default();
             return Err(StateError::OtherSource {
@@ -274,15 +241,10 @@ impl State {
 
     /// Writes the state atomically: a temporary file, flushed to disk, renamed over the old one.
     pub fn save(&self, path: &Path) -> Result<(), StateError> {
-        let err = |source| StateError::Write {
-            path: path.to_path_buf(),
-            source,
-        };
+        let err = |source| StateError::Write { path: path.to_path_buf(), source };
         let temp = path.with_file_name(format!(
             ".{}.partial-{}",
-            path.file_name()
-                .map(|n| n.to_string_lossy().into_owned())
-                .unwrap_or_default(),
+            path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default(),
             std::process::id()
         ));
         let text = serde_json::to_vec_pretty(self).map_err(|e| err(io::Error::other(e)))?;
@@ -302,11 +264,7 @@ impl State {
                 self.partial.remove(&origin);
                 self.objects.insert(origin, version);
             }
-            ObjectRead::Partial {
-                origin,
-                version,
-                records,
-            } => {
+            ObjectRead::Partial { origin, version, records } => {
                 self.partial.insert(origin, Partial { version, records });
             }
         }
@@ -388,9 +346,7 @@ pub fn new_run_id(
         (None, Some(id)) => format!("{SELECTION_TAG}{id}"),
         (None, None) => String::new(),
     };
-    let shard = shard
-        .map(|s| format!("{SHARD_TAG}{}of{}", s.index, s.count))
-        .unwrap_or_default();
+    let shard = shard.map(|s| format!("{SHARD_TAG}{}of{}", s.index, s.count)).unwrap_or_default();
     format!("{time}-{:x}{owner}{shard}", std::process::id())
 }
 
@@ -412,9 +368,7 @@ impl Shard {
             Some((index, count)) if count >= 1 && (1..=count).contains(&index) => {
                 Ok(Shard { index, count })
             }
-            _ => Err(format!(
-                "--shard {text:?}: expected i/N with 1 <= i <= N, e.g. 3/8"
-            )),
+            _ => Err(format!("--shard {text:?}: expected i/N with 1 <= i <= N, e.g. 3/8")),
         }
     }
 
@@ -456,10 +410,7 @@ impl RunSelection {
 
     /// How many leading records of this version of the object an earlier run already read.
     pub fn records_done(&self, origin: &str, version: &str) -> u64 {
-        self.partial
-            .get(origin)
-            .filter(|p| p.version == version)
-            .map_or(0, |p| p.records)
+        self.partial.get(origin).filter(|p| p.version == version).map_or(0, |p| p.records)
     }
 }
 
@@ -493,10 +444,7 @@ mod tests {
             assert_eq!(owners.len(), 1, "{origin}");
             per_shard[owners[0]] += 1;
         }
-        assert!(
-            per_shard.iter().all(|&n| n > 200),
-            "roughly even: {per_shard:?}"
-        );
+        assert!(per_shard.iter().all(|&n| n > 200), "roughly even: {per_shard:?}");
         assert_eq!(Shard::parse("3/8"), Ok(Shard { index: 3, count: 8 }));
         for bad in ["0/8", "9/8", "3", "a/b", "1/0"] {
             assert!(Shard::parse(bad).is_err(), "{bad}");
@@ -508,15 +456,9 @@ mod tests {
     #[test]
     fn orphans_are_uncommitted_runs_of_the_same_shard() {
         let third = Shard { index: 3, count: 8 };
-        let (run, other_run) = (
-            new_run_id(Some(third), None, None),
-            new_run_id(None, None, None),
-        );
+        let (run, other_run) = (new_run_id(Some(third), None, None), new_run_id(None, None, None));
         assert!(run.ends_with("-shard3of8"), "{run}");
-        let mut state = State {
-            shard: Some(third.to_string()),
-            ..State::default()
-        };
+        let mut state = State { shard: Some(third.to_string()), ..State::default() };
         assert!(state.is_orphan(&run));
         assert!(!state.is_orphan(&other_run), "not a shard's run");
         assert!(!state.is_orphan("20261128T195300Z-1a2b-shard2of8"));
@@ -530,35 +472,17 @@ mod tests {
 
     #[test]
     fn orphans_are_runs_of_this_state_only() {
-        let ours = State {
-            id: Some("0000beef".into()),
-            ..State::default()
-        };
-        let theirs = State {
-            id: Some("0000cafe".into()),
-            ..State::default()
-        };
+        let ours = State { id: Some("0000beef".into()), ..State::default() };
+        let theirs = State { id: Some("0000cafe".into()), ..State::default() };
         let our_run = new_run_id(None, ours.id.as_deref(), None);
         assert!(our_run.contains("-state0000beef"), "{our_run}");
         assert!(ours.is_orphan(&our_run));
-        assert!(
-            !theirs.is_orphan(&our_run),
-            "another state's run is not an orphan of this one"
-        );
+        assert!(!theirs.is_orphan(&our_run), "another state's run is not an orphan of this one");
         let untagged = new_run_id(None, None, Some("5e1ec7ed"));
-        assert!(
-            !ours.is_orphan(&untagged),
-            "a run without a state (--partitioned) is kept"
-        );
-        assert!(
-            State::default().is_orphan(&untagged),
-            "states without an id keep their old runs"
-        );
+        assert!(!ours.is_orphan(&untagged), "a run without a state (--partitioned) is kept");
+        assert!(State::default().is_orphan(&untagged), "states without an id keep their old runs");
         let sharded = new_run_id(Some(Shard { index: 2, count: 4 }), ours.id.as_deref(), None);
-        let ours_sharded = State {
-            shard: Some("2/4".into()),
-            ..ours.clone()
-        };
+        let ours_sharded = State { shard: Some("2/4".into()), ..ours.clone() };
         assert!(ours_sharded.is_orphan(&sharded) && !ours.is_orphan(&sharded));
     }
 
@@ -570,30 +494,13 @@ mod tests {
             selection_id(inputs, shard, selection, &[], &[])
         };
         let same = id(&inputs, None, &all);
-        assert_eq!(
-            same,
-            id(&["./a".into(), "./b".into(), "./a".into()], None, &all)
-        );
+        assert_eq!(same, id(&["./a".into(), "./b".into(), "./a".into()], None, &all));
         let shard = Some(Shard { index: 1, count: 2 });
         for other in [
             id(&inputs[..1], None, &all),
             id(&inputs, shard, &all),
-            id(
-                &inputs,
-                None,
-                &RecordedSelection {
-                    since: Some(1),
-                    ..all
-                },
-            ),
-            id(
-                &inputs,
-                None,
-                &RecordedSelection {
-                    all_errors: true,
-                    ..all
-                },
-            ),
+            id(&inputs, None, &RecordedSelection { since: Some(1), ..all }),
+            id(&inputs, None, &RecordedSelection { all_errors: true, ..all }),
             selection_id(&inputs, None, &all, &["111122223333".into()], &[]),
         ] {
             assert_ne!(other, same);
@@ -601,18 +508,9 @@ mod tests {
         let first = format!("20261101T000000Z-1-sel{same}");
         let retry = new_run_id(None, None, Some(&same));
         assert!(supersedes(&retry, &first) && !supersedes(&retry, &retry));
-        assert!(
-            !supersedes(&retry, "20261101T000000Z-1-sel00000000"),
-            "another selection"
-        );
-        assert!(
-            !supersedes(&retry, &format!("{first}-shard1of2")),
-            "another shard"
-        );
-        assert!(!supersedes(
-            &new_run_id(None, Some("0000beef"), None),
-            "x-state0000beef"
-        ));
+        assert!(!supersedes(&retry, "20261101T000000Z-1-sel00000000"), "another selection");
+        assert!(!supersedes(&retry, &format!("{first}-shard1of2")), "another shard");
+        assert!(!supersedes(&new_run_id(None, Some("0000beef"), None), "x-state0000beef"));
     }
 
     #[test]
@@ -631,61 +529,25 @@ mod tests {
         state.save(&path).expect("saved");
         let load = |selection: RecordedSelection| State::load(&path, &inputs, None, &selection);
         for (wider, says) in [
-            (
-                RecordedSelection {
-                    since: Some(9 * day),
-                    ..narrow
-                },
-                "--since",
-            ),
-            (
-                RecordedSelection {
-                    since: None,
-                    ..narrow
-                },
-                "--since",
-            ),
-            (
-                RecordedSelection {
-                    until: None,
-                    ..narrow
-                },
-                "--until",
-            ),
-            (
-                RecordedSelection {
-                    all_errors: true,
-                    ..narrow
-                },
-                "--all-errors",
-            ),
-            (
-                RecordedSelection {
-                    include_authn: true,
-                    ..narrow
-                },
-                "--include-authn",
-            ),
+            (RecordedSelection { since: Some(9 * day), ..narrow }, "--since"),
+            (RecordedSelection { since: None, ..narrow }, "--since"),
+            (RecordedSelection { until: None, ..narrow }, "--until"),
+            (RecordedSelection { all_errors: true, ..narrow }, "--all-errors"),
+            (RecordedSelection { include_authn: true, ..narrow }, "--include-authn"),
         ] {
             let err = load(wider).expect_err("wider");
             assert!(err.to_string().contains(says), "{err}");
             assert!(err.to_string().contains("Use a new state file"), "{err}");
         }
         // A narrower run (the next night of a moving window) is fine, and narrows the record.
-        let later = RecordedSelection {
-            since: Some(11 * day),
-            ..narrow
-        };
+        let later = RecordedSelection { since: Some(11 * day), ..narrow };
         let mut state = load(later).expect("narrower");
         assert_eq!(state.selection, Some(later));
         state.save(&path).expect("saved");
         assert!(load(narrow).is_err(), "back to the earlier, wider start");
         state.selection = None;
         state.save(&path).expect("saved");
-        assert!(
-            load(narrow).is_ok(),
-            "files written before selections were recorded still load"
-        );
+        assert!(load(narrow).is_ok(), "files written before selections were recorded still load");
     }
 
     #[test]
@@ -699,30 +561,18 @@ mod tests {
         state.runs.push("r1".into());
         state.objects.insert("s3://b/k".into(), "10-etag".into());
         state.save(&path).expect("saved");
-        assert_eq!(
-            State::load(&path, &inputs, None, &all).expect("loads"),
-            state
-        );
+        assert_eq!(State::load(&path, &inputs, None, &all).expect("loads"), state);
 
         let other =
             State::load(&path, &["s3://other".to_string()], None, &all).expect_err("other inputs");
-        assert!(
-            other.to_string().contains("use one state file per source"),
-            "{other}"
-        );
-        assert!(
-            State::load(&path, &inputs, Some("1/2"), &all).is_err(),
-            "other shard"
-        );
+        assert!(other.to_string().contains("use one state file per source"), "{other}");
+        assert!(State::load(&path, &inputs, Some("1/2"), &all).is_err(), "other shard");
 
         fs::write(&path, r#"{"version": 99}"#).expect("write");
         let version = State::load(&path, &inputs, None, &all).expect_err("newer version");
         assert!(version.to_string().contains("is version 99"), "{version}");
         fs::write(&path, "not json").expect("write");
-        assert!(matches!(
-            State::load(&path, &inputs, None, &all),
-            Err(StateError::Invalid { .. })
-        ));
+        assert!(matches!(State::load(&path, &inputs, None, &all), Err(StateError::Invalid { .. })));
     }
 
     #[test]
@@ -750,22 +600,13 @@ mod tests {
         let selection = RunSelection::new(None, Some(&state));
         assert_eq!(selection.wants("s3://b/k", Some("\"etag\"")), Wanted::Yes);
         assert_eq!(selection.records_done("s3://b/k", "\"etag\""), 70);
-        assert_eq!(
-            selection.records_done("s3://b/k", "\"other\""),
-            0,
-            "rewritten"
-        );
+        assert_eq!(selection.records_done("s3://b/k", "\"other\""), 0, "rewritten");
         assert_eq!(selection.records_done("s3://b/other", "\"etag\""), 0);
-        state.record(ObjectRead::Complete {
-            origin: "s3://b/k".into(),
-            version: "\"etag\"".into(),
-        });
+        state
+            .record(ObjectRead::Complete { origin: "s3://b/k".into(), version: "\"etag\"".into() });
         assert!(state.partial.is_empty(), "completed");
         let selection = RunSelection::new(None, Some(&state));
-        assert_eq!(
-            selection.wants("s3://b/k", Some("\"etag\"")),
-            Wanted::AlreadyScanned
-        );
+        assert_eq!(selection.wants("s3://b/k", Some("\"etag\"")), Wanted::AlreadyScanned);
         // Files written before `partial` existed still load.
         let old =
             r#"{"version":1,"inputs":[],"shard":null,"runs":[],"objects":{},"log_groups":{}}"#;

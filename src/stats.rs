@@ -92,10 +92,7 @@ impl ScanStats {
     }
 
     pub fn problem(&mut self, origin: &str, what: impl Into<String>) {
-        self.problems.push(Problem {
-            origin: origin.to_string(),
-            what: what.into(),
-        });
+        self.problems.push(Problem { origin: origin.to_string(), what: what.into() });
     }
 
     pub fn merge(mut self, other: ScanStats) -> ScanStats {
@@ -141,11 +138,7 @@ impl ScanStats {
 
     pub fn records_per_second(&self) -> f64 {
         let secs = self.elapsed.as_secs_f64();
-        if secs > 0.0 {
-            self.records as f64 / secs
-        } else {
-            0.0
-        }
+        if secs > 0.0 { self.records as f64 / secs } else { 0.0 }
     }
 }
 
@@ -155,19 +148,9 @@ mod tests {
 
     #[test]
     fn merge_adds_everything() {
-        let mut a = ScanStats {
-            objects: 2,
-            records: 10,
-            kept: 1,
-            ..ScanStats::default()
-        };
+        let mut a = ScanStats { objects: 2, records: 10, kept: 1, ..ScanStats::default() };
         a.skipped_by_design.insert("digest", 1);
-        let mut b = ScanStats {
-            objects: 3,
-            records: 5,
-            parsed: 4,
-            ..ScanStats::default()
-        };
+        let mut b = ScanStats { objects: 3, records: 5, parsed: 4, ..ScanStats::default() };
         b.skipped_by_design.insert("digest", 2);
         b.problem("x.json.gz", "truncated");
         let m = a.merge(b);

@@ -49,44 +49,21 @@ pub enum SuppressError {
     #[error("cannot read suppression rules {file}: {source}")]
     Read { file: PathBuf, source: io::Error },
     #[error("{file}, line {line}, column {column}: {message}")]
-    Syntax {
-        file: PathBuf,
-        line: usize,
-        column: usize,
-        message: String,
-    },
+    Syntax { file: PathBuf, line: usize, column: usize, message: String },
     #[error("{file}: rule {rule} ({name:?}) has no reason: every suppression must say why")]
-    NoReason {
-        file: PathBuf,
-        rule: usize,
-        name: String,
-    },
+    NoReason { file: PathBuf, rule: usize, name: String },
     #[error(
         "{file}: rule {rule} ({name:?}) has no matcher: give at least one of principal, action, bucket, error_code, user_agent, source, account"
     )]
-    NoMatcher {
-        file: PathBuf,
-        rule: usize,
-        name: String,
-    },
+    NoMatcher { file: PathBuf, rule: usize, name: String },
     #[error(
         "{file}: rule {rule} ({name:?}) has an empty {key} pattern: use \"*\" to match any value"
     )]
-    EmptyPattern {
-        file: PathBuf,
-        rule: usize,
-        name: String,
-        key: &'static str,
-    },
+    EmptyPattern { file: PathBuf, rule: usize, name: String, key: &'static str },
     #[error("{file}: rule {rule} has an empty name: leave `name` out to get \"rule-{rule}\"")]
     EmptyName { file: PathBuf, rule: usize },
     #[error("{file}: rules {first} and {second} are both named {name:?}: names must be unique")]
-    DuplicateName {
-        file: PathBuf,
-        first: usize,
-        second: usize,
-        name: String,
-    },
+    DuplicateName { file: PathBuf, first: usize, second: usize, name: String },
 }
 
 /// The rules of one suppression file, in file order.
@@ -169,10 +146,8 @@ const INLINE: &str = "<inline suppression rules>";
 impl Suppressions {
     /// Reads and checks the suppression file at `path`.
     pub fn load(path: &Path) -> Result<Self, SuppressError> {
-        let text = fs::read_to_string(path).map_err(|source| SuppressError::Read {
-            file: path.to_path_buf(),
-            source,
-        })?;
+        let text = fs::read_to_string(path)
+            .map_err(|source| SuppressError::Read { file: path.to_path_buf(), source })?;
         Self::parse_named(&text, path)
     }
 
@@ -223,9 +198,7 @@ impl Suppressions {
 
     /// Each rule's name and reason, in file order: for reports that say what was suppressed and why.
     pub fn rules(&self) -> impl ExactSizeIterator<Item = (&str, &str)> {
-        self.rules
-            .iter()
-            .map(|rule| (rule.name.as_str(), rule.reason.as_str()))
+        self.rules.iter().map(|rule| (rule.name.as_str(), rule.reason.as_str()))
     }
 
     pub fn is_empty(&self) -> bool {
@@ -242,10 +215,7 @@ impl Rule {
     fn checked(text: RuleText, number: usize, file: &Path) -> Result<Rule, SuppressError> {
         let name = match text.name {
             Some(name) if name.trim().is_empty() => {
-                return Err(SuppressError::EmptyName {
-                    file: file.to_path_buf(),
-                    rule: number,
-                });
+                return Err(SuppressError::EmptyName { file: file.to_path_buf(), rule: number });
             }
             Some(name) => name,
             None => format!("rule-{number}"),
@@ -283,17 +253,9 @@ impl Rule {
             matchers.push((field, Glob::new(&pattern)));
         }
         if matchers.is_empty() {
-            return Err(SuppressError::NoMatcher {
-                file: file.to_path_buf(),
-                rule: number,
-                name,
-            });
+            return Err(SuppressError::NoMatcher { file: file.to_path_buf(), rule: number, name });
         }
-        Ok(Rule {
-            name,
-            reason,
-            matchers,
-        })
+        Ok(Rule { name, reason, matchers })
     }
 }
 
@@ -305,10 +267,7 @@ fn line_column(text: &str, offset: usize) -> (usize, usize) {
     }
     let before = &text[..end];
     let line_start = before.rfind('\n').map_or(0, |i| i + 1);
-    (
-        before.matches('\n').count() + 1,
-        before[line_start..].chars().count() + 1,
-    )
+    (before.matches('\n').count() + 1, before[line_start..].chars().count() + 1)
 }
 
 /// A `*`/`?` glob over a whole value, with runs of `*` collapsed (they mean the same as one).
@@ -449,10 +408,7 @@ pub const NOISE_LABELS: &[NoiseLabel] = &[
 /// The built-in noise label of `d` (see [`NOISE_LABELS`]), or `None` for ordinary denials.
 /// The label of [`NOISE_LABELS`] spelled `name` (reports store labels as text).
 pub fn noise_label_named(name: &str) -> Option<&'static str> {
-    NOISE_LABELS
-        .iter()
-        .map(|n| n.label)
-        .find(|label| *label == name)
+    NOISE_LABELS.iter().map(|n| n.label).find(|label| *label == name)
 }
 
 pub fn noise_label(d: &Denial) -> Option<&'static str> {

@@ -32,11 +32,7 @@ impl TimeWindow {
         };
         let after_since = self.since.is_none_or(|s| t >= s);
         let before_until = self.until.is_none_or(|u| t < u);
-        if after_since && before_until {
-            Placement::Inside
-        } else {
-            Placement::Outside
-        }
+        if after_since && before_until { Placement::Inside } else { Placement::Outside }
     }
 }
 
@@ -48,13 +44,9 @@ pub fn parse_time(text: &str, now: DateTime<Utc>) -> Result<i64, String> {
         return Ok(t.timestamp_micros());
     }
     if let Ok(date) = NaiveDate::parse_from_str(text, "%Y-%m-%d") {
-        return Ok(date
-            .and_hms_opt(0, 0, 0)
-            .map_or(0, |t| t.and_utc().timestamp_micros()));
+        return Ok(date.and_hms_opt(0, 0, 0).map_or(0, |t| t.and_utc().timestamp_micros()));
     }
-    let unit_at = text
-        .find(|c: char| !c.is_ascii_digit())
-        .unwrap_or(text.len());
+    let unit_at = text.find(|c: char| !c.is_ascii_digit()).unwrap_or(text.len());
     let (digits, unit) = text.split_at(unit_at);
     let seconds_per_unit = match unit {
         "s" => 1,
@@ -82,23 +74,15 @@ mod tests {
     use super::*;
 
     fn now() -> DateTime<Utc> {
-        DateTime::parse_from_rfc3339("2026-11-28T12:00:00Z")
-            .expect("valid")
-            .with_timezone(&Utc)
+        DateTime::parse_from_rfc3339("2026-11-28T12:00:00Z").expect("valid").with_timezone(&Utc)
     }
 
     #[test]
     fn absolute_and_relative_times() {
         let micros = |s: &str| parse_time(s, now()).expect(s);
         assert_eq!(micros("2026-11-28T12:00:00Z"), now().timestamp_micros());
-        assert_eq!(
-            micros("2026-11-28T13:00:00+01:00"),
-            now().timestamp_micros()
-        );
-        assert_eq!(
-            micros("2026-11-28"),
-            now().timestamp_micros() - 12 * 3_600_000_000
-        );
+        assert_eq!(micros("2026-11-28T13:00:00+01:00"), now().timestamp_micros());
+        assert_eq!(micros("2026-11-28"), now().timestamp_micros() - 12 * 3_600_000_000);
         assert_eq!(micros("36h"), now().timestamp_micros() - 36 * 3_600_000_000);
         assert_eq!(micros("7d"), micros("1w"));
         assert_eq!(micros("90s"), now().timestamp_micros() - 90_000_000);
@@ -108,19 +92,13 @@ mod tests {
     fn nonsense_is_refused_with_the_accepted_forms() {
         for bad in ["", "yesterday", "7y", "-3d", "d", "99999999999999999999d"] {
             let err = parse_time(bad, now()).expect_err(bad);
-            assert!(
-                err.contains("not a time") || err.contains("too far"),
-                "{bad}: {err}"
-            );
+            assert!(err.contains("not a time") || err.contains("too far"), "{bad}: {err}");
         }
     }
 
     #[test]
     fn the_window_is_half_open() {
-        let w = TimeWindow {
-            since: Some(10),
-            until: Some(20),
-        };
+        let w = TimeWindow { since: Some(10), until: Some(20) };
         assert_eq!(w.place(Some(10)), Placement::Inside);
         assert_eq!(w.place(Some(20)), Placement::Outside);
         assert_eq!(w.place(None), Placement::Unknown);

@@ -43,89 +43,38 @@ const S3_ACTIONS: &[(&str, &str)] = &[
     ("CompleteMultipartUpload", "PutObject"),
     ("CopyObject", "PutObject"),
     ("CreateMultipartUpload", "PutObject"),
-    (
-        "DeleteAccountPublicAccessBlock",
-        "PutAccountPublicAccessBlock",
-    ),
-    (
-        "DeleteBucketAnalyticsConfiguration",
-        "PutAnalyticsConfiguration",
-    ),
+    ("DeleteAccountPublicAccessBlock", "PutAccountPublicAccessBlock"),
+    ("DeleteBucketAnalyticsConfiguration", "PutAnalyticsConfiguration"),
     ("DeleteBucketCors", "PutBucketCORS"),
     ("DeleteBucketEncryption", "PutEncryptionConfiguration"),
-    (
-        "DeleteBucketIntelligentTieringConfiguration",
-        "PutIntelligentTieringConfiguration",
-    ),
-    (
-        "DeleteBucketInventoryConfiguration",
-        "PutInventoryConfiguration",
-    ),
+    ("DeleteBucketIntelligentTieringConfiguration", "PutIntelligentTieringConfiguration"),
+    ("DeleteBucketInventoryConfiguration", "PutInventoryConfiguration"),
     ("DeleteBucketLifecycle", "PutLifecycleConfiguration"),
-    (
-        "DeleteBucketMetricsConfiguration",
-        "PutMetricsConfiguration",
-    ),
-    (
-        "DeleteBucketOwnershipControls",
-        "PutBucketOwnershipControls",
-    ),
-    (
-        "DeleteBucketPublicAccessBlock",
-        "PutBucketPublicAccessBlock",
-    ),
+    ("DeleteBucketMetricsConfiguration", "PutMetricsConfiguration"),
+    ("DeleteBucketOwnershipControls", "PutBucketOwnershipControls"),
+    ("DeleteBucketPublicAccessBlock", "PutBucketPublicAccessBlock"),
     ("DeleteBucketReplication", "PutReplicationConfiguration"),
     ("DeleteBucketTagging", "PutBucketTagging"),
     ("DeleteObjects", "DeleteObject"),
     ("DeletePublicAccessBlock", "PutBucketPublicAccessBlock"),
-    (
-        "GetBucketAccelerateConfiguration",
-        "GetAccelerateConfiguration",
-    ),
-    (
-        "GetBucketAnalyticsConfiguration",
-        "GetAnalyticsConfiguration",
-    ),
+    ("GetBucketAccelerateConfiguration", "GetAccelerateConfiguration"),
+    ("GetBucketAnalyticsConfiguration", "GetAnalyticsConfiguration"),
     ("GetBucketCors", "GetBucketCORS"),
     ("GetBucketEncryption", "GetEncryptionConfiguration"),
-    (
-        "GetBucketIntelligentTieringConfiguration",
-        "GetIntelligentTieringConfiguration",
-    ),
-    (
-        "GetBucketInventoryConfiguration",
-        "GetInventoryConfiguration",
-    ),
+    ("GetBucketIntelligentTieringConfiguration", "GetIntelligentTieringConfiguration"),
+    ("GetBucketInventoryConfiguration", "GetInventoryConfiguration"),
     ("GetBucketLifecycle", "GetLifecycleConfiguration"),
-    (
-        "GetBucketLifecycleConfiguration",
-        "GetLifecycleConfiguration",
-    ),
+    ("GetBucketLifecycleConfiguration", "GetLifecycleConfiguration"),
     ("GetBucketMetricsConfiguration", "GetMetricsConfiguration"),
-    (
-        "GetBucketNotificationConfiguration",
-        "GetBucketNotification",
-    ),
+    ("GetBucketNotificationConfiguration", "GetBucketNotification"),
     ("GetBucketReplication", "GetReplicationConfiguration"),
-    (
-        "GetObjectLockConfiguration",
-        "GetBucketObjectLockConfiguration",
-    ),
+    ("GetObjectLockConfiguration", "GetBucketObjectLockConfiguration"),
     ("GetPublicAccessBlock", "GetBucketPublicAccessBlock"),
     ("HeadBucket", "ListBucket"),
     ("HeadObject", "GetObject"),
-    (
-        "ListBucketAnalyticsConfigurations",
-        "GetAnalyticsConfiguration",
-    ),
-    (
-        "ListBucketIntelligentTieringConfigurations",
-        "GetIntelligentTieringConfiguration",
-    ),
-    (
-        "ListBucketInventoryConfigurations",
-        "GetInventoryConfiguration",
-    ),
+    ("ListBucketAnalyticsConfigurations", "GetAnalyticsConfiguration"),
+    ("ListBucketIntelligentTieringConfigurations", "GetIntelligentTieringConfiguration"),
+    ("ListBucketInventoryConfigurations", "GetInventoryConfiguration"),
     ("ListBucketMetricsConfigurations", "GetMetricsConfiguration"),
     ("ListBuckets", "ListAllMyBuckets"),
     ("ListMultipartUploads", "ListBucketMultipartUploads"),
@@ -134,39 +83,18 @@ const S3_ACTIONS: &[(&str, &str)] = &[
     ("ListObjectsV2", "ListBucket"),
     ("ListParts", "ListMultipartUploadParts"),
     ("PostObject", "PutObject"),
-    (
-        "PutBucketAccelerateConfiguration",
-        "PutAccelerateConfiguration",
-    ),
-    (
-        "PutBucketAnalyticsConfiguration",
-        "PutAnalyticsConfiguration",
-    ),
+    ("PutBucketAccelerateConfiguration", "PutAccelerateConfiguration"),
+    ("PutBucketAnalyticsConfiguration", "PutAnalyticsConfiguration"),
     ("PutBucketCors", "PutBucketCORS"),
     ("PutBucketEncryption", "PutEncryptionConfiguration"),
-    (
-        "PutBucketIntelligentTieringConfiguration",
-        "PutIntelligentTieringConfiguration",
-    ),
-    (
-        "PutBucketInventoryConfiguration",
-        "PutInventoryConfiguration",
-    ),
+    ("PutBucketIntelligentTieringConfiguration", "PutIntelligentTieringConfiguration"),
+    ("PutBucketInventoryConfiguration", "PutInventoryConfiguration"),
     ("PutBucketLifecycle", "PutLifecycleConfiguration"),
-    (
-        "PutBucketLifecycleConfiguration",
-        "PutLifecycleConfiguration",
-    ),
+    ("PutBucketLifecycleConfiguration", "PutLifecycleConfiguration"),
     ("PutBucketMetricsConfiguration", "PutMetricsConfiguration"),
-    (
-        "PutBucketNotificationConfiguration",
-        "PutBucketNotification",
-    ),
+    ("PutBucketNotificationConfiguration", "PutBucketNotification"),
     ("PutBucketReplication", "PutReplicationConfiguration"),
-    (
-        "PutObjectLockConfiguration",
-        "PutBucketObjectLockConfiguration",
-    ),
+    ("PutObjectLockConfiguration", "PutBucketObjectLockConfiguration"),
     ("PutPublicAccessBlock", "PutBucketPublicAccessBlock"),
     ("SelectObjectContent", "GetObject"),
     ("UploadPart", "PutObject"),
@@ -175,10 +103,8 @@ const S3_ACTIONS: &[(&str, &str)] = &[
 
 /// Lambda invocations are authorised by `lambda:InvokeFunction`. From the Lambda API reference,
 /// "Invoke" and "InvokeWithResponseStream" (section "Permissions"). Sorted by event name.
-const LAMBDA_ACTIONS: &[(&str, &str)] = &[
-    ("Invoke", "InvokeFunction"),
-    ("InvokeWithResponseStream", "InvokeFunction"),
-];
+const LAMBDA_ACTIONS: &[(&str, &str)] =
+    &[("Invoke", "InvokeFunction"), ("InvokeWithResponseStream", "InvokeFunction")];
 
 /// SNS batch publishing is authorised by `sns:Publish`. From the Amazon SNS API reference,
 /// "PublishBatch". Sorted by event name.
@@ -193,12 +119,8 @@ const SQS_ACTIONS: &[(&str, &str)] = &[
 ];
 
 /// Which table applies to which IAM service prefix.
-const ACTION_TABLES: &[(&str, &[(&str, &str)])] = &[
-    ("lambda", LAMBDA_ACTIONS),
-    ("s3", S3_ACTIONS),
-    ("sns", SNS_ACTIONS),
-    ("sqs", SQS_ACTIONS),
-];
+const ACTION_TABLES: &[(&str, &[(&str, &str)])] =
+    &[("lambda", LAMBDA_ACTIONS), ("s3", S3_ACTIONS), ("sns", SNS_ACTIONS), ("sqs", SQS_ACTIONS)];
 
 const ENDPOINT_SUFFIX: &str = ".amazonaws.com";
 
@@ -224,18 +146,13 @@ pub fn service_prefix(event_source: &str) -> &str {
     let source = event_source.trim();
     let host = find_ascii_ci(source, ENDPOINT_SUFFIX)
         .map_or(source, |at| source.get(..at).unwrap_or_default());
-    if let Some(&(_, prefix)) = PREFIX_RENAMES
-        .iter()
-        .find(|(from, _)| from.eq_ignore_ascii_case(host))
+    if let Some(&(_, prefix)) =
+        PREFIX_RENAMES.iter().find(|(from, _)| from.eq_ignore_ascii_case(host))
     {
         return prefix;
     }
     let last_label = host.rsplit('.').next().unwrap_or_default();
-    if last_label.is_empty() {
-        "unknown"
-    } else {
-        last_label
-    }
+    if last_label.is_empty() { "unknown" } else { last_label }
 }
 
 /// `eventName` without an API-version suffix: Lambda's `YYYYMMDD` with an optional `vN`
@@ -253,14 +170,10 @@ pub fn strip_api_version(event_name: &str) -> &str {
 /// Where a trailing `YYYY_MM_DD` starts.
 fn underscore_date_start(bytes: &[u8]) -> Option<usize> {
     let start = bytes.len().checked_sub(10)?;
-    let is_date = bytes
-        .get(start..)?
-        .iter()
-        .enumerate()
-        .all(|(i, b)| match i {
-            4 | 7 => *b == b'_',
-            _ => b.is_ascii_digit(),
-        });
+    let is_date = bytes.get(start..)?.iter().enumerate().all(|(i, b)| match i {
+        4 | 7 => *b == b'_',
+        _ => b.is_ascii_digit(),
+    });
     is_date.then_some(start)
 }
 
@@ -268,11 +181,7 @@ fn underscore_date_start(bytes: &[u8]) -> Option<usize> {
 fn compact_date_start(bytes: &[u8]) -> Option<usize> {
     let digits_ending_at = |end: usize| {
         let before = bytes.get(..end).unwrap_or_default();
-        before
-            .iter()
-            .rev()
-            .take_while(|b| b.is_ascii_digit())
-            .count()
+        before.iter().rev().take_while(|b| b.is_ascii_digit()).count()
     };
     let date_at = |end: usize| (digits_ending_at(end) == 8).then(|| end - 8);
     let version_digits = digits_ending_at(bytes.len());

@@ -95,9 +95,7 @@ pub fn is_failed_console_sign_in(event: &Event<'_>) -> bool {
 fn names_a_policy_denial(message: &str) -> bool {
     let lower = message.to_ascii_lowercase();
     AUTHORIZATION_PHRASES.iter().any(|p| lower.contains(p))
-        || lower
-            .find("because no ")
-            .is_some_and(|at| lower[at..].contains(" allows the "))
+        || lower.find("because no ").is_some_and(|at| lower[at..].contains(" allows the "))
 }
 
 #[cfg(test)]
@@ -112,27 +110,16 @@ mod tests {
     fn every_listed_authorization_code_is_a_denial() {
         for code in AUTHORIZATION_CODES {
             let json = format!(r#"{{"errorCode":"{code}"}}"#);
-            assert_eq!(
-                category(&json),
-                Some(ErrorCategory::Authorization),
-                "{code}"
-            );
+            assert_eq!(category(&json), Some(ErrorCategory::Authorization), "{code}");
         }
-        assert_eq!(
-            category(r#"{"errorCode":"accessdenied"}"#),
-            Some(ErrorCategory::Authorization)
-        );
+        assert_eq!(category(r#"{"errorCode":"accessdenied"}"#), Some(ErrorCategory::Authorization));
     }
 
     #[test]
     fn every_listed_authentication_code_is_authentication() {
         for code in AUTHENTICATION_CODES {
             let json = format!(r#"{{"errorCode":"{code}"}}"#);
-            assert_eq!(
-                category(&json),
-                Some(ErrorCategory::Authentication),
-                "{code}"
-            );
+            assert_eq!(category(&json), Some(ErrorCategory::Authentication), "{code}");
         }
     }
 
@@ -145,11 +132,7 @@ mod tests {
         ];
         for message in cases {
             let json = format!(r#"{{"errorCode":"KMS.Custom","errorMessage":"{message}"}}"#);
-            assert_eq!(
-                category(&json),
-                Some(ErrorCategory::Authorization),
-                "{message}"
-            );
+            assert_eq!(category(&json), Some(ErrorCategory::Authorization), "{message}");
         }
         assert_eq!(
             category(r#"{"errorCode":"X","errorMessage":"failed because no retries are left"}"#),
@@ -159,10 +142,7 @@ mod tests {
 
     #[test]
     fn other_codes_and_successes() {
-        assert_eq!(
-            category(r#"{"errorCode":"NoSuchKey"}"#),
-            Some(ErrorCategory::Other)
-        );
+        assert_eq!(category(r#"{"errorCode":"NoSuchKey"}"#), Some(ErrorCategory::Other));
         assert_eq!(category(r#"{"errorCode":403}"#), Some(ErrorCategory::Other));
         assert_eq!(category(r#"{"eventName":"GetObject"}"#), None);
     }

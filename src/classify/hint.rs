@@ -58,10 +58,7 @@ const BPA_SETTING_BY_ACTION: &[(&str, &str)] = &[
 /// command takes the resource's ARN. From the AWS CLI Command Reference pages of each command.
 const RESOURCE_POLICY_COMMANDS: &[(&str, &str)] = &[
     ("lambda", "aws lambda get-policy --function-name"),
-    (
-        "secretsmanager",
-        "aws secretsmanager get-resource-policy --secret-id",
-    ),
+    ("secretsmanager", "aws secretsmanager get-resource-policy --secret-id"),
     ("sns", "aws sns get-topic-attributes --topic-arn"),
 ];
 
@@ -104,10 +101,7 @@ pub fn hint(input: &HintInput<'_>) -> String {
             organizations_policy(input, "SCP", "SERVICE_CONTROL_POLICY", account)
         }
         DeniedBy::Policy(PolicyType::ResourceControlPolicy) => {
-            let account = input
-                .resource_arn
-                .and_then(arn_account)
-                .or(input.account_id);
+            let account = input.resource_arn.and_then(arn_account).or(input.account_id);
             organizations_policy(input, "RCP", "RESOURCE_CONTROL_POLICY", account)
         }
         DeniedBy::Policy(PolicyType::ResourceBased) => resource_policy(input),
@@ -158,10 +152,7 @@ fn block_public_access(input: &HintInput<'_>) -> String {
     let setting = BPA_SETTING_BY_ACTION
         .iter()
         .find(|(action, _)| *action == input.action)
-        .map_or(
-            "IgnorePublicAcls or RestrictPublicBuckets",
-            |&(_, setting)| setting,
-        );
+        .map_or("IgnorePublicAcls or RestrictPublicBuckets", |&(_, setting)| setting);
     format!(
         "S3 Block Public Access ({setting}) refused it; see the bucket's and the account's settings: \
          aws s3api get-public-access-block --bucket {bucket}; aws s3control get-public-access-block \
@@ -180,11 +171,7 @@ fn organizations_policy(
     account: Option<&str>,
 ) -> String {
     if let Some(arn) = input.denying_policy_arn {
-        let id = arn
-            .rsplit('/')
-            .next()
-            .filter(|id| !id.is_empty())
-            .unwrap_or(arn);
+        let id = arn.rsplit('/').next().filter(|id| !id.is_empty()).unwrap_or(arn);
         return format!(
             "{short} {arn} denied {action}: read it with aws organizations describe-policy --policy-id {id}",
             arn = shell_quote(arn),
@@ -219,19 +206,13 @@ fn resource_policy(input: &HintInput<'_>) -> String {
             format!("the key policy of {key}"),
             format!("aws kms get-key-policy --key-id {key} --policy-name default"),
         )
-    } else if let Some(&(_, command)) = RESOURCE_POLICY_COMMANDS
-        .iter()
-        .find(|(prefix, _)| prefix.eq_ignore_ascii_case(service))
+    } else if let Some(&(_, command)) =
+        RESOURCE_POLICY_COMMANDS.iter().find(|(prefix, _)| prefix.eq_ignore_ascii_case(service))
     {
         let resource = resource_or_placeholder(input, "RESOURCE_ARN");
-        (
-            format!("the resource-based policy of {resource}"),
-            format!("{command} {resource}"),
-        )
+        (format!("the resource-based policy of {resource}"), format!("{command} {resource}"))
     } else {
-        let resource = input
-            .resource_arn
-            .map_or(Cow::Borrowed("the resource"), shell_quote);
+        let resource = input.resource_arn.map_or(Cow::Borrowed("the resource"), shell_quote);
         let what = format!("the resource-based policy of {resource}");
         return if explicit {
             format!("find the Deny statement that matches {principal} and {action} in {what}")
@@ -250,11 +231,7 @@ fn resource_policy(input: &HintInput<'_>) -> String {
 
 fn permissions_boundary(input: &HintInput<'_>) -> String {
     let action = shell_quote(input.action);
-    let verb = if is_explicit(input) {
-        "has a Deny for"
-    } else {
-        "does not allow"
-    };
+    let verb = if is_explicit(input) { "has a Deny for" } else { "does not allow" };
     match iam_entity(input.principal) {
         Some(entity) => {
             let (noun, get, field) = match entity.kind {
@@ -281,9 +258,7 @@ fn role_trust_policy(input: &HintInput<'_>) -> String {
         .resource_arn
         .and_then(iam_entity)
         .filter(|entity| entity.kind == EntityKind::Role)
-        .map_or(Cow::Borrowed("ROLE_NAME"), |entity| {
-            shell_quote(entity.name)
-        });
+        .map_or(Cow::Borrowed("ROLE_NAME"), |entity| shell_quote(entity.name));
     let principal = shell_quote(input.principal);
     let verdict = if is_explicit(input) {
         format!("has a Deny for {principal}")
@@ -400,10 +375,7 @@ fn simulate(input: &HintInput<'_>) -> String {
         shell_quote(input.principal),
         shell_quote(input.action),
     );
-    let resource = match (
-        input.resource_arn.filter(|arn| arn.starts_with("arn:")),
-        input.bucket,
-    ) {
+    let resource = match (input.resource_arn.filter(|arn| arn.starts_with("arn:")), input.bucket) {
         (Some(arn), _) => Some(Cow::Borrowed(arn)),
         (None, Some(bucket)) => {
             let partition = arn_field(input.principal, 1).unwrap_or("aws");
@@ -423,17 +395,11 @@ fn is_explicit(input: &HintInput<'_>) -> bool {
 }
 
 fn deny_verb(input: &HintInput<'_>) -> &'static str {
-    if is_explicit(input) {
-        "denies"
-    } else {
-        "does not allow"
-    }
+    if is_explicit(input) { "denies" } else { "does not allow" }
 }
 
 fn bucket_or_placeholder<'a>(input: &HintInput<'a>) -> Cow<'a, str> {
-    let bucket = input
-        .bucket
-        .or_else(|| input.resource_arn.and_then(bucket_in_resource));
+    let bucket = input.bucket.or_else(|| input.resource_arn.and_then(bucket_in_resource));
     or_placeholder(bucket, "BUCKET")
 }
 
@@ -442,9 +408,7 @@ fn resource_or_placeholder<'a>(input: &HintInput<'a>, placeholder: &'static str)
 }
 
 fn or_placeholder<'a>(value: Option<&'a str>, placeholder: &'static str) -> Cow<'a, str> {
-    value
-        .filter(|v| !v.is_empty())
-        .map_or(Cow::Borrowed(placeholder), shell_quote)
+    value.filter(|v| !v.is_empty()).map_or(Cow::Borrowed(placeholder), shell_quote)
 }
 
 /// The account a principal belongs to: from its ARN, or the principal itself when it is an account id.
@@ -464,9 +428,7 @@ fn is_account_id(text: &str) -> bool {
 fn arn_field(arn: &str, index: usize) -> Option<&str> {
     let mut fields = arn.splitn(6, ':');
     (fields.next() == Some("arn")).then_some(())?;
-    fields
-        .nth(index.checked_sub(1)?)
-        .filter(|field| !field.is_empty())
+    fields.nth(index.checked_sub(1)?).filter(|field| !field.is_empty())
 }
 
 /// The service prefix of an IAM action (`s3` of `s3:GetObject`).

@@ -110,10 +110,7 @@ impl Denial {
                 principal_type: "IAMUser".into(),
                 ..Principal::default()
             },
-            target: Target {
-                bucket: Some("b".into()),
-                ..Target::default()
-            },
+            target: Target { bucket: Some("b".into()), ..Target::default() },
             source_ip: Some("192.0.2.1".into()),
             user_agent: None,
             vpc_endpoint_id: None,
@@ -140,10 +137,9 @@ pub fn classify(event: &Event<'_>, filter: FailureFilter, origin: &Arc<str>) -> 
     let owned = |s: Option<&str>| s.map(str::to_string);
     let action = match diagnosis.action {
         Some(named) => named.to_string(),
-        None => action::iam_action(
-            event.event_source.unwrap_or(""),
-            event.event_name.unwrap_or(""),
-        ),
+        None => {
+            action::iam_action(event.event_source.unwrap_or(""), event.event_name.unwrap_or(""))
+        }
     };
     let error_code = match &event.error_code {
         Some(code) => Some(code.to_string()),
@@ -179,9 +175,7 @@ pub fn classify(event: &Event<'_>, filter: FailureFilter, origin: &Arc<str>) -> 
 
 /// CloudTrail writes `2026-11-02T10:00:00Z`; any RFC 3339 time is accepted.
 pub fn parse_event_time(text: &str) -> Option<i64> {
-    DateTime::parse_from_rfc3339(text)
-        .ok()
-        .map(|t| t.timestamp_micros())
+    DateTime::parse_from_rfc3339(text).ok().map(|t| t.timestamp_micros())
 }
 
 #[cfg(test)]
@@ -189,11 +183,7 @@ mod tests {
     use super::*;
 
     fn classify_json(json: &str, filter: FailureFilter) -> Option<Denial> {
-        classify(
-            &crate::event::json::event_of(json),
-            filter,
-            &Arc::from("test"),
-        )
+        classify(&crate::event::json::event_of(json), filter, &Arc::from("test"))
     }
 
     const S3_DENIAL: &str = r#"{"eventTime":"2026-11-02T10:00:00Z","eventSource":"s3.amazonaws.com",
@@ -232,21 +222,12 @@ mod tests {
         let missing = r#"{"errorCode":"NoSuchKey"}"#;
         let console =
             r#"{"eventName":"ConsoleLogin","responseElements":{"ConsoleLogin":"Failure"}}"#;
-        let authn = FailureFilter {
-            include_authn: true,
-            all_errors: false,
-        };
-        let all = FailureFilter {
-            include_authn: false,
-            all_errors: true,
-        };
+        let authn = FailureFilter { include_authn: true, all_errors: false };
+        let all = FailureFilter { include_authn: false, all_errors: true };
         assert!(classify_json(expired, FailureFilter::default()).is_none());
         assert!(classify_json(expired, authn).is_some());
         assert!(classify_json(missing, authn).is_none());
-        assert_eq!(
-            classify_json(missing, all).map(|d| d.category),
-            Some(ErrorCategory::Other)
-        );
+        assert_eq!(classify_json(missing, all).map(|d| d.category), Some(ErrorCategory::Other));
         let console = classify_json(console, authn).expect("failed sign-in");
         assert_eq!(console.error_code.as_deref(), Some(CONSOLE_SIGN_IN_FAILURE));
     }
@@ -259,9 +240,6 @@ mod tests {
         let denial = classify_json(bad_time, FailureFilter::default()).expect("still a denial");
         assert_eq!(denial.event_time, None);
         assert_eq!(denial.principal.principal, "unknown");
-        assert_eq!(
-            parse_event_time("2026-11-02T12:00:00.5+02:00"),
-            Some(1_793_613_600_500_000)
-        );
+        assert_eq!(parse_event_time("2026-11-02T12:00:00.5+02:00"), Some(1_793_613_600_500_000));
     }
 }

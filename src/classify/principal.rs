@@ -103,10 +103,7 @@ fn arn_resource(arn: &str) -> Option<&str> {
 }
 
 fn arn_account(arn: &str) -> Option<&str> {
-    arn.strip_prefix("arn:")?
-        .split(':')
-        .nth(3)
-        .filter(|a| !a.is_empty())
+    arn.strip_prefix("arn:")?.split(':').nth(3).filter(|a| !a.is_empty())
 }
 
 #[cfg(test)]
@@ -140,10 +137,7 @@ mod tests {
             r#"{"type":"AssumedRole","arn":"arn:aws:sts::111122223333:assumed-role/etl/job-42",
                 "sessionContext":{"sessionIssuer":{"type":"Role","arn":"arn:aws:iam::111122223333:role/batch/etl"}}}"#,
         );
-        assert_eq!(
-            with_issuer.principal,
-            "arn:aws:iam::111122223333:role/batch/etl"
-        );
+        assert_eq!(with_issuer.principal, "arn:aws:iam::111122223333:role/batch/etl");
         assert_eq!(with_issuer.session_name.as_deref(), Some("job-42"));
         assert_eq!(
             with_issuer.caller_arn.as_deref(),
@@ -169,10 +163,7 @@ mod tests {
             r#"{"type":"AWSAccount","principalId":"","accountId":"ANONYMOUS_PRINCIPAL"}"#,
         );
         assert_eq!(
-            (
-                anonymous.principal.as_str(),
-                anonymous.principal_type.as_str()
-            ),
+            (anonymous.principal.as_str(), anonymous.principal_type.as_str()),
             ("anonymous", "Anonymous")
         );
         assert_eq!(anonymous.account, None);
@@ -183,10 +174,7 @@ mod tests {
         let federated = principal(
             r#"{"type":"FederatedUser","arn":"arn:aws:sts::111122223333:federated-user/bob"}"#,
         );
-        assert_eq!(
-            federated.principal,
-            "arn:aws:sts::111122223333:federated-user/bob"
-        );
+        assert_eq!(federated.principal, "arn:aws:sts::111122223333:federated-user/bob");
         let saml = principal(
             r#"{"type":"SAMLUser","principalId":"abc:carol@example.com","userName":"carol@example.com"}"#,
         );
@@ -207,10 +195,7 @@ mod tests {
     fn missing_or_bare_identities_are_unknown() {
         assert_eq!(principal_of(None).principal, "unknown");
         let bare = principal(r#"{"type":"Unknown"}"#);
-        assert_eq!(
-            (bare.principal.as_str(), bare.principal_type.as_str()),
-            ("unknown", "Unknown")
-        );
+        assert_eq!((bare.principal.as_str(), bare.principal_type.as_str()), ("unknown", "Unknown"));
         let no_type = principal(r#"{"principalId":"AIDAQ"}"#);
         assert_eq!(
             (no_type.principal.as_str(), no_type.principal_type.as_str()),

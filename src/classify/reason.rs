@@ -35,12 +35,7 @@ pub enum DenyKind {
 
 impl DenyKind {
     /// Every variant, in declaration order.
-    pub const ALL: &[Self] = &[
-        Self::Explicit,
-        Self::Implicit,
-        Self::ServiceReason,
-        Self::Generic,
-    ];
+    pub const ALL: &[Self] = &[Self::Explicit, Self::Implicit, Self::ServiceReason, Self::Generic];
 
     /// The stable snake_case name written to reports.
     pub const fn as_str(self) -> &'static str {
@@ -216,10 +211,7 @@ const S3_REASON_PHRASES: &[(&str, DeniedBy)] = &[
     ("IgnorePublicAcls", DeniedBy::BlockPublicAccess),
     ("RestrictPublicBuckets", DeniedBy::BlockPublicAccess),
     ("block public access", DeniedBy::BlockPublicAccess),
-    (
-        "all access to this object has been disabled",
-        DeniedBy::ObjectAccessDisabled,
-    ),
+    ("all access to this object has been disabled", DeniedBy::ObjectAccessDisabled),
     ("does not allow ACLs", DeniedBy::AclsDisabled),
     ("ACLs are disabled", DeniedBy::AclsDisabled),
     ("bucket owner enforced", DeniedBy::AclsDisabled),
@@ -228,11 +220,7 @@ const S3_REASON_PHRASES: &[(&str, DeniedBy)] = &[
 /// SSE-C is named several ways; a message is about SSE-C being *blocked* only when it also says so,
 /// which keeps S3's unrelated `InvalidArgument` about customer-provided keys out (Amazon S3 User
 /// Guide, "Blocking or unblocking SSE-C for a general purpose bucket").
-const SSE_C_PHRASES: &[&str] = &[
-    "SSE-C",
-    "customer-provided key",
-    "customer-provided encryption",
-];
+const SSE_C_PHRASES: &[&str] = &["SSE-C", "customer-provided key", "customer-provided encryption"];
 const BLOCKED_PHRASES: &[&str] = &["block", "disabled", "not allowed", "not permitted"];
 
 /// Read `message` (a CloudTrail `errorMessage`) for who was denied what, and which mechanism did it.
@@ -271,14 +259,9 @@ pub fn diagnose(message: &str) -> Diagnosis<'_> {
 /// partition; `None` for anything else, including access point ARNs.
 pub fn bucket_in_resource(resource: &str) -> Option<&str> {
     let mut parts = resource.splitn(6, ':');
-    let (Some("arn"), Some(partition), Some("s3"), Some(""), Some(""), Some(path)) = (
-        parts.next(),
-        parts.next(),
-        parts.next(),
-        parts.next(),
-        parts.next(),
-        parts.next(),
-    ) else {
+    let (Some("arn"), Some(partition), Some("s3"), Some(""), Some(""), Some(path)) =
+        (parts.next(), parts.next(), parts.next(), parts.next(), parts.next(), parts.next())
+    else {
         return None;
     };
     if !partition.starts_with("aws") {
@@ -325,14 +308,10 @@ fn split_resource(text: &str) -> (&str, &str) {
 }
 
 fn split_resource_unquoted(text: &str) -> (&str, &str) {
-    let context_start = [
-        "because",
-        "with an explicit deny",
-        "due to an explicit deny",
-    ]
-    .iter()
-    .filter_map(|marker| find_phrase(text, marker).map(|(start, _)| start))
-    .min();
+    let context_start = ["because", "with an explicit deny", "due to an explicit deny"]
+        .iter()
+        .filter_map(|marker| find_phrase(text, marker).map(|(start, _)| start))
+        .min();
     match context_start {
         Some(start) => (slice(text, 0, start).trim(), slice_from(text, start)),
         None => (trim_reason(text), ""),
@@ -415,9 +394,7 @@ fn policy_at(text: &str) -> Option<(PolicyType, &str)> {
     POLICY_PHRASES.iter().find_map(|&(phrase, policy)| {
         let len = match_phrase(text, phrase)?;
         let rest = slice_from(text, len);
-        let word_end = rest
-            .find(|c: char| !c.is_ascii_alphabetic())
-            .unwrap_or(rest.len());
+        let word_end = rest.find(|c: char| !c.is_ascii_alphabetic()).unwrap_or(rest.len());
         Some((policy, slice_from(rest, word_end)))
     })
 }
@@ -500,13 +477,12 @@ fn slice_from(text: &str, start: usize) -> &str {
 /// Phrases are short constants, so this is linear in `text`.
 fn find_phrase(text: &str, phrase: &str) -> Option<(usize, usize)> {
     let first = *phrase.as_bytes().first()?;
-    text.bytes()
-        .enumerate()
-        .filter(|(_, byte)| byte.eq_ignore_ascii_case(&first))
-        .find_map(|(start, _)| {
+    text.bytes().enumerate().filter(|(_, byte)| byte.eq_ignore_ascii_case(&first)).find_map(
+        |(start, _)| {
             let len = match_phrase(text.get(start..)?, phrase)?;
             Some((start, start + len))
-        })
+        },
+    )
 }
 
 /// The byte length of `phrase` at the start of `text`, if it is there: ASCII letters match either
@@ -515,12 +491,7 @@ fn find_phrase(text: &str, phrase: &str) -> Option<(usize, usize)> {
 fn match_phrase(text: &str, phrase: &str) -> Option<usize> {
     let bytes = text.as_bytes();
     let whitespace_at = |at: usize| {
-        bytes
-            .get(at..)
-            .unwrap_or_default()
-            .iter()
-            .take_while(|b| b.is_ascii_whitespace())
-            .count()
+        bytes.get(at..).unwrap_or_default().iter().take_while(|b| b.is_ascii_whitespace()).count()
     };
     let mut at = 0;
     for &want in phrase.as_bytes() {

@@ -64,21 +64,13 @@ mod tests {
 
     #[test]
     fn resources_then_the_message_supply_the_bucket() {
-        let from_resources = target(
-            r#"{"resources":[{"type":"AWS::S3::Bucket","ARN":"arn:aws:s3:::logs"}]}"#,
-            None,
-        );
+        let from_resources =
+            target(r#"{"resources":[{"type":"AWS::S3::Bucket","ARN":"arn:aws:s3:::logs"}]}"#, None);
         assert_eq!(from_resources.bucket.as_deref(), Some("logs"));
-        assert_eq!(
-            from_resources.resource_arn.as_deref(),
-            Some("arn:aws:s3:::logs")
-        );
+        assert_eq!(from_resources.resource_arn.as_deref(), Some("arn:aws:s3:::logs"));
         let from_message = target(r#"{"requestParameters":{}}"#, Some("arn:aws:s3:::secret/k"));
         assert_eq!(from_message.bucket.as_deref(), Some("secret"));
-        assert_eq!(
-            from_message.resource_arn.as_deref(),
-            Some("arn:aws:s3:::secret/k")
-        );
+        assert_eq!(from_message.resource_arn.as_deref(), Some("arn:aws:s3:::secret/k"));
     }
 
     #[test]
@@ -88,10 +80,7 @@ mod tests {
             Some("arn:aws:kms:us-east-1:111122223333:key/abc"),
         );
         assert_eq!(kms.bucket.as_deref(), Some("b"));
-        assert_eq!(
-            kms.resource_arn.as_deref(),
-            Some("arn:aws:kms:us-east-1:111122223333:key/abc")
-        );
+        assert_eq!(kms.resource_arn.as_deref(), Some("arn:aws:kms:us-east-1:111122223333:key/abc"));
         let role = target(r#"{}"#, Some("role deploy"));
         assert_eq!(role, Target::default());
     }

@@ -67,16 +67,10 @@ mod tests {
         assert!(is_insight_record(
             br#"{"detail-type":"AWS Insight via CloudTrail","detail":{"eventVersion":"1.08","eventType":"AwsCloudTrailInsight"}}"#
         ));
-        assert!(!is_insight_record(
-            b"{\"eventType\":\"AwsCloudTrailInsight\""
-        ));
-        assert!(is_digest(
-            br#"{"awsAccountId":"1","digestStartTime":"x","logFiles":[]}"#
-        ));
+        assert!(!is_insight_record(b"{\"eventType\":\"AwsCloudTrailInsight\""));
+        assert!(is_digest(br#"{"awsAccountId":"1","digestStartTime":"x","logFiles":[]}"#));
         assert!(!is_digest(br#"{"digestStartTime":"x","logFiles":null}"#));
-        assert!(!is_digest(
-            br#"{"eventVersion":"1.11","digestStartTime":"x","logFiles":[]}"#
-        ));
+        assert!(!is_digest(br#"{"eventVersion":"1.11","digestStartTime":"x","logFiles":[]}"#));
         assert!(!is_digest(
             br#"{"eventName":"GetObject","requestParameters":{"digestStartTime":"x","logFiles":[]}}"#
         ));

@@ -58,11 +58,8 @@ mod tests {
     fn event_name(json: &str) -> Option<Option<String>> {
         let mut bytes = json.as_bytes().to_vec();
         let value = simd_json::to_borrowed_value(&mut bytes).expect("valid JSON");
-        cloudtrail_event(&value).map(|e| {
-            e.get("eventName")
-                .and_then(|n| n.as_str())
-                .map(str::to_string)
-        })
+        cloudtrail_event(&value)
+            .map(|e| e.get("eventName").and_then(|n| n.as_str()).map(str::to_string))
     }
 
     #[test]

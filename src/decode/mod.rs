@@ -37,12 +37,8 @@ pub fn decoder<'r>(
     let mut head = [0u8; 6];
     let got = read_up_to(&mut reader, &mut head)?;
     let head = &head[..got];
-    let unsupported = |name| {
-        Err(io::Error::new(
-            io::ErrorKind::InvalidData,
-            UnsupportedCompression(name),
-        ))
-    };
+    let unsupported =
+        |name| Err(io::Error::new(io::ErrorKind::InvalidData, UnsupportedCompression(name)));
     let encoding = match head {
         [0x1f, 0x8b, ..] => Encoding::Gzip,
         [0x28, 0xb5, 0x2f, 0xfd, ..] => return unsupported("zstd"),
@@ -117,11 +113,6 @@ mod tests {
     fn other_compressions_are_named() {
         let err = decode_all(&[0x28, 0xb5, 0x2f, 0xfd, 0, 0, 0]).expect_err("zstd");
         assert!(err.to_string().contains("zstd"), "{err}");
-        assert!(
-            decode_all(b"BZh91AY&SY")
-                .expect_err("bzip2")
-                .to_string()
-                .contains("bzip2")
-        );
+        assert!(decode_all(b"BZh91AY&SY").expect_err("bzip2").to_string().contains("bzip2"));
     }
 }

@@ -27,10 +27,7 @@ impl Prefilter {
 
     pub fn may_be_failure(&self, record: &[u8]) -> bool {
         self.error_code.find(record).is_some()
-            || self
-                .error_message
-                .as_ref()
-                .is_some_and(|f| f.find(record).is_some())
+            || self.error_message.as_ref().is_some_and(|f| f.find(record).is_some())
     }
 }
 

@@ -35,9 +35,7 @@ impl Default for SplitLimits {
     /// CloudTrail caps an event at 256 KB; 16 MiB leaves room for hand-made dumps while
     /// keeping a hostile object from ballooning memory.
     fn default() -> Self {
-        Self {
-            max_record_bytes: 16 << 20,
-        }
+        Self { max_record_bytes: 16 << 20 }
     }
 }
 
@@ -663,9 +661,7 @@ fn string_end(bytes: &[u8], at: usize) -> Option<usize> {
 
 /// Control bytes other than whitespace, or bytes that cannot start UTF-8 text.
 fn looks_binary(bytes: &[u8]) -> bool {
-    bytes
-        .iter()
-        .any(|&b| (b < 0x20 && !matches!(b, b'\t' | b'\n' | b'\r')) || b == 0x7f)
+    bytes.iter().any(|&b| (b < 0x20 && !matches!(b, b'\t' | b'\n' | b'\r')) || b == 0x7f)
         || std::str::from_utf8(bytes).is_err_and(|e| e.error_len().is_some())
 }
 
@@ -680,9 +676,8 @@ mod tests {
 
     fn split_with(input: &[u8], limits: SplitLimits) -> (SplitReport, Vec<String>) {
         let mut records = Vec::new();
-        let (report, err) = split_records(input, limits, |r| {
-            records.push(String::from_utf8_lossy(r).into_owned())
-        });
+        let (report, err) =
+            split_records(input, limits, |r| records.push(String::from_utf8_lossy(r).into_owned()));
         assert!(err.is_none());
         (report, records)
     }
@@ -692,10 +687,7 @@ mod tests {
         let (report, records) =
             split(br#"{"Records":[{"eventName":"A","x":"}"},  {"eventName":"B"}]}"#);
         assert_eq!(report.kind, ObjectKind::Trail);
-        assert_eq!(
-            records,
-            [r#"{"eventName":"A","x":"}"}"#, r#"{"eventName":"B"}"#]
-        );
+        assert_eq!(records, [r#"{"eventName":"A","x":"}"}"#, r#"{"eventName":"B"}"#]);
         assert!(report.malformed.is_empty());
     }
 
@@ -751,18 +743,10 @@ mod tests {
         for first in [&insight_agent, &digest_key, &digest_keys] {
             let lines = format!("{first}\n{}\n", event(r#""eventID":"2""#));
             let (report, records) = split(lines.as_bytes());
-            assert_eq!(
-                (report.kind, records.len()),
-                (ObjectKind::EventStream, 2),
-                "{first}"
-            );
+            assert_eq!((report.kind, records.len()), (ObjectKind::EventStream, 2), "{first}");
             let export = format!("2026-11-02T10:00:00.000Z {first}\n");
             let (report, records) = split(export.as_bytes());
-            assert_eq!(
-                (report.kind, records.len()),
-                (ObjectKind::EventStream, 1),
-                "{first}"
-            );
+            assert_eq!((report.kind, records.len()), (ObjectKind::EventStream, 1), "{first}");
         }
     }
 
@@ -776,10 +760,7 @@ mod tests {
         assert_eq!((report.kind, records.len()), (ObjectKind::Insight, 0));
         let mixed = format!(r#"{{"Records":[{insight},{event},{insight}]}}"#);
         let (report, records) = split(mixed.as_bytes());
-        assert_eq!(
-            (report.kind, records),
-            (ObjectKind::Trail, vec![event.to_string()])
-        );
+        assert_eq!((report.kind, records), (ObjectKind::Trail, vec![event.to_string()]));
         assert_eq!(report.insight_records, 2);
         let (report, records) = split(format!("{insight}\n{event}\n").as_bytes());
         assert_eq!((report.kind, records.len()), (ObjectKind::EventStream, 1));
@@ -806,9 +787,7 @@ mod tests {
             "m".repeat(1000),
             "b".repeat(3000)
         );
-        let limits = SplitLimits {
-            max_record_bytes: 4096,
-        };
+        let limits = SplitLimits { max_record_bytes: 4096 };
         let mut records = 0;
         let (report, _) = split_records(Trickle(big.as_bytes()), limits, |_| records += 1);
         assert_eq!((report.kind, records), (ObjectKind::Trail, 2));
@@ -819,10 +798,7 @@ mod tests {
         // A nested `Records` chosen by a caller (a request parameter) leaves the event whole.
         let event = r#"{"eventName":"A","requestParameters":{"Records":[{"eventName":"X"}]}}"#;
         let (report, records) = split(event.as_bytes());
-        assert_eq!(
-            (report.kind, records),
-            (ObjectKind::EventStream, vec![event.to_string()])
-        );
+        assert_eq!((report.kind, records), (ObjectKind::EventStream, vec![event.to_string()]));
     }
 
     #[test]
@@ -856,9 +832,8 @@ mod tests {
         // fuzz/regressions/split-2: one read saw the NUL, byte-sized reads did not.
         let input = b"] \"\0";
         let mut trickled = Vec::new();
-        let (slow, _) = split_records(Trickle(input), SplitLimits::default(), |r| {
-            trickled.push(r.to_vec())
-        });
+        let (slow, _) =
+            split_records(Trickle(input), SplitLimits::default(), |r| trickled.push(r.to_vec()));
         let (fast, _) = split(input);
         assert_eq!(slow, fast);
         assert_eq!(fast.kind, ObjectKind::Unrecognised);
@@ -888,12 +863,7 @@ mod tests {
             r#"{{"Records":[{{"eventName":"{}"}},{{"eventName":"B"}}]}}"#,
             "x".repeat(1 << 20)
         );
-        let (report, records) = split_with(
-            big.as_bytes(),
-            SplitLimits {
-                max_record_bytes: 4096,
-            },
-        );
+        let (report, records) = split_with(big.as_bytes(), SplitLimits { max_record_bytes: 4096 });
         assert_eq!(records, [r#"{"eventName":"B"}"#]);
         assert_eq!(report.malformed, [(Malformed::TooLarge, 1)]);
     }
@@ -903,18 +873,12 @@ mod tests {
     #[test]
     fn pathological_runs_are_reported_not_buffered() {
         const RUN: usize = 4 << 20;
-        let limits = SplitLimits {
-            max_record_bytes: 64 << 10,
-        };
+        let limits = SplitLimits { max_record_bytes: 64 << 10 };
         for (name, input) in pathological_inputs(RUN) {
             let (report, records) = split_with(&input, limits);
             println!("{name}: {report:?}");
             assert!(records.is_empty(), "{name}");
-            assert_eq!(
-                report.decoded_bytes,
-                input.len() as u64,
-                "{name}: read to the end"
-            );
+            assert_eq!(report.decoded_bytes, input.len() as u64, "{name}: read to the end");
         }
     }
 

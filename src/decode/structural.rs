@@ -35,10 +35,7 @@ impl ScanState {
     /// A scanner already `depth` brackets deep, outside any string (used to skip the rest of
     /// an object whose first members were read by hand).
     pub fn inside(depth: u32) -> Self {
-        Self {
-            depth,
-            ..Self::default()
-        }
+        Self { depth, ..Self::default() }
     }
 }
 
@@ -189,12 +186,7 @@ fn classify_block(block: &[u8; 64]) -> BlockMasks {
             );
             _mm_movemask_epi8(hits) as u16 as u64
         };
-        let mut masks = BlockMasks {
-            quote: 0,
-            backslash: 0,
-            open: 0,
-            close: 0,
-        };
+        let mut masks = BlockMasks { quote: 0, backslash: 0, open: 0, close: 0 };
         for lane in 0..4 {
             let chunk = _mm_loadu_si128(block.as_ptr().add(lane * 16).cast());
             let shift = lane * 16;
@@ -210,12 +202,7 @@ fn classify_block(block: &[u8; 64]) -> BlockMasks {
 #[cfg(not(target_arch = "x86_64"))]
 #[inline(always)]
 fn classify_block(block: &[u8; 64]) -> BlockMasks {
-    let mut masks = BlockMasks {
-        quote: 0,
-        backslash: 0,
-        open: 0,
-        close: 0,
-    };
+    let mut masks = BlockMasks { quote: 0, backslash: 0, open: 0, close: 0 };
     for (i, &b) in block.iter().enumerate() {
         let bit = 1u64 << i;
         match b {
@@ -261,12 +248,7 @@ mod avx2 {
             );
             _mm256_movemask_epi8(hits) as u32 as u64
         };
-        let mut masks = BlockMasks {
-            quote: 0,
-            backslash: 0,
-            open: 0,
-            close: 0,
-        };
+        let mut masks = BlockMasks { quote: 0, backslash: 0, open: 0, close: 0 };
         for lane in 0..2 {
             // SAFETY: each load reads 32 bytes inside `block`.
             let half = unsafe { _mm256_loadu_si256(block.as_ptr().add(lane * 32).cast()) };

@@ -31,18 +31,15 @@ impl<'v> Event<'v> {
             request_bucket: request.and_then(|p| text(p, "bucketName")),
             request_key: request.and_then(|p| text(p, "key")),
             console_login: object("responseElements").and_then(|r| text(r, "ConsoleLogin")),
-            resources: record
-                .get("resources")
-                .and_then(|v| v.as_array())
-                .map_or_else(Vec::new, |resources| {
+            resources: record.get("resources").and_then(|v| v.as_array()).map_or_else(
+                Vec::new,
+                |resources| {
                     resources
                         .iter()
-                        .map(|r| Resource {
-                            resource_type: text(r, "type"),
-                            arn: text(r, "ARN"),
-                        })
+                        .map(|r| Resource { resource_type: text(r, "type"), arn: text(r, "ARN") })
                         .collect()
-                }),
+                },
+            ),
         })
     }
 }
@@ -93,9 +90,7 @@ fn scalar_text<'v>(value: Option<&'v BorrowedValue<'v>>) -> Option<Cow<'v, str>>
 #[cfg(test)]
 pub(crate) fn event_of(json: &str) -> Event<'static> {
     let bytes = json.as_bytes().to_vec().leak();
-    let value = Box::leak(Box::new(
-        simd_json::to_borrowed_value(bytes).expect("valid test JSON"),
-    ));
+    let value = Box::leak(Box::new(simd_json::to_borrowed_value(bytes).expect("valid test JSON")));
     Event::from_json(value).expect("a JSON object")
 }
 
@@ -118,17 +113,11 @@ mod tests {
         assert_eq!(
             event.resources,
             [
-                Resource {
-                    resource_type: Some("AWS::S3::Bucket"),
-                    arn: Some("arn:aws:s3:::b")
-                },
+                Resource { resource_type: Some("AWS::S3::Bucket"), arn: Some("arn:aws:s3:::b") },
                 Resource::default()
             ]
         );
-        assert_eq!(
-            (event.request_bucket, event.request_key),
-            (Some("b"), Some("k"))
-        );
+        assert_eq!((event.request_bucket, event.request_key), (Some("b"), Some("k")));
         assert_eq!(event.console_login, Some("Failure"));
         let identity = event.identity.expect("an identity");
         assert_eq!(identity.identity_type, Some("AssumedRole"));

@@ -66,11 +66,7 @@ impl<T> ColumnDef<T> {
         get: fn(&T) -> Option<i64>,
         set: fn(&mut T, Option<i64>),
     ) -> Self {
-        Self {
-            name,
-            access: Access::Time { get, set },
-            dictionary: false,
-        }
+        Self { name, access: Access::Time { get, set }, dictionary: false }
     }
 
     pub const fn text(
@@ -78,27 +74,15 @@ impl<T> ColumnDef<T> {
         get: fn(&T) -> Option<&str>,
         set: fn(&mut T, Option<String>) -> Option<()>,
     ) -> Self {
-        Self {
-            name,
-            access: Access::Text { get, set },
-            dictionary: true,
-        }
+        Self { name, access: Access::Text { get, set }, dictionary: true }
     }
 
     pub const fn flag(name: &'static str, get: fn(&T) -> bool, set: fn(&mut T, bool)) -> Self {
-        Self {
-            name,
-            access: Access::Flag { get, set },
-            dictionary: false,
-        }
+        Self { name, access: Access::Flag { get, set }, dictionary: false }
     }
 
     pub const fn count(name: &'static str, get: fn(&T) -> u64, set: fn(&mut T, u64)) -> Self {
-        Self {
-            name,
-            access: Access::Count { get, set },
-            dictionary: false,
-        }
+        Self { name, access: Access::Count { get, set }, dictionary: false }
     }
 
     pub const fn text_list(
@@ -106,11 +90,7 @@ impl<T> ColumnDef<T> {
         get: fn(&T) -> &[String],
         set: fn(&mut T, Vec<String>),
     ) -> Self {
-        Self {
-            name,
-            access: Access::TextList { get, set },
-            dictionary: true,
-        }
+        Self { name, access: Access::TextList { get, set }, dictionary: true }
     }
 
     /// A text column whose values are (nearly) unique per row: no dictionary.
@@ -132,17 +112,15 @@ impl<T> ColumnDef<T> {
 
     fn field(&self) -> Field {
         let (data_type, nullable) = match self.access {
-            Access::Time { .. } => (
-                DataType::Timestamp(TimeUnit::Microsecond, Some(UTC.into())),
-                true,
-            ),
+            Access::Time { .. } => {
+                (DataType::Timestamp(TimeUnit::Microsecond, Some(UTC.into())), true)
+            }
             Access::Text { .. } => (DataType::Utf8, true),
             Access::Flag { .. } => (DataType::Boolean, false),
             Access::Count { .. } => (DataType::Int64, false),
-            Access::TextList { .. } => (
-                DataType::List(Arc::new(Field::new("item", DataType::Utf8, true))),
-                false,
-            ),
+            Access::TextList { .. } => {
+                (DataType::List(Arc::new(Field::new("item", DataType::Utf8, true))), false)
+            }
         };
         Field::new(self.name, data_type, nullable)
     }
@@ -213,9 +191,7 @@ impl Cell<'_> {
 pub const UTC: &str = "UTC";
 
 pub fn schema<T>(columns: &[ColumnDef<T>]) -> SchemaRef {
-    Arc::new(Schema::new(
-        columns.iter().map(ColumnDef::field).collect::<Vec<_>>(),
-    ))
+    Arc::new(Schema::new(columns.iter().map(ColumnDef::field).collect::<Vec<_>>()))
 }
 
 enum Builder {
@@ -250,12 +226,7 @@ impl<T> BatchBuilder<T> {
                 }
             })
             .collect();
-        Self {
-            columns,
-            schema: schema(columns),
-            builders,
-            rows: 0,
-        }
+        Self { columns, schema: schema(columns), builders, rows: 0 }
     }
 
     pub fn schema(&self) -> SchemaRef {
@@ -360,13 +331,7 @@ fn set_column<T>(column: &ColumnDef<T>, array: &dyn Array, rows: &mut [T]) -> Op
             for (row, list) in rows.iter_mut().zip(lists.iter()) {
                 let strings = list?;
                 let items = strings.as_string_opt::<i32>()?;
-                set(
-                    row,
-                    items
-                        .iter()
-                        .map(|s| s.unwrap_or_default().to_string())
-                        .collect(),
-                );
+                set(row, items.iter().map(|s| s.unwrap_or_default().to_string()).collect());
             }
         }
     }

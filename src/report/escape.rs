@@ -38,10 +38,7 @@ pub fn for_terminal(text: &str) -> Cow<'_, str> {
 /// through; escaped, they decode to the same strings and cannot act on a terminal. Outside
 /// strings JSON has only ASCII punctuation and whitespace, so the text stays valid JSON.
 pub fn json_for_terminal(json: &str) -> Cow<'_, str> {
-    if !json
-        .chars()
-        .any(|c| is_unsafe(c) && !c.is_ascii_whitespace())
-    {
+    if !json.chars().any(|c| is_unsafe(c) && !c.is_ascii_whitespace()) {
         return Cow::Borrowed(json);
     }
     let mut out = String::with_capacity(json.len() + 16);
@@ -75,12 +72,7 @@ mod tests {
         let value = serde_json::json!({"ua": "a\u{9b}2J\u{7f}\u{202e}b\u{1b}", "k": "ключ"});
         let text = serde_json::to_string_pretty(&value).expect("json");
         let safe = json_for_terminal(&text);
-        assert!(
-            !safe
-                .chars()
-                .any(|c| is_unsafe(c) && !c.is_ascii_whitespace()),
-            "{safe}"
-        );
+        assert!(!safe.chars().any(|c| is_unsafe(c) && !c.is_ascii_whitespace()), "{safe}");
         assert!(safe.contains("\\u009b") && safe.contains("\\u202e") && safe.contains("ключ"));
         let back: serde_json::Value = serde_json::from_str(&safe).expect("still JSON");
         assert_eq!(back, value);

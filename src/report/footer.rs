@@ -10,11 +10,8 @@ use crate::stats::ScanStats;
 const LISTED_PROBLEMS: usize = 20;
 
 pub fn write_footer(out: &mut dyn Write, stats: &ScanStats) -> io::Result<()> {
-    let by_design: Vec<String> = stats
-        .skipped_by_design
-        .iter()
-        .map(|(k, n)| format!("{n} {k}"))
-        .collect();
+    let by_design: Vec<String> =
+        stats.skipped_by_design.iter().map(|(k, n)| format!("{n} {k}")).collect();
     writeln!(
         out,
         "scanned {} input{}{}: {} stored, {} decoded, {} records, {} parsed, {} kept, in {:.2} s ({:.0} records/s)",
@@ -110,12 +107,7 @@ pub fn write_footer(out: &mut dyn Write, stats: &ScanStats) -> io::Result<()> {
             if stats.problems.len() == 1 { "" } else { "s" }
         )?;
         for p in stats.problems.iter().take(LISTED_PROBLEMS) {
-            writeln!(
-                out,
-                "  {}: {}",
-                for_terminal(&p.origin),
-                for_terminal(&p.what)
-            )?;
+            writeln!(out, "  {}: {}", for_terminal(&p.origin), for_terminal(&p.what))?;
         }
         if stats.problems.len() > LISTED_PROBLEMS {
             writeln!(
@@ -137,11 +129,7 @@ pub fn human_bytes(bytes: u64) -> String {
         value /= 1000.0;
         unit += 1;
     }
-    if unit == 0 {
-        format!("{bytes} B")
-    } else {
-        format!("{value:.1} {}", UNITS[unit])
-    }
+    if unit == 0 { format!("{bytes} B") } else { format!("{value:.1} {}", UNITS[unit]) }
 }
 
 #[cfg(test)]
@@ -152,23 +140,13 @@ mod tests {
     fn sizes_and_problems_are_reported() {
         assert_eq!(human_bytes(999), "999 B");
         assert_eq!(human_bytes(2_900_000), "2.9 MB");
-        let mut stats = ScanStats {
-            objects: 3,
-            records: 10,
-            ..ScanStats::default()
-        };
+        let mut stats = ScanStats { objects: 3, records: 10, ..ScanStats::default() };
         stats.problem("dump/bad\u{1b}[2J.json.gz", "gzip stream truncated");
         let mut out = Vec::new();
         write_footer(&mut out, &stats).expect("in memory");
         let text = String::from_utf8(out).expect("utf-8");
-        assert!(
-            text.contains("scanned 3 inputs") && text.contains("10 records"),
-            "{text}"
-        );
+        assert!(text.contains("scanned 3 inputs") && text.contains("10 records"), "{text}");
         assert!(text.contains("1 input problem (exit code 2):"));
-        assert!(
-            text.contains("bad\\u{1b}[2J.json.gz: gzip stream truncated"),
-            "{text}"
-        );
+        assert!(text.contains("bad\\u{1b}[2J.json.gz: gzip stream truncated"), "{text}");
     }
 }

@@ -47,11 +47,7 @@ pub enum HtmlError {
     #[error("cannot read {path}: {source}")]
     Arrow { path: PathBuf, source: ArrowError },
     #[error("cannot read {path}: column `{column}` is missing or is not {expected}")]
-    Column {
-        path: PathBuf,
-        column: &'static str,
-        expected: &'static str,
-    },
+    Column { path: PathBuf, column: &'static str, expected: &'static str },
     #[error("cannot write {path}: {source}")]
     Write { path: PathBuf, source: io::Error },
 }
@@ -118,10 +114,8 @@ fn utc(micros: Option<i64>, format: &str) -> String {
 }
 
 fn write_atomically(path: &Path, contents: &[u8]) -> Result<(), HtmlError> {
-    let name = path.file_name().map_or_else(
-        || "report.html".into(),
-        |n| n.to_string_lossy().into_owned(),
-    );
+    let name =
+        path.file_name().map_or_else(|| "report.html".into(), |n| n.to_string_lossy().into_owned());
     let temp = path.with_file_name(format!(".{name}.partial-{}", std::process::id()));
     let written = (|| {
         let mut file = BufWriter::new(File::create(&temp)?);
@@ -134,10 +128,7 @@ fn write_atomically(path: &Path, contents: &[u8]) -> Result<(), HtmlError> {
     }
     fs::rename(&temp, path).map_err(|source| {
         let _ = fs::remove_file(&temp);
-        HtmlError::Write {
-            path: path.to_path_buf(),
-            source,
-        }
+        HtmlError::Write { path: path.to_path_buf(), source }
     })
 }
 
@@ -199,19 +190,10 @@ mod tests {
     }
 
     fn input<'a>(rows: &'a [SummaryRow], denials: &'a [PathBuf]) -> PageInput<'a> {
-        PageInput {
-            rows,
-            denials,
-            window: &UNBOUNDED,
-            stats: None,
-            new: None,
-        }
+        PageInput { rows, denials, window: &UNBOUNDED, stats: None, new: None }
     }
 
-    const UNBOUNDED: TimeWindow = TimeWindow {
-        since: None,
-        until: None,
-    };
+    const UNBOUNDED: TimeWindow = TimeWindow { since: None, until: None };
 
     /// The page for `denials`.
     fn page_for(denials: &[Denial]) -> String {
@@ -230,11 +212,7 @@ mod tests {
             .flat_map(|rest| rest.split('"').next().unwrap_or_default().split(' '))
             .collect();
         for column in crate::report::schema::SUMMARY_COLUMNS {
-            assert!(
-                shown.contains(column.name),
-                "{} is not on the page",
-                column.name
-            );
+            assert!(shown.contains(column.name), "{} is not on the page", column.name);
         }
     }
 
@@ -266,9 +244,8 @@ mod tests {
     #[test]
     fn the_table_is_capped_and_says_so() {
         // Five groups of 1 to 5 denials; the table keeps the 3 largest, 2 samples each.
-        let denials: Vec<Denial> = (0..5)
-            .flat_map(|p| (0..=p).map(move |k| denial(&format!("p{p}"), k * 60)))
-            .collect();
+        let denials: Vec<Denial> =
+            (0..5).flat_map(|p| (0..=p).map(move |k| denial(&format!("p{p}"), k * 60))).collect();
         let (_dir, files, rows) = reports_for(&denials);
         let page = input(&rows, &files);
         let report = data::load(&page, 3, 2).expect("loaded");
@@ -279,14 +256,7 @@ mod tests {
             .iter()
             .map(|s| s.iter().filter_map(|e| e.event_id.as_deref()).collect())
             .collect();
-        assert_eq!(
-            ids,
-            [
-                ["p4-240", "p4-180"],
-                ["p3-180", "p3-120"],
-                ["p2-120", "p2-60"]
-            ]
-        );
+        assert_eq!(ids, [["p4-240", "p4-180"], ["p3-180", "p3-120"], ["p2-120", "p2-60"]]);
         let page = page::render(&report, &page);
         assert_eq!(page.matches("<tr class=\"group\">").count(), 3);
         assert_eq!(page.matches("<tr class=\"drill\">").count(), 3);
@@ -298,30 +268,18 @@ mod tests {
         let hour = 3_600;
         let mut suppressed = denial("alice", 5 * hour);
         suppressed.suppressed_by = Some("known".into());
-        let denials = [
-            denial("alice", 0),
-            denial("alice", 60),
-            suppressed,
-            denial("alice", 48 * hour),
-        ];
+        let denials =
+            [denial("alice", 0), denial("alice", 60), suppressed, denial("alice", 48 * hour)];
         let (_dir, files, rows) = reports_for(&denials);
         let start = denials[0].event_time.expect("time");
-        let window = TimeWindow {
-            since: None,
-            until: Some(start + 24 * hour * 1_000_000),
-        };
-        let page = PageInput {
-            window: &window,
-            ..input(&rows, &files)
-        };
+        let window = TimeWindow { since: None, until: Some(start + 24 * hour * 1_000_000) };
+        let page = PageInput { window: &window, ..input(&rows, &files) };
         let report = data::load(&page, 10, 10).expect("loaded");
         let drawn: u64 = report.hourly.counts.values().sum();
         assert_eq!(drawn, 2, "{:?}", report.hourly);
         assert_eq!(report.last_time, Some(start + 60_000_000));
-        let samples: Vec<_> = report.samples[0]
-            .iter()
-            .filter_map(|e| e.event_id.as_deref())
-            .collect();
+        let samples: Vec<_> =
+            report.samples[0].iter().filter_map(|e| e.event_id.as_deref()).collect();
         assert_eq!(samples, ["alice-60", "alice-0"]);
     }
 
@@ -333,21 +291,16 @@ mod tests {
             .map(|(i, p)| denial(p, i as i64 * 60))
             .collect();
         let (dir, files, rows) = reports_for(&denials);
-        let new: HashSet<SummaryKey> = rows
-            .iter()
-            .filter(|r| r.principal.ends_with("/p1"))
-            .map(SummaryRow::key)
-            .collect();
+        let new: HashSet<SummaryKey> =
+            rows.iter().filter(|r| r.principal.ends_with("/p1")).map(SummaryRow::key).collect();
         assert_eq!(new.len(), 1);
         let html = dir.path().join("report.html");
         for (since, label) in [
             (Since::LastRun, "new groups since the last run"),
             (Since::Time(0), "new groups since 1970-01-01 00:00 UTC"),
         ] {
-            let page = PageInput {
-                new: Some(NewGroups { keys: &new, since }),
-                ..input(&rows, &files)
-            };
+            let page =
+                PageInput { new: Some(NewGroups { keys: &new, since }), ..input(&rows, &files) };
             write_html_report(&page, &html).expect("written");
             let page = fs::read_to_string(&html).expect("read back");
             assert!(

@@ -70,20 +70,13 @@ impl ReportFiles {
 pub fn day_of(event_time: Option<i64>) -> String {
     event_time
         .and_then(DateTime::from_timestamp_micros)
-        .map_or_else(
-            || INVALID_PARTITION.to_string(),
-            |t| t.format("%Y-%m-%d").to_string(),
-        )
+        .map_or_else(|| INVALID_PARTITION.to_string(), |t| t.format("%Y-%m-%d").to_string())
 }
 
 /// The destination of denial rows: one file, or one file per day.
 pub enum DenialSink {
     Single(Box<ParquetReport<Denial>>),
-    Partitioned {
-        root: PathBuf,
-        run_id: String,
-        days: BTreeMap<String, ParquetReport<Denial>>,
-    },
+    Partitioned { root: PathBuf, run_id: String, days: BTreeMap<String, ParquetReport<Denial>> },
 }
 
 impl DenialSink {
@@ -109,10 +102,8 @@ impl DenialSink {
                 let day = day_of(denial.event_time);
                 if !days.contains_key(&day) {
                     let dir = root.join(format!("date={day}"));
-                    fs::create_dir_all(&dir).map_err(|source| ReportError::Io {
-                        path: dir.clone(),
-                        source,
-                    })?;
+                    fs::create_dir_all(&dir)
+                        .map_err(|source| ReportError::Io { path: dir.clone(), source })?;
                     let report = ParquetReport::create(
                         &dir,
                         &format!("denials-{run_id}.parquet"),
@@ -143,8 +134,7 @@ impl DenialSink {
 /// `summary-<run>.parquet`), used to find the files of runs that never committed their state.
 pub fn run_id_of(file_name: &str) -> Option<&str> {
     let stem = file_name.strip_suffix(".parquet")?;
-    stem.strip_prefix("denials-")
-        .or_else(|| stem.strip_prefix("summary-"))
+    stem.strip_prefix("denials-").or_else(|| stem.strip_prefix("summary-"))
 }
 
 /// Every partitioned report file under `out_dir`, with its run id.
@@ -184,9 +174,7 @@ pub fn remove_stale_partials(out_dir: &Path) -> usize {
         };
         for entry in entries.flatten() {
             let name = entry.file_name().to_string_lossy().into_owned();
-            let pid = name
-                .strip_prefix('.')
-                .and_then(|n| n.rsplit_once(".partial-"));
+            let pid = name.strip_prefix('.').and_then(|n| n.rsplit_once(".partial-"));
             let Some(pid) = pid.and_then(|(_, pid)| pid.parse::<libc::pid_t>().ok()) else {
                 continue;
             };
@@ -234,12 +222,9 @@ mod tests {
         let dead = [
             dir.path().join(".denials.parquet.partial-99999999"),
             day.join(".denials-r1.parquet.partial-99999999"),
-            dir.path()
-                .join("summary/.summary-r1.parquet.partial-99999999"),
+            dir.path().join("summary/.summary-r1.parquet.partial-99999999"),
         ];
-        let live = dir
-            .path()
-            .join(format!(".summary.parquet.partial-{}", std::process::id()));
+        let live = dir.path().join(format!(".summary.parquet.partial-{}", std::process::id()));
         let report = dir.path().join("denials.parquet");
         for path in dead.iter().chain([&live, &report]) {
             fs::write(path, "x").expect("write");
@@ -254,10 +239,7 @@ mod tests {
         assert_eq!(day_of(Some(1_793_613_600_000_000)), "2026-11-02");
         assert_eq!(day_of(None), INVALID_PARTITION);
         assert_eq!(day_of(Some(i64::MAX)), INVALID_PARTITION);
-        assert_eq!(
-            run_id_of("denials-20261128T1953Z-1a2b.parquet"),
-            Some("20261128T1953Z-1a2b")
-        );
+        assert_eq!(run_id_of("denials-20261128T1953Z-1a2b.parquet"), Some("20261128T1953Z-1a2b"));
         assert_eq!(run_id_of("summary-r1.parquet"), Some("r1"));
         assert_eq!(run_id_of("denials.parquet"), None);
         assert_eq!(run_id_of(".denials-r1.parquet.partial-12"), None);

@@ -49,10 +49,7 @@ impl<T> ParquetReport<T> {
     ) -> Result<Self, ReportError> {
         let final_path = dir.join(name);
         let temp_path = dir.join(format!(".{name}.partial-{}", std::process::id()));
-        let io_err = |source| ReportError::Io {
-            path: temp_path.clone(),
-            source,
-        };
+        let io_err = |source| ReportError::Io { path: temp_path.clone(), source };
         let file = File::create(&temp_path).map_err(io_err)?;
         let mut props = WriterProperties::builder()
             .set_compression(Compression::ZSTD(ZstdLevel::default()))
@@ -63,16 +60,8 @@ impl<T> ParquetReport<T> {
         let batch = BatchBuilder::new(columns);
         let writer =
             ArrowWriter::try_new(BufWriter::new(file), batch.schema(), Some(props.build()))
-                .map_err(|source| ReportError::Parquet {
-                    path: temp_path.clone(),
-                    source,
-                })?;
-        Ok(Self {
-            batch,
-            writer: Some(writer),
-            temp_path,
-            final_path,
-        })
+                .map_err(|source| ReportError::Parquet { path: temp_path.clone(), source })?;
+        Ok(Self { batch, writer: Some(writer), temp_path, final_path })
     }
 
     pub fn push(&mut self, row: &T) -> Result<(), ReportError> {
@@ -92,10 +81,9 @@ impl<T> ParquetReport<T> {
             source: ParquetError::from(e),
         })?;
         let writer = self.writer.as_mut().expect("the writer lives until commit");
-        writer.write(&batch).map_err(|source| ReportError::Parquet {
-            path: self.temp_path.clone(),
-            source,
-        })
+        writer
+            .write(&batch)
+            .map_err(|source| ReportError::Parquet { path: self.temp_path.clone(), source })
     }
 
     /// Finishes the file, makes it durable and renames it to its final name.
@@ -108,18 +96,15 @@ impl<T> ParquetReport<T> {
     pub fn finish(mut self) -> Result<FinishedReport, ReportError> {
         self.flush()?;
         let writer = self.writer.take().expect("the writer lives until commit");
-        let buffered = writer.into_inner().map_err(|source| ReportError::Parquet {
-            path: self.temp_path.clone(),
-            source,
-        })?;
+        let buffered = writer
+            .into_inner()
+            .map_err(|source| ReportError::Parquet { path: self.temp_path.clone(), source })?;
         let file = buffered.into_inner().map_err(|e| ReportError::Io {
             path: self.temp_path.clone(),
             source: e.into_error(),
         })?;
-        file.sync_all().map_err(|source| ReportError::Io {
-            path: self.temp_path.clone(),
-            source,
-        })?;
+        file.sync_all()
+            .map_err(|source| ReportError::Io { path: self.temp_path.clone(), source })?;
         Ok(FinishedReport {
             temp_path: std::mem::take(&mut self.temp_path),
             final_path: std::mem::take(&mut self.final_path),
@@ -137,10 +122,8 @@ pub struct FinishedReport {
 impl FinishedReport {
     /// Renames the report to its final name: one `rename(2)`, atomic.
     pub fn publish(mut self) -> Result<PathBuf, ReportError> {
-        fs::rename(&self.temp_path, &self.final_path).map_err(|source| ReportError::Io {
-            path: self.final_path.clone(),
-            source,
-        })?;
+        fs::rename(&self.temp_path, &self.final_path)
+            .map_err(|source| ReportError::Io { path: self.final_path.clone(), source })?;
         self.temp_path = PathBuf::new();
         Ok(std::mem::take(&mut self.final_path))
     }

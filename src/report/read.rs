@@ -34,10 +34,7 @@ pub fn denial_files(dir: &Path) -> Result<Vec<PathBuf>, ReadError> {
         files.push(dir.join(DENIALS_FILE));
     }
     if let Ok(days) = fs::read_dir(dir.join("denials")) {
-        for day in days
-            .flatten()
-            .filter(|d| d.file_name().to_string_lossy().starts_with("date="))
-        {
+        for day in days.flatten().filter(|d| d.file_name().to_string_lossy().starts_with("date=")) {
             let Ok(entries) = fs::read_dir(day.path()) else {
                 continue;
             };
@@ -58,9 +55,7 @@ pub fn denial_files(dir: &Path) -> Result<Vec<PathBuf>, ReadError> {
 
 /// Calls `each` with every denial of the file at `path`.
 pub fn read_denials(path: &Path, mut each: impl FnMut(Denial)) -> Result<(), ReadError> {
-    read_rows(path, DENIAL_COLUMNS, blank_denial, |rows| {
-        rows.into_iter().for_each(&mut each)
-    })
+    read_rows(path, DENIAL_COLUMNS, blank_denial, |rows| rows.into_iter().for_each(&mut each))
 }
 
 /// Adds the groups (principal, action, bucket) of the summary report at `path` to `seen`.
@@ -87,31 +82,20 @@ fn read_rows<T>(
         .map_err(|e| file_error(path, e.to_string()))?;
     // A file without our columns is refused by name even when it has no rows.
     let schema = arrow_array::RecordBatchReader::schema(&reader);
-    if let Some(column) = columns
-        .iter()
-        .find(|c| schema.field_with_name(c.name).is_err())
-    {
-        return Err(ReadError::Column {
-            path: path.to_path_buf(),
-            column: column.name,
-        });
+    if let Some(column) = columns.iter().find(|c| schema.field_with_name(c.name).is_err()) {
+        return Err(ReadError::Column { path: path.to_path_buf(), column: column.name });
     }
     for batch in reader {
         let batch = batch.map_err(|e| file_error(path, e.to_string()))?;
-        let rows = read_batch(&batch, columns, blank).map_err(|column| ReadError::Column {
-            path: path.to_path_buf(),
-            column,
-        })?;
+        let rows = read_batch(&batch, columns, blank)
+            .map_err(|column| ReadError::Column { path: path.to_path_buf(), column })?;
         each_batch(rows);
     }
     Ok(())
 }
 
 fn file_error(path: &Path, reason: String) -> ReadError {
-    ReadError::File {
-        path: path.to_path_buf(),
-        reason,
-    }
+    ReadError::File { path: path.to_path_buf(), reason }
 }
 
 #[cfg(test)]
@@ -218,10 +202,7 @@ mod tests {
     #[test]
     fn other_files_are_refused_by_name() {
         let dir = tempfile::tempdir().expect("temp dir");
-        assert!(matches!(
-            denial_files(dir.path()),
-            Err(ReadError::Nothing(_))
-        ));
+        assert!(matches!(denial_files(dir.path()), Err(ReadError::Nothing(_))));
         let summary = dir.path().join("not-denials.parquet");
         let report = ParquetReport::create(
             dir.path(),
@@ -232,8 +213,7 @@ mod tests {
         report.commit().expect("commit");
         let err = read_denials(&summary, |_| {}).expect_err("a summary is not a denials report");
         assert!(
-            err.to_string()
-                .contains("is not a whydenied report of this kind: column `event_time`"),
+            err.to_string().contains("is not a whydenied report of this kind: column `event_time`"),
             "{err}"
         );
     }

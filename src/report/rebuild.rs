@@ -65,22 +65,10 @@ pub fn rebuild(
             .rows()
             .into_iter()
             .filter(|r| r.first_seen.is_some_and(|first| first >= since))
-            .map(|r| SummaryKey {
-                principal: r.principal,
-                action: r.action,
-                bucket: r.bucket,
-            })
+            .map(|r| SummaryKey { principal: r.principal, action: r.action, bucket: r.bucket })
             .collect(),
     };
-    Ok(Rebuilt {
-        rows: windowed.rows(),
-        new,
-        files,
-        denials,
-        outside_window,
-        kept,
-        suppressed,
-    })
+    Ok(Rebuilt { rows: windowed.rows(), new, files, denials, outside_window, kept, suppressed })
 }
 
 /// The groups of `rows` that none of the `earlier` summary reports has: new since the last run.
@@ -89,11 +77,7 @@ pub fn new_since_runs(
     earlier: &[PathBuf],
 ) -> Result<HashSet<SummaryKey>, ReadError> {
     let seen = keys_in(earlier)?;
-    Ok(rows
-        .iter()
-        .map(SummaryRow::key)
-        .filter(|key| !seen.contains(key))
-        .collect())
+    Ok(rows.iter().map(SummaryRow::key).filter(|key| !seen.contains(key)).collect())
 }
 
 /// With partitioned reports of two runs or more: the groups of the latest run (by run id, which

@@ -18,53 +18,25 @@ type D = ColumnDef<Denial>;
 /// The columns of `denials.parquet`, in order.
 pub static DENIAL_COLUMNS: &[ColumnDef<Denial>] = &[
     D::time("event_time", |d| d.event_time, |d, v| d.event_time = v),
-    D::text(
-        "event_id",
-        |d| d.event_id.as_deref(),
-        |d, v| set::optional(&mut d.event_id, v),
-    )
-    .unique(),
-    D::text(
-        "request_id",
-        |d| d.request_id.as_deref(),
-        |d, v| set::optional(&mut d.request_id, v),
-    )
-    .unique(),
-    D::text(
-        "account_id",
-        |d| d.account_id.as_deref(),
-        |d, v| set::optional(&mut d.account_id, v),
-    ),
-    D::text(
-        "region",
-        |d| d.region.as_deref(),
-        |d, v| set::optional(&mut d.region, v),
-    ),
+    D::text("event_id", |d| d.event_id.as_deref(), |d, v| set::optional(&mut d.event_id, v))
+        .unique(),
+    D::text("request_id", |d| d.request_id.as_deref(), |d, v| set::optional(&mut d.request_id, v))
+        .unique(),
+    D::text("account_id", |d| d.account_id.as_deref(), |d, v| set::optional(&mut d.account_id, v)),
+    D::text("region", |d| d.region.as_deref(), |d, v| set::optional(&mut d.region, v)),
     D::text(
         "event_source",
         |d| d.event_source.as_deref(),
         |d, v| set::optional(&mut d.event_source, v),
     ),
-    D::text(
-        "event_name",
-        |d| d.event_name.as_deref(),
-        |d, v| set::optional(&mut d.event_name, v),
-    ),
-    D::text(
-        "action",
-        |d| Some(&d.action),
-        |d, v| set::required(&mut d.action, v),
-    ),
+    D::text("event_name", |d| d.event_name.as_deref(), |d, v| set::optional(&mut d.event_name, v)),
+    D::text("action", |d| Some(&d.action), |d, v| set::required(&mut d.action, v)),
     D::text(
         "error_category",
         |d| Some(d.category.as_str()),
         |d, v| set::named(&mut d.category, v, ErrorCategory::from_str_opt),
     ),
-    D::text(
-        "error_code",
-        |d| d.error_code.as_deref(),
-        |d, v| set::optional(&mut d.error_code, v),
-    ),
+    D::text("error_code", |d| d.error_code.as_deref(), |d, v| set::optional(&mut d.error_code, v)),
     D::text(
         "error_message",
         |d| d.error_message.as_deref(),
@@ -93,11 +65,7 @@ pub static DENIAL_COLUMNS: &[ColumnDef<Denial>] = &[
         |d| d.denying_policy_arn.as_deref(),
         |d, v| set::optional(&mut d.denying_policy_arn, v),
     ),
-    D::flag(
-        "has_encoded_message",
-        |d| d.has_encoded_message,
-        |d, v| d.has_encoded_message = v,
-    ),
+    D::flag("has_encoded_message", |d| d.has_encoded_message, |d, v| d.has_encoded_message = v),
     D::text(
         "principal",
         |d| Some(&d.principal.principal),
@@ -144,16 +112,8 @@ pub static DENIAL_COLUMNS: &[ColumnDef<Denial>] = &[
         |d| d.target.resource_arn.as_deref(),
         |d, v| set::optional(&mut d.target.resource_arn, v),
     ),
-    D::text(
-        "source_ip",
-        |d| d.source_ip.as_deref(),
-        |d, v| set::optional(&mut d.source_ip, v),
-    ),
-    D::text(
-        "user_agent",
-        |d| d.user_agent.as_deref(),
-        |d, v| set::optional(&mut d.user_agent, v),
-    ),
+    D::text("source_ip", |d| d.source_ip.as_deref(), |d, v| set::optional(&mut d.source_ip, v)),
+    D::text("user_agent", |d| d.user_agent.as_deref(), |d, v| set::optional(&mut d.user_agent, v)),
     D::text(
         "vpc_endpoint_id",
         |d| d.vpc_endpoint_id.as_deref(),
@@ -186,34 +146,18 @@ type S = ColumnDef<SummaryRow>;
 
 /// The columns of `summary.parquet` (and of the JSON, CSV and HTML summaries), in order.
 pub static SUMMARY_COLUMNS: &[ColumnDef<SummaryRow>] = &[
-    S::text(
-        "principal",
-        |r| Some(&r.principal),
-        |r, v| set::required(&mut r.principal, v),
-    ),
+    S::text("principal", |r| Some(&r.principal), |r, v| set::required(&mut r.principal, v)),
     S::text(
         "principal_type",
         |r| Some(&r.principal_type),
         |r, v| set::required(&mut r.principal_type, v),
     ),
-    S::text(
-        "action",
-        |r| Some(&r.action),
-        |r, v| set::required(&mut r.action, v),
-    ),
-    S::text(
-        "bucket",
-        |r| r.bucket.as_deref(),
-        |r, v| set::optional(&mut r.bucket, v),
-    ),
+    S::text("action", |r| Some(&r.action), |r, v| set::required(&mut r.action, v)),
+    S::text("bucket", |r| r.bucket.as_deref(), |r, v| set::optional(&mut r.bucket, v)),
     S::count("count", |r| r.count, |r, v| r.count = v),
     S::time("first_seen", |r| r.first_seen, |r, v| r.first_seen = v),
     S::time("last_seen", |r| r.last_seen, |r, v| r.last_seen = v),
-    S::count(
-        "distinct_source_ips",
-        |r| r.distinct_source_ips,
-        |r, v| r.distinct_source_ips = v,
-    ),
+    S::count("distinct_source_ips", |r| r.distinct_source_ips, |r, v| r.distinct_source_ips = v),
     S::text_list("accounts", |r| &r.accounts, |r, v| r.accounts = v),
     S::text_list("regions", |r| &r.regions, |r, v| r.regions = v),
     S::text_list("error_codes", |r| &r.error_codes, |r, v| r.error_codes = v),
@@ -253,11 +197,7 @@ pub static SUMMARY_COLUMNS: &[ColumnDef<SummaryRow>] = &[
         |r| r.sample_resource_arn.as_deref(),
         |r, v| set::optional(&mut r.sample_resource_arn, v),
     ),
-    S::text(
-        "hint",
-        |r| Some(&r.hint),
-        |r, v| set::required(&mut r.hint, v),
-    ),
+    S::text("hint", |r| Some(&r.hint), |r, v| set::required(&mut r.hint, v)),
 ];
 
 /// `via_policy_type` holds a policy type's `denied_by` name.
@@ -348,9 +288,7 @@ mod tests {
         let reader = SerializedFileReader::new(File::open(path).expect("open")).expect("parquet");
         let schema = reader.metadata().file_metadata().schema_descr_ptr();
         // A list column's leaf is `name.list.item`: its top-level name is the column.
-        (0..schema.num_columns())
-            .map(|i| schema.column(i).path().parts()[0].clone())
-            .collect()
+        (0..schema.num_columns()).map(|i| schema.column(i).path().parts()[0].clone()).collect()
     }
 
     fn summary_row() -> SummaryRow {
@@ -362,42 +300,21 @@ mod tests {
     #[test]
     fn every_registered_column_is_in_parquet_csv_and_json() {
         let row = summary_row();
-        assert_eq!(
-            parquet_columns(SUMMARY_COLUMNS, &row),
-            names(SUMMARY_COLUMNS)
-        );
-        assert_eq!(
-            parquet_columns(DENIAL_COLUMNS, &Denial::example()),
-            names(DENIAL_COLUMNS)
-        );
+        assert_eq!(parquet_columns(SUMMARY_COLUMNS, &row), names(SUMMARY_COLUMNS));
+        assert_eq!(parquet_columns(DENIAL_COLUMNS, &Denial::example()), names(DENIAL_COLUMNS));
 
         let mut csv = Vec::new();
         write_csv(&mut csv, std::slice::from_ref(&row), false).expect("csv");
         let csv = String::from_utf8(csv).expect("utf-8");
-        let header: BTreeSet<String> = csv
-            .lines()
-            .next()
-            .expect("header")
-            .split(',')
-            .map(str::to_string)
-            .collect();
+        let header: BTreeSet<String> =
+            csv.lines().next().expect("header").split(',').map(str::to_string).collect();
         assert_eq!(header, names(SUMMARY_COLUMNS));
 
         let mut json = Vec::new();
-        write_json(
-            &mut json,
-            std::slice::from_ref(&row),
-            1,
-            &ScanStats::default(),
-        )
-        .expect("json");
+        write_json(&mut json, std::slice::from_ref(&row), 1, &ScanStats::default()).expect("json");
         let json: serde_json::Value = serde_json::from_slice(&json).expect("valid JSON");
-        let keys: BTreeSet<String> = json["summary"][0]
-            .as_object()
-            .expect("a row object")
-            .keys()
-            .cloned()
-            .collect();
+        let keys: BTreeSet<String> =
+            json["summary"][0].as_object().expect("a row object").keys().cloned().collect();
         assert_eq!(keys, names(SUMMARY_COLUMNS));
     }
 
@@ -405,19 +322,14 @@ mod tests {
     fn text_forms_follow_the_column_kind() {
         let mut row = summary_row();
         row.accounts = vec!["1".into(), "2".into()];
-        let json: serde_json::Map<_, _> = SUMMARY_COLUMNS
-            .iter()
-            .map(|c| (c.name.to_string(), c.cell(&row).to_json()))
-            .collect();
+        let json: serde_json::Map<_, _> =
+            SUMMARY_COLUMNS.iter().map(|c| (c.name.to_string(), c.cell(&row).to_json())).collect();
         assert_eq!(json["count"], 1);
         assert_eq!(json["first_seen"], "2026-11-02T10:00:00Z");
         assert_eq!(json["accounts"], serde_json::json!(["1", "2"]));
         assert_eq!(json["denying_policy_arn"], serde_json::Value::Null);
         let text = |name: &str| {
-            let column = SUMMARY_COLUMNS
-                .iter()
-                .find(|c| c.name == name)
-                .expect("registered");
+            let column = SUMMARY_COLUMNS.iter().find(|c| c.name == name).expect("registered");
             column.cell(&row).to_text()
         };
         assert_eq!(text("accounts"), "1;2");

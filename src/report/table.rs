@@ -36,39 +36,22 @@ pub fn write_table(out: &mut dyn Write, rows: &[SummaryRow], shown: usize) -> io
         plural(total as usize),
         rows.len(),
         plural(rows.len()),
-        if shown < rows.len() {
-            format!(", top {shown} shown")
-        } else {
-            String::new()
-        },
+        if shown < rows.len() { format!(", top {shown} shown") } else { String::new() },
     )?;
     if rows.is_empty() {
         return Ok(());
     }
-    let cells: Vec<[String; COLUMNS]> = rows[..shown]
-        .iter()
-        .enumerate()
-        .map(|(i, r)| cells_of(i, r))
-        .collect();
+    let cells: Vec<[String; COLUMNS]> =
+        rows[..shown].iter().enumerate().map(|(i, r)| cells_of(i, r)).collect();
     let widths = fit_widths(&cells);
     let indent = " ".repeat(widths[0] + GAP.len());
     writeln!(out)?;
     write_line(out, &HEADERS.map(String::from), &widths)?;
     for (cell_row, row) in cells.iter().zip(rows) {
         write_line(out, cell_row, &widths)?;
-        let last_seen = rfc3339(row.last_seen)
-            .replace('T', " ")
-            .replace('Z', " UTC");
-        let last_seen = if last_seen.is_empty() {
-            "no time".to_string()
-        } else {
-            last_seen
-        };
-        writeln!(
-            out,
-            "{indent}last {last_seen} · {}",
-            for_terminal(&row.hint)
-        )?;
+        let last_seen = rfc3339(row.last_seen).replace('T', " ").replace('Z', " UTC");
+        let last_seen = if last_seen.is_empty() { "no time".to_string() } else { last_seen };
+        writeln!(out, "{indent}last {last_seen} · {}", for_terminal(&row.hint))?;
     }
     if shown < rows.len() {
         let more = rows.len() - shown;
@@ -91,10 +74,7 @@ fn cells_of(index: usize, row: &SummaryRow) -> [String; COLUMNS] {
         row.count.to_string(),
         for_terminal(short_principal(&row.principal)).into_owned(),
         for_terminal(&row.action).into_owned(),
-        row.bucket
-            .as_deref()
-            .map_or(Cow::Borrowed("-"), for_terminal)
-            .into_owned(),
+        row.bucket.as_deref().map_or(Cow::Borrowed("-"), for_terminal).into_owned(),
         reason_label(row),
     ]
 }
@@ -211,41 +191,23 @@ mod tests {
 
     #[test]
     fn rows_fit_the_width_and_keep_the_tail_of_long_names() {
-        let long = format!(
-            "arn:aws:iam::111122223333:role/{}/deploy",
-            "nested/".repeat(20)
-        );
-        let text = render(
-            &[row(&long, &"b".repeat(80), 7), row("anonymous", "x", 1)],
-            2,
-        );
+        let long = format!("arn:aws:iam::111122223333:role/{}/deploy", "nested/".repeat(20));
+        let text = render(&[row(&long, &"b".repeat(80), 7), row("anonymous", "x", 1)], 2);
         for line in text.lines().filter(|l| !l.contains(" · ")) {
             assert!(line.width() <= WIDTH, "{line:?}");
         }
         assert!(text.contains("…") && text.contains("/deploy"), "{text}");
-        assert!(
-            text.contains("last 2026-11-02 10:00:00 UTC · aws s3api"),
-            "{text}"
-        );
+        assert!(text.contains("last 2026-11-02 10:00:00 UTC · aws s3api"), "{text}");
         assert!(text.contains("resource_policy (implicit)"), "{text}");
         assert!(text.starts_with("8 denied requests in 2 groups"));
     }
 
     #[test]
     fn hostile_cells_are_escaped_and_top_limits_rows() {
-        let text = render(
-            &[row("a", "evil\u{1b}]0;owned\u{7}", 2), row("b", "c", 1)],
-            1,
-        );
-        assert!(
-            !text.contains('\u{1b}') && !text.contains('\u{7}'),
-            "{text:?}"
-        );
+        let text = render(&[row("a", "evil\u{1b}]0;owned\u{7}", 2), row("b", "c", 1)], 1);
+        assert!(!text.contains('\u{1b}') && !text.contains('\u{7}'), "{text:?}");
         assert!(text.contains("\\u{1b}"));
         assert!(text.contains("top 1 shown") && text.contains("1 more group"));
-        assert_eq!(
-            render(&[], 0),
-            "0 denied requests in 0 groups (principal × action × bucket)\n"
-        );
+        assert_eq!(render(&[], 0), "0 denied requests in 0 groups (principal × action × bucket)\n");
     }
 }

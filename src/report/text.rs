@@ -17,10 +17,7 @@ use crate::stats::ScanStats;
 /// One summary row as a JSON object with every registered column.
 fn row_json(row: &SummaryRow) -> Value {
     Value::Object(
-        SUMMARY_COLUMNS
-            .iter()
-            .map(|c| (c.name.to_string(), c.cell(row).to_json()))
-            .collect(),
+        SUMMARY_COLUMNS.iter().map(|c| (c.name.to_string(), c.cell(row).to_json())).collect(),
     )
 }
 
@@ -86,11 +83,7 @@ pub fn write_csv(out: &mut dyn Write, rows: &[SummaryRow], terminal: bool) -> io
             .iter()
             .map(|c| {
                 let text = c.cell(row).to_text();
-                csv_field(&if terminal {
-                    for_terminal(&text)
-                } else {
-                    text.into()
-                })
+                csv_field(&if terminal { for_terminal(&text) } else { text.into() })
             })
             .collect();
         writeln!(out, "{}", line.join(","))?;
@@ -149,10 +142,7 @@ pub fn write_markdown(out: &mut dyn Write, rows: &[SummaryRow], shown: usize) ->
 fn markdown_cell(value: &str) -> String {
     let mut out = String::with_capacity(value.len());
     for c in for_terminal(value).chars() {
-        if matches!(
-            c,
-            '|' | '\\' | '`' | '*' | '_' | '[' | ']' | '<' | '>' | '#' | '~' | '!'
-        ) {
+        if matches!(c, '|' | '\\' | '`' | '*' | '_' | '[' | ']' | '<' | '>' | '#' | '~' | '!') {
             out.push('\\');
         }
         out.push(c);
@@ -187,18 +177,9 @@ mod tests {
             String::from_utf8(out).expect("utf-8")
         };
         let shown = csv(true);
-        assert!(
-            !shown.chars().any(|c| c.is_control() && c != '\n'),
-            "{shown:?}"
-        );
-        assert!(
-            shown.contains("u\\u{1b}]52;c;aGk=\\u{7}\\r\\u{8}\\u{9b}2J"),
-            "{shown}"
-        );
-        assert!(
-            csv(false).contains(&rows[0].principal),
-            "files keep the text"
-        );
+        assert!(!shown.chars().any(|c| c.is_control() && c != '\n'), "{shown:?}");
+        assert!(shown.contains("u\\u{1b}]52;c;aGk=\\u{7}\\r\\u{8}\\u{9b}2J"), "{shown}");
+        assert!(csv(false).contains(&rows[0].principal), "files keep the text");
     }
 
     #[test]

@@ -27,11 +27,7 @@ pub enum UploadError {
     #[error(transparent)]
     Credentials(#[from] AwsError),
     #[error("cannot upload {file} to {uri}: {reason}")]
-    Put {
-        file: PathBuf,
-        uri: String,
-        reason: String,
-    },
+    Put { file: PathBuf, uri: String, reason: String },
     #[error("cannot list or delete under {uri}: {reason}")]
     Clean { uri: String, reason: String },
     #[error("cannot start the AWS client runtime: {0}")]
@@ -57,21 +53,13 @@ impl Destination {
         if aws::has_custom_endpoint(&config) {
             s3 = s3.force_path_style(true);
         }
-        Ok(Destination {
-            runtime,
-            client: Client::from_conf(s3.build()),
-            url,
-        })
+        Ok(Destination { runtime, client: Client::from_conf(s3.build()), url })
     }
 
     fn key(&self, relative: &Path) -> String {
         let prefix = self.url.prefix.trim_end_matches('/');
         let relative = relative.to_string_lossy();
-        if prefix.is_empty() {
-            relative.into_owned()
-        } else {
-            format!("{prefix}/{relative}")
-        }
+        if prefix.is_empty() { relative.into_owned() } else { format!("{prefix}/{relative}") }
     }
 
     /// Uploads `files` (paths under `root`) to the same relative keys under the prefix.
@@ -80,14 +68,9 @@ impl Destination {
         for file in files {
             let key = self.key(file.strip_prefix(root).unwrap_or(file));
             let uri = self.url.uri(&key);
-            let put_err = |reason: String| UploadError::Put {
-                file: file.clone(),
-                uri: uri.clone(),
-                reason,
-            };
-            let size = std::fs::metadata(file)
-                .map_err(|e| put_err(e.to_string()))?
-                .len();
+            let put_err =
+                |reason: String| UploadError::Put { file: file.clone(), uri: uri.clone(), reason };
+            let size = std::fs::metadata(file).map_err(|e| put_err(e.to_string()))?.len();
             let result = if size > MULTIPART_BYTES {
                 self.runtime.block_on(self.put_multipart(file, &key))
             } else {
@@ -100,32 +83,16 @@ impl Destination {
     }
 
     async fn put(&self, file: &Path, key: &str) -> Result<(), String> {
-        let body = ByteStream::from_path(file)
-            .await
-            .map_err(|e| e.to_string())?;
-        let request = self
-            .client
-            .put_object()
-            .bucket(&self.url.bucket)
-            .key(key)
-            .body(body);
+        let body = ByteStream::from_path(file).await.map_err(|e| e.to_string())?;
+        let request = self.client.put_object().bucket(&self.url.bucket).key(key).body(body);
         request.send().await.map(|_| ()).map_err(|e| describe(&e))
     }
 
     async fn put_multipart(&self, file: &Path, key: &str) -> Result<(), String> {
         let bucket = &self.url.bucket;
-        let created = self
-            .client
-            .create_multipart_upload()
-            .bucket(bucket)
-            .key(key)
-            .send()
-            .await;
-        let upload_id = created
-            .map_err(|e| describe(&e))?
-            .upload_id()
-            .unwrap_or_default()
-            .to_string();
+        let created = self.client.create_multipart_upload().bucket(bucket).key(key).send().await;
+        let upload_id =
+            created.map_err(|e| describe(&e))?.upload_id().unwrap_or_default().to_string();
         let bytes = tokio::fs::read(file).await.map_err(|e| e.to_string())?;
         let mut parts = Vec::new();
         for (i, chunk) in bytes.chunks(PART_BYTES).enumerate() {
@@ -160,21 +127,10 @@ impl Destination {
                 }
             }
         }
-        let done = CompletedMultipartUpload::builder()
-            .set_parts(Some(parts))
-            .build();
-        let complete = self
-            .client
-            .complete_multipart_upload()
-            .bucket(bucket)
-            .key(key)
-            .upload_id(&upload_id);
-        complete
-            .multipart_upload(done)
-            .send()
-            .await
-            .map(|_| ())
-            .map_err(|e| describe(&e))
+        let done = CompletedMultipartUpload::builder().set_parts(Some(parts)).build();
+        let complete =
+            self.client.complete_multipart_upload().bucket(bucket).key(key).upload_id(&upload_id);
+        complete.multipart_upload(done).send().await.map(|_| ()).map_err(|e| describe(&e))
     }
 
     /// Deletes the partitioned report objects of runs `is_orphan` names; returns how many.
@@ -183,10 +139,8 @@ impl Destination {
             let mut removed = 0;
             for dir in ["denials/", "summary/"] {
                 let prefix = self.key(Path::new(dir));
-                let clean_err = |reason: String| UploadError::Clean {
-                    uri: self.url.uri(&prefix),
-                    reason,
-                };
+                let clean_err =
+                    |reason: String| UploadError::Clean { uri: self.url.uri(&prefix), reason };
                 let mut pages = self
                     .client
                     .list_objects_v2()
@@ -200,11 +154,8 @@ impl Destination {
                         let Some(key) = object.key() else { continue };
                         let name = key.rsplit('/').next().unwrap_or_default();
                         if run_id_of(name).is_some_and(&is_orphan) {
-                            let delete = self
-                                .client
-                                .delete_object()
-                                .bucket(&self.url.bucket)
-                                .key(key);
+                            let delete =
+                                self.client.delete_object().bucket(&self.url.bucket).key(key);
                             delete.send().await.map_err(|e| clean_err(describe(&e)))?;
                             removed += 1;
                         }

@@ -54,10 +54,7 @@ pub async fn load(options: &AwsOptions) -> Result<SdkConfig, AwsError> {
     }
     let mut config = loader.load().await;
     if config.region().is_none() {
-        config = config
-            .into_builder()
-            .region(aws_config::Region::new(FALLBACK_REGION))
-            .build();
+        config = config.into_builder().region(aws_config::Region::new(FALLBACK_REGION)).build();
     }
     if !options.no_sign_request {
         let provider = config
@@ -90,9 +87,7 @@ const CREDENTIAL_ERROR_CODES: &[&str] = &[
 /// The error for a service error code, if the code means the credentials are bad.
 pub fn credential_error(code: Option<&str>) -> Option<AwsError> {
     let code = code?;
-    CREDENTIAL_ERROR_CODES
-        .contains(&code)
-        .then(|| AwsError::RejectedCredentials(code.to_string()))
+    CREDENTIAL_ERROR_CODES.contains(&code).then(|| AwsError::RejectedCredentials(code.to_string()))
 }
 
 /// SDK errors carry long chains; a message for people needs the first line of the useful part.
@@ -132,10 +127,7 @@ mod tests {
     #[test]
     fn messages_say_what_to_do() {
         let text = AwsError::NoCredentials("no provider".into()).to_string();
-        assert!(
-            text.contains("aws sso login") && text.contains("--no-sign-request"),
-            "{text}"
-        );
+        assert!(text.contains("aws sso login") && text.contains("--no-sign-request"), "{text}");
         assert_eq!(first_line("a\nb"), "a");
     }
 

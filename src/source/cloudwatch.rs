@@ -29,13 +29,10 @@ use crate::window::TimeWindow;
 
 /// `cwlogs://<log-group-name>` (group names may contain `/`).
 pub fn parse_url(url: &str) -> Result<String, String> {
-    let group = url
-        .strip_prefix("cwlogs://")
-        .ok_or_else(|| format!("{url:?} is not a cwlogs:// URL"))?;
+    let group =
+        url.strip_prefix("cwlogs://").ok_or_else(|| format!("{url:?} is not a cwlogs:// URL"))?;
     if group.is_empty() {
-        return Err(format!(
-            "{url:?} names no log group (use cwlogs://<log-group-name>)"
-        ));
+        return Err(format!("{url:?} names no log group (use cwlogs://<log-group-name>)"));
     }
     Ok(group.to_string())
 }
@@ -95,11 +92,8 @@ pub fn start(
         counters: Arc::clone(&counters),
         sender,
     };
-    let slices = slices(
-        &options.window,
-        chrono::Utc::now().timestamp_millis(),
-        options.concurrency.max(1),
-    );
+    let slices =
+        slices(&options.window, chrono::Utc::now().timestamp_millis(), options.concurrency.max(1));
     let concurrency = options.concurrency.max(1);
     let finished = handle.spawn(async move {
         let limit = Arc::new(Semaphore::new(concurrency));
@@ -120,11 +114,7 @@ pub fn start(
         }
         Ok(())
     });
-    LogGroupScan {
-        objects,
-        counters,
-        finished,
-    }
+    LogGroupScan { objects, counters, finished }
 }
 
 /// Inclusive `[start, end]` in milliseconds; `None` ends are open.
@@ -138,11 +128,7 @@ fn slices(window: &TimeWindow, now_ms: i64, walkers: usize) -> Vec<Slice> {
     };
     let until = window.until.map_or(now_ms + 1, |us| us.div_euclid(1000));
     let span = (until - since).max(1);
-    let most = if walkers == 1 {
-        1
-    } else {
-        walkers as i64 * SLICES_PER_WALKER
-    };
+    let most = if walkers == 1 { 1 } else { walkers as i64 * SLICES_PER_WALKER };
     let count = (span / MIN_SLICE_MS).clamp(1, most);
     let step = (span + count - 1) / count;
     (0..count)
@@ -160,18 +146,11 @@ pub fn filter_pattern(filter: FailureFilter) -> Option<String> {
         return None;
     }
     let code = |glob: String| format!("($.errorCode = \"{glob}\")");
-    let mut terms: Vec<String> = code_globs(AUTHORIZATION_CODES)
-        .into_iter()
-        .map(code)
-        .collect();
+    let mut terms: Vec<String> = code_globs(AUTHORIZATION_CODES).into_iter().map(code).collect();
     terms.extend(
-        [
-            "*is not authorized to perform*",
-            "*explicit deny*",
-            "*because no * allows the *",
-        ]
-        .iter()
-        .map(|p| format!("($.errorMessage = \"{p}\")")),
+        ["*is not authorized to perform*", "*explicit deny*", "*because no * allows the *"]
+            .iter()
+            .map(|p| format!("($.errorMessage = \"{p}\")")),
     );
     if filter.include_authn {
         terms.extend(code_globs(AUTHENTICATION_CODES).into_iter().map(code));
@@ -185,30 +164,16 @@ pub fn filter_pattern(filter: FailureFilter) -> Option<String> {
 /// `AccessDeniedException`) becomes `AccessDenied*`. Matching more is harmless: the client-side
 /// filter decides.
 fn code_globs(codes: &[&str]) -> Vec<String> {
-    let bases: std::collections::BTreeSet<&str> = codes
-        .iter()
-        .map(|c| c.strip_prefix("Client.").unwrap_or(c))
-        .collect();
+    let bases: std::collections::BTreeSet<&str> =
+        codes.iter().map(|c| c.strip_prefix("Client.").unwrap_or(c)).collect();
     let mut globs = Vec::new();
     for base in &bases {
-        if bases
-            .iter()
-            .any(|other| other != base && base.starts_with(other))
-        {
+        if bases.iter().any(|other| other != base && base.starts_with(other)) {
             continue; // covered by the shorter code's trailing `*`
         }
-        let lead = if codes
-            .iter()
-            .any(|c| c.strip_prefix("Client.") == Some(base))
-        {
-            "*"
-        } else {
-            ""
-        };
-        let trail = if bases
-            .iter()
-            .any(|other| other != base && other.starts_with(base))
-        {
+        let lead =
+            if codes.iter().any(|c| c.strip_prefix("Client.") == Some(base)) { "*" } else { "" };
+        let trail = if bases.iter().any(|other| other != base && other.starts_with(base)) {
             "*"
         } else {
             ""
@@ -254,25 +219,18 @@ impl Walker {
                     (Some(code), Some(message)) => format!("{code}: {message}"),
                     _ => cause_chain(&e),
                 };
-                LogGroupError::Read {
-                    group: self.group.clone(),
-                    reason,
-                }
+                LogGroupError::Read { group: self.group.clone(), reason }
             })?;
             let mut by_stream: BTreeMap<&str, Vec<u8>> = BTreeMap::new();
             for event in page.events() {
                 let Some(message) = event.message() else {
                     continue;
                 };
-                let lines = by_stream
-                    .entry(event.log_stream_name().unwrap_or(""))
-                    .or_default();
+                let lines = by_stream.entry(event.log_stream_name().unwrap_or("")).or_default();
                 lines.extend_from_slice(message.trim_end().as_bytes());
                 lines.push(b'\n');
             }
-            self.counters
-                .events
-                .fetch_add(page.events().len() as u64, Ordering::Relaxed);
+            self.counters.events.fetch_add(page.events().len() as u64, Ordering::Relaxed);
             for (stream, lines) in by_stream {
                 let object = LogObject {
                     origin: Arc::from(format!("cwlogs://{}/{stream}", self.group).as_str()),
@@ -311,35 +269,19 @@ mod tests {
     #[test]
     fn slices_cover_the_window_without_overlap() {
         let hour = 3_600_000i64;
-        let window = TimeWindow {
-            since: Some(0),
-            until: Some(100 * hour * 1000),
-        };
+        let window = TimeWindow { since: Some(0), until: Some(100 * hour * 1000) };
         let cut = slices(&window, 0, 4);
         assert_eq!(cut.len(), 16);
         assert_eq!(cut[0].0, Some(0));
         assert_eq!(cut.last().and_then(|s| s.1), Some(100 * hour - 1));
         for pair in cut.windows(2) {
-            assert_eq!(
-                pair[0].1.map(|end| end + 1),
-                pair[1].0,
-                "adjacent, disjoint"
-            );
+            assert_eq!(pair[0].1.map(|end| end + 1), pair[1].0, "adjacent, disjoint");
         }
-        let short = TimeWindow {
-            since: Some(0),
-            until: Some(10 * 60_000 * 1000),
-        };
+        let short = TimeWindow { since: Some(0), until: Some(10 * 60_000 * 1000) };
         assert_eq!(slices(&short, 0, 4), [(Some(0), Some(10 * 60_000 - 1))]);
         assert_eq!(slices(&TimeWindow::default(), 0, 4), [(None, None)]);
-        let open_end = TimeWindow {
-            since: Some(0),
-            until: None,
-        };
-        assert_eq!(
-            slices(&open_end, 2 * hour, 2).last().and_then(|s| s.1),
-            Some(2 * hour)
-        );
+        let open_end = TimeWindow { since: Some(0), until: None };
+        assert_eq!(slices(&open_end, 2 * hour, 2).last().and_then(|s| s.1), Some(2 * hour));
         assert_eq!(
             slices(&window, 0, 1),
             [(Some(0), Some(100 * hour - 1))],
@@ -371,42 +313,21 @@ mod tests {
             }
         }
         let authorization = code_globs(AUTHORIZATION_CODES);
-        assert!(
-            authorization.contains(&"*UnauthorizedOperation".to_string()),
-            "{authorization:?}"
-        );
-        assert!(
-            authorization.contains(&"AccessDenied*".to_string()),
-            "{authorization:?}"
-        );
+        assert!(authorization.contains(&"*UnauthorizedOperation".to_string()), "{authorization:?}");
+        assert!(authorization.contains(&"AccessDenied*".to_string()), "{authorization:?}");
         assert!(!glob_matches("AccessDenied*", "NoSuchKey"));
     }
 
     #[test]
     fn the_pattern_follows_the_filter() {
         let denials = filter_pattern(FailureFilter::default()).expect("a pattern");
-        assert!(
-            denials.starts_with("{ ($.errorCode = \"AccessDenied*\") || "),
-            "{denials}"
-        );
+        assert!(denials.starts_with("{ ($.errorCode = \"AccessDenied*\") || "), "{denials}");
         assert!(denials.contains("\"*explicit deny*\"") && !denials.contains("ExpiredToken"));
-        assert!(
-            denials.len() < 1024,
-            "CloudWatch caps filter patterns at 1024 characters"
-        );
-        let authn = filter_pattern(FailureFilter {
-            include_authn: true,
-            all_errors: false,
-        })
-        .expect("a pattern");
+        assert!(denials.len() < 1024, "CloudWatch caps filter patterns at 1024 characters");
+        let authn = filter_pattern(FailureFilter { include_authn: true, all_errors: false })
+            .expect("a pattern");
         assert!(authn.contains("ExpiredToken") && authn.contains("ConsoleLogin = \"Failure\""));
         assert!(authn.len() < 1024, "{}", authn.len());
-        assert_eq!(
-            filter_pattern(FailureFilter {
-                include_authn: false,
-                all_errors: true
-            }),
-            None
-        );
+        assert_eq!(filter_pattern(FailureFilter { include_authn: false, all_errors: true }), None);
     }
 }

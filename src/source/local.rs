@@ -70,10 +70,8 @@ pub fn discover(
             continue;
         }
         let path = Path::new(arg);
-        let meta = fs::metadata(path).map_err(|source| InputPathError {
-            path: arg.clone(),
-            source,
-        })?;
+        let meta =
+            fs::metadata(path).map_err(|source| InputPathError { path: arg.clone(), source })?;
         if meta.is_dir() {
             // Per argument: a directory named again is walked again, so that its files are
             // counted as duplicates rather than left out without a word.
@@ -223,21 +221,16 @@ fn file_object(path: PathBuf, meta: &fs::Metadata) -> LogObject {
         version: listed.1.clone(),
         open: Box::new(move || {
             let file = File::open(&path)?;
-            Ok(Box::new(AsListed {
-                file: file.take(listed.0),
-                listed,
-                checked: false,
-            }) as Box<dyn Read + Send>)
+            Ok(Box::new(AsListed { file: file.take(listed.0), listed, checked: false })
+                as Box<dyn Read + Send>)
         }),
     }
 }
 
 /// Size and modification time: what tells a rewritten file from the one already scanned.
 fn version_of(meta: &fs::Metadata) -> Option<String> {
-    let modified = meta
-        .modified()
-        .ok()
-        .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())?;
+    let modified =
+        meta.modified().ok().and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())?;
     Some(format!("{}-{}", meta.len(), modified.as_nanos()))
 }
 
@@ -292,9 +285,7 @@ impl ChangedWhileRead {
     /// The version from which a later run can read on, skipping the records read: only when
     /// the file grew. A file that shrank was rewritten, and is read again whole.
     pub fn resumable_version(&self) -> Option<&str> {
-        (self.now_len >= self.listed_len)
-            .then_some(self.now_version.as_deref())
-            .flatten()
+        (self.now_len >= self.listed_len).then_some(self.now_version.as_deref()).flatten()
     }
 }
 
@@ -366,32 +357,18 @@ mod tests {
         let root = dir.path();
         fs::create_dir_all(root.join("b/inner")).expect("mkdir");
         fs::create_dir_all(root.join(".git")).expect("mkdir");
-        for f in [
-            "b/inner/2.json",
-            "b/1.json.gz",
-            "a.json",
-            ".DS_Store",
-            ".git/x",
-        ] {
+        for f in ["b/inner/2.json", "b/1.json.gz", "a.json", ".DS_Store", ".git/x"] {
             fs::write(root.join(f), "{}").expect("write");
         }
         #[cfg(unix)]
         std::os::unix::fs::symlink(root, root.join("b/loop")).expect("symlink");
-        let output = OutputDir {
-            path: &root.join("b/inner"),
-            own_files: &[],
-        };
+        let output = OutputDir { path: &root.join("b/inner"), own_files: &[] };
         let found = discover(&[root.display().to_string()], Some(&output)).expect("exists");
-        let relative = |o: &str| {
-            o.strip_prefix(&format!("{}/", root.display()))
-                .unwrap_or(o)
-                .to_string()
-        };
+        let relative =
+            |o: &str| o.strip_prefix(&format!("{}/", root.display())).unwrap_or(o).to_string();
         let rel: Vec<String> = origins(&found).iter().map(|o| relative(o)).collect();
         assert_eq!(rel, ["a.json", "b/1.json.gz"]);
-        let problems: Vec<String> = (found.problems.iter())
-            .map(|p| relative(&p.origin))
-            .collect();
+        let problems: Vec<String> = (found.problems.iter()).map(|p| relative(&p.origin)).collect();
         assert_eq!(problems, ["b/inner/2.json"], "not scanned, and said so");
     }
 
@@ -414,27 +391,16 @@ mod tests {
             fs::write(root.join(f), "{}").expect("write");
         }
         let own = [out.join("state.json")];
-        let output = OutputDir {
-            path: &out,
-            own_files: &own,
-        };
-        let args = [
-            root.display().to_string(),
-            out.join("named.json").display().to_string(),
-        ];
+        let output = OutputDir { path: &out, own_files: &own };
+        let args = [root.display().to_string(), out.join("named.json").display().to_string()];
         let found = discover(&args, Some(&output)).expect("exists");
         assert_eq!(found.objects.len(), 2, "log.json and the named file");
-        let problems: Vec<(&str, &str)> = (found.problems.iter())
-            .map(|p| (p.origin.as_str(), p.what.as_str()))
-            .collect();
+        let problems: Vec<(&str, &str)> =
+            (found.problems.iter()).map(|p| (p.origin.as_str(), p.what.as_str())).collect();
         let kept = out.join("kept.json.gz").display().to_string();
         assert_eq!(problems.len(), 1, "{problems:?}");
         assert_eq!(problems[0].0, kept);
-        assert!(
-            problems[0]
-                .1
-                .starts_with("not scanned: it lies inside the output directory")
-        );
+        assert!(problems[0].1.starts_with("not scanned: it lies inside the output directory"));
     }
 
     #[test]
@@ -465,14 +431,8 @@ mod tests {
 
     #[test]
     fn a_missing_argument_is_an_error_naming_it() {
-        let Err(err) = discover(&["/no/such/dump".to_string()], None) else {
-            panic!("must fail")
-        };
-        assert!(
-            err.to_string()
-                .starts_with("cannot read input /no/such/dump"),
-            "{err}"
-        );
+        let Err(err) = discover(&["/no/such/dump".to_string()], None) else { panic!("must fail") };
+        assert!(err.to_string().starts_with("cannot read input /no/such/dump"), "{err}");
     }
 
     #[test]
@@ -485,10 +445,7 @@ mod tests {
         let mut text = String::new();
         let object = found.objects.into_iter().next().expect("one file");
         assert_eq!(object.size, Some(17));
-        (object.open)()
-            .expect("opens")
-            .read_to_string(&mut text)
-            .expect("reads");
+        (object.open)().expect("opens").read_to_string(&mut text).expect("reads");
         assert_eq!(text, "{\"eventName\":\"x\"}");
     }
 }

@@ -146,10 +146,7 @@ impl Inputs {
     /// bounded queues, so this iterator is what applies back-pressure to the downloads.
     pub fn objects(&mut self) -> impl Iterator<Item = LogObject> + Send + use<> {
         let local = std::mem::take(&mut self.local);
-        let remote = self
-            .remote
-            .as_mut()
-            .map(|r| r.objects(Arc::clone(&self.selection)));
+        let remote = self.remote.as_mut().map(|r| r.objects(Arc::clone(&self.selection)));
         let remote = remote.into_iter().flatten();
         local.into_iter().chain(remote)
     }

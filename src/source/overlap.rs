@@ -30,9 +30,7 @@ pub enum OverlapError {
 
 /// Local inputs: not stdin, not a remote URL.
 fn local_inputs(inputs: &[String]) -> impl Iterator<Item = &String> {
-    inputs
-        .iter()
-        .filter(|i| *i != "-" && !i.starts_with("s3://") && !i.starts_with("cwlogs://"))
+    inputs.iter().filter(|i| *i != "-" && !i.starts_with("s3://") && !i.starts_with("cwlogs://"))
 }
 
 /// Refuses an output directory that is, or contains, a directory named as a source.
@@ -66,21 +64,13 @@ pub struct RunPaths<'a> {
 /// (other than inside the output directory, which is never scanned), is a report file of the
 /// output directory or is the state file.
 pub fn check_html(run: &RunPaths<'_>, html: &Path) -> Result<(), OverlapError> {
-    let refuse = |what: String| {
-        Err(OverlapError::HtmlOverwrites {
-            html: html.display().to_string(),
-            what,
-        })
-    };
+    let refuse =
+        |what: String| Err(OverlapError::HtmlOverwrites { html: html.display().to_string(), what });
     let target = resolved(html);
     let out = resolved(run.out_dir);
     let is_report = target == out
-        || ["denials.parquet", "summary.parquet"]
-            .iter()
-            .any(|name| target == out.join(name))
-        || ["denials", "summary"]
-            .iter()
-            .any(|dir| target.starts_with(out.join(dir)));
+        || ["denials.parquet", "summary.parquet"].iter().any(|name| target == out.join(name))
+        || ["denials", "summary"].iter().any(|dir| target.starts_with(out.join(dir)));
     if is_report {
         return refuse(format!("is a report file in {}", run.out_dir.display()));
     }
@@ -123,10 +113,7 @@ pub fn resolved(path: &Path) -> PathBuf {
     let mut existing = absolute.as_path();
     loop {
         if let Ok(real) = fs::canonicalize(existing) {
-            return missing
-                .iter()
-                .rev()
-                .fold(real, |path, name| path.join(name));
+            return missing.iter().rev().fold(real, |path, name| path.join(name));
         }
         match (existing.parent(), existing.file_name()) {
             (Some(parent), Some(name)) => {
@@ -153,24 +140,12 @@ mod tests {
         fs::create_dir_all(logs.join("sub")).expect("mkdir");
         let inputs = [text(&logs)];
         let err = check_output_dir(&inputs, &logs).expect_err("same directory");
-        assert!(
-            err.to_string().contains(" is the scanned directory"),
-            "{err}"
-        );
+        assert!(err.to_string().contains(" is the scanned directory"), "{err}");
         let err = check_output_dir(&inputs, dir.path()).expect_err("parent");
-        assert!(
-            err.to_string().contains(" contains the scanned directory"),
-            "{err}"
-        );
+        assert!(err.to_string().contains(" contains the scanned directory"), "{err}");
         let dotted = logs.join("sub/..");
-        assert!(
-            check_output_dir(&inputs, &dotted).is_err(),
-            "the same, spelled otherwise"
-        );
-        assert!(
-            check_output_dir(&inputs, &logs.join("sub")).is_ok(),
-            "inside: skipped, reported"
-        );
+        assert!(check_output_dir(&inputs, &dotted).is_err(), "the same, spelled otherwise");
+        assert!(check_output_dir(&inputs, &logs.join("sub")).is_ok(), "inside: skipped, reported");
         assert!(check_output_dir(&inputs, &dir.path().join("new")).is_ok());
         let remote = ["s3://b/x".to_string(), "-".to_string()];
         assert!(check_output_dir(&remote, dir.path()).is_ok());
@@ -189,29 +164,19 @@ mod tests {
         fs::hard_link(&log, d.join("hard.json")).expect("hard link");
         let inputs = [text(&logs), text(&log)];
         let state = d.join("state.json");
-        let run = RunPaths {
-            inputs: &inputs,
-            out_dir: &out,
-            state: Some(&state),
-        };
+        let run = RunPaths { inputs: &inputs, out_dir: &out, state: Some(&state) };
         for (html, phrase) in [
             (log.clone(), "is the input"),
             (d.join("link.json"), "is the input"),
             (d.join("hard.json"), "is the input"),
-            (
-                logs.join("report.html"),
-                "lies inside the scanned directory",
-            ),
+            (logs.join("report.html"), "lies inside the scanned directory"),
             (out.join("denials.parquet"), "is a report file"),
             (out.join("summary/summary-1.parquet"), "is a report file"),
             (state.clone(), "is the --state file"),
         ] {
             let err = check_html(&run, &html).expect_err(&text(&html));
             assert!(err.to_string().contains(phrase), "{err}");
-            assert!(
-                err.to_string()
-                    .starts_with(&format!("--html {}", text(&html)))
-            );
+            assert!(err.to_string().starts_with(&format!("--html {}", text(&html))));
         }
         for html in [d.join("report.html"), out.join("report.html")] {
             assert!(check_html(&run, &html).is_ok(), "{}", text(&html));

@@ -86,10 +86,7 @@ impl Remote {
                     client.clone(),
                     url,
                     options.layout.clone(),
-                    ObjectChoice {
-                        selection: Arc::clone(&selection),
-                        claims: Arc::clone(&claims),
-                    },
+                    ObjectChoice { selection: Arc::clone(&selection), claims: Arc::clone(&claims) },
                     options.s3_concurrency,
                     queue,
                 ));
@@ -103,12 +100,8 @@ impl Remote {
                 window.until = options.log_group_until.map(|ms| ms.saturating_mul(1000));
             }
             if let Some(&resume_ms) = options.log_group_resume.get(&group) {
-                window.since = Some(
-                    window
-                        .since
-                        .unwrap_or(i64::MIN)
-                        .max(resume_ms.saturating_mul(1000)),
-                );
+                window.since =
+                    Some(window.since.unwrap_or(i64::MIN).max(resume_ms.saturating_mul(1000)));
             }
             let group_options = LogGroupOptions {
                 window,
@@ -124,12 +117,7 @@ impl Remote {
                 queue,
             ));
         }
-        Ok(Remote {
-            buckets,
-            log_groups,
-            duplicate_groups,
-            runtime,
-        })
+        Ok(Remote { buckets, log_groups, duplicate_groups, runtime })
     }
 
     /// The objects of every bucket and log group, as they arrive. They wait in bounded queues,
@@ -141,16 +129,9 @@ impl Remote {
         let take = |queue: &mut Receiver<LogObject>| {
             std::mem::replace(queue, tokio::sync::mpsc::channel(1).1)
         };
-        let mut queues: Vec<_> = self
-            .buckets
-            .iter_mut()
-            .map(|scan| take(&mut scan.objects))
-            .collect();
-        queues.extend(
-            self.log_groups
-                .iter_mut()
-                .map(|scan| take(&mut scan.objects)),
-        );
+        let mut queues: Vec<_> =
+            self.buckets.iter_mut().map(|scan| take(&mut scan.objects)).collect();
+        queues.extend(self.log_groups.iter_mut().map(|scan| take(&mut scan.objects)));
         // Log group pages are selected here (by stream, for shards); buckets select before
         // download.
         Box::new(
@@ -169,11 +150,9 @@ impl Remote {
         let join = |e: tokio::task::JoinError| RemoteError::Runtime(io::Error::other(e));
         for scan in self.buckets {
             let listing = runtime.block_on(scan.finished).map_err(join)??;
-            finished.problems.extend(
-                listing
-                    .into_iter()
-                    .map(|(origin, what)| Problem { origin, what }),
-            );
+            finished
+                .problems
+                .extend(listing.into_iter().map(|(origin, what)| Problem { origin, what }));
             let c = &scan.counters;
             let total = finished.s3.get_or_insert_with(RequestStats::default);
             total.list_requests += c.list_requests.load(Ordering::Relaxed);
@@ -190,9 +169,7 @@ impl Remote {
         }
         for scan in self.log_groups {
             runtime.block_on(scan.finished).map_err(join)??;
-            let total = finished
-                .log_groups
-                .get_or_insert_with(LogGroupStats::default);
+            let total = finished.log_groups.get_or_insert_with(LogGroupStats::default);
             total.requests += scan.counters.requests.load(Ordering::Relaxed);
             total.events += scan.counters.events.load(Ordering::Relaxed);
         }

@@ -20,9 +20,7 @@ impl Remote {
         _selection: Arc<dyn Selection>,
         _queue: usize,
     ) -> Result<Self, RemoteError> {
-        Err(RemoteError(
-            inputs.first().map_or_else(String::new, |i| i.to_string()),
-        ))
+        Err(RemoteError(inputs.first().map_or_else(String::new, |i| i.to_string())))
     }
 
     pub fn objects(&mut self, _: Arc<dyn Selection>) -> Box<dyn Iterator<Item = LogObject> + Send> {

@@ -111,11 +111,7 @@ pub fn start(
         listed_anything: false,
     };
     let finished = handle.spawn(lister.run());
-    S3Scan {
-        objects,
-        counters,
-        finished,
-    }
+    S3Scan { objects, counters, finished }
 }
 
 struct Lister {
@@ -189,11 +185,8 @@ impl Lister {
                 account_dirs.push(dir);
             } else if is_org_id(name) {
                 let accounts = self.directories(&dir).await?;
-                account_dirs.extend(
-                    accounts
-                        .into_iter()
-                        .filter(|a| is_account_id(last_component(a))),
-                );
+                account_dirs
+                    .extend(accounts.into_iter().filter(|a| is_account_id(last_component(a))));
             }
         }
         let now = chrono::Utc::now().timestamp_micros();
@@ -207,11 +200,7 @@ impl Lister {
                 self.directories(&regions_root).await?
             } else {
                 // Asked-for regions need no listing: their prefixes are known.
-                self.filter
-                    .regions
-                    .iter()
-                    .map(|r| format!("{regions_root}{r}/"))
-                    .collect()
+                self.filter.regions.iter().map(|r| format!("{regions_root}{r}/")).collect()
             };
             for region_dir in regions {
                 if !self.filter.keeps_region(last_component(&region_dir)) {
@@ -295,9 +284,8 @@ impl Lister {
                 } else {
                     let uri = self.url.uri(key);
                     // The ETag changes whenever the object is rewritten.
-                    let version = object
-                        .e_tag()
-                        .map(|tag| format!("{}-{tag}", object.size().unwrap_or(0)));
+                    let version =
+                        object.e_tag().map(|tag| format!("{}-{tag}", object.size().unwrap_or(0)));
                     match self.choice.selection.wants(&uri, version.as_deref()) {
                         Wanted::Yes => {
                             if !self.fetch(key.to_string(), object.size(), version).await {
@@ -329,15 +317,10 @@ impl Lister {
         let reason = describe(&error);
         if !self.listed_anything {
             // Nothing could be listed: name what the user asked for, not our first prefix.
-            return Err(S3Error::List {
-                url: self.url.uri(&self.url.prefix),
-                reason,
-            });
+            return Err(S3Error::List { url: self.url.uri(&self.url.prefix), reason });
         }
-        self.problems.push((
-            uri,
-            format!("listing failed, objects under it were not scanned: {reason}"),
-        ));
+        self.problems
+            .push((uri, format!("listing failed, objects under it were not scanned: {reason}")));
         Ok(())
     }
 
@@ -356,23 +339,15 @@ impl Lister {
         let handle = self.handle.clone();
         let sender = self.sender.clone();
         self.handle.spawn(async move {
-            let body = request
-                .send()
-                .await
-                .map(|r| r.body)
-                .map_err(|e| describe(&e));
+            let body = request.send().await.map(|r| r.body).map_err(|e| describe(&e));
             let object = LogObject {
                 origin,
                 size: size.and_then(|s| u64::try_from(s).ok()),
                 version,
                 open: Box::new(move || match body {
                     Ok(body) => {
-                        let reader = BodyReader {
-                            body,
-                            chunk: Bytes::new(),
-                            handle,
-                            _permit: permit,
-                        };
+                        let reader =
+                            BodyReader { body, chunk: Bytes::new(), handle, _permit: permit };
                         Ok(Box::new(reader) as Box<dyn Read + Send>)
                     }
                     Err(reason) => Err(io::Error::other(reason)),
@@ -400,11 +375,7 @@ where
 
 /// `AWSLogs/o-1/111122223333/` → `111122223333`.
 fn last_component(prefix: &str) -> &str {
-    prefix
-        .trim_end_matches('/')
-        .rsplit('/')
-        .next()
-        .unwrap_or_default()
+    prefix.trim_end_matches('/').rsplit('/').next().unwrap_or_default()
 }
 
 /// An object body being downloaded, read synchronously by a worker thread. Holds its download
@@ -423,10 +394,7 @@ impl Read for BodyReader {
                 None => return Ok(0),
                 Some(Ok(chunk)) => self.chunk = chunk,
                 Some(Err(e)) => {
-                    return Err(io::Error::other(format!(
-                        "download failed: {}",
-                        cause_chain(&e)
-                    )));
+                    return Err(io::Error::other(format!("download failed: {}", cause_chain(&e))));
                 }
             }
         }
@@ -442,10 +410,7 @@ mod tests {
 
     #[test]
     fn last_components() {
-        assert_eq!(
-            last_component("AWSLogs/o-abcdefghij/111122223333/"),
-            "111122223333"
-        );
+        assert_eq!(last_component("AWSLogs/o-abcdefghij/111122223333/"), "111122223333");
         assert_eq!(last_component("AWSLogs/"), "AWSLogs");
         assert_eq!(last_component(""), "");
     }

@@ -39,10 +39,7 @@ impl Claims {
                 shared.push((a.bucket.clone(), longer.clone()));
             }
         }
-        Self {
-            shared,
-            claimed: Mutex::default(),
-        }
+        Self { shared, claimed: Mutex::default() }
     }
 
     /// True when this listing is the first to hand on `key` of `bucket`; false when another
@@ -63,10 +60,7 @@ mod tests {
     use super::*;
 
     fn urls(texts: &[&str]) -> Vec<S3Url> {
-        texts
-            .iter()
-            .map(|t| S3Url::parse(t).expect("valid"))
-            .collect()
+        texts.iter().map(|t| S3Url::parse(t).expect("valid")).collect()
     }
 
     #[test]
@@ -77,21 +71,12 @@ mod tests {
             "s3://b/other/",
             "s3://c/AWSLogs/1111/",
         ]));
-        assert_eq!(
-            claims.shared,
-            [("b".to_string(), "AWSLogs/1111/".to_string())]
-        );
+        assert_eq!(claims.shared, [("b".to_string(), "AWSLogs/1111/".to_string())]);
         assert!(claims.claim("b", "AWSLogs/1111/x.json.gz"));
         assert!(!claims.claim("b", "AWSLogs/1111/x.json.gz"), "listed twice");
         assert!(claims.claim("b", "AWSLogs/2222/x.json.gz"));
-        assert!(
-            claims.claim("b", "AWSLogs/2222/x.json.gz"),
-            "not shared: not remembered"
-        );
-        assert!(
-            claims.claim("c", "AWSLogs/1111/x.json.gz"),
-            "another bucket"
-        );
+        assert!(claims.claim("b", "AWSLogs/2222/x.json.gz"), "not shared: not remembered");
+        assert!(claims.claim("c", "AWSLogs/1111/x.json.gz"), "another bucket");
         let twice = Claims::new(&urls(&["s3://b", "s3://b"]));
         assert!(twice.claim("b", "k") && !twice.claim("b", "k"));
     }

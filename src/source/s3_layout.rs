@@ -21,19 +21,13 @@ pub struct S3Url {
 
 impl S3Url {
     pub fn parse(url: &str) -> Result<Self, String> {
-        let rest = url
-            .strip_prefix("s3://")
-            .ok_or_else(|| format!("{url:?} is not an s3:// URL"))?;
+        let rest =
+            url.strip_prefix("s3://").ok_or_else(|| format!("{url:?} is not an s3:// URL"))?;
         let (bucket, prefix) = rest.split_once('/').unwrap_or((rest, ""));
         if bucket.is_empty() {
-            return Err(format!(
-                "{url:?} names no bucket (use s3://bucket[/prefix])"
-            ));
+            return Err(format!("{url:?} names no bucket (use s3://bucket[/prefix])"));
         }
-        Ok(Self {
-            bucket: bucket.to_string(),
-            prefix: prefix.to_string(),
-        })
+        Ok(Self { bucket: bucket.to_string(), prefix: prefix.to_string() })
     }
 
     /// The URI of one key in this bucket: the `origin` of its records.
@@ -70,9 +64,7 @@ pub const DELIVERY_SLACK_MICROS: i64 = 3_600_000_000;
 pub fn is_org_id(name: &str) -> bool {
     name.strip_prefix("o-").is_some_and(|rest| {
         (10..=32).contains(&rest.len())
-            && rest
-                .bytes()
-                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
+            && rest.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
     })
 }
 
@@ -89,19 +81,12 @@ pub fn day_prefixes(window: &TimeWindow, now_micros: i64, max_days: usize) -> Op
     let until = window.until.unwrap_or(now_micros) + DELIVERY_SLACK_MICROS;
     let first = DateTime::from_timestamp_micros(since)?.date_naive();
     let last = DateTime::from_timestamp_micros(until)?.date_naive();
-    let days: Vec<NaiveDate> = first
-        .iter_days()
-        .take_while(|d| *d <= last)
-        .take(max_days + 1)
-        .collect();
+    let days: Vec<NaiveDate> =
+        first.iter_days().take_while(|d| *d <= last).take(max_days + 1).collect();
     if days.len() > max_days {
         return None;
     }
-    Some(
-        days.iter()
-            .map(|d| d.format("%Y/%m/%d/").to_string())
-            .collect(),
-    )
+    Some(days.iter().map(|d| d.format("%Y/%m/%d/").to_string()).collect())
 }
 
 /// The delivery time in a CloudTrail file name, if the name has one.
@@ -121,12 +106,8 @@ pub fn may_hold_window(key: &str, window: &TimeWindow) -> bool {
     let Some(time) = delivery_time(key) else {
         return true;
     };
-    window
-        .since
-        .is_none_or(|s| time >= s - DELIVERY_SLACK_MICROS)
-        && window
-            .until
-            .is_none_or(|u| time < u + DELIVERY_SLACK_MICROS)
+    window.since.is_none_or(|s| time >= s - DELIVERY_SLACK_MICROS)
+        && window.until.is_none_or(|u| time < u + DELIVERY_SLACK_MICROS)
 }
 
 /// Digest and Insights objects, recognised by their directory: never downloaded.
@@ -145,29 +126,18 @@ mod tests {
     use super::*;
 
     fn micros(text: &str) -> i64 {
-        DateTime::parse_from_rfc3339(text)
-            .expect("valid")
-            .timestamp_micros()
+        DateTime::parse_from_rfc3339(text).expect("valid").timestamp_micros()
     }
 
     #[test]
     fn urls() {
         assert_eq!(
             S3Url::parse("s3://trail/AWSLogs/o-1"),
-            Ok(S3Url {
-                bucket: "trail".into(),
-                prefix: "AWSLogs/o-1".into()
-            })
+            Ok(S3Url { bucket: "trail".into(), prefix: "AWSLogs/o-1".into() })
         );
-        assert_eq!(
-            S3Url::parse("s3://trail").map(|u| u.prefix),
-            Ok(String::new())
-        );
+        assert_eq!(S3Url::parse("s3://trail").map(|u| u.prefix), Ok(String::new()));
         assert!(S3Url::parse("s3:///x").is_err() && S3Url::parse("trail/x").is_err());
-        assert_eq!(
-            S3Url::parse("s3://b/p").expect("valid").uri("p/k.gz"),
-            "s3://b/p/k.gz"
-        );
+        assert_eq!(S3Url::parse("s3://b/p").expect("valid").uri("p/k.gz"), "s3://b/p/k.gz");
     }
 
     #[test]
@@ -188,20 +158,14 @@ mod tests {
         };
         let days = day_prefixes(&window, 0, 400).expect("bounded");
         assert_eq!(days, ["2026/11/01/", "2026/11/02/", "2026/11/03/"]);
-        let open_ended = TimeWindow {
-            since: Some(micros("2026-11-27T12:00:00Z")),
-            until: None,
-        };
+        let open_ended = TimeWindow { since: Some(micros("2026-11-27T12:00:00Z")), until: None };
         let now = micros("2026-11-28T08:00:00Z");
         assert_eq!(
             day_prefixes(&open_ended, now, 400).expect("bounded"),
             ["2026/11/27/", "2026/11/28/"]
         );
         assert_eq!(day_prefixes(&TimeWindow::default(), now, 400), None);
-        let decade = TimeWindow {
-            since: Some(micros("2016-11-27T12:00:00Z")),
-            until: None,
-        };
+        let decade = TimeWindow { since: Some(micros("2016-11-27T12:00:00Z")), until: None };
         assert_eq!(day_prefixes(&decade, now, 400), None);
     }
 
@@ -215,10 +179,7 @@ mod tests {
             until: Some(micros("2026-11-02T12:00:00Z")),
         };
         assert!(may_hold_window(key, &window), "within the hour of slack");
-        let later = TimeWindow {
-            since: Some(micros("2026-11-02T11:06:00Z")),
-            until: None,
-        };
+        let later = TimeWindow { since: Some(micros("2026-11-02T11:06:00Z")), until: None };
         assert!(!may_hold_window(key, &later));
         assert!(may_hold_window("no-time.json", &later));
     }
@@ -233,9 +194,6 @@ mod tests {
             skipped_by_design("AWSLogs/1/CloudTrail-Insight/us-east-1/x.json.gz"),
             Some("insight")
         );
-        assert_eq!(
-            skipped_by_design("AWSLogs/1/CloudTrail/us-east-1/x.json.gz"),
-            None
-        );
+        assert_eq!(skipped_by_design("AWSLogs/1/CloudTrail/us-east-1/x.json.gz"), None);
     }
 }

@@ -19,10 +19,7 @@ fn denial() -> Denial {
             session_name: Some("veeam".into()),
             ..Principal::default()
         },
-        target: Target {
-            bucket: Some("logs".into()),
-            ..Target::default()
-        },
+        target: Target { bucket: Some("logs".into()), ..Target::default() },
         user_agent: Some("APN/1.0 Veeam/1.0 Backup/12.1".into()),
         origin: Arc::from(ORIGIN),
         ..Denial::example()
@@ -38,9 +35,7 @@ fn with_type(principal: &str, principal_type: &str, agent: Option<&str>) -> Deni
 }
 
 fn error_of(text: &str) -> String {
-    Suppressions::parse(text)
-        .expect_err("the rules are invalid")
-        .to_string()
+    Suppressions::parse(text).expect_err("the rules are invalid").to_string()
 }
 
 fn matches(pattern: &str, value: &str) -> bool {
@@ -74,14 +69,8 @@ fn globs_match_the_whole_value_case_sensitively() {
     assert!(!matches("Denied", "AccessDenied"), "a suffix is not enough");
     assert!(matches("*", ""));
     assert!(matches("*", "arn:aws:iam::1:role/a/b"));
-    assert!(matches(
-        "arn:aws:iam::*:role/backup-*",
-        "arn:aws:iam::111122223333:role/backup-x"
-    ));
-    assert!(matches(
-        "s3://trail/*",
-        "s3://trail/AWSLogs/1/CloudTrail/x.json.gz"
-    ));
+    assert!(matches("arn:aws:iam::*:role/backup-*", "arn:aws:iam::111122223333:role/backup-x"));
+    assert!(matches("s3://trail/*", "s3://trail/AWSLogs/1/CloudTrail/x.json.gz"));
     assert!(matches("a*b*c", "abc"));
     assert!(matches("a*b*c", "a-b-b-c"));
     assert!(!matches("a*b*c", "a-c-b"));
@@ -93,14 +82,8 @@ fn globs_match_the_whole_value_case_sensitively() {
 #[test]
 fn a_question_mark_is_exactly_one_character_even_beyond_ascii() {
     assert!(matches("s3:Get?bject", "s3:GetObject"));
-    assert!(
-        !matches("s3:Get?Object", "s3:GetObject"),
-        "? is not zero characters"
-    );
-    assert!(
-        !matches("s3:Get?bject", "s3:GetObbject"),
-        "? is not two characters"
-    );
+    assert!(!matches("s3:Get?Object", "s3:GetObject"), "? is not zero characters");
+    assert!(!matches("s3:Get?bject", "s3:GetObbject"), "? is not two characters");
     assert!(matches("caf?", "café"));
     assert!(matches("??", "éé"));
     assert!(!matches("???", "éé"));
@@ -165,14 +148,8 @@ fn the_documented_example_parses_and_matches() {
     assert_eq!(
         rules.rules().collect::<Vec<_>>(),
         [
-            (
-                "backup-probe",
-                "the backup role probes every bucket nightly; expected"
-            ),
-            (
-                "rule-2",
-                "anonymous scanners probing the public website bucket"
-            ),
+            ("backup-probe", "the backup role probes every bucket nightly; expected"),
+            ("rule-2", "anonymous scanners probing the public website bucket"),
         ]
     );
     assert_eq!(rules.matching(&denial()), Some("backup-probe"));
@@ -343,10 +320,7 @@ fn toml_errors_say_line_and_column() {
     // `action = "s3:*` is 14 characters: the closing quote is missing at column 15.
     let unclosed = "[[rule]]\nreason = \"r\"\naction = \"s3:*\n";
     let message = error_of(unclosed);
-    assert!(
-        message.starts_with("<inline suppression rules>, line 3, column 15: "),
-        "{message}"
-    );
+    assert!(message.starts_with("<inline suppression rules>, line 3, column 15: "), "{message}");
     assert!(!message.contains('\n'), "one line: {message}");
     let wrong_type = "[[rule]]\nreason = \"r\"\naction = [\"s3:*\"]\n";
     assert!(
@@ -360,11 +334,7 @@ fn toml_errors_say_line_and_column() {
 fn line_and_column_count_characters() {
     assert_eq!(line_column("", 0), (1, 1));
     assert_eq!(line_column("ab\ncd", 4), (2, 2));
-    assert_eq!(
-        line_column("é = 1", 3),
-        (1, 3),
-        "é is two bytes, one column"
-    );
+    assert_eq!(line_column("é = 1", 3), (1, 3), "é is two bytes, one column");
     assert_eq!(line_column("é", 1), (1, 1), "inside a character: its start");
     assert_eq!(line_column("ab", 99), (1, 3), "past the end: the end");
 }
@@ -390,10 +360,9 @@ fn load_reads_a_file_and_names_it_in_errors() {
     let error = Suppressions::load(&missing).expect_err("no such file");
     assert!(matches!(error, SuppressError::Read { .. }));
     assert!(
-        error.to_string().starts_with(&format!(
-            "cannot read suppression rules {}: ",
-            missing.display()
-        )),
+        error
+            .to_string()
+            .starts_with(&format!("cannot read suppression rules {}: ", missing.display())),
         "{error}"
     );
 }
@@ -453,8 +422,5 @@ fn principal_types_take_precedence_over_the_user_agent() {
     let service = with_type("s3.amazonaws.com", "AWSService", Some("[S3Console/0.4]"));
     assert_eq!(noise_label(&service), Some("service_principal"));
     let labels: Vec<_> = NOISE_LABELS.iter().map(|row| row.label).collect();
-    assert_eq!(
-        labels,
-        ["anonymous", "service_principal", "console_internal"]
-    );
+    assert_eq!(labels, ["anonymous", "service_principal", "console_internal"]);
 }

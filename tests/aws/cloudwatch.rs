@@ -34,20 +34,15 @@ fn client() -> Client {
 fn shifted_records() -> BTreeMap<String, Vec<(i64, String)>> {
     let root = sample_logs();
     let mut all: Vec<(String, Value)> = Vec::new();
-    for rel in relative_files(&root)
-        .into_iter()
-        .filter(|p| p.to_string_lossy().contains("/CloudTrail/"))
+    for rel in
+        relative_files(&root).into_iter().filter(|p| p.to_string_lossy().contains("/CloudTrail/"))
     {
         let mut text = Vec::new();
         MultiGzDecoder::new(std::fs::File::open(root.join(&rel)).expect("open"))
             .read_to_end(&mut text)
             .expect("gunzip");
         let trail: Value = serde_json::from_slice(&text).expect("trail JSON");
-        let name = rel
-            .file_name()
-            .expect("file")
-            .to_string_lossy()
-            .into_owned();
+        let name = rel.file_name().expect("file").to_string_lossy().into_owned();
         let stream = name.splitn(4, '_').take(3).collect::<Vec<_>>().join("_");
         for record in trail["Records"].as_array().expect("records") {
             all.push((stream.clone(), record.clone()));
@@ -65,10 +60,7 @@ fn shifted_records() -> BTreeMap<String, Vec<(i64, String)>> {
     for (stream, mut record) in all {
         let moved = time(&record) + shift;
         record["eventTime"] = Value::from(moved.to_rfc3339_opts(SecondsFormat::Secs, true));
-        streams
-            .entry(stream)
-            .or_default()
-            .push((moved.timestamp_millis(), record.to_string()));
+        streams.entry(stream).or_default().push((moved.timestamp_millis(), record.to_string()));
     }
     for events in streams.values_mut() {
         events.sort();
@@ -91,12 +83,7 @@ fn group_and_files(
     let first_stream = first_stream.clone();
     let client = client();
     runtime.block_on(async {
-        client
-            .create_log_group()
-            .log_group_name(&group)
-            .send()
-            .await
-            .expect("create group");
+        client.create_log_group().log_group_name(&group).send().await.expect("create group");
         for (stream, events) in &streams {
             client
                 .create_log_stream()
@@ -117,10 +104,8 @@ fn group_and_files(
                 );
                 bytes += message.len() + 26;
                 if bytes > 900_000 || batch.len() == 5000 || i + 1 == events.len() {
-                    let put = client
-                        .put_log_events()
-                        .log_group_name(&group)
-                        .log_stream_name(stream);
+                    let put =
+                        client.put_log_events().log_group_name(&group).log_stream_name(stream);
                     let result = put
                         .set_log_events(Some(std::mem::take(&mut batch)))
                         .send()
@@ -153,16 +138,9 @@ fn a_log_group_gives_the_same_reports_as_the_same_records_on_disk() {
     let (group, streams) = group_and_files(&runtime, "same", &files);
     let events: usize = streams.values().map(Vec::len).sum();
 
-    let (code, local, err) = scan_json(
-        files.to_str().expect("utf-8"),
-        &work.path().join("local"),
-        &[],
-    );
-    assert_eq!(
-        code,
-        Some(2),
-        "the message that is not JSON is reported: {err}"
-    );
+    let (code, local, err) =
+        scan_json(files.to_str().expect("utf-8"), &work.path().join("local"), &[]);
+    assert_eq!(code, Some(2), "the message that is not JSON is reported: {err}");
     let (code, remote, err) =
         scan_json_aws(&format!("cwlogs://{group}"), &work.path().join("cw"), &[]);
     assert_eq!(code, Some(2), "{err}");
@@ -178,14 +156,8 @@ fn a_log_group_gives_the_same_reports_as_the_same_records_on_disk() {
     assert_eq!(problems[0]["what"], "1 × line is not JSON");
     // moto does not evaluate filter patterns: every event comes back, in pages of 10,000.
     let log_groups = &remote["scanned"]["log_groups"];
-    assert!(
-        log_groups["events"].as_u64() <= Some(events as u64),
-        "{log_groups}"
-    );
-    assert!(
-        log_groups["requests"].as_u64() >= Some(2),
-        "more than one page: {log_groups}"
-    );
+    assert!(log_groups["events"].as_u64() <= Some(events as u64), "{log_groups}");
+    assert!(log_groups["requests"].as_u64() >= Some(2), "more than one page: {log_groups}");
     run_checker(
         "check_same_denials.py",
         &[
@@ -205,10 +177,7 @@ fn a_sliced_window_equals_one_walk_and_the_local_window() {
     let files = work.path().join("streams");
     let (group, streams) = group_and_files(&runtime, "window", &files);
     let times: Vec<i64> = streams.values().flatten().map(|(t, _)| *t).collect();
-    let (first, last) = (
-        times.iter().min().expect("events"),
-        times.iter().max().expect("events"),
-    );
+    let (first, last) = (times.iter().min().expect("events"), times.iter().max().expect("events"));
     let at = |ms: i64| {
         DateTime::from_timestamp_millis(ms)
             .expect("time")
@@ -223,19 +192,13 @@ fn a_sliced_window_equals_one_walk_and_the_local_window() {
     let (_, sliced, err) = scan_json_aws(&url, &work.path().join("sliced"), &sliced_args);
     let one_walk_args = [&window[..], &["--log-concurrency", "1"]].concat();
     let (_, one_walk, _) = scan_json_aws(&url, &work.path().join("one"), &one_walk_args);
-    let (_, local, _) = scan_json(
-        files.to_str().expect("utf-8"),
-        &work.path().join("local"),
-        &window,
-    );
+    let (_, local, _) =
+        scan_json(files.to_str().expect("utf-8"), &work.path().join("local"), &window);
     assert!(sliced["scanned"]["kept"].as_u64() > Some(10), "{err}");
     assert_eq!(sliced["summary"], one_walk["summary"]);
     assert_eq!(sliced["summary"], local["summary"]);
     let requests = |v: &Value| v["scanned"]["log_groups"]["requests"].as_u64().unwrap_or(0);
-    assert!(
-        requests(&sliced) > requests(&one_walk),
-        "slices make more, smaller requests"
-    );
+    assert!(requests(&sliced) > requests(&one_walk), "slices make more, smaller requests");
     // Every event inside the window arrived exactly once: the sliced walk received as many as one walk.
     assert_eq!(
         sliced["scanned"]["log_groups"]["events"],

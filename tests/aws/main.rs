@@ -30,9 +30,7 @@ pub fn aws_endpoint() -> String {
 
 /// `whydenied` with fake credentials for the emulator, isolated from the user's AWS setup.
 pub fn whydenied_aws(args: &[&str]) -> Output {
-    whydenied_aws_at(&aws_endpoint(), args)
-        .output()
-        .expect("the binary runs")
+    whydenied_aws_at(&aws_endpoint(), args).output().expect("the binary runs")
 }
 
 /// The `whydenied` command for the emulator at `endpoint`, as [`whydenied_aws`] runs it.

@@ -49,12 +49,7 @@ fn bucket_with(runtime: &Runtime, name: &str, files: Vec<(String, Vec<u8>)>) -> 
 /// Creates `bucket` and puts `files` (key, bytes) into it.
 fn fill_bucket(runtime: &Runtime, client: &Client, bucket: &str, files: Vec<(String, Vec<u8>)>) {
     runtime.block_on(async {
-        client
-            .create_bucket()
-            .bucket(bucket)
-            .send()
-            .await
-            .expect("create bucket");
+        client.create_bucket().bucket(bucket).send().await.expect("create bucket");
         for (key, body) in files {
             client
                 .put_object()
@@ -73,10 +68,7 @@ fn sample_files() -> Vec<(String, Vec<u8>)> {
     relative_files(&root)
         .into_iter()
         .map(|rel| {
-            (
-                rel.to_string_lossy().into_owned(),
-                std::fs::read(root.join(&rel)).expect("read"),
-            )
+            (rel.to_string_lossy().into_owned(), std::fs::read(root.join(&rel)).expect("read"))
         })
         .collect()
 }
@@ -100,10 +92,8 @@ fn a_bucket_gives_the_same_reports_as_the_local_directory() {
     }
     // The layout walk lists only CloudTrail/ directories: digests and Insights are not even listed.
     let requests = &remote["scanned"]["requests"];
-    let trail_files = sample_files()
-        .iter()
-        .filter(|(k, _)| k.contains("/CloudTrail/"))
-        .count() as u64;
+    let trail_files =
+        sample_files().iter().filter(|(k, _)| k.contains("/CloudTrail/")).count() as u64;
     assert!(trail_files < sample_files().len() as u64);
     assert_eq!(requests["listed"], trail_files, "{requests}");
     assert_eq!(requests["get"], trail_files, "{requests}");
@@ -117,12 +107,7 @@ fn a_bucket_gives_the_same_reports_as_the_local_directory() {
     // Row by row (pyarrow), with every origin the s3:// URI of the same file.
     run_checker(
         "check_same_denials.py",
-        &[
-            &local_out,
-            &s3_out,
-            &logs,
-            Path::new(&format!("s3://{bucket}")),
-        ],
+        &[&local_out, &s3_out, &logs, Path::new(&format!("s3://{bucket}"))],
     );
 }
 
@@ -132,12 +117,7 @@ fn account_region_and_time_prune_the_listing() {
     let runtime = Runtime::new().expect("runtime");
     let bucket = bucket_with(&runtime, "prune", sample_files());
     let dir = tempfile::tempdir().expect("temp dir");
-    let window = [
-        "--since",
-        "2026-11-03T06:00:00Z",
-        "--until",
-        "2026-11-03T18:00:00Z",
-    ];
+    let window = ["--since", "2026-11-03T06:00:00Z", "--until", "2026-11-03T18:00:00Z"];
     let mut args = vec!["--account", ORG_ACCOUNT, "--region", "eu-west-1"];
     args.extend_from_slice(&window);
     let (code, remote, err) =
@@ -145,14 +125,10 @@ fn account_region_and_time_prune_the_listing() {
     assert_eq!(code, Some(0), "{err}");
 
     // The same trail directory scanned locally with the same window.
-    let trail = sample_logs().join(format!(
-        "AWSLogs/o-a1b2c3d4e5/{ORG_ACCOUNT}/CloudTrail/eu-west-1"
-    ));
-    let (code, local, err) = scan_json(
-        trail.to_str().expect("utf-8"),
-        &dir.path().join("local"),
-        &window,
-    );
+    let trail =
+        sample_logs().join(format!("AWSLogs/o-a1b2c3d4e5/{ORG_ACCOUNT}/CloudTrail/eu-west-1"));
+    let (code, local, err) =
+        scan_json(trail.to_str().expect("utf-8"), &dir.path().join("local"), &window);
     assert_eq!(code, Some(0), "{err}");
     assert_eq!(remote["summary"], local["summary"]);
     assert!(remote["scanned"]["kept"].as_u64() > Some(0));
@@ -184,9 +160,8 @@ fn broken_objects_are_reported_by_uri_and_a_flat_prefix_is_paginated() {
             r#"{{"eventVersion":"1.11","eventID":"e{i}","eventTime":"2026-11-02T10:00:00Z","eventSource":"s3.amazonaws.com","eventName":"GetObject","errorCode":"AccessDenied","errorMessage":"Access Denied","userIdentity":{{"type":"Root","arn":"arn:aws:iam::{ORG_ACCOUNT}:root"}}}}"#
         )
     };
-    let mut files: Vec<(String, Vec<u8>)> = (0..1050)
-        .map(|i| (format!("flat/part-{i:05}.json"), event(i).into_bytes()))
-        .collect();
+    let mut files: Vec<(String, Vec<u8>)> =
+        (0..1050).map(|i| (format!("flat/part-{i:05}.json"), event(i).into_bytes())).collect();
     files.push((
         "flat/zz-corrupt.json.gz".into(),
         vec![0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 3, 0xde, 0xad, 0xbe, 0xef],
@@ -197,26 +172,12 @@ fn broken_objects_are_reported_by_uri_and_a_flat_prefix_is_paginated() {
     assert_eq!(code, Some(2), "{err}");
     assert_eq!(summary["scanned"]["kept"], 1050);
     let requests = &summary["scanned"]["requests"];
-    assert_eq!(
-        (requests["listed"].as_u64(), requests["get"].as_u64()),
-        (Some(1051), Some(1051))
-    );
-    assert_eq!(
-        requests["list"], 3,
-        "a probe for AWSLogs/, then two pages of 1000: {requests}"
-    );
+    assert_eq!((requests["listed"].as_u64(), requests["get"].as_u64()), (Some(1051), Some(1051)));
+    assert_eq!(requests["list"], 3, "a probe for AWSLogs/, then two pages of 1000: {requests}");
     let problems = summary["scanned"]["problems"].as_array().expect("problems");
     assert_eq!(problems.len(), 1, "{problems:?}");
-    assert_eq!(
-        problems[0]["origin"],
-        format!("s3://{bucket}/flat/zz-corrupt.json.gz")
-    );
-    assert!(
-        problems[0]["what"]
-            .as_str()
-            .is_some_and(|w| w.contains("gzip")),
-        "{problems:?}"
-    );
+    assert_eq!(problems[0]["origin"], format!("s3://{bucket}/flat/zz-corrupt.json.gz"));
+    assert!(problems[0]["what"].as_str().is_some_and(|w| w.contains("gzip")), "{problems:?}");
 }
 
 #[test]
@@ -234,14 +195,7 @@ fn unreadable_buckets_and_missing_credentials_are_one_clear_line() {
     assert_eq!(text.lines().count(), 1, "{text}");
 
     let no_credentials = std::process::Command::new(env!("CARGO_BIN_EXE_whydenied"))
-        .args([
-            "scan",
-            "s3://any-bucket",
-            "--out",
-            out,
-            "--endpoint-url",
-            &aws_endpoint(),
-        ])
+        .args(["scan", "s3://any-bucket", "--out", out, "--endpoint-url", &aws_endpoint()])
         .env_clear()
         .env("HOME", dir.path())
         .env("AWS_EC2_METADATA_DISABLED", "true")
@@ -249,14 +203,8 @@ fn unreadable_buckets_and_missing_credentials_are_one_clear_line() {
         .expect("runs");
     assert_eq!(no_credentials.status.code(), Some(1));
     let text = stderr(&no_credentials);
-    assert!(
-        text.starts_with("whydenied: no AWS credentials found"),
-        "{text}"
-    );
-    assert!(
-        text.contains("--no-sign-request") && text.lines().count() == 1,
-        "{text}"
-    );
+    assert!(text.starts_with("whydenied: no AWS credentials found"), "{text}");
+    assert!(text.contains("--no-sign-request") && text.lines().count() == 1, "{text}");
 }
 
 #[test]
@@ -300,22 +248,11 @@ fn credentials_never_appear_in_output_even_verbose() {
             runs.push((format!("s3://{bucket}"), rust_log, profile, log_format));
         }
     }
-    runs.push((
-        "s3://no-such-bucket-secrets".to_string(),
-        "trace",
-        false,
-        "text",
-    ));
+    runs.push(("s3://no-such-bucket-secrets".to_string(), "trace", false, "text"));
     for (source, rust_log, profile, log_format) in runs {
         let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_whydenied"));
         command
-            .args([
-                "scan",
-                &source,
-                "--out",
-                dir.path().to_str().expect("utf-8"),
-                "-vv",
-            ])
+            .args(["scan", &source, "--out", dir.path().to_str().expect("utf-8"), "-vv"])
             .args(["--format", "json", "--log-format", log_format])
             .args(["--endpoint-url", &aws_endpoint()])
             .env_clear()
@@ -326,9 +263,7 @@ fn credentials_never_appear_in_output_even_verbose() {
             .env("HOME", dir.path());
         if profile {
             // Credentials the process environment never holds: only the sink's key rules apply.
-            command
-                .args(["--profile", "leaky"])
-                .env("AWS_SHARED_CREDENTIALS_FILE", &credentials);
+            command.args(["--profile", "leaky"]).env("AWS_SHARED_CREDENTIALS_FILE", &credentials);
         } else {
             command
                 .env("AWS_SHARED_CREDENTIALS_FILE", &empty)
@@ -347,12 +282,7 @@ fn credentials_never_appear_in_output_even_verbose() {
             assert!(
                 output.status.success(),
                 "the run worked ({rust_log}, profile {profile}): {}",
-                stderr(&output)
-                    .lines()
-                    .rev()
-                    .take(5)
-                    .collect::<Vec<_>>()
-                    .join("\n")
+                stderr(&output).lines().rev().take(5).collect::<Vec<_>>().join("\n")
             );
         }
     }
@@ -361,17 +291,9 @@ fn credentials_never_appear_in_output_even_verbose() {
 fn keys_under(runtime: &Runtime, bucket: &str, prefix: &str) -> Vec<String> {
     let client = client();
     runtime.block_on(async {
-        let page = client
-            .list_objects_v2()
-            .bucket(bucket)
-            .prefix(prefix)
-            .send()
-            .await
-            .expect("list");
-        page.contents()
-            .iter()
-            .filter_map(|o| o.key().map(str::to_string))
-            .collect()
+        let page =
+            client.list_objects_v2().bucket(bucket).prefix(prefix).send().await.expect("list");
+        page.contents().iter().filter_map(|o| o.key().map(str::to_string)).collect()
     })
 }
 
@@ -417,24 +339,15 @@ fn reports_go_to_s3_and_objects_of_interrupted_runs_are_removed() {
     assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
     let scanned: Value = serde_json::from_str(&stdout(&output)).expect("json");
     let keys = keys_under(&runtime, &bucket, "reports/");
-    assert!(
-        !keys.iter().any(|k| k == orphan),
-        "the orphan is removed: {keys:?}"
-    );
-    assert!(
-        keys.iter().any(|k| k == other),
-        "another run's report is kept: {keys:?}"
-    );
+    assert!(!keys.iter().any(|k| k == orphan), "the orphan is removed: {keys:?}");
+    assert!(keys.iter().any(|k| k == other), "another run's report is kept: {keys:?}");
     let keys: Vec<String> = keys.into_iter().filter(|k| k != other).collect();
     assert!(
         stderr(&output).contains(&format!("uploaded {} objects to {out}", keys.len())),
         "{}",
         stderr(&output)
     );
-    assert!(
-        keys.iter()
-            .any(|k| k.starts_with("reports/summary/summary-"))
-    );
+    assert!(keys.iter().any(|k| k.starts_with("reports/summary/summary-")));
     // Downloaded, the objects re-aggregate to what the scan printed.
     let local = work.path().join("downloaded");
     let client = client();
@@ -472,20 +385,13 @@ fn large_reports_are_uploaded_in_parts() {
     let dir = tempfile::tempdir().expect("temp dir");
     let file = dir.path().join("denials").join("big.parquet");
     std::fs::create_dir_all(file.parent().expect("parent")).expect("mkdir");
-    let content: Vec<u8> = (0..MULTIPART_BYTES + 5_000_000)
-        .map(|i| (i * 31 % 251) as u8)
-        .collect();
+    let content: Vec<u8> = (0..MULTIPART_BYTES + 5_000_000).map(|i| (i * 31 % 251) as u8).collect();
     std::fs::write(&file, &content).expect("write");
-    let options = AwsOptions {
-        endpoint_url: Some(aws_endpoint()),
-        ..AwsOptions::default()
-    };
+    let options = AwsOptions { endpoint_url: Some(aws_endpoint()), ..AwsOptions::default() };
     let url = S3Url::parse(&format!("s3://{bucket}/p")).expect("url");
     let destination = Destination::connect(url, &options)
         .expect("connects with the test credentials of scripts/test");
-    let uris = destination
-        .upload(dir.path(), std::slice::from_ref(&file))
-        .expect("uploaded");
+    let uris = destination.upload(dir.path(), std::slice::from_ref(&file)).expect("uploaded");
     assert_eq!(uris, [format!("s3://{bucket}/p/denials/big.parquet")]);
     let downloaded = runtime.block_on(async {
         let object = client()
@@ -501,10 +407,7 @@ fn large_reports_are_uploaded_in_parts() {
         );
         object.body.collect().await.expect("body").into_bytes()
     });
-    assert!(
-        downloaded.as_ref() == content.as_slice(),
-        "the object is the file, byte for byte"
-    );
+    assert!(downloaded.as_ref() == content.as_slice(), "the object is the file, byte for byte");
 }
 
 /// A moto server of this test's own, so that it can be killed and started again at the same
@@ -517,14 +420,7 @@ struct OwnMoto {
 impl OwnMoto {
     fn start(port: u16) -> Self {
         let mut child = Command::new(python())
-            .args([
-                "-m",
-                "moto.server",
-                "-H",
-                "127.0.0.1",
-                "-p",
-                &port.to_string(),
-            ])
+            .args(["-m", "moto.server", "-H", "127.0.0.1", "-p", &port.to_string()])
             .stdout(Stdio::null())
             .stderr(Stdio::piped())
             .spawn()
@@ -541,10 +437,7 @@ impl OwnMoto {
         });
         let started = Instant::now();
         while TcpStream::connect(("127.0.0.1", port)).is_err() {
-            assert!(
-                started.elapsed() < Duration::from_secs(60),
-                "moto did not start"
-            );
+            assert!(started.elapsed() < Duration::from_secs(60), "moto did not start");
             thread::sleep(Duration::from_millis(50));
         }
         OwnMoto { child, gets }
@@ -563,10 +456,8 @@ impl Drop for OwnMoto {
 fn a_server_killed_mid_run_fails_objects_that_a_rerun_with_state_completes() {
     require!(venv()); // it starts a moto server of its own
     let runtime = Runtime::new().expect("runtime");
-    let port = TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .expect("a free port")
-        .port();
+    let port =
+        TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).expect("a free port").port();
     let endpoint = format!("http://127.0.0.1:{port}");
     // A flat prefix: one LIST returns every key, so the server dies during the downloads.
     let files: Vec<(String, Vec<u8>)> = (sample_files().into_iter())
@@ -603,10 +494,7 @@ fn a_server_killed_mid_run_fails_objects_that_a_rerun_with_state_completes() {
     // Kill the server for good once a fifth of the objects were downloaded.
     let started = Instant::now();
     while moto.gets.load(Ordering::SeqCst) < objects / 5 {
-        assert!(
-            started.elapsed() < Duration::from_secs(120),
-            "the run does not download"
-        );
+        assert!(started.elapsed() < Duration::from_secs(120), "the run does not download");
         thread::sleep(Duration::from_millis(2));
     }
     drop(moto); // killed: see Drop
@@ -627,17 +515,12 @@ fn a_server_killed_mid_run_fails_objects_that_a_rerun_with_state_completes() {
     }
     let named = problems[0]["origin"].as_str().unwrap_or_default();
     assert!(err.contains(named), "the footer names {named}: {err}");
-    assert!(
-        problems.len() < objects,
-        "some objects were read before the server died"
-    );
+    assert!(problems.len() < objects, "some objects were read before the server died");
 
     // The server comes back with the same objects (same bytes, so the same ETags).
     let moto = OwnMoto::start(port);
     fill_bucket(&runtime, &client_at(&endpoint), "trail", files);
-    let output = whydenied_aws_at(&endpoint, &args)
-        .output()
-        .expect("the binary runs");
+    let output = whydenied_aws_at(&endpoint, &args).output().expect("the binary runs");
     assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
     let second: Value = serde_json::from_str(&stdout(&output)).expect("json summary");
     let scanned = &second["scanned"];
@@ -699,10 +582,8 @@ fn an_object_under_overlapping_s3_prefixes_is_read_once() {
     });
     let dir = tempfile::tempdir().expect("temp dir");
     let out = dir.path().join("out");
-    let (wide, narrow) = (
-        format!("s3://{bucket}/AWSLogs/"),
-        format!("s3://{bucket}/AWSLogs/111122223333/"),
-    );
+    let (wide, narrow) =
+        (format!("s3://{bucket}/AWSLogs/"), format!("s3://{bucket}/AWSLogs/111122223333/"));
     let (code, json, err) = json_outcome(&whydenied_aws(&[
         "scan",
         &wide,
@@ -715,21 +596,14 @@ fn an_object_under_overlapping_s3_prefixes_is_read_once() {
     ]));
     assert_eq!(code, Some(0), "{err}");
     assert_eq!(
-        (
-            json["scanned"]["kept"].as_u64().unwrap_or(0),
-            json["scanned"]["objects"].as_u64()
-        ),
+        (json["scanned"]["kept"].as_u64().unwrap_or(0), json["scanned"]["objects"].as_u64()),
         (2, Some(2)),
         "{err}"
     );
     assert_eq!(json["scanned"]["duplicates"], 2, "{err}");
     let requests = &json["scanned"]["requests"];
     assert_eq!(
-        (
-            requests["listed"].as_u64(),
-            requests["get"].as_u64(),
-            requests["duplicates"].as_u64()
-        ),
+        (requests["listed"].as_u64(), requests["get"].as_u64(), requests["duplicates"].as_u64()),
         (Some(4), Some(2), Some(2)),
         "{requests}"
     );

@@ -30,15 +30,9 @@ pub fn skip_without(services: &[Service]) -> bool {
         return false;
     };
     if std::env::var_os("WHYDENIED_REQUIRE_ALL").is_some_and(|v| v == "1") {
-        panic!(
-            "needs {} (WHYDENIED_REQUIRE_ALL=1: nothing may be skipped)",
-            missing.needs
-        );
+        panic!("needs {} (WHYDENIED_REQUIRE_ALL=1: nothing may be skipped)", missing.needs);
     }
-    let test = std::thread::current()
-        .name()
-        .unwrap_or("a test")
-        .to_string();
+    let test = std::thread::current().name().unwrap_or("a test").to_string();
     // Straight to stderr: the test harness captures `eprintln!` of passing tests, and a skip
     // that nobody sees reads as a pass.
     let line = format!("skipped {test}: needs {}\n", missing.needs);
@@ -87,10 +81,7 @@ pub fn python() -> PathBuf {
 
 /// Runs `whydenied` with `args`.
 pub fn whydenied(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_whydenied"))
-        .args(args)
-        .output()
-        .expect("the binary runs")
+    Command::new(env!("CARGO_BIN_EXE_whydenied")).args(args).output().expect("the binary runs")
 }
 
 pub fn stdout(output: &Output) -> String {
@@ -147,14 +138,8 @@ pub fn json_of(args: &[&str]) -> (Option<i32>, serde_json::Value, String) {
 
 /// `scan SOURCE --out OUT --format json EXTRA…`
 pub fn scan_args<'a>(source: &'a str, out: &'a Path, extra: &[&'a str]) -> Vec<&'a str> {
-    let mut args = vec![
-        "scan",
-        source,
-        "--out",
-        out.to_str().expect("utf-8 path"),
-        "--format",
-        "json",
-    ];
+    let mut args =
+        vec!["scan", source, "--out", out.to_str().expect("utf-8 path"), "--format", "json"];
     args.extend_from_slice(extra);
     args
 }

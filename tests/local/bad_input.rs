@@ -62,13 +62,8 @@ fn problems(summary: &Value) -> Vec<(String, String)> {
         .iter()
         .map(|p| {
             let origin = p["origin"].as_str().unwrap_or_default();
-            let name = Path::new(origin)
-                .file_name()
-                .map(|n| n.to_string_lossy().into_owned());
-            (
-                name.unwrap_or_default(),
-                p["what"].as_str().unwrap_or_default().to_string(),
-            )
+            let name = Path::new(origin).file_name().map(|n| n.to_string_lossy().into_owned());
+            (name.unwrap_or_default(), p["what"].as_str().unwrap_or_default().to_string())
         })
         .collect()
 }
@@ -81,11 +76,7 @@ fn broken_objects_are_named_and_the_rest_is_scanned() {
     let whole = gzip(&trail(&many));
     fs::write(d.join("good.json.gz"), gzip(&trail(&[denial("good-1")]))).expect("write");
     fs::write(d.join("truncated.json.gz"), &whole[..whole.len() / 2]).expect("write");
-    fs::write(
-        d.join("binary.json.gz"),
-        b"\x00\x01\x02\x03 not json at all",
-    )
-    .expect("write");
+    fs::write(d.join("binary.json.gz"), b"\x00\x01\x02\x03 not json at all").expect("write");
     fs::write(d.join("empty.json.gz"), b"").expect("write");
     fs::write(d.join("empty-object.json"), b"{}").expect("write");
     fs::write(d.join("null-records.json"), br#"{"Records":null}"#).expect("write");
@@ -96,16 +87,11 @@ fn broken_objects_are_named_and_the_rest_is_scanned() {
     let problems = problems(&summary);
     let expect = |file: &str, phrase: &str| {
         assert!(
-            problems
-                .iter()
-                .any(|(f, what)| f == file && what.contains(phrase)),
+            problems.iter().any(|(f, what)| f == file && what.contains(phrase)),
             "{file}: no problem containing {phrase:?} in {problems:?}"
         );
     };
-    expect(
-        "truncated.json.gz",
-        "gzip data is corrupt or truncated after",
-    );
+    expect("truncated.json.gz", "gzip data is corrupt or truncated after");
     expect("binary.json.gz", "not CloudTrail JSON");
     expect("empty.json.gz", "empty");
     expect("empty-object.json", "without CloudTrail event fields");
@@ -115,10 +101,7 @@ fn broken_objects_are_named_and_the_rest_is_scanned() {
     // The good file and the part of the truncated one before the damage are kept.
     let kept = summary["scanned"]["kept"].as_u64().expect("kept");
     assert!(kept > 1 && kept < 2001, "kept {kept}");
-    assert!(
-        err.contains("truncated.json.gz"),
-        "the footer names the file: {err}"
-    );
+    assert!(err.contains("truncated.json.gz"), "the footer names the file: {err}");
 }
 
 #[test]
@@ -130,10 +113,7 @@ fn with_state_broken_objects_are_reported_and_never_counted_twice() {
     let whole = gzip(&trail(&many));
     fs::write(d.join("truncated.json.gz"), &whole[..whole.len() / 2]).expect("write");
     let mut malformed = trail(&[denial("m-1"), denial("m-2")]);
-    let at = malformed
-        .windows(4)
-        .position(|w| w == b"m-2\"")
-        .expect("m-2");
+    let at = malformed.windows(4).position(|w| w == b"m-2\"").expect("m-2");
     malformed.insert(at, 0); // a raw NUL in a string: that record is not valid JSON
     fs::write(d.join("malformed.json"), malformed).expect("write");
     fs::write(d.join("binary.json.gz"), b"\x00\x01 not json").expect("write");
@@ -163,11 +143,7 @@ fn with_state_broken_objects_are_reported_and_never_counted_twice() {
     let out = d.join("out");
     let rebuilt = whydenied(&["report", out.to_str().expect("utf-8"), "--format", "json"]);
     let rebuilt: Value = serde_json::from_str(&stdout(&rebuilt)).expect("json");
-    assert_eq!(
-        summary_total(&rebuilt),
-        kept,
-        "every readable denial exactly once"
-    );
+    assert_eq!(summary_total(&rebuilt), kept, "every readable denial exactly once");
 }
 
 #[test]
@@ -189,10 +165,7 @@ fn a_file_growing_during_the_whole_run_is_read_as_listed() {
     let appender = {
         let (stop, path) = (Arc::clone(&stop), path.clone());
         thread::spawn(move || {
-            let mut file = fs::OpenOptions::new()
-                .append(true)
-                .open(&path)
-                .expect("open");
+            let mut file = fs::OpenOptions::new().append(true).open(&path).expect("open");
             let mut written = initial;
             while !stop.load(Ordering::SeqCst) {
                 let batch: Vec<u8> = (written..written + 100).flat_map(line).collect();
@@ -211,10 +184,7 @@ fn a_file_growing_during_the_whole_run_is_read_as_listed() {
     let problems = problems(&summary);
     assert_eq!(problems.len(), 1, "{problems:?}");
     assert_eq!(problems[0].0, "growing.ndjson");
-    assert!(
-        problems[0].1.contains("the file changed while it was read"),
-        "{problems:?}"
-    );
+    assert!(problems[0].1.contains("the file changed while it was read"), "{problems:?}");
     let kept = summary["scanned"]["kept"].as_u64().expect("kept");
     assert!(
         kept >= initial as u64 && kept < written,
@@ -236,10 +206,7 @@ fn odd_records_are_kept_with_what_can_be_read() {
     numeric_code["requestParameters"]["bucketName"] = json!("numeric");
     let mut text = trail(&[wrong_types, no_time, numeric_code, denial("bad-utf8")]);
     // An invalid UTF-8 byte inside the last record's key.
-    let at = text
-        .windows(3)
-        .rposition(|w| w == b"\"k\"")
-        .expect("key present");
+    let at = text.windows(3).rposition(|w| w == b"\"k\"").expect("key present");
     text[at + 1] = 0xff;
     fs::write(dir.path().join("odd.json"), &text).expect("write");
 
@@ -249,15 +216,10 @@ fn odd_records_are_kept_with_what_can_be_read() {
     assert_eq!(scanned["kept"], 4);
     assert_eq!(scanned["repaired_utf8"], 1);
     let rows = summary["summary"].as_array().expect("rows");
-    let unknown = rows
-        .iter()
-        .find(|r| r["principal"] == "unknown")
-        .expect("string userIdentity → unknown");
+    let unknown =
+        rows.iter().find(|r| r["principal"] == "unknown").expect("string userIdentity → unknown");
     assert_eq!(unknown["count"], 1);
-    let other = rows
-        .iter()
-        .find(|r| r["bucket"] == "numeric")
-        .expect("numeric code kept");
+    let other = rows.iter().find(|r| r["bucket"] == "numeric").expect("numeric code kept");
     assert_eq!(other["error_codes"], json!(["403"]));
     assert_eq!(other["error_category"], "other");
 
@@ -273,19 +235,12 @@ fn an_oversized_record_is_skipped_and_its_neighbours_kept() {
     let dir = tempfile::tempdir().expect("temp dir");
     let mut huge = denial("huge");
     huge["requestParameters"]["key"] = json!("k".repeat(50 << 20));
-    fs::write(
-        dir.path().join("big.json"),
-        trail(&[denial("before"), huge, denial("after")]),
-    )
-    .expect("write");
+    fs::write(dir.path().join("big.json"), trail(&[denial("before"), huge, denial("after")]))
+        .expect("write");
     let (code, summary, _) = scan(dir.path(), &[]);
     assert_eq!(code, Some(2));
     assert_eq!(summary["scanned"]["kept"], 2);
-    assert!(
-        problems(&summary)[0]
-            .1
-            .contains("record larger than the size limit")
-    );
+    assert!(problems(&summary)[0].1.contains("record larger than the size limit"));
     // Raising the limit reads it.
     let (code, summary, _) = scan(dir.path(), &["--max-record-mib", "64"]);
     assert_eq!(
@@ -323,14 +278,7 @@ fn stdin_a_missing_path_and_an_unwritable_output() {
     let dir = tempfile::tempdir().expect("temp dir");
     let out = dir.path().join("out");
     let mut child = Command::new(env!("CARGO_BIN_EXE_whydenied"))
-        .args([
-            "scan",
-            "-",
-            "--out",
-            out.to_str().expect("utf-8"),
-            "--format",
-            "csv",
-        ])
+        .args(["scan", "-", "--out", out.to_str().expect("utf-8"), "--format", "csv"])
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
@@ -338,12 +286,7 @@ fn stdin_a_missing_path_and_an_unwritable_output() {
         .expect("spawn");
     let mut input = gzip(&trail(&[denial("from-stdin")]));
     input.extend(b"");
-    child
-        .stdin
-        .take()
-        .expect("stdin")
-        .write_all(&input)
-        .expect("write stdin");
+    child.stdin.take().expect("stdin").write_all(&input).expect("write stdin");
     let output = child.wait_with_output().expect("runs");
     assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
     assert!(
@@ -356,12 +299,8 @@ fn stdin_a_missing_path_and_an_unwritable_output() {
 
     let blocker = dir.path().join("file");
     fs::write(&blocker, b"").expect("write");
-    let unwritable = whydenied(&[
-        "scan",
-        "-",
-        "--out",
-        blocker.join("sub").to_str().expect("utf-8"),
-    ]);
+    let unwritable =
+        whydenied(&["scan", "-", "--out", blocker.join("sub").to_str().expect("utf-8")]);
     assert_eq!(unwritable.status.code(), Some(1));
     assert!(
         stderr(&unwritable).contains("cannot create the output directory"),
@@ -396,12 +335,7 @@ fn a_closed_stdout_is_a_quiet_end() {
         .spawn()
         .expect("spawn");
     let mut first = [0u8; 16];
-    child
-        .stdout
-        .take()
-        .expect("stdout")
-        .read_exact(&mut first)
-        .expect("some output");
+    child.stdout.take().expect("stdout").read_exact(&mut first).expect("some output");
     // Dropping the read end closes the pipe, like `| head -c 16`.
     let output = child.wait_with_output().expect("runs");
     assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));

@@ -46,18 +46,11 @@ fn json_logs_are_one_object_per_line() {
         .filter(|l| l.starts_with('{'))
         .map(|l| serde_json::from_str(l).expect("a JSON log line"))
         .collect();
-    let read = logs
-        .iter()
-        .filter(|l| l["fields"]["message"] == "object read")
-        .count();
+    let read = logs.iter().filter(|l| l["fields"]["message"] == "object read").count();
     assert_eq!(read as u64, sample_objects(), "one line per object at -vv");
     assert!(
-        logs.iter()
-            .any(|l| l["fields"]["message"] == "reports committed"
-                && l["fields"]["kept"] == SAMPLE_DENIALS)
+        logs.iter().any(|l| l["fields"]["message"] == "reports committed"
+            && l["fields"]["kept"] == SAMPLE_DENIALS)
     );
-    assert!(
-        !err.contains('\u{1b}'),
-        "no colour codes when stderr is not a terminal"
-    );
+    assert!(!err.contains('\u{1b}'), "no colour codes when stderr is not a terminal");
 }

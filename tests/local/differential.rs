@@ -21,14 +21,8 @@ use whydenied::classify::{FailureFilter, classify};
 use whydenied::event::Event;
 use whydenied::pipeline::{ScanConfig, scan};
 
-const EVERYTHING: FailureFilter = FailureFilter {
-    include_authn: true,
-    all_errors: true,
-};
-const DENIALS_ONLY: FailureFilter = FailureFilter {
-    include_authn: false,
-    all_errors: false,
-};
+const EVERYTHING: FailureFilter = FailureFilter { include_authn: true, all_errors: true };
+const DENIALS_ONLY: FailureFilter = FailureFilter { include_authn: false, all_errors: false };
 
 /// The columns compared, per denial.
 type Row = Vec<Option<String>>;
@@ -54,29 +48,18 @@ fn fast(inputs: &[PathBuf], filter: FailureFilter) -> Vec<Row> {
     };
     let outcome = scan(&config).expect("scan runs");
     let file = fs::File::open(&outcome.reports.denials[0]).expect("report written");
-    let reader = ParquetRecordBatchReaderBuilder::try_new(file)
-        .expect("parquet")
-        .build()
-        .expect("reader");
+    let reader =
+        ParquetRecordBatchReaderBuilder::try_new(file).expect("parquet").build().expect("reader");
     let mut rows = Vec::new();
     for batch in reader {
         let batch = batch.expect("batch");
         let columns: Vec<_> = COMPARED
             .iter()
-            .map(|name| {
-                batch
-                    .column_by_name(name)
-                    .expect("column")
-                    .as_string::<i32>()
-                    .clone()
-            })
+            .map(|name| batch.column_by_name(name).expect("column").as_string::<i32>().clone())
             .collect();
         for i in 0..batch.num_rows() {
             rows.push(
-                columns
-                    .iter()
-                    .map(|c| (!c.is_null(i)).then(|| c.value(i).to_string()))
-                    .collect(),
+                columns.iter().map(|c| (!c.is_null(i)).then(|| c.value(i).to_string())).collect(),
             );
         }
     }
@@ -89,9 +72,7 @@ fn fast(inputs: &[PathBuf], filter: FailureFilter) -> Vec<Row> {
 fn records_of(bytes: &[u8]) -> Vec<Value> {
     let mut text = Vec::new();
     if bytes.starts_with(&[0x1f, 0x8b]) {
-        MultiGzDecoder::new(bytes)
-            .read_to_end(&mut text)
-            .expect("valid gzip");
+        MultiGzDecoder::new(bytes).read_to_end(&mut text).expect("valid gzip");
     } else {
         text = bytes.to_vec();
     }
@@ -176,10 +157,7 @@ fn sample_logs_fast_equals_slow() {
         .collect();
     for filter in [DENIALS_ONLY, EVERYTHING] {
         let expected = slow(&files, filter);
-        assert!(
-            expected.len() > 100,
-            "sample-logs must hold failures to compare"
-        );
+        assert!(expected.len() > 100, "sample-logs must hold failures to compare");
         assert_eq!(fast(&files, filter), expected);
     }
 }
@@ -237,11 +215,7 @@ enum Layout {
 
 fn render(records: &[Value], layout: Layout) -> Vec<u8> {
     let lines = |prefix: &str| {
-        records
-            .iter()
-            .map(|r| format!("{prefix}{}\n", r))
-            .collect::<String>()
-            .into_bytes()
+        records.iter().map(|r| format!("{prefix}{}\n", r)).collect::<String>().into_bytes()
     };
     match layout {
         Layout::Trail => serde_json::to_vec(&json!({"Records": records})).expect("json"),

@@ -13,21 +13,13 @@ fn repo_file(path: &str) -> String {
 #[test]
 fn the_readme_starts_with_the_two_commands() {
     let readme = repo_file("README.md");
-    let first_block: Vec<&str> = readme
-        .split("```")
-        .nth(1)
-        .expect("a code block")
-        .lines()
-        .skip(1)
-        .collect();
+    let first_block: Vec<&str> =
+        readme.split("```").nth(1).expect("a code block").lines().skip(1).collect();
     assert!(
         first_block[0].starts_with("cargo run --release -- scan sample-logs/"),
         "{first_block:?}"
     );
-    assert!(
-        first_block[1].starts_with("scripts/test"),
-        "{first_block:?}"
-    );
+    assert!(first_block[1].starts_with("scripts/test"), "{first_block:?}");
     assert_eq!(
         repo_file(".ci/run").lines().last(),
         Some("scripts/test"),
@@ -44,22 +36,11 @@ fn the_iam_policy_is_valid_and_grants_exactly_what_the_tool_calls() {
     let mut actions = BTreeSet::new();
     for statement in statements {
         assert_eq!(statement["Effect"], "Allow");
-        assert!(
-            statement["Resource"].is_string(),
-            "every grant names its resource"
-        );
-        actions.insert(
-            statement["Action"]
-                .as_str()
-                .expect("one action per statement"),
-        );
+        assert!(statement["Resource"].is_string(), "every grant names its resource");
+        actions.insert(statement["Action"].as_str().expect("one action per statement"));
     }
-    let expected = BTreeSet::from([
-        "s3:ListBucket",
-        "s3:GetObject",
-        "kms:Decrypt",
-        "logs:FilterLogEvents",
-    ]);
+    let expected =
+        BTreeSet::from(["s3:ListBucket", "s3:GetObject", "kms:Decrypt", "logs:FilterLogEvents"]);
     assert_eq!(actions, expected);
 }
 
@@ -71,17 +52,11 @@ fn every_reliability_case_names_a_test_that_exists() {
         .nth(1)
         .and_then(|rest| rest.split("\n## ").next())
         .expect("a Reliability section");
-    let rows: Vec<&str> = section
-        .lines()
-        .filter(|l| l.starts_with("| ") && !l.starts_with("| case"))
-        .collect();
+    let rows: Vec<&str> =
+        section.lines().filter(|l| l.starts_with("| ") && !l.starts_with("| case")).collect();
     assert!(rows.len() >= 25, "{} cases", rows.len());
     for row in rows {
-        let checked_by = row
-            .trim_end_matches('|')
-            .rsplit(" | ")
-            .next()
-            .expect("a last column");
+        let checked_by = row.trim_end_matches('|').rsplit(" | ").next().expect("a last column");
         let tests: Vec<&str> = checked_by.split("; ").collect();
         assert!(!tests.is_empty(), "{row}");
         for test in tests {

@@ -44,12 +44,9 @@ fn exit_codes_follow_the_contract() {
     }
 
     // 0: help, version and a clean scan.
-    for args in [
-        &["--help"][..],
-        &["--version"],
-        &["scan", "--help"],
-        &["scan", logs, "--out", out],
-    ] {
+    for args in
+        [&["--help"][..], &["--version"], &["scan", "--help"], &["scan", logs, "--out", out]]
+    {
         assert_eq!(code_of(args).0, Some(0), "{args:?}");
     }
 
@@ -73,10 +70,7 @@ fn exit_codes_follow_the_contract() {
     assert!(err.contains("--fail-on-denials 1 reached"), "{err}");
     let (code, err) = code_of(&["scan", broken, "--out", out, "--fail-on-denials", "1"]);
     assert_eq!(code, Some(3), "{err}");
-    assert!(
-        err.contains("empty: no data"),
-        "the skipped input is still listed: {err}"
-    );
+    assert!(err.contains("empty: no data"), "the skipped input is still listed: {err}");
     assert!(err.contains("some inputs were skipped"), "{err}");
     assert!(err.contains("--fail-on-denials 1 reached"), "{err}");
 }
@@ -84,10 +78,7 @@ fn exit_codes_follow_the_contract() {
 #[test]
 fn the_readme_and_help_name_every_exit_code() {
     let readme = fs::read_to_string(repo().join("README.md")).expect("README");
-    let table = readme
-        .split("### Exit codes")
-        .nth(1)
-        .expect("an exit-code section");
+    let table = readme.split("### Exit codes").nth(1).expect("an exit-code section");
     let codes: Vec<&str> = table
         .lines()
         .skip_while(|l| !l.starts_with("| code"))
@@ -99,10 +90,7 @@ fn the_readme_and_help_name_every_exit_code() {
     assert_eq!(codes, ["0", "1", "2", "3", "130", "143"]);
     let help = String::from_utf8(whydenied(&["--help"]).stdout).expect("utf-8");
     for code in codes {
-        assert!(
-            help.contains(code),
-            "--help does not name exit code {code}:\n{help}"
-        );
+        assert!(help.contains(code), "--help does not name exit code {code}:\n{help}");
     }
 }
 

@@ -44,54 +44,33 @@ fn odd_json_inside_records_has_a_defined_outcome() {
     assert_eq!(code, Some(2), "{err}");
     let scanned = &json["scanned"];
     assert_eq!(scanned["kept"], 4, "dup, nul, pair, ok: {scanned}");
-    assert_eq!(
-        scanned["malformed_records"], 3,
-        "lone surrogate, raw NUL, deep nesting: {scanned}"
-    );
+    assert_eq!(scanned["malformed_records"], 3, "lone surrogate, raw NUL, deep nesting: {scanned}");
     let rows = json["summary"].as_array().expect("rows");
     let codes: Vec<&str> = rows
         .iter()
         .flat_map(|r| r["error_codes"].as_array().into_iter().flatten())
         .filter_map(Value::as_str)
         .collect();
-    assert!(
-        codes.contains(&"NoSuchKey"),
-        "the first of two errorCode keys is read: {codes:?}"
-    );
+    assert!(codes.contains(&"NoSuchKey"), "the first of two errorCode keys is read: {codes:?}");
 }
 
 #[test]
 fn a_gzip_bomb_is_stopped_by_the_ratio_limit() {
     let dir = tempfile::tempdir().expect("temp dir");
     let bomb = dir.path().join("bomb.json.gz");
-    let mut encoder = GzEncoder::new(
-        fs::File::create(&bomb).expect("create"),
-        Compression::best(),
-    );
+    let mut encoder = GzEncoder::new(fs::File::create(&bomb).expect("create"), Compression::best());
     encoder.write_all(b"[").expect("write");
     let spaces = vec![b' '; 1 << 20];
     for _ in 0..2048 {
         encoder.write_all(&spaces).expect("write"); // 2 GiB of whitespace
     }
     encoder.finish().expect("finish");
-    assert!(
-        fs::metadata(&bomb).expect("meta").len() < 4 << 20,
-        "a few MB on disk"
-    );
+    assert!(fs::metadata(&bomb).expect("meta").len() < 4 << 20, "a few MB on disk");
     let (code, json, err) = scan_json(utf8(&bomb), &dir.path().join("out"), &[]);
     assert_eq!(code, Some(2), "{err}");
-    let what = json["scanned"]["problems"][0]["what"]
-        .as_str()
-        .unwrap_or_default()
-        .to_string();
-    assert!(
-        what.contains("times its stored size (a gzip bomb?)"),
-        "{what}"
-    );
-    assert!(
-        json["scanned"]["decoded_bytes"].as_u64() < Some(1 << 30),
-        "stopped early"
-    );
+    let what = json["scanned"]["problems"][0]["what"].as_str().unwrap_or_default().to_string();
+    assert!(what.contains("times its stored size (a gzip bomb?)"), "{what}");
+    assert!(json["scanned"]["decoded_bytes"].as_u64() < Some(1 << 30), "stopped early");
 }
 
 /// Whether the tests run as root, as CI does: root may mount, and reads every file.
@@ -147,16 +126,8 @@ fn a_full_disk_or_read_only_output_is_a_clear_error_with_nothing_left_behind() {
     // records no run and no object: nothing counts as scanned.
     let recorded: serde_json::Value =
         serde_json::from_slice(&fs::read(&state).expect("the state")).expect("json");
-    assert_eq!(
-        recorded["runs"],
-        serde_json::json!([]),
-        "the state is not advanced"
-    );
-    assert_eq!(
-        recorded["objects"],
-        serde_json::json!({}),
-        "the state is not advanced"
-    );
+    assert_eq!(recorded["runs"], serde_json::json!([]), "the state is not advanced");
+    assert_eq!(recorded["objects"], serde_json::json!({}), "the state is not advanced");
 
     let read_only = Mount::tmpfs("ro,size=1m");
     let (code, _, err) = scan_json(utf8(&logs), &read_only.0.path().join("out"), &[]);
@@ -182,19 +153,11 @@ fn reports_are_private_by_default() {
     let input = dir.path().join("one.json");
     fs::write(&input, DENIAL).expect("write");
     let mode = |out: &Path| {
-        fs::metadata(out.join("denials.parquet"))
-            .expect("written")
-            .permissions()
-            .mode()
-            & 0o777
+        fs::metadata(out.join("denials.parquet")).expect("written").permissions().mode() & 0o777
     };
     let (code, _, _) = scan_json(utf8(&input), &dir.path().join("private"), &[]);
     assert_eq!((code, mode(&dir.path().join("private"))), (Some(0), 0o600));
-    let (code, _, _) = scan_json(
-        utf8(&input),
-        &dir.path().join("shared"),
-        &["--umask", "022"],
-    );
+    let (code, _, _) = scan_json(utf8(&input), &dir.path().join("shared"), &["--umask", "022"]);
     assert_eq!((code, mode(&dir.path().join("shared"))), (Some(0), 0o644));
 }
 
@@ -206,11 +169,8 @@ fn an_unreadable_file_is_reported_and_the_rest_scanned() {
     fs::create_dir(&logs).expect("mkdir");
     fs::write(logs.join("a-readable.json"), DENIAL).expect("write");
     fs::write(logs.join("b-secret.json"), DENIAL).expect("write");
-    fs::set_permissions(
-        logs.join("b-secret.json"),
-        fs::Permissions::from_mode(0o000),
-    )
-    .expect("chmod");
+    fs::set_permissions(logs.join("b-secret.json"), fs::Permissions::from_mode(0o000))
+        .expect("chmod");
     let out = dir.path().join("out");
     fs::create_dir(&out).expect("mkdir");
     fs::set_permissions(&out, fs::Permissions::from_mode(0o777)).expect("chmod");
@@ -232,16 +192,6 @@ fn an_unreadable_file_is_reported_and_the_rest_scanned() {
     assert_eq!(output.status.code(), Some(2), "{}", stderr(&output));
     assert_eq!(json["scanned"]["kept"], 1);
     let problem = &json["scanned"]["problems"][0];
-    assert!(
-        problem["origin"]
-            .as_str()
-            .is_some_and(|o| o.ends_with("b-secret.json")),
-        "{problem}"
-    );
-    assert!(
-        problem["what"]
-            .as_str()
-            .is_some_and(|w| w.contains("Permission denied")),
-        "{problem}"
-    );
+    assert!(problem["origin"].as_str().is_some_and(|o| o.ends_with("b-secret.json")), "{problem}");
+    assert!(problem["what"].as_str().is_some_and(|w| w.contains("Permission denied")), "{problem}");
 }

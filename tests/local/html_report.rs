@@ -42,10 +42,7 @@ fn the_report_works_in_a_real_browser() {
     let out = tempfile::tempdir().expect("temp dir");
     let config = ScanConfig {
         threads: Some(2),
-        ..ScanConfig::new(
-            vec![sample_logs().display().to_string()],
-            out.path().to_path_buf(),
-        )
+        ..ScanConfig::new(vec![sample_logs().display().to_string()], out.path().to_path_buf())
     };
     let outcome = scan(&config).expect("the sample scans");
     let html = out.path().join("report.html");
@@ -62,10 +59,7 @@ fn the_report_works_in_a_real_browser() {
         denials: &outcome.reports.denials,
         window: &TimeWindow::default(),
         stats: Some(&outcome.stats),
-        new: Some(NewGroups {
-            keys: &new,
-            since: Since::Time(LAST_DAY),
-        }),
+        new: Some(NewGroups { keys: &new, since: Since::Time(LAST_DAY) }),
     };
     write_html_report(&page, &html).expect("the report is written");
 

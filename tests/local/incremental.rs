@@ -69,11 +69,7 @@ fn report_re_aggregates_exactly_what_the_scan_printed() {
     report(&out, &["--html", utf8(&html)]);
     let page = fs::read_to_string(&html).expect("the HTML report is written");
     let groups = scanned["summary"].as_array().expect("rows").len();
-    assert_eq!(
-        page.matches("<tr class=\"group\"").count(),
-        groups,
-        "one table row per group"
-    );
+    assert_eq!(page.matches("<tr class=\"group\"").count(), groups, "one table row per group");
     let week = report(&out, &["--since", "2026-11-03", "--until", "2026-11-04"]);
     assert!(
         summary_total(&week) > 0 && summary_total(&week) < summary_total(&scanned),
@@ -109,18 +105,11 @@ fn four_shards_cover_the_input_exactly_once() {
             sample_objects()
         );
     }
-    assert_eq!(
-        objects,
-        sample_objects(),
-        "every object in exactly one shard"
-    );
+    assert_eq!(objects, sample_objects(), "every object in exactly one shard");
     assert_eq!(report(&shared, &[])["summary"], scanned["summary"]);
     // Row by row, which needs the Python checkers; the shards' own checks above do not.
     require!(venv());
-    run_checker(
-        "check_same_denials.py",
-        &[&single_out, &shared, &logs, &logs],
-    );
+    run_checker("check_same_denials.py", &[&single_out, &shared, &logs, &logs]);
 }
 
 #[test]
@@ -154,10 +143,8 @@ fn state_reads_only_what_is_new_and_refuses_another_source() {
     assert_eq!(again["scanned"]["already_scanned"].as_u64(), Some(copied));
 
     // A new day arrives: only its files are read, and the reports cover both days once.
-    let added = copy_sample(&logs, |_, rel| {
-        rel.to_string_lossy().contains("/2026/11/03/")
-    })
-    .len() as u64;
+    let added =
+        copy_sample(&logs, |_, rel| rel.to_string_lossy().contains("/2026/11/03/")).len() as u64;
     let html = work.path().join("nightly.html");
     let (code, third, err) = scan(&["--html", utf8(&html)]);
     assert_eq!(code, Some(0), "{err}");
@@ -169,13 +156,7 @@ fn state_reads_only_what_is_new_and_refuses_another_source() {
     // whose (principal, action, bucket) the first day did not have.
     let keys = |v: &Value| -> HashSet<(Value, Value, Value)> {
         (v["summary"].as_array().expect("rows").iter())
-            .map(|r| {
-                (
-                    r["principal"].clone(),
-                    r["action"].clone(),
-                    r["bucket"].clone(),
-                )
-            })
+            .map(|r| (r["principal"].clone(), r["action"].clone(), r["bucket"].clone()))
             .collect()
     };
     let new = keys(&third).difference(&keys(&first)).count();
@@ -193,21 +174,11 @@ fn state_reads_only_what_is_new_and_refuses_another_source() {
     let again = work.path().join("report.html");
     report(&out, &["--html", utf8(&again)]);
     let page = fs::read_to_string(&again).expect("the HTML report is written");
-    assert!(
-        page.contains(&headline),
-        "{headline} not in the report's page"
-    );
+    assert!(page.contains(&headline), "{headline} not in the report's page");
     assert_eq!(page.matches("<tr class=\"group new\">").count(), new);
 
     fails_with(
-        &[
-            "scan",
-            utf8(&sample_logs()),
-            "--out",
-            utf8(&out),
-            "--state",
-            utf8(&state),
-        ],
+        &["scan", utf8(&sample_logs()), "--out", utf8(&out), "--state", utf8(&state)],
         "use one state file per source",
     );
 }
@@ -219,9 +190,7 @@ fn sharded_nightly_runs_share_one_directory() {
     let work = tempfile::tempdir().expect("temp dir");
     let logs = work.path().join("logs");
     let out = work.path().join("out");
-    copy_sample(&logs, |_, rel| {
-        rel.to_string_lossy().contains("/2026/11/02/")
-    });
+    copy_sample(&logs, |_, rel| rel.to_string_lossy().contains("/2026/11/02/"));
     let night = || {
         for shard in ["1/2", "2/2"] {
             let state = work.path().join(format!("state-{}.json", &shard[..1]));
@@ -237,17 +206,11 @@ fn sharded_nightly_runs_share_one_directory() {
                 "-q",
             ]);
             assert_eq!(run.status.code(), Some(0), "{}", stderr(&run));
-            assert!(
-                !stderr(&run).contains("removed"),
-                "shard {shard}: {}",
-                stderr(&run)
-            );
+            assert!(!stderr(&run).contains("removed"), "shard {shard}: {}", stderr(&run));
         }
     };
     night();
-    copy_sample(&logs, |_, rel| {
-        rel.to_string_lossy().contains("/2026/11/03/")
-    });
+    copy_sample(&logs, |_, rel| rel.to_string_lossy().contains("/2026/11/03/"));
     night();
     let reference = single_scan(&logs, &work.path().join("single"));
     assert_eq!(report(&out, &[])["summary"], reference["summary"]);
@@ -290,10 +253,7 @@ fn a_run_killed_at_any_point_leaves_every_denial_once_after_a_rerun() {
             expected,
             "killed after {delay_ms} ms: every denial exactly once"
         );
-        assert_eq!(
-            rebuilt["summary"], reference["summary"],
-            "killed after {delay_ms} ms"
-        );
+        assert_eq!(rebuilt["summary"], reference["summary"], "killed after {delay_ms} ms");
     }
 }
 
@@ -316,10 +276,7 @@ fn new_combinations_and_thresholds_set_the_exit_code() {
     assert_eq!(all_new.status.code(), Some(3));
     let late = report(&out, &["--new-since", "2026-11-04T12:00:00Z"]);
     for row in late["summary"].as_array().expect("rows") {
-        assert!(
-            row["first_seen"].as_str() >= Some("2026-11-04T12:00:00Z"),
-            "{row}"
-        );
+        assert!(row["first_seen"].as_str() >= Some("2026-11-04T12:00:00Z"), "{row}");
     }
     let (code, _, _) = json_of(&[
         "scan",
@@ -368,32 +325,13 @@ fn suppressed_denials_stay_in_the_rows_and_leave_the_summary() {
     assert!(expected > 0, "the sample has anonymous denials");
     assert_eq!(anonymous(&json), 0);
     assert_eq!(json["scanned"]["suppressed"].as_u64(), Some(expected));
-    assert_eq!(
-        json["scanned"]["kept"], plain["scanned"]["kept"],
-        "suppressed rows are still kept"
-    );
-    assert!(
-        err.contains(&format!(
-            "{expected} denials suppressed by --suppress rules"
-        )),
-        "{err}"
-    );
-    assert_eq!(
-        report(&out, &[])["summary"],
-        json["summary"],
-        "report leaves them out too"
-    );
+    assert_eq!(json["scanned"]["kept"], plain["scanned"]["kept"], "suppressed rows are still kept");
+    assert!(err.contains(&format!("{expected} denials suppressed by --suppress rules")), "{err}");
+    assert_eq!(report(&out, &[])["summary"], json["summary"], "report leaves them out too");
 
     fs::write(&rules, "[[rule]]\nprincipal = \"anonymous\"\n").expect("write");
     fails_with(
-        &[
-            "scan",
-            utf8(&logs),
-            "--out",
-            utf8(&out),
-            "--suppress",
-            utf8(&rules),
-        ],
+        &["scan", utf8(&logs), "--out", utf8(&out), "--suppress", utf8(&rules)],
         "has no reason: every suppression must say why",
     );
 }

@@ -59,15 +59,12 @@ fn kept(json: &Value) -> u64 {
 }
 
 fn problems(json: &Value) -> Vec<String> {
-    (json["scanned"]["problems"]
-        .as_array()
-        .expect("problems")
-        .iter())
-    .map(|p| {
-        let (origin, what) = (p["origin"].as_str(), p["what"].as_str());
-        format!("{}: {}", origin.unwrap_or(""), what.unwrap_or(""))
-    })
-    .collect()
+    (json["scanned"]["problems"].as_array().expect("problems").iter())
+        .map(|p| {
+            let (origin, what) = (p["origin"].as_str(), p["what"].as_str());
+            format!("{}: {}", origin.unwrap_or(""), what.unwrap_or(""))
+        })
+        .collect()
 }
 
 #[test]
@@ -77,21 +74,16 @@ fn attacker_chosen_strings_never_hide_a_file() {
     fs::create_dir(&logs).expect("mkdir");
     // The user agent, the S3 key and the keys of requestParameters are the caller's choice.
     let insight_agent = denial("1", json!({"userAgent": "AwsCloudTrailInsight"}));
-    let digest_key = denial(
-        "2",
-        json!({"requestParameters": {"bucketName": "b", "key": "digestStartTime"}}),
-    );
+    let digest_key =
+        denial("2", json!({"requestParameters": {"bucketName": "b", "key": "digestStartTime"}}));
     let digest_keys = denial(
         "3",
         json!({"requestParameters": {"bucketName": "b", "digestStartTime": "x", "digestSignatureAlgorithm": "y", "logFiles": []}}),
     );
     let plain = denial("4", json!({}));
     let trail = json!({"Records": [insight_agent, plain]});
-    fs::write(
-        logs.join("trail.json.gz"),
-        gzip(&serde_json::to_vec(&trail).expect("json")),
-    )
-    .expect("write");
+    fs::write(logs.join("trail.json.gz"), gzip(&serde_json::to_vec(&trail).expect("json")))
+        .expect("write");
     fs::write(logs.join("lines.json"), line(&digest_keys) + &line(&plain)).expect("write");
     let export = format!("2026-11-02T10:00:00.000Z {}", line(&digest_key));
     fs::write(logs.join("export.txt"), export + &line(&plain)).expect("write");
@@ -118,20 +110,14 @@ fn unusual_wrappers_are_read_or_reported_never_silently_empty() {
     fs::create_dir(&logs).expect("mkdir");
     let (a, b) = (denial("a", json!({})), denial("b", json!({})));
     // Read: EventBridge envelopes one per line and in an array; Records not first.
-    fs::write(
-        logs.join("eventbridge.jsonl"),
-        line(&eventbridge(&a)) + &line(&eventbridge(&b)),
-    )
-    .expect("write");
+    fs::write(logs.join("eventbridge.jsonl"), line(&eventbridge(&a)) + &line(&eventbridge(&b)))
+        .expect("write");
     fs::write(
         logs.join("eventbridge-array.json"),
         line(&json!([eventbridge(&a), eventbridge(&b)])),
     )
     .expect("write");
-    let later = format!(
-        r#"{{"source":"export","count":2,"Records":{}}}"#,
-        json!([a, b])
-    );
+    let later = format!(r#"{{"source":"export","count":2,"Records":{}}}"#, json!([a, b]));
     fs::write(logs.join("records-later.json.gz"), gzip(later.as_bytes())).expect("write");
     let (code, json, err) = scan(&[&logs], &dir.path().join("out"));
     assert_eq!((code, kept(&json)), (Some(0), 6), "{err}");
@@ -139,16 +125,8 @@ fn unusual_wrappers_are_read_or_reported_never_silently_empty() {
     // Not understood: reported by file, exit 2.
     let odd = dir.path().join("odd");
     fs::create_dir(&odd).expect("mkdir");
-    fs::write(
-        odd.join("lowercase.json"),
-        line(&json!({"records": [a, b]})),
-    )
-    .expect("write");
-    fs::write(
-        odd.join("nested.json"),
-        line(&json!({"data": {"Records": [a, b]}})),
-    )
-    .expect("write");
+    fs::write(odd.join("lowercase.json"), line(&json!({"records": [a, b]}))).expect("write");
+    fs::write(odd.join("nested.json"), line(&json!({"data": {"Records": [a, b]}}))).expect("write");
     let (code, json, err) = scan(&[&odd], &dir.path().join("out2"));
     assert_eq!((code, kept(&json)), (Some(2), 0), "{err}");
     let problems = problems(&json);
@@ -171,21 +149,14 @@ fn an_output_directory_never_hides_logs_silently() {
     let (code, _, err) = scan(&[&logs], &logs);
     assert_eq!(code, Some(1), "{err}");
     assert!(
-        err.starts_with(&format!(
-            "whydenied: --out {} is the scanned directory",
-            logs.display()
-        )),
+        err.starts_with(&format!("whydenied: --out {} is the scanned directory", logs.display())),
         "{err}"
     );
     assert_eq!(err.lines().count(), 1, "{err}");
     let (code, _, err) = scan(&[&logs.join("sub")], &logs);
     assert_eq!(code, Some(1), "{err}");
     assert!(err.contains(" contains the scanned directory"), "{err}");
-    assert_eq!(
-        fs::read_dir(&logs).expect("list").count(),
-        1,
-        "nothing written"
-    );
+    assert_eq!(fs::read_dir(&logs).expect("list").count(), 1, "nothing written");
 
     // Logs kept under the output directory are named, every run; the reports there are not.
     let out = logs.join("reports");
@@ -218,11 +189,7 @@ fn a_file_named_twice_is_read_once() {
     let sources: [&Path; 5] = [&logs, &a, &sub, &link, &logs];
     let (code, json, err) = scan(&sources, &dir.path().join("out"));
     assert_eq!(code, Some(0), "{err}");
-    assert_eq!(
-        (kept(&json), json["scanned"]["objects"].as_u64()),
-        (2, Some(2)),
-        "{err}"
-    );
+    assert_eq!((kept(&json), json["scanned"]["objects"].as_u64()), (2, Some(2)), "{err}");
     assert_eq!(json["scanned"]["duplicates"], 5, "{err}");
     let footer = whydenied(&[
         "scan",
@@ -268,21 +235,9 @@ fn an_html_report_never_overwrites_an_input_or_a_report() {
     let state_arg = ["--state", state.to_str().expect("utf-8")];
     fs::write(&state, "{}").expect("write");
     let refused = [
-        (
-            vec![logs.as_path()],
-            log.clone(),
-            "lies inside the scanned directory",
-        ),
-        (
-            vec![logs.as_path(), single.as_path()],
-            d.join("link.json"),
-            "is the input",
-        ),
-        (
-            vec![logs.as_path()],
-            out.join("denials.parquet"),
-            "is a report file in",
-        ),
+        (vec![logs.as_path()], log.clone(), "lies inside the scanned directory"),
+        (vec![logs.as_path(), single.as_path()], d.join("link.json"), "is the input"),
+        (vec![logs.as_path()], out.join("denials.parquet"), "is a report file in"),
         (vec![logs.as_path()], state.clone(), "is the --state file"),
     ];
     for (sources, html, phrase) in refused {
@@ -291,28 +246,13 @@ fn an_html_report_never_overwrites_an_input_or_a_report() {
         let output = scan_html(&sources, &html, extra);
         let err = stderr(&output);
         assert_eq!(output.status.code(), Some(1), "{err}");
-        assert!(
-            err.starts_with(&format!("whydenied: --html {}", html.display())),
-            "{err}"
-        );
+        assert!(err.starts_with(&format!("whydenied: --html {}", html.display())), "{err}");
         assert!(err.contains(phrase) && err.lines().count() == 1, "{err}");
-        assert_eq!(
-            fs::read(&html).expect("still there"),
-            before,
-            "{}",
-            html.display()
-        );
+        assert_eq!(fs::read(&html).expect("still there"), before, "{}", html.display());
     }
     let summary = out.join("summary.parquet");
     let report = whydenied(&["report", &utf8(&out), "--html", &utf8(&summary)]);
     assert_eq!(report.status.code(), Some(1), "{}", stderr(&report));
-    assert!(
-        stderr(&report).contains("is a report file in"),
-        "{}",
-        stderr(&report)
-    );
-    assert_eq!(
-        fs::read(out.join("denials.parquet")).expect("kept"),
-        reports
-    );
+    assert!(stderr(&report).contains("is a report file in"), "{}", stderr(&report));
+    assert_eq!(fs::read(out.join("denials.parquet")).expect("kept"), reports);
 }

@@ -32,11 +32,8 @@ fn trail(dir: &Path, name: &str, user: &str, day: u32, n: usize) {
         })
         .collect();
     fs::create_dir_all(dir).expect("mkdir");
-    fs::write(
-        dir.join(name),
-        serde_json::to_vec(&json!({"Records": records})).expect("json"),
-    )
-    .expect("write");
+    fs::write(dir.join(name), serde_json::to_vec(&json!({"Records": records})).expect("json"))
+        .expect("write");
 }
 
 fn scan(source: &Path, out: &Path, extra: &[&str]) -> (Option<i32>, Value, String) {
@@ -54,27 +51,15 @@ fn report_total(out: &Path) -> u64 {
 #[test]
 fn two_state_files_sharing_one_output_keep_each_others_reports() {
     let work = tempfile::tempdir().expect("temp dir");
-    let (a, b, out) = (
-        work.path().join("a"),
-        work.path().join("b"),
-        work.path().join("out"),
-    );
+    let (a, b, out) = (work.path().join("a"), work.path().join("b"), work.path().join("out"));
     trail(&a, "a1.json", "alice", 2, 5);
     trail(&b, "b1.json", "bob", 2, 7);
     let state_a = work.path().join("a.state");
     let state_b = work.path().join("b.state");
-    for (source, state) in [
-        (&a, &state_a),
-        (&b, &state_b),
-        (&a, &state_a),
-        (&b, &state_b),
-    ] {
+    for (source, state) in [(&a, &state_a), (&b, &state_b), (&a, &state_a), (&b, &state_b)] {
         let (code, _, err) = scan(source, &out, &["--state", utf8(state)]);
         assert_eq!(code, Some(0), "{err}");
-        assert!(
-            !err.contains("removed"),
-            "nothing of the other trail is an orphan: {err}"
-        );
+        assert!(!err.contains("removed"), "nothing of the other trail is an orphan: {err}");
     }
     assert_eq!(report_total(&out), 5 + 7, "both trails' denials, once each");
     // New data on each side is added, still once.
@@ -96,11 +81,7 @@ fn a_run_that_widens_what_its_state_kept_is_refused() {
     assert_eq!((code, summary_total(&json)), (Some(0), 3), "{err}");
     // Day 2's object was read and marked scanned, its denials left out by the window: a wider
     // run would never read them, so it is refused instead of reporting 0 new denials.
-    for wider in [
-        &["--since", "2026-11-01"][..],
-        &[],
-        &["--since", "2026-11-03", "--all-errors"],
-    ] {
+    for wider in [&["--since", "2026-11-01"][..], &[], &["--since", "2026-11-03", "--all-errors"]] {
         let mut args = vec!["--state", state];
         args.extend_from_slice(wider);
         let (code, _, err) = scan(&logs, &out, &args);
@@ -125,10 +106,7 @@ fn a_second_run_on_the_same_output_is_refused_while_the_first_runs() {
         .expect("spawn");
     let mut stdin = first.stdin.take().expect("stdin");
     let line = br#"{"eventID":"x","eventTime":"2026-11-02T10:00:00Z","errorCode":"AccessDenied"}"#;
-    stdin
-        .write_all(line)
-        .and_then(|()| stdin.write_all(b"\n"))
-        .expect("write");
+    stdin.write_all(line).and_then(|()| stdin.write_all(b"\n")).expect("write");
     stdin.flush().expect("flush");
     // The first run holds the output while it waits for more input.
     let mut second = None;
@@ -146,12 +124,7 @@ fn a_second_run_on_the_same_output_is_refused_while_the_first_runs() {
     assert!(err.contains("another whydenied run is using"), "{err}");
     drop(stdin);
     let output = first.wait_with_output().expect("the first run ends");
-    assert_eq!(
-        output.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
+    assert_eq!(output.status.code(), Some(0), "{}", String::from_utf8_lossy(&output.stderr));
     let json: Value = serde_json::from_slice(&output.stdout).expect("json");
     assert_eq!(summary_total(&json), 1);
 }
@@ -163,64 +136,32 @@ fn a_run_whose_outputs_fail_is_not_recorded_in_its_state() {
     trail(&logs, "t.json", "alice", 2, 6);
     let state = work.path().join("state.json");
     let args = |extra: &[&str]| {
-        let mut args = vec![
-            "scan",
-            utf8(&logs),
-            "--out",
-            utf8(&out),
-            "--state",
-            utf8(&state),
-        ];
+        let mut args = vec!["scan", utf8(&logs), "--out", utf8(&out), "--state", utf8(&state)];
         args.extend_from_slice(extra);
         args.iter().map(|s| s.to_string()).collect::<Vec<_>>()
     };
     // An --html path that cannot be written fails before anything is scanned.
     let missing_dir = work.path().join("no/such/dir/report.html");
     let (code, _, err) = json_of(
-        &args(&["--html", utf8(&missing_dir)])
-            .iter()
-            .map(String::as_str)
-            .collect::<Vec<_>>(),
+        &args(&["--html", utf8(&missing_dir)]).iter().map(String::as_str).collect::<Vec<_>>(),
     );
     assert_eq!(code, Some(1), "{err}");
-    assert!(
-        !state.exists() && !out.exists(),
-        "nothing scanned, nothing recorded"
-    );
+    assert!(!state.exists() && !out.exists(), "nothing scanned, nothing recorded");
     // stdout failing after the reports were committed (a full disk under `> file`): exit 1, and
     // the state is not advanced, so the next run reads the logs again and counts them once.
-    let full = fs::OpenOptions::new()
-        .write(true)
-        .open("/dev/full")
-        .expect("/dev/full");
+    let full = fs::OpenOptions::new().write(true).open("/dev/full").expect("/dev/full");
     let output = Command::new(env!("CARGO_BIN_EXE_whydenied"))
         .args(args(&["--format", "json"]))
         .stdout(full)
         .output()
         .expect("runs");
-    assert_eq!(
-        output.status.code(),
-        Some(1),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
+    assert_eq!(output.status.code(), Some(1), "{}", String::from_utf8_lossy(&output.stderr));
     let recorded: Value = serde_json::from_slice(&fs::read(&state).expect("state")).expect("json");
-    assert_eq!(
-        recorded["runs"],
-        json!([]),
-        "the failed run is not recorded"
-    );
-    let (code, json, err) = json_of(
-        &args(&["--format", "json"])
-            .iter()
-            .map(String::as_str)
-            .collect::<Vec<_>>(),
-    );
+    assert_eq!(recorded["runs"], json!([]), "the failed run is not recorded");
+    let (code, json, err) =
+        json_of(&args(&["--format", "json"]).iter().map(String::as_str).collect::<Vec<_>>());
     assert_eq!((code, summary_total(&json)), (Some(0), 6), "{err}");
-    assert!(
-        err.contains("removed"),
-        "the failed run's reports are orphans: {err}"
-    );
+    assert!(err.contains("removed"), "the failed run's reports are orphans: {err}");
     assert_eq!(report_total(&out), 6, "once, not twice");
 }
 
@@ -229,13 +170,7 @@ fn a_retried_partitioned_or_sharded_run_without_state_replaces_its_first_attempt
     let work = tempfile::tempdir().expect("temp dir");
     let (logs, out) = (work.path().join("logs"), work.path().join("out"));
     for (i, user) in ["alice", "bob", "carol", "dave"].iter().enumerate() {
-        trail(
-            &logs,
-            &format!("{user}.json"),
-            user,
-            2 + (i as u32 % 2),
-            3 + i,
-        );
+        trail(&logs, &format!("{user}.json"), user, 2 + (i as u32 % 2), 3 + i);
     }
     let all = 3 + 4 + 5 + 6;
     // A batch system retries a child that failed after committing: the same command again.
@@ -243,11 +178,7 @@ fn a_retried_partitioned_or_sharded_run_without_state_replaces_its_first_attempt
         let (code, _, err) = scan(&logs, &out, &["--partitioned", "--since", "2026-11-01"]);
         assert_eq!(code, Some(0), "{err}");
         assert_eq!(err.contains("replaced"), attempt == 1, "{err}");
-        assert_eq!(
-            report_total(&out),
-            all,
-            "attempt {attempt}: once, not twice"
-        );
+        assert_eq!(report_total(&out), all, "attempt {attempt}: once, not twice");
     }
     let sharded = work.path().join("sharded");
     for shard in ["1/2", "2/2", "1/2"] {

@@ -50,10 +50,7 @@ fn scan_into_work_dir() -> tempfile::TempDir {
 fn every_duckdb_query_agrees_with_python_and_the_summary_in_both_layouts() {
     require!(venv());
     let work = scan_into_work_dir();
-    let report = run_checker(
-        "check_queries.py",
-        &[&common::repo().join("queries"), work.path()],
-    );
+    let report = run_checker("check_queries.py", &[&common::repo().join("queries"), work.path()]);
     println!("{report}");
 }
 
@@ -63,9 +60,6 @@ fn every_duckdb_query_agrees_with_python_and_the_summary_in_both_layouts() {
 fn athena_and_spark_queries_parse_and_agree_with_duckdb() {
     require!(venv());
     let work = scan_into_work_dir();
-    let report = run_checker(
-        "check_dialects.py",
-        &[&common::repo().join("queries"), work.path()],
-    );
+    let report = run_checker("check_dialects.py", &[&common::repo().join("queries"), work.path()]);
     println!("{report}");
 }

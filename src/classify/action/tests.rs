@@ -26,123 +26,42 @@ const S3_EXPECTED: &[(&str, &str)] = &[
     ("DeleteBucketLifecycle", "s3:PutLifecycleConfiguration"),
     ("DeleteBucketReplication", "s3:PutReplicationConfiguration"),
     ("DeleteBucketTagging", "s3:PutBucketTagging"),
-    (
-        "DeleteBucketOwnershipControls",
-        "s3:PutBucketOwnershipControls",
-    ),
+    ("DeleteBucketOwnershipControls", "s3:PutBucketOwnershipControls"),
     ("DeletePublicAccessBlock", "s3:PutBucketPublicAccessBlock"),
-    (
-        "DeleteBucketPublicAccessBlock",
-        "s3:PutBucketPublicAccessBlock",
-    ),
-    (
-        "DeleteAccountPublicAccessBlock",
-        "s3:PutAccountPublicAccessBlock",
-    ),
-    (
-        "DeleteBucketAnalyticsConfiguration",
-        "s3:PutAnalyticsConfiguration",
-    ),
-    (
-        "DeleteBucketIntelligentTieringConfiguration",
-        "s3:PutIntelligentTieringConfiguration",
-    ),
-    (
-        "DeleteBucketInventoryConfiguration",
-        "s3:PutInventoryConfiguration",
-    ),
-    (
-        "DeleteBucketMetricsConfiguration",
-        "s3:PutMetricsConfiguration",
-    ),
+    ("DeleteBucketPublicAccessBlock", "s3:PutBucketPublicAccessBlock"),
+    ("DeleteAccountPublicAccessBlock", "s3:PutAccountPublicAccessBlock"),
+    ("DeleteBucketAnalyticsConfiguration", "s3:PutAnalyticsConfiguration"),
+    ("DeleteBucketIntelligentTieringConfiguration", "s3:PutIntelligentTieringConfiguration"),
+    ("DeleteBucketInventoryConfiguration", "s3:PutInventoryConfiguration"),
+    ("DeleteBucketMetricsConfiguration", "s3:PutMetricsConfiguration"),
     ("GetBucketEncryption", "s3:GetEncryptionConfiguration"),
     ("PutBucketEncryption", "s3:PutEncryptionConfiguration"),
     ("GetBucketLifecycle", "s3:GetLifecycleConfiguration"),
-    (
-        "GetBucketLifecycleConfiguration",
-        "s3:GetLifecycleConfiguration",
-    ),
+    ("GetBucketLifecycleConfiguration", "s3:GetLifecycleConfiguration"),
     ("PutBucketLifecycle", "s3:PutLifecycleConfiguration"),
-    (
-        "PutBucketLifecycleConfiguration",
-        "s3:PutLifecycleConfiguration",
-    ),
+    ("PutBucketLifecycleConfiguration", "s3:PutLifecycleConfiguration"),
     ("GetBucketReplication", "s3:GetReplicationConfiguration"),
     ("PutBucketReplication", "s3:PutReplicationConfiguration"),
     ("GetBucketCors", "s3:GetBucketCORS"),
     ("PutBucketCors", "s3:PutBucketCORS"),
-    (
-        "GetBucketNotificationConfiguration",
-        "s3:GetBucketNotification",
-    ),
-    (
-        "PutBucketNotificationConfiguration",
-        "s3:PutBucketNotification",
-    ),
-    (
-        "GetBucketAccelerateConfiguration",
-        "s3:GetAccelerateConfiguration",
-    ),
-    (
-        "PutBucketAccelerateConfiguration",
-        "s3:PutAccelerateConfiguration",
-    ),
-    (
-        "GetBucketAnalyticsConfiguration",
-        "s3:GetAnalyticsConfiguration",
-    ),
-    (
-        "PutBucketAnalyticsConfiguration",
-        "s3:PutAnalyticsConfiguration",
-    ),
-    (
-        "ListBucketAnalyticsConfigurations",
-        "s3:GetAnalyticsConfiguration",
-    ),
-    (
-        "GetBucketIntelligentTieringConfiguration",
-        "s3:GetIntelligentTieringConfiguration",
-    ),
-    (
-        "PutBucketIntelligentTieringConfiguration",
-        "s3:PutIntelligentTieringConfiguration",
-    ),
-    (
-        "ListBucketIntelligentTieringConfigurations",
-        "s3:GetIntelligentTieringConfiguration",
-    ),
-    (
-        "GetBucketInventoryConfiguration",
-        "s3:GetInventoryConfiguration",
-    ),
-    (
-        "PutBucketInventoryConfiguration",
-        "s3:PutInventoryConfiguration",
-    ),
-    (
-        "ListBucketInventoryConfigurations",
-        "s3:GetInventoryConfiguration",
-    ),
-    (
-        "GetBucketMetricsConfiguration",
-        "s3:GetMetricsConfiguration",
-    ),
-    (
-        "PutBucketMetricsConfiguration",
-        "s3:PutMetricsConfiguration",
-    ),
-    (
-        "ListBucketMetricsConfigurations",
-        "s3:GetMetricsConfiguration",
-    ),
-    (
-        "GetObjectLockConfiguration",
-        "s3:GetBucketObjectLockConfiguration",
-    ),
-    (
-        "PutObjectLockConfiguration",
-        "s3:PutBucketObjectLockConfiguration",
-    ),
+    ("GetBucketNotificationConfiguration", "s3:GetBucketNotification"),
+    ("PutBucketNotificationConfiguration", "s3:PutBucketNotification"),
+    ("GetBucketAccelerateConfiguration", "s3:GetAccelerateConfiguration"),
+    ("PutBucketAccelerateConfiguration", "s3:PutAccelerateConfiguration"),
+    ("GetBucketAnalyticsConfiguration", "s3:GetAnalyticsConfiguration"),
+    ("PutBucketAnalyticsConfiguration", "s3:PutAnalyticsConfiguration"),
+    ("ListBucketAnalyticsConfigurations", "s3:GetAnalyticsConfiguration"),
+    ("GetBucketIntelligentTieringConfiguration", "s3:GetIntelligentTieringConfiguration"),
+    ("PutBucketIntelligentTieringConfiguration", "s3:PutIntelligentTieringConfiguration"),
+    ("ListBucketIntelligentTieringConfigurations", "s3:GetIntelligentTieringConfiguration"),
+    ("GetBucketInventoryConfiguration", "s3:GetInventoryConfiguration"),
+    ("PutBucketInventoryConfiguration", "s3:PutInventoryConfiguration"),
+    ("ListBucketInventoryConfigurations", "s3:GetInventoryConfiguration"),
+    ("GetBucketMetricsConfiguration", "s3:GetMetricsConfiguration"),
+    ("PutBucketMetricsConfiguration", "s3:PutMetricsConfiguration"),
+    ("ListBucketMetricsConfigurations", "s3:GetMetricsConfiguration"),
+    ("GetObjectLockConfiguration", "s3:GetBucketObjectLockConfiguration"),
+    ("PutObjectLockConfiguration", "s3:PutBucketObjectLockConfiguration"),
     ("GetPublicAccessBlock", "s3:GetBucketPublicAccessBlock"),
     ("PutPublicAccessBlock", "s3:PutBucketPublicAccessBlock"),
 ];
@@ -150,11 +69,7 @@ const S3_EXPECTED: &[(&str, &str)] = &[
 #[test]
 fn every_s3_row() {
     for (event_name, expected) in S3_EXPECTED {
-        assert_eq!(
-            iam_action("s3.amazonaws.com", event_name),
-            *expected,
-            "{event_name}"
-        );
+        assert_eq!(iam_action("s3.amazonaws.com", event_name), *expected, "{event_name}");
     }
 }
 
@@ -183,25 +98,12 @@ fn s3_names_that_are_their_own_action() {
         ("DeleteBucketPolicy", "s3:DeleteBucketPolicy"),
         ("PutBucketWebsite", "s3:PutBucketWebsite"),
         ("GetBucketNotification", "s3:GetBucketNotification"),
-        (
-            "GetBucketPublicAccessBlock",
-            "s3:GetBucketPublicAccessBlock",
-        ),
-        (
-            "PutBucketPublicAccessBlock",
-            "s3:PutBucketPublicAccessBlock",
-        ),
-        (
-            "GetAccountPublicAccessBlock",
-            "s3:GetAccountPublicAccessBlock",
-        ),
+        ("GetBucketPublicAccessBlock", "s3:GetBucketPublicAccessBlock"),
+        ("PutBucketPublicAccessBlock", "s3:PutBucketPublicAccessBlock"),
+        ("GetAccountPublicAccessBlock", "s3:GetAccountPublicAccessBlock"),
         ("CreateBucket", "s3:CreateBucket"),
     ] {
-        assert_eq!(
-            iam_action("s3.amazonaws.com", event_name),
-            expected,
-            "{event_name}"
-        );
+        assert_eq!(iam_action("s3.amazonaws.com", event_name), expected, "{event_name}");
     }
 }
 
@@ -209,28 +111,12 @@ fn s3_names_that_are_their_own_action() {
 fn lambda_sns_and_sqs_rows() {
     for (source, event_name, expected) in [
         ("lambda.amazonaws.com", "Invoke", "lambda:InvokeFunction"),
-        (
-            "lambda.amazonaws.com",
-            "Invoke20150331",
-            "lambda:InvokeFunction",
-        ),
-        (
-            "lambda.amazonaws.com",
-            "InvokeWithResponseStream",
-            "lambda:InvokeFunction",
-        ),
+        ("lambda.amazonaws.com", "Invoke20150331", "lambda:InvokeFunction"),
+        ("lambda.amazonaws.com", "InvokeWithResponseStream", "lambda:InvokeFunction"),
         ("sns.amazonaws.com", "PublishBatch", "sns:Publish"),
         ("sqs.amazonaws.com", "SendMessageBatch", "sqs:SendMessage"),
-        (
-            "sqs.amazonaws.com",
-            "DeleteMessageBatch",
-            "sqs:DeleteMessage",
-        ),
-        (
-            "sqs.amazonaws.com",
-            "ChangeMessageVisibilityBatch",
-            "sqs:ChangeMessageVisibility",
-        ),
+        ("sqs.amazonaws.com", "DeleteMessageBatch", "sqs:DeleteMessage"),
+        ("sqs.amazonaws.com", "ChangeMessageVisibilityBatch", "sqs:ChangeMessageVisibility"),
         ("sqs.amazonaws.com", "SendMessage", "sqs:SendMessage"),
     ] {
         assert_eq!(iam_action(source, event_name), expected, "{event_name}");
@@ -240,19 +126,13 @@ fn lambda_sns_and_sqs_rows() {
 #[test]
 fn tables_are_sorted_for_binary_search() {
     for (prefix, table) in ACTION_TABLES {
-        assert!(
-            table.windows(2).all(|w| w[0].0 < w[1].0),
-            "{prefix} table is not sorted"
-        );
+        assert!(table.windows(2).all(|w| w[0].0 < w[1].0), "{prefix} table is not sorted");
     }
 }
 
 #[test]
 fn tables_apply_only_to_their_service() {
-    assert_eq!(
-        iam_action("ec2.amazonaws.com", "HeadObject"),
-        "ec2:HeadObject"
-    );
+    assert_eq!(iam_action("ec2.amazonaws.com", "HeadObject"), "ec2:HeadObject");
     assert_eq!(iam_action("sqs.amazonaws.com", "Invoke"), "sqs:Invoke");
 }
 
@@ -270,22 +150,10 @@ fn every_prefix_rename() {
     ] {
         assert_eq!(service_prefix(source), expected, "{source}");
     }
-    assert_eq!(
-        iam_action("monitoring.amazonaws.com", "PutMetricData"),
-        "cloudwatch:PutMetricData"
-    );
-    assert_eq!(
-        iam_action("streams.dynamodb.amazonaws.com", "GetRecords"),
-        "dynamodb:GetRecords"
-    );
-    assert_eq!(
-        iam_action("tagging.amazonaws.com", "GetResources"),
-        "tag:GetResources"
-    );
-    assert_eq!(
-        iam_action("email.amazonaws.com", "SendRawEmail"),
-        "ses:SendRawEmail"
-    );
+    assert_eq!(iam_action("monitoring.amazonaws.com", "PutMetricData"), "cloudwatch:PutMetricData");
+    assert_eq!(iam_action("streams.dynamodb.amazonaws.com", "GetRecords"), "dynamodb:GetRecords");
+    assert_eq!(iam_action("tagging.amazonaws.com", "GetResources"), "tag:GetResources");
+    assert_eq!(iam_action("email.amazonaws.com", "SendRawEmail"), "ses:SendRawEmail");
 }
 
 #[test]
@@ -315,65 +183,35 @@ fn odd_event_sources() {
     assert_eq!(service_prefix("S3.AMAZONAWS.COM"), "S3");
     assert_eq!(service_prefix("s3.amazonaws.com.cn"), "s3");
     assert_eq!(service_prefix(" kms.amazonaws.com "), "kms");
-    assert_eq!(
-        service_prefix("data.mediastore.amazonaws.com"),
-        "mediastore"
-    );
+    assert_eq!(service_prefix("data.mediastore.amazonaws.com"), "mediastore");
     assert_eq!(service_prefix("a."), "unknown");
     assert_eq!(service_prefix("ключ.amazonaws.com"), "ключ");
     assert_eq!(iam_action("", "GetObject"), "unknown:GetObject");
     assert_eq!(iam_action("S3.AMAZONAWS.COM", "HeadObject"), "s3:GetObject");
     assert_eq!(iam_action("s3.amazonaws.com", ""), "s3:unknown");
     assert_eq!(iam_action("", ""), "unknown:unknown");
-    assert_eq!(
-        iam_action("s3.amazonaws.com", " HeadObject "),
-        "s3:GetObject"
-    );
+    assert_eq!(iam_action("s3.amazonaws.com", " HeadObject "), "s3:GetObject");
 }
 
 #[test]
 fn api_version_suffixes_are_stripped() {
     for (source, event_name, expected) in [
-        (
-            "lambda.amazonaws.com",
-            "GetFunction20150331v2",
-            "lambda:GetFunction",
-        ),
-        (
-            "lambda.amazonaws.com",
-            "ListFunctions20150331",
-            "lambda:ListFunctions",
-        ),
+        ("lambda.amazonaws.com", "GetFunction20150331v2", "lambda:GetFunction"),
+        ("lambda.amazonaws.com", "ListFunctions20150331", "lambda:ListFunctions"),
         (
             "lambda.amazonaws.com",
             "UpdateFunctionConfiguration20150331v2",
             "lambda:UpdateFunctionConfiguration",
         ),
-        (
-            "lambda.amazonaws.com",
-            "PublishLayerVersion20181031",
-            "lambda:PublishLayerVersion",
-        ),
-        (
-            "lambda.amazonaws.com",
-            "GetFunctionUrlConfig",
-            "lambda:GetFunctionUrlConfig",
-        ),
+        ("lambda.amazonaws.com", "PublishLayerVersion20181031", "lambda:PublishLayerVersion"),
+        ("lambda.amazonaws.com", "GetFunctionUrlConfig", "lambda:GetFunctionUrlConfig"),
         (
             "cloudfront.amazonaws.com",
             "CreateDistribution2020_05_31",
             "cloudfront:CreateDistribution",
         ),
-        (
-            "cloudfront.amazonaws.com",
-            "GetDistribution2019_03_26",
-            "cloudfront:GetDistribution",
-        ),
-        (
-            "cloudfront.amazonaws.com",
-            "CreateInvalidation",
-            "cloudfront:CreateInvalidation",
-        ),
+        ("cloudfront.amazonaws.com", "GetDistribution2019_03_26", "cloudfront:GetDistribution"),
+        ("cloudfront.amazonaws.com", "CreateInvalidation", "cloudfront:CreateInvalidation"),
     ] {
         assert_eq!(iam_action(source, event_name), expected, "{event_name}");
     }

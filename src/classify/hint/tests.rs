@@ -29,12 +29,7 @@ fn policy(policy: PolicyType, kind: DenyKind) -> HintInput<'static> {
 
 #[test]
 fn shell_quote_leaves_plain_words_alone() {
-    for word in [
-        "reports",
-        "arn:aws:iam::1:role/a-b_c.d",
-        "user@example.com",
-        "k=v,x+y",
-    ] {
+    for word in ["reports", "arn:aws:iam::1:role/a-b_c.d", "user@example.com", "k=v,x+y"] {
         assert_eq!(shell_quote(word), word);
     }
 }
@@ -94,14 +89,8 @@ fn authentication_failure() {
 
 #[test]
 fn other_error() {
-    let row = HintInput {
-        error_category: "other",
-        ..input(DeniedBy::Unknown, DenyKind::Generic)
-    };
-    assert_eq!(
-        hint(&row),
-        "not an access denial: read the event's errorCode and errorMessage"
-    );
+    let row = HintInput { error_category: "other", ..input(DeniedBy::Unknown, DenyKind::Generic) };
+    assert_eq!(hint(&row), "not an access denial: read the event's errorCode and errorMessage");
 }
 
 // --- S3's own reasons ---------------------------------------------------------------------------
@@ -118,10 +107,7 @@ fn block_public_access_names_the_setting() {
          account's settings: aws s3api get-public-access-block --bucket reports; aws s3control \
          get-public-access-block --account-id 111122223333"
     );
-    let row = HintInput {
-        action: "s3:PutObjectAcl",
-        ..row
-    };
+    let row = HintInput { action: "s3:PutObjectAcl", ..row };
     assert!(hint(&row).starts_with("S3 Block Public Access (BlockPublicAcls) refused it;"));
 }
 
@@ -205,10 +191,7 @@ fn scp_falls_back_to_the_recipient_account_then_a_placeholder() {
         ..policy(PolicyType::ServiceControlPolicy, DenyKind::Explicit)
     };
     assert!(hint(&row).starts_with("list the SCPs that apply to account 111122223333: "));
-    let row = HintInput {
-        account_id: None,
-        ..row
-    };
+    let row = HintInput { account_id: None, ..row };
     assert!(hint(&row).starts_with("list the SCPs that apply to account ACCOUNT_ID: "));
 }
 
@@ -297,11 +280,7 @@ fn kms_key_policy_implicit_and_explicit() {
          get-key-policy --key-id arn:aws:kms:us-east-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab \
          --policy-name default"
     );
-    let row = HintInput {
-        deny_kind: DenyKind::Explicit,
-        resource_arn: None,
-        ..row
-    };
+    let row = HintInput { deny_kind: DenyKind::Explicit, resource_arn: None, ..row };
     assert_eq!(
         hint(&row),
         "find the Deny statement that matches arn:aws:iam::111122223333:role/app and kms:Decrypt \
@@ -351,11 +330,7 @@ fn other_services_without_a_policy_command() {
         "add an Allow for arn:aws:iam::111122223333:role/app and sqs:SendMessage to the \
          resource-based policy of arn:aws:sqs:us-east-1:111122223333:jobs"
     );
-    let row = HintInput {
-        resource_arn: None,
-        deny_kind: DenyKind::Explicit,
-        ..row
-    };
+    let row = HintInput { resource_arn: None, deny_kind: DenyKind::Explicit, ..row };
     assert_eq!(
         hint(&row),
         "find the Deny statement that matches arn:aws:iam::111122223333:role/app and \
@@ -376,11 +351,7 @@ fn permissions_boundary_of_a_role_and_a_user() {
         "the permissions boundary of role etl does not allow s3:GetObject: aws iam get-role \
          --role-name etl --query Role.PermissionsBoundary"
     );
-    let row = HintInput {
-        principal: USER,
-        deny_kind: DenyKind::Explicit,
-        ..row
-    };
+    let row = HintInput { principal: USER, deny_kind: DenyKind::Explicit, ..row };
     assert_eq!(
         hint(&row),
         "the permissions boundary of user alice has a Deny for s3:GetObject: aws iam get-user \
@@ -423,10 +394,7 @@ fn vpc_endpoint_policy() {
         "the policy of the VPC endpoint the request went through denies s3:GetObject: aws ec2 \
          describe-vpc-endpoints --query 'VpcEndpoints[].[VpcEndpointId,ServiceName,PolicyDocument]'"
     );
-    let through = HintInput {
-        vpc_endpoint_id: Some("vpce-0a1b2c3d"),
-        ..row
-    };
+    let through = HintInput { vpc_endpoint_id: Some("vpce-0a1b2c3d"), ..row };
     assert_eq!(
         hint(&through),
         "the policy of VPC endpoint vpce-0a1b2c3d denies s3:GetObject: aws ec2 \
@@ -449,11 +417,7 @@ fn role_trust_policy_names_the_target_role() {
         "the trust policy of role Deploy does not let arn:aws:iam::111122223333:user/alice \
          assume it: aws iam get-role --role-name Deploy --query Role.AssumeRolePolicyDocument"
     );
-    let row = HintInput {
-        resource_arn: None,
-        deny_kind: DenyKind::Explicit,
-        ..row
-    };
+    let row = HintInput { resource_arn: None, deny_kind: DenyKind::Explicit, ..row };
     assert_eq!(
         hint(&row),
         "the trust policy of role ROLE_NAME has a Deny for arn:aws:iam::111122223333:user/alice: \
@@ -475,10 +439,8 @@ fn identity_policy_implicit_simulates() {
 
 #[test]
 fn identity_policy_explicit_with_and_without_policy_arn() {
-    let row = HintInput {
-        resource_arn: None,
-        ..policy(PolicyType::IdentityBased, DenyKind::Explicit)
-    };
+    let row =
+        HintInput { resource_arn: None, ..policy(PolicyType::IdentityBased, DenyKind::Explicit) };
     assert_eq!(
         hint(&row),
         "find the Deny statement for s3:GetObject in the identity-based policies of \
@@ -560,16 +522,11 @@ fn anonymous_request_elsewhere() {
 
 #[test]
 fn unknown_principal() {
-    for (principal, principal_type) in [
-        ("unknown", "Unknown"),
-        ("", "IAMUser"),
-        ("Unknown", "AssumedRole"),
-    ] {
-        let row = HintInput {
-            principal,
-            principal_type,
-            ..input(DeniedBy::Unknown, DenyKind::Generic)
-        };
+    for (principal, principal_type) in
+        [("unknown", "Unknown"), ("", "IAMUser"), ("Unknown", "AssumedRole")]
+    {
+        let row =
+            HintInput { principal, principal_type, ..input(DeniedBy::Unknown, DenyKind::Generic) };
         assert_eq!(
             hint(&row),
             "the caller is not identified in the log: look the event up by its requestID and read \
@@ -696,22 +653,14 @@ fn merged_principal_types() {
         hint(&row),
         "the request was unsigned (anonymous): make sure the client sends credentials"
     );
-    let row = HintInput {
-        principal: USER,
-        principal_type: "IAMUser|Unknown",
-        ..row
-    };
+    let row = HintInput { principal: USER, principal_type: "IAMUser|Unknown", ..row };
     assert_eq!(
         hint(&row),
         "aws iam simulate-principal-policy --policy-source-arn \
          arn:aws:iam::111122223333:user/alice --action-names sqs:SendMessage; if that allows \
          it, check the resource's own policy, the SCPs and any permissions boundary"
     );
-    let row = HintInput {
-        principal: "444455556666",
-        principal_type: "AWSAccount|Root",
-        ..row
-    };
+    let row = HintInput { principal: "444455556666", principal_type: "AWSAccount|Root", ..row };
     assert_eq!(
         hint(&row),
         "only an SCP, an RCP or a resource-based policy can deny the root user sqs:SendMessage: \

@@ -53,10 +53,7 @@ fn denied_by_names_round_trip() {
 #[test]
 fn denied_by_all_lists_every_policy_type() {
     for policy in PolicyType::ALL {
-        assert!(
-            DeniedBy::ALL.contains(&DeniedBy::Policy(*policy)),
-            "{policy:?}"
-        );
+        assert!(DeniedBy::ALL.contains(&DeniedBy::Policy(*policy)), "{policy:?}");
     }
     assert_eq!(PolicyType::ALL.len(), 8);
 }
@@ -73,10 +70,7 @@ fn implicit_identity_policy_with_s3_quoted_resource() {
     policy(DenyKind::Implicit, PolicyType::IdentityBased, &d);
     assert_eq!(d.principal, Some("arn:aws:iam::123456789012:user/alice"));
     assert_eq!(d.action, Some("s3:GetObject"));
-    assert_eq!(
-        d.resource,
-        Some("arn:aws:s3:::amzn-s3-demo-bucket/reports/q1.csv")
-    );
+    assert_eq!(d.resource, Some("arn:aws:s3:::amzn-s3-demo-bucket/reports/q1.csv"));
     assert_eq!(d.via_policy_type, None);
     assert_eq!(d.denying_policy_arn, None);
     assert_eq!(d.service_reason, None);
@@ -104,10 +98,7 @@ fn implicit_permissions_boundary() {
     );
     let d = diagnose(&message);
     policy(DenyKind::Implicit, PolicyType::PermissionsBoundary, &d);
-    assert_eq!(
-        d.resource,
-        Some("arn:aws:codedeploy:us-east-1:123456789012:deploymentgroup:*")
-    );
+    assert_eq!(d.resource, Some("arn:aws:codedeploy:us-east-1:123456789012:deploymentgroup:*"));
 }
 
 #[test]
@@ -156,10 +147,7 @@ fn implicit_vpc_endpoint_policy() {
 #[test]
 fn implicit_role_trust_policy_including_the_iam_guide_wording() {
     // The IAM guide's example drops the "no": "because the role trust policy allows …".
-    for context in [
-        "because no role trust policy allows",
-        "because the role trust policy allows",
-    ] {
+    for context in ["because no role trust policy allows", "because the role trust policy allows"] {
         let message = format!(
             "User: {USER} is not authorized to perform: sts:AssumeRole on resource: \
              arn:aws:iam::123456789012:role/Deploy {context} the sts:AssumeRole action"
@@ -179,10 +167,7 @@ fn explicit_deny_in_each_policy_type() {
         ("a resource-based policy", PolicyType::ResourceBased),
         ("a permissions boundary", PolicyType::PermissionsBoundary),
         ("a service control policy", PolicyType::ServiceControlPolicy),
-        (
-            "a resource control policy",
-            PolicyType::ResourceControlPolicy,
-        ),
+        ("a resource control policy", PolicyType::ResourceControlPolicy),
         ("a session policy", PolicyType::SessionPolicy),
         ("a sessions policy", PolicyType::SessionPolicy),
         ("a VPC endpoint policy", PolicyType::VpcEndpointPolicy),
@@ -210,10 +195,7 @@ fn explicit_scp_with_policy_arn_and_s3_resource() {
          arn:aws:organizations::999988887777:policy/o-abcd1234ef/service_control_policy/p-wg5dv83d",
     );
     policy(DenyKind::Explicit, PolicyType::ServiceControlPolicy, &d);
-    assert_eq!(
-        d.principal,
-        Some("arn:aws:sts::111122223333:assumed-role/voclabs/user1=Ana")
-    );
+    assert_eq!(d.principal, Some("arn:aws:sts::111122223333:assumed-role/voclabs/user1=Ana"));
     assert_eq!(d.action, Some("s3:GetBucketObjectLockConfiguration"));
     assert_eq!(d.resource, Some("arn:aws:s3:::tf-state"));
     assert_eq!(
@@ -252,10 +234,7 @@ fn explicit_deny_transitively_through_another_policy() {
     policy(DenyKind::Explicit, PolicyType::VpcEndpointPolicy, &d);
     assert_eq!(d.via_policy_type, Some(PolicyType::ServiceControlPolicy));
     assert_eq!(d.action, Some("SNS:Publish"));
-    assert_eq!(
-        d.resource,
-        Some("arn:aws:sns:us-east-1:444455556666:role-name-2")
-    );
+    assert_eq!(d.resource, Some("arn:aws:sns:us-east-1:444455556666:role-name-2"));
     assert_eq!(d.denying_policy_arn, None);
 }
 
@@ -269,10 +248,7 @@ fn policy_arn_after_the_transitive_clause() {
     let d = diagnose(&message);
     policy(DenyKind::Explicit, PolicyType::ResourceBased, &d);
     assert_eq!(d.via_policy_type, Some(PolicyType::IdentityBased));
-    assert_eq!(
-        d.denying_policy_arn,
-        Some("arn:aws:iam::111122223333:policy/DenyAll")
-    );
+    assert_eq!(d.denying_policy_arn, Some("arn:aws:iam::111122223333:policy/DenyAll"));
 }
 
 #[test]
@@ -353,14 +329,8 @@ fn ec2_message_with_operation_lead_in_and_encoded_blob() {
     );
     policy(DenyKind::Implicit, PolicyType::IdentityBased, &d);
     assert!(d.has_encoded_message);
-    assert_eq!(
-        d.principal,
-        Some("arn:aws:sts::111122223333:assumed-role/ci/run-7")
-    );
-    assert_eq!(
-        d.resource,
-        Some("arn:aws:ec2:us-east-1:111122223333:instance/*")
-    );
+    assert_eq!(d.principal, Some("arn:aws:sts::111122223333:assumed-role/ci/run-7"));
+    assert_eq!(d.resource, Some("arn:aws:ec2:us-east-1:111122223333:instance/*"));
 }
 
 #[test]
@@ -369,13 +339,7 @@ fn encoded_only_message_is_generic() {
         "You are not authorized to perform this operation. Encoded authorization failure \
          message: kN3x-aBcD_ef",
     );
-    assert_eq!(
-        d,
-        Diagnosis {
-            has_encoded_message: true,
-            ..Diagnosis::GENERIC
-        }
-    );
+    assert_eq!(d, Diagnosis { has_encoded_message: true, ..Diagnosis::GENERIC });
 }
 
 #[test]
@@ -455,10 +419,7 @@ fn quoted_resource_may_contain_context_words() {
          resource-based policy"
     );
     let d = diagnose(&message);
-    assert_eq!(
-        d.resource,
-        Some("arn:aws:s3:::b/because no session policy allows/x")
-    );
+    assert_eq!(d.resource, Some("arn:aws:s3:::b/because no session policy allows/x"));
     policy(DenyKind::Explicit, PolicyType::ResourceBased, &d);
 }
 
@@ -549,10 +510,7 @@ fn sse_c_blocked_reason() {
     let d = diagnose(&message);
     assert_eq!(d.deny_kind, DenyKind::ServiceReason);
     assert_eq!(d.denied_by, DeniedBy::SseCBlocked);
-    assert_eq!(
-        d.service_reason,
-        Some("SSE-C encryption is blocked for this bucket")
-    );
+    assert_eq!(d.service_reason, Some("SSE-C encryption is blocked for this bucket"));
 }
 
 #[test]
@@ -575,10 +533,7 @@ fn object_access_disabled_standalone() {
     let d = diagnose("All access to this object has been disabled");
     assert_eq!(d.deny_kind, DenyKind::ServiceReason);
     assert_eq!(d.denied_by, DeniedBy::ObjectAccessDisabled);
-    assert_eq!(
-        d.service_reason,
-        Some("All access to this object has been disabled")
-    );
+    assert_eq!(d.service_reason, Some("All access to this object has been disabled"));
     assert_eq!(d.principal, None);
 }
 
@@ -602,10 +557,7 @@ fn unrecognised_because_reason_is_kept() {
     let d = diagnose(&message);
     assert_eq!(d.deny_kind, DenyKind::ServiceReason);
     assert_eq!(d.denied_by, DeniedBy::Unknown);
-    assert_eq!(
-        d.service_reason,
-        Some("the requester pays setting requires x-amz-request-payer")
-    );
+    assert_eq!(d.service_reason, Some("the requester pays setting requires x-amz-request-payer"));
 }
 
 // --- Generic and hostile input ----------------------------------------------------------------
@@ -648,15 +600,9 @@ fn odd_strings_never_panic() {
     ];
     for message in &odd {
         let d = diagnose(message);
-        for text in [
-            d.principal,
-            d.action,
-            d.resource,
-            d.service_reason,
-            d.denying_policy_arn,
-        ]
-        .into_iter()
-        .flatten()
+        for text in [d.principal, d.action, d.resource, d.service_reason, d.denying_policy_arn]
+            .into_iter()
+            .flatten()
         {
             assert!(message.contains(text), "{text:?} not borrowed from message");
         }
@@ -667,10 +613,7 @@ fn odd_strings_never_panic() {
     assert_eq!(d.resource, Some("arn:aws:s3:::b/ключ"));
     policy(DenyKind::Implicit, PolicyType::SessionPolicy, &d);
     let d = diagnose(&odd[4]);
-    assert_eq!(
-        (d.principal, d.action, d.deny_kind),
-        (Some("a"), None, DenyKind::Generic)
-    );
+    assert_eq!((d.principal, d.action, d.deny_kind), (Some("a"), None, DenyKind::Generic));
     let d = diagnose(&odd[1]);
     assert_eq!(d, Diagnosis::GENERIC);
 }
@@ -692,22 +635,10 @@ fn large_message_is_read_in_linear_time() {
 
 #[test]
 fn bucket_from_s3_arns() {
-    assert_eq!(
-        bucket_in_resource("arn:aws:s3:::amzn-s3-demo-bucket"),
-        Some("amzn-s3-demo-bucket")
-    );
-    assert_eq!(
-        bucket_in_resource("arn:aws:s3:::logs.example/2024/a:b.gz"),
-        Some("logs.example")
-    );
-    assert_eq!(
-        bucket_in_resource("arn:aws-cn:s3:::cn-bucket/k"),
-        Some("cn-bucket")
-    );
-    assert_eq!(
-        bucket_in_resource("arn:aws-us-gov:s3:::gov_Legacy/k"),
-        Some("gov_Legacy")
-    );
+    assert_eq!(bucket_in_resource("arn:aws:s3:::amzn-s3-demo-bucket"), Some("amzn-s3-demo-bucket"));
+    assert_eq!(bucket_in_resource("arn:aws:s3:::logs.example/2024/a:b.gz"), Some("logs.example"));
+    assert_eq!(bucket_in_resource("arn:aws-cn:s3:::cn-bucket/k"), Some("cn-bucket"));
+    assert_eq!(bucket_in_resource("arn:aws-us-gov:s3:::gov_Legacy/k"), Some("gov_Legacy"));
     assert_eq!(bucket_in_resource("arn:aws:s3:::b/"), Some("b"));
 }
 

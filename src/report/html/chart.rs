@@ -27,10 +27,7 @@ const OTHER_COLOUR: &str = "#6b6b6b";
 
 /// The colour that stands for a `denied_by` value, in the timeline and the table.
 pub fn colour_of(denied_by: &str) -> &'static str {
-    DeniedBy::ALL
-        .iter()
-        .position(|b| b.as_str() == denied_by)
-        .map_or(OTHER_COLOUR, |i| PALETTE[i])
+    DeniedBy::ALL.iter().position(|b| b.as_str() == denied_by).map_or(OTHER_COLOUR, |i| PALETTE[i])
 }
 
 /// The width of one timeline bar, chosen from the span so that bars stay countable.
@@ -46,15 +43,10 @@ pub enum Bin {
 impl Bin {
     /// The finest bin that needs at most its limit of bars for the span.
     fn for_span(first_hour: i64, last_hour: i64) -> Bin {
-        [
-            (Bin::Hour, 96),
-            (Bin::Day, 120),
-            (Bin::Week, 104),
-            (Bin::Month, 120),
-        ]
-        .into_iter()
-        .find(|(bin, limit)| bin.index(last_hour) - bin.index(first_hour) < *limit)
-        .map_or(Bin::Year, |(bin, _)| bin)
+        [(Bin::Hour, 96), (Bin::Day, 120), (Bin::Week, 104), (Bin::Month, 120)]
+            .into_iter()
+            .find(|(bin, limit)| bin.index(last_hour) - bin.index(first_hour) < *limit)
+            .map_or(Bin::Year, |(bin, _)| bin)
     }
 
     pub fn noun(self) -> &'static str {
@@ -156,35 +148,22 @@ pub fn timeline(hourly: &HourlyCounts) -> Option<Timeline> {
         .collect();
     for (&(hour, series), &count) in &hourly.counts {
         let position = order.iter().position(|&s| s == series).unwrap_or(0);
-        let stack = stacks
-            .entry(bin.index(hour) - first)
-            .or_insert_with(|| vec![0; order.len()]);
+        let stack = stacks.entry(bin.index(hour) - first).or_insert_with(|| vec![0; order.len()]);
         stack[position] += count;
         legend[position].total += count;
     }
 
-    let tallest = stacks
-        .values()
-        .map(|s| s.iter().sum::<u64>())
-        .max()
-        .unwrap_or(1);
+    let tallest = stacks.values().map(|s| s.iter().sum::<u64>()).max().unwrap_or(1);
     let (step, top) = y_scale(tallest);
     let plot_width = WIDTH - LEFT - RIGHT;
     let plot_height = HEIGHT - TOP - BOTTOM;
     let bar_pitch = plot_width / bins as f64;
-    let bar_width = if bar_pitch >= 4.0 {
-        bar_pitch * 0.8
-    } else {
-        bar_pitch
-    };
+    let bar_width = if bar_pitch >= 4.0 { bar_pitch * 0.8 } else { bar_pitch };
     let y_of = |value: u64| TOP + plot_height - value as f64 / top as f64 * plot_height;
     let ticks: Vec<u64> = (0..=top / step).map(|i| i * step).collect();
     let label_every = bins.div_ceil(X_LABELS);
     let x_labels: Vec<usize> = (0..bins).step_by(label_every).collect();
-    let caption = format!(
-        "Denials per {}, stacked by the policy that denied",
-        bin.noun()
-    );
+    let caption = format!("Denials per {}, stacked by the policy that denied", bin.noun());
 
     let svg = html! {
         svg.timeline viewBox={ "0 0 " (WIDTH) " " (HEIGHT) } role="img" aria-label=(caption) {
@@ -324,10 +303,7 @@ mod tests {
 
     #[test]
     fn every_denied_by_has_its_own_colour() {
-        let mut colours: Vec<_> = DeniedBy::ALL
-            .iter()
-            .map(|b| colour_of(b.as_str()))
-            .collect();
+        let mut colours: Vec<_> = DeniedBy::ALL.iter().map(|b| colour_of(b.as_str())).collect();
         colours.sort();
         colours.dedup();
         assert_eq!(colours.len(), DeniedBy::ALL.len());

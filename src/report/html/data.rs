@@ -97,30 +97,19 @@ impl ReportData<'_> {
     }
 
     pub fn bucket_count(&self) -> usize {
-        let buckets: HashSet<&str> = self
-            .groups
-            .iter()
-            .filter_map(|g| g.bucket.as_deref())
-            .collect();
+        let buckets: HashSet<&str> =
+            self.groups.iter().filter_map(|g| g.bucket.as_deref()).collect();
         buckets.len()
     }
 
     /// The `n` principals with the most denials, most first (ties by name).
     pub fn top_principals(&self, n: usize) -> Vec<(&str, u64)> {
-        top(
-            self.groups.iter().map(|g| (g.principal.as_str(), g.count)),
-            n,
-        )
+        top(self.groups.iter().map(|g| (g.principal.as_str(), g.count)), n)
     }
 
     /// The `n` buckets with the most denials; denials naming no bucket are left out.
     pub fn top_buckets(&self, n: usize) -> Vec<(&str, u64)> {
-        top(
-            self.groups
-                .iter()
-                .filter_map(|g| Some((g.bucket.as_deref()?, g.count))),
-            n,
-        )
+        top(self.groups.iter().filter_map(|g| Some((g.bucket.as_deref()?, g.count))), n)
     }
 }
 
@@ -153,12 +142,7 @@ pub fn load<'a>(
     let index: HashMap<GroupKey<'_>, usize> = groups[..shown]
         .iter()
         .enumerate()
-        .map(|(i, g)| {
-            (
-                (g.principal.as_str(), g.action.as_str(), g.bucket.as_deref()),
-                i,
-            )
-        })
+        .map(|(i, g)| ((g.principal.as_str(), g.action.as_str(), g.bucket.as_deref()), i))
         .collect();
     let mut reduction = DenialReduction {
         page,
@@ -173,14 +157,7 @@ pub fn load<'a>(
     for denials in page.denials {
         reduction.read(denials)?;
     }
-    let DenialReduction {
-        samples,
-        hourly,
-        without_time,
-        first_time,
-        last_time,
-        ..
-    } = reduction;
+    let DenialReduction { samples, hourly, without_time, first_time, last_time, .. } = reduction;
     Ok(ReportData {
         denials: groups.iter().map(|g| g.count).sum(),
         groups,
@@ -210,26 +187,17 @@ struct DenialReduction<'p, 'g> {
 impl DenialReduction<'_, '_> {
     fn read(&mut self, path: &Path) -> Result<(), HtmlError> {
         for batch in open(path, DENIALS_READ)? {
-            let batch = batch.map_err(|source| HtmlError::Arrow {
-                path: path.to_path_buf(),
-                source,
-            })?;
-            self.add_batch(&Columns {
-                batch: &batch,
-                path,
-            })?;
+            let batch =
+                batch.map_err(|source| HtmlError::Arrow { path: path.to_path_buf(), source })?;
+            self.add_batch(&Columns { batch: &batch, path })?;
         }
         Ok(())
     }
 
     fn add_batch(&mut self, c: &Columns<'_>) -> Result<(), HtmlError> {
         let event_time = c.time("event_time")?;
-        let (principal, action, bucket, denied_by) = (
-            c.text("principal")?,
-            c.text("action")?,
-            c.text("bucket")?,
-            c.text("denied_by")?,
-        );
+        let (principal, action, bucket, denied_by) =
+            (c.text("principal")?, c.text("action")?, c.text("bucket")?, c.text("denied_by")?);
         let sample_columns = SampleColumns {
             event_id: c.text("event_id")?,
             source_ip: c.text("source_ip")?,
@@ -307,14 +275,9 @@ impl SampleColumns<'_> {
 }
 
 fn open(path: &Path, columns: &[&str]) -> Result<ParquetRecordBatchReader, HtmlError> {
-    let parquet_error = |source| HtmlError::Parquet {
-        path: path.to_path_buf(),
-        source,
-    };
-    let file = File::open(path).map_err(|source| HtmlError::Read {
-        path: path.to_path_buf(),
-        source,
-    })?;
+    let parquet_error = |source| HtmlError::Parquet { path: path.to_path_buf(), source };
+    let file =
+        File::open(path).map_err(|source| HtmlError::Read { path: path.to_path_buf(), source })?;
     let builder = ParquetRecordBatchReaderBuilder::try_new(file).map_err(parquet_error)?;
     let mask = ProjectionMask::columns(builder.parquet_schema(), columns.iter().copied());
     builder.with_projection(mask).build().map_err(parquet_error)
@@ -333,14 +296,9 @@ impl<'a> Columns<'a> {
         expected: &'static str,
         cast: impl FnOnce(&'a dyn Array) -> Option<&'a T>,
     ) -> Result<&'a T, HtmlError> {
-        self.batch
-            .column_by_name(name)
-            .and_then(|c| cast(c.as_ref()))
-            .ok_or_else(|| HtmlError::Column {
-                path: self.path.to_path_buf(),
-                column: name,
-                expected,
-            })
+        self.batch.column_by_name(name).and_then(|c| cast(c.as_ref())).ok_or_else(|| {
+            HtmlError::Column { path: self.path.to_path_buf(), column: name, expected }
+        })
     }
 
     fn text(&self, name: &'static str) -> Result<&'a StringArray, HtmlError> {

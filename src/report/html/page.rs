@@ -377,9 +377,7 @@ struct NewMarks {
 impl NewMarks {
     fn of(data: &ReportData<'_>, new: Option<NewGroups<'_>>) -> Option<Self> {
         let new = new?;
-        let is_new: Vec<bool> = (data.groups.iter())
-            .map(|g| new.keys.contains(&g.key()))
-            .collect();
+        let is_new: Vec<bool> = (data.groups.iter()).map(|g| new.keys.contains(&g.key())).collect();
         Some(NewMarks {
             count: is_new.iter().filter(|&&n| n).count() as u64,
             is_new,
@@ -423,13 +421,7 @@ mod tests {
         let policy = content_security_policy();
         assert!(policy.starts_with("default-src 'none'; script-src 'sha256-"));
         assert_eq!(policy.matches("'sha256-").count(), 2);
-        assert!(
-            !JS.contains("</script"),
-            "the script must not end its own element"
-        );
-        assert!(
-            !CSS.contains("</style"),
-            "the stylesheet must not end its own element"
-        );
+        assert!(!JS.contains("</script"), "the script must not end its own element");
+        assert!(!CSS.contains("</style"), "the stylesheet must not end its own element");
     }
 }

@@ -151,36 +151,17 @@ mod tests {
         }
     }
 
+    /// Only what every row has, the optional fields absent.
     fn sparse() -> Denial {
         Denial {
-            event_time: None,
-            event_id: None,
-            request_id: None,
-            account_id: None,
-            region: None,
-            event_source: None,
-            event_name: None,
             action: "unknown".into(),
-            category: ErrorCategory::Other,
-            error_code: None,
-            error_message: None,
-            deny_kind: DenyKind::Generic,
-            denied_by: DeniedBy::Unknown,
-            via_policy_type: None,
-            denying_policy_arn: None,
-            has_encoded_message: false,
             principal: Principal {
                 principal: "unknown".into(),
                 principal_type: "Unknown".into(),
                 ..Principal::default()
             },
-            target: Target::default(),
-            source_ip: None,
-            user_agent: None,
-            vpc_endpoint_id: None,
             origin: Arc::from("-"),
-            suppressed_by: None,
-            noise: None,
+            ..crate::report::schema::blank_denial()
         }
     }
 

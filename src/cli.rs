@@ -213,6 +213,12 @@ pub struct ScanArgs {
     #[arg(long, value_name = "N", default_value_t = 8, value_parser = clap::value_parser!(u16).range(1..=256), help_heading = "AWS")]
     pub s3_concurrency: u16,
 
+    /// How an s3:// prefix is listed: auto follows the CloudTrail AWSLogs/ layout when the prefix
+    /// holds one (pruning by account, region and day) and names what lies beside it unlisted;
+    /// flat lists every key under the prefix.
+    #[arg(long, value_enum, default_value_t = S3ListArg::Auto, help_heading = "AWS")]
+    pub s3_list: S3ListArg,
+
     /// CloudWatch Logs: only log streams whose name starts with this.
     #[arg(long, value_name = "PREFIX", help_heading = "AWS")]
     pub log_stream_prefix: Option<String>,
@@ -297,6 +303,12 @@ pub enum FormatArg {
     Markdown,
 }
 
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum S3ListArg {
+    Auto,
+    Flat,
+}
+
 #[derive(Clone, Copy, Debug, ValueEnum)]
 pub enum ProgressArg {
     Auto,
@@ -342,6 +354,7 @@ impl ScanArgs {
                     accounts: self.accounts.clone(),
                     regions: self.regions.clone(),
                     window,
+                    list_flat: self.s3_list == S3ListArg::Flat,
                 },
                 s3_concurrency: usize::from(self.s3_concurrency),
                 log_stream_prefix: self.log_stream_prefix.clone(),

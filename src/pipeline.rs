@@ -282,6 +282,7 @@ pub fn scan(config: &ScanConfig) -> Result<ScanOutcome, ScanError> {
     stats.other_shard += finished.unselected.other_shard;
     stats.already_scanned += finished.unselected.already_scanned;
     stats.duplicates += finished.duplicates;
+    stats.not_listed = finished.not_listed;
     stats.requests = finished.s3;
     stats.log_groups = finished.log_groups;
     let denials_finished = sink.finish()?;

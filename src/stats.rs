@@ -68,6 +68,9 @@ pub struct ScanStats {
     pub without_time: u64,
     /// Inputs or parts of inputs that could not be used.
     pub problems: Vec<Problem>,
+    /// `s3://` prefixes and keys beside a followed `AWSLogs/` layout, not listed
+    /// (`--s3-list flat` lists them).
+    pub not_listed: Vec<String>,
     /// Objects of other shards (`--shard`): not read.
     pub other_shard: u64,
     /// Objects scanned by an earlier run (`--state`): not read again.

@@ -57,6 +57,21 @@ pub fn write_footer(out: &mut dyn Write, stats: &ScanStats) -> io::Result<()> {
             if one { "was" } else { "were" },
         )?;
     }
+    if !stats.not_listed.is_empty() {
+        // Key names are chosen by whoever can write to the bucket: escaped.
+        let shown: Vec<String> =
+            stats.not_listed.iter().take(3).map(|uri| for_terminal(uri).into_owned()).collect();
+        let more = stats.not_listed.len().saturating_sub(shown.len());
+        writeln!(
+            out,
+            "not listed: {} prefix{} or key{} beside the AWSLogs/ layout that was followed ({}{}); --s3-list flat lists every key",
+            stats.not_listed.len(),
+            if stats.not_listed.len() == 1 { "" } else { "es" },
+            if stats.not_listed.len() == 1 { "" } else { "s" },
+            shown.join(", "),
+            if more > 0 { format!(", +{more} more") } else { String::new() },
+        )?;
+    }
     if stats.other_shard + stats.already_scanned > 0 {
         writeln!(
             out,

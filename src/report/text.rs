@@ -51,6 +51,7 @@ pub fn stats_json(stats: &ScanStats) -> Value {
             "duplicates": r.duplicates,
         })),
         "log_groups": stats.log_groups.map(|g| json!({"requests": g.requests, "events": g.events})),
+        "not_listed": stats.not_listed,
         "problems": stats.problems.iter().map(|p| json!({"origin": p.origin, "what": p.what})).collect::<Vec<_>>(),
         "elapsed_seconds": stats.elapsed.as_secs_f64(),
         "records_per_second": stats.records_per_second(),

@@ -53,6 +53,9 @@ pub struct S3Counters {
     pub already_scanned: AtomicU64,
     /// Keys another `s3://` input of the run listed first: not downloaded again.
     pub duplicates: AtomicU64,
+    /// `s3://` URIs of the prefixes and keys beside the `AWSLogs/` layout that was followed:
+    /// not listed, and said so in the footer.
+    pub not_listed: std::sync::Mutex<Vec<String>>,
 }
 
 impl S3Counters {
@@ -131,8 +134,18 @@ struct Lister {
 impl Lister {
     async fn run(mut self) -> Result<Vec<(String, String)>, S3Error> {
         let prefix = self.url.prefix.clone();
-        match self.layout_root(&prefix).await? {
-            Some(root) => self.walk_layout(&root).await?,
+        let root = match self.filter.list_flat {
+            true => None,
+            false => self.layout_root(&prefix).await?,
+        };
+        match root {
+            Some(root) => {
+                self.walk_layout(&root).await?;
+                // A prefix that merely holds AWSLogs/ may hold other logs beside it.
+                if !prefix.trim_end_matches('/').ends_with("AWSLogs") {
+                    self.note_beside_layout(&root).await?;
+                }
+            }
             None => self.fetch_all_under(&prefix).await?,
         }
         Ok(self.problems)
@@ -219,8 +232,26 @@ impl Lister {
         Ok(())
     }
 
+    /// Records the prefixes and keys beside the layout `root` (`<base>/AWSLogs/`), which the
+    /// walk of the layout did not list: one stray `AWSLogs/` key must not hide a flat bucket.
+    async fn note_beside_layout(&mut self, root: &str) -> Result<(), S3Error> {
+        let base = root.strip_suffix("AWSLogs/").unwrap_or_default();
+        let (dirs, keys) = self.entries(base).await?;
+        let beside = dirs.into_iter().filter(|d| d != root).chain(keys);
+        let uris = beside.map(|entry| format!("s3://{}/{entry}", self.url.bucket));
+        if let Ok(mut not_listed) = self.counters.not_listed.lock() {
+            not_listed.extend(uris);
+        }
+        Ok(())
+    }
+
     /// The "directories" directly under `prefix` (delimiter listing, all pages).
     async fn directories(&mut self, prefix: &str) -> Result<Vec<String>, S3Error> {
+        Ok(self.entries(prefix).await?.0)
+    }
+
+    /// The "directories" and the keys directly under `prefix` (delimiter listing, all pages).
+    async fn entries(&mut self, prefix: &str) -> Result<(Vec<String>, Vec<String>), S3Error> {
         let mut pages = self
             .client
             .list_objects_v2()
@@ -229,7 +260,7 @@ impl Lister {
             .delimiter("/")
             .into_paginator()
             .send();
-        let mut dirs = Vec::new();
+        let (mut dirs, mut keys) = (Vec::new(), Vec::new());
         while let Some(page) = pages.next().await {
             S3Counters::add(&self.counters.list_requests, 1);
             match page {
@@ -240,6 +271,7 @@ impl Lister {
                             .iter()
                             .filter_map(|p| p.prefix().map(str::to_string)),
                     );
+                    keys.extend(page.contents().iter().filter_map(|o| o.key().map(str::to_string)));
                 }
                 Err(e) => {
                     self.listing_failed(prefix, e)?;
@@ -247,7 +279,7 @@ impl Lister {
                 }
             }
         }
-        Ok(dirs)
+        Ok((dirs, keys))
     }
 
     /// Every key under `prefix` (no delimiter), fetched as it is listed.

@@ -44,6 +44,9 @@ pub struct LayoutFilter {
     /// Regions to keep; all when empty.
     pub regions: Vec<String>,
     pub window: TimeWindow,
+    /// List every key under an `s3://` prefix, even one that holds the `AWSLogs/` layout
+    /// (`--s3-list flat`).
+    pub list_flat: bool,
 }
 
 impl LayoutFilter {

@@ -135,7 +135,8 @@ fn account_region_and_time_prune_the_listing() {
 
     // Requests: a probe for AWSLogs/, AWSLogs/ (the org), the org (its accounts),
     // then only the day directory of the window with its hour of slack (2026/11/03); nothing of
-    // the other accounts or regions.
+    // the other accounts or regions; and one delimiter listing of the bucket's top, to name
+    // anything beside AWSLogs/ that the layout walk did not list.
     let requests = &remote["scanned"]["requests"];
     let day: Vec<String> = relative_files(&trail.join("2026/11/03"))
         .iter()
@@ -143,7 +144,12 @@ fn account_region_and_time_prune_the_listing() {
         .collect();
     assert!(!day.is_empty());
     assert_eq!(requests["listed"], day.len() as u64, "{requests}");
-    assert_eq!(requests["list"], 4, "{requests}");
+    assert_eq!(requests["list"], 5, "{requests}");
+    assert_eq!(
+        remote["scanned"]["not_listed"],
+        serde_json::json!([]),
+        "the bucket holds only AWSLogs/"
+    );
     let in_window = day.iter().filter(|name| {
         let stamp = name.split('_').nth(3).expect("delivered name");
         ("20261103T0500Z"..="20261103T1859Z").contains(&stamp)
@@ -608,4 +614,50 @@ fn an_object_under_overlapping_s3_prefixes_is_read_once() {
         "{requests}"
     );
     assert!(err.contains("+ 2 named twice"), "{err}");
+}
+
+#[test]
+fn keys_beside_the_awslogs_layout_are_named_and_listed_flat_on_request() {
+    require!(moto());
+    let runtime = Runtime::new().expect("runtime");
+    let denial = |id: &str| {
+        serde_json::to_vec(&serde_json::json!({"Records": [{
+            "eventTime": "2026-11-02T10:00:00Z", "eventID": id, "errorCode": "AccessDenied",
+            "eventSource": "s3.amazonaws.com", "eventName": "GetObject",
+        }]}))
+        .expect("json")
+    };
+    // A flat dump of trail files, and one stray AWSLogs/ tree beside it.
+    let bucket = bucket_with(
+        &runtime,
+        "beside",
+        vec![
+            (
+                "AWSLogs/111122223333/CloudTrail/us-east-1/2026/11/02/111122223333_CloudTrail_us-east-1_20261102T1000Z_a.json".into(),
+                denial("in-layout"),
+            ),
+            ("dump/2026-11-02.json".into(), denial("in-dump")),
+            ("top.json".into(), denial("at-top")),
+        ],
+    );
+    let dir = tempfile::tempdir().expect("temp dir");
+    let scan = |extra: &[&str]| {
+        let source = format!("s3://{bucket}");
+        let mut args = vec!["scan", &source, "--out", dir.path().to_str().expect("utf-8")];
+        args.extend_from_slice(&["--format", "json"]);
+        args.extend_from_slice(extra);
+        json_outcome(&whydenied_aws(&args))
+    };
+    let (code, json, err) = scan(&[]);
+    assert_eq!((code, json["scanned"]["kept"].as_u64()), (Some(0), Some(1)), "{err}");
+    assert_eq!(
+        json["scanned"]["not_listed"],
+        serde_json::json!([format!("s3://{bucket}/dump/"), format!("s3://{bucket}/top.json")]),
+        "what the layout walk left out is named"
+    );
+    assert!(err.contains("not listed: 2 prefixes or keys beside the AWSLogs/ layout"), "{err}");
+    assert!(err.contains("--s3-list flat"), "{err}");
+    let (code, json, err) = scan(&["--s3-list", "flat"]);
+    assert_eq!((code, json["scanned"]["kept"].as_u64()), (Some(0), Some(3)), "{err}");
+    assert_eq!(json["scanned"]["not_listed"], serde_json::json!([]));
 }

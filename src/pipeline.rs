@@ -258,7 +258,10 @@ pub fn scan(config: &ScanConfig) -> Result<ScanOutcome, ScanError> {
     }
     let selection = Arc::new(RunSelection::new(config.shard, state.as_ref()));
     tracing::info!(inputs = config.inputs.len(), layout = ?layout, "scan starts");
-    let own_files: Vec<PathBuf> = config.state.iter().chain(&config.html).cloned().collect();
+    // The run's own files may sit in --out: not logs left there by mistake.
+    let state_lock = config.state.as_deref().map(lock_path_of);
+    let own_files: Vec<PathBuf> =
+        config.state.iter().chain(&state_lock).chain(&config.html).cloned().collect();
     let output = OutputDir { path: &config.out_dir, own_files: &own_files };
     let mut inputs = source::open(
         &config.inputs,

@@ -192,3 +192,15 @@ fn a_retried_partitioned_or_sharded_run_without_state_replaces_its_first_attempt
     assert!(!err.contains("replaced"), "{err}");
     assert_eq!(report_total(&out), all + 4 + 6);
 }
+
+#[test]
+fn a_state_kept_inside_the_output_directory_is_not_a_stray_file() {
+    let work = tempfile::tempdir().expect("temp dir");
+    let (logs, out) = (work.path().join("logs"), work.path().join("out"));
+    trail(&logs, "t.json", "alice", 2, 2);
+    let state = out.join("state.json");
+    for _ in 0..2 {
+        let (code, _, err) = scan(&logs, &out, &["--state", utf8(&state)]);
+        assert_eq!(code, Some(0), "the state and its lock are the run's own files: {err}");
+    }
+}

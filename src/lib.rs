@@ -25,6 +25,7 @@ pub mod decode;
 pub mod event;
 pub mod interrupt;
 pub mod lock;
+pub mod partial;
 pub mod pipeline;
 pub mod record;
 pub mod redact;

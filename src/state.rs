@@ -27,8 +27,8 @@
 //! Such a run is refused with a message that says what to do.
 
 use std::collections::BTreeMap;
-use std::fs::{self, File};
-use std::io::{self, Write};
+use std::fs;
+use std::io;
 use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
@@ -242,18 +242,8 @@ impl State {
     /// Writes the state atomically: a temporary file, flushed to disk, renamed over the old one.
     pub fn save(&self, path: &Path) -> Result<(), StateError> {
         let err = |source| StateError::Write { path: path.to_path_buf(), source };
-        let temp = path.with_file_name(format!(
-            ".{}.partial-{}",
-            path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default(),
-            std::process::id()
-        ));
         let text = serde_json::to_vec_pretty(self).map_err(|e| err(io::Error::other(e)))?;
-        let mut file = File::create(&temp).map_err(err)?;
-        let written = file.write_all(&text).and_then(|()| file.sync_all());
-        if let Err(e) = written.and_then(|()| fs::rename(&temp, path)) {
-            let _ = fs::remove_file(&temp);
-            return Err(err(e));
-        }
+        crate::partial::write_atomically(path, &text).map_err(err)?;
         Ok(())
     }
 
@@ -306,7 +296,20 @@ pub fn selection_id(
     let mut inputs = inputs.to_vec();
     inputs.sort();
     inputs.dedup();
-    let text = format!("{inputs:?}|{shard:?}|{selection:?}|{accounts:?}|{regions:?}");
+    // Spelled out, not `Debug`: the id must stay the same across versions for a retry to match.
+    let bound = |t: Option<i64>| t.map_or_else(String::new, |t| t.to_string());
+    let shard = shard.map(|s| s.to_string()).unwrap_or_default();
+    let text = [
+        inputs.join("\n"),
+        shard,
+        bound(selection.since),
+        bound(selection.until),
+        selection.include_authn.to_string(),
+        selection.all_errors.to_string(),
+        accounts.join(","),
+        regions.join(","),
+    ]
+    .join("\u{1f}");
     format!("{:08x}", fnv1a(text.as_bytes()) as u32)
 }
 

@@ -19,8 +19,7 @@ mod data;
 mod page;
 
 use std::collections::HashSet;
-use std::fs::{self, File};
-use std::io::{self, BufWriter, Write};
+use std::io;
 use std::path::{Path, PathBuf};
 
 use arrow_schema::ArrowError;
@@ -88,7 +87,8 @@ pub enum Since {
 pub fn write_html_report(page: &PageInput<'_>, html_path: &Path) -> Result<(), HtmlError> {
     let report = data::load(page, TABLE_ROW_LIMIT, SAMPLES_PER_ROW)?;
     let markup = page::render(&report, page);
-    write_atomically(html_path, markup.as_bytes())
+    crate::partial::write_atomically(html_path, markup.as_bytes())
+        .map_err(|source| HtmlError::Write { path: html_path.to_path_buf(), source })
 }
 
 /// `19531` as `19,531`.
@@ -113,27 +113,9 @@ fn utc(micros: Option<i64>, format: &str) -> String {
         .unwrap_or_default()
 }
 
-fn write_atomically(path: &Path, contents: &[u8]) -> Result<(), HtmlError> {
-    let name =
-        path.file_name().map_or_else(|| "report.html".into(), |n| n.to_string_lossy().into_owned());
-    let temp = path.with_file_name(format!(".{name}.partial-{}", std::process::id()));
-    let written = (|| {
-        let mut file = BufWriter::new(File::create(&temp)?);
-        file.write_all(contents)?;
-        file.into_inner().map_err(|e| e.into_error())?.sync_all()
-    })();
-    if let Err(source) = written {
-        let _ = fs::remove_file(&temp);
-        return Err(HtmlError::Write { path: temp, source });
-    }
-    fs::rename(&temp, path).map_err(|source| {
-        let _ = fs::remove_file(&temp);
-        HtmlError::Write { path: path.to_path_buf(), source }
-    })
-}
-
 #[cfg(test)]
 mod tests {
+    use std::fs;
     use std::sync::Arc;
 
     use super::*;
@@ -342,7 +324,7 @@ mod tests {
     fn no_partial_file_is_left_behind() {
         let dir = tempfile::tempdir().expect("temp dir");
         let path = dir.path().join("index.html");
-        write_atomically(&path, b"<p>hi</p>").expect("written");
+        crate::partial::write_atomically(&path, b"<p>hi</p>").expect("written");
         assert_eq!(fs::read(&path).expect("read"), b"<p>hi</p>");
         let names: Vec<_> = fs::read_dir(dir.path())
             .expect("list")

@@ -119,7 +119,8 @@ impl DenialSink {
         }
     }
 
-    /// Renames every file into place; returns their paths.
+    /// Finishes every file under its temporary name, to be published with the run's other
+    /// reports.
     pub fn finish(self) -> Result<Vec<FinishedReport>, ReportError> {
         match self {
             DenialSink::Single(report) => Ok(vec![(*report).finish()?]),
@@ -137,14 +138,18 @@ pub fn run_id_of(file_name: &str) -> Option<&str> {
     stem.strip_prefix("denials-").or_else(|| stem.strip_prefix("summary-"))
 }
 
+/// The directories of partitioned reports under `out_dir`: `summary/` and `denials/date=*/`.
+fn partition_dirs(out_dir: &Path) -> Vec<PathBuf> {
+    let mut dirs = vec![out_dir.join("summary")];
+    if let Ok(days) = fs::read_dir(out_dir.join("denials")) {
+        dirs.extend(days.flatten().map(|day| day.path()));
+    }
+    dirs
+}
+
 /// Every partitioned report file under `out_dir`, with its run id.
 pub fn partitioned_files(out_dir: &Path) -> Vec<(PathBuf, String)> {
-    let mut found = run_files_in(&out_dir.join("summary"));
-    if let Ok(days) = fs::read_dir(out_dir.join("denials")) {
-        for day in days.flatten() {
-            found.extend(run_files_in(&day.path()));
-        }
-    }
+    let mut found: Vec<_> = partition_dirs(out_dir).iter().flat_map(|d| run_files_in(d)).collect();
     found.sort();
     found
 }
@@ -157,43 +162,21 @@ pub fn run_summaries(out_dir: &Path) -> Vec<PathBuf> {
     found.into_iter().map(|(path, _)| path).collect()
 }
 
+/// Removes the temporary report files that runs killed mid-write left in `out_dir` and its
+/// partitions ([`crate::partial::is_stale`]: only those of processes no longer running here);
+/// returns how many.
+pub fn remove_stale_partials(out_dir: &Path) -> usize {
+    let dirs = std::iter::once(out_dir.to_path_buf()).chain(partition_dirs(out_dir));
+    let stale = dirs
+        .filter_map(|dir| fs::read_dir(dir).ok())
+        .flatten()
+        .flatten()
+        .filter(|entry| crate::partial::is_stale(&entry.file_name().to_string_lossy()));
+    stale.filter(|entry| fs::remove_file(entry.path()).is_ok()).count()
+}
+
 /// The report files named after a run in one directory, with their run ids; none when the
 /// directory cannot be read.
-/// Removes the temporary report files (`.<name>.partial-<pid>`) that runs killed mid-write
-/// left in `out_dir`, its `summary/` and its `denials/date=*/`; returns how many. Only files of
-/// processes no longer running here are touched: a live run's files are its own.
-pub fn remove_stale_partials(out_dir: &Path) -> usize {
-    let mut dirs = vec![out_dir.to_path_buf(), out_dir.join("summary")];
-    if let Ok(days) = fs::read_dir(out_dir.join("denials")) {
-        dirs.extend(days.flatten().map(|d| d.path()));
-    }
-    let mut removed = 0;
-    for dir in dirs {
-        let Ok(entries) = fs::read_dir(&dir) else {
-            continue;
-        };
-        for entry in entries.flatten() {
-            let name = entry.file_name().to_string_lossy().into_owned();
-            let pid = name.strip_prefix('.').and_then(|n| n.rsplit_once(".partial-"));
-            let Some(pid) = pid.and_then(|(_, pid)| pid.parse::<libc::pid_t>().ok()) else {
-                continue;
-            };
-            if !process_is_running(pid) && fs::remove_file(entry.path()).is_ok() {
-                removed += 1;
-            }
-        }
-    }
-    removed
-}
-
-/// Whether a process with this id runs on this machine (`kill(pid, 0)`; EPERM means it does).
-fn process_is_running(pid: libc::pid_t) -> bool {
-    // SAFETY: signal 0 only checks that the process exists; nothing is sent.
-    pid > 0
-        && (unsafe { libc::kill(pid, 0) } == 0
-            || std::io::Error::last_os_error().raw_os_error() == Some(libc::EPERM))
-}
-
 fn run_files_in(dir: &Path) -> Vec<(PathBuf, String)> {
     let Ok(entries) = fs::read_dir(dir) else {
         return Vec::new();

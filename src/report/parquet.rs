@@ -48,7 +48,7 @@ impl<T> ParquetReport<T> {
         columns: &'static [ColumnDef<T>],
     ) -> Result<Self, ReportError> {
         let final_path = dir.join(name);
-        let temp_path = dir.join(format!(".{name}.partial-{}", std::process::id()));
+        let temp_path = crate::partial::path_for(&final_path);
         let io_err = |source| ReportError::Io { path: temp_path.clone(), source };
         let file = File::create(&temp_path).map_err(io_err)?;
         let mut props = WriterProperties::builder()

@@ -23,6 +23,14 @@ pub enum LockError {
     Busy { path: PathBuf },
 }
 
+/// The lock file of a `--state` file: `state.json` → `state.json.lock`, next to it. (The state
+/// file itself is replaced by a rename on every save, so a lock on it would not last.)
+pub fn state_lock_path(state: &Path) -> PathBuf {
+    let mut name = state.file_name().map(|n| n.to_os_string()).unwrap_or_default();
+    name.push(".lock");
+    state.with_file_name(name)
+}
+
 /// A held lock; released when dropped (or when the process ends).
 #[derive(Debug)]
 pub struct RunLock {

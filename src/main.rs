@@ -53,11 +53,6 @@ fn run_scan(args: &ScanArgs) -> Exit {
     if let Err(e) = interrupt::install() {
         return fatal(&format!("cannot install signal handlers: {e}"));
     }
-    if let Some(html) = &args.html
-        && let Err(message) = check_writable(html, &args.out)
-    {
-        return fatal(&message);
-    }
     let outcome = match scan(&config) {
         Ok(outcome) => outcome,
         Err(ScanError::Interrupted(signal)) => {
@@ -114,12 +109,17 @@ fn run_scan(args: &ScanArgs) -> Exit {
     if let Err(e) = outcome.pending.save() {
         return fatal(&e.to_string());
     }
-    let counted = outcome.stats.counted();
-    let reached = args.fail_on_denials.filter(|&n| counted >= n);
+    let reached = denials_threshold(args.fail_on_denials, outcome.stats.counted());
+    finish(outcome.stats.incomplete(), reached)
+}
+
+/// Whether `--fail-on-denials` is reached by the `counted` denials; says so on stderr.
+fn denials_threshold(fail_on_denials: Option<u64>, counted: u64) -> bool {
+    let reached = fail_on_denials.filter(|&n| counted >= n);
     if let Some(n) = reached {
         eprintln!("whydenied: --fail-on-denials {n} reached: {counted} denials counted");
     }
-    finish(outcome.stats.incomplete(), reached.is_some())
+    reached.is_some()
 }
 
 /// The exit of a finished run; when a threshold and skipped inputs coincide, says both.
@@ -131,31 +131,6 @@ fn finish(inputs_skipped: bool, threshold_reached: bool) -> Exit {
         );
     }
     exit
-}
-
-/// Whether a file can be created at `path`: checked before a scan, so that a typo in `--html`
-/// fails in a second, not after an hour of scanning. A page inside `--out` is fine even before
-/// the scan creates that directory: then its nearest existing ancestor must be writable.
-fn check_writable(path: &Path, out: &Path) -> Result<(), String> {
-    let mut dir = match path.parent() {
-        Some(dir) if !dir.as_os_str().is_empty() => dir,
-        _ => Path::new("."),
-    };
-    if dir == out {
-        while !dir.exists()
-            && let Some(parent) = dir.parent().filter(|p| !p.as_os_str().is_empty())
-        {
-            dir = parent;
-        }
-        if !dir.exists() {
-            dir = Path::new(".");
-        }
-    }
-    tempfile::Builder::new()
-        .prefix(".whydenied-check")
-        .tempfile_in(dir)
-        .map(drop)
-        .map_err(|e| format!("cannot write {}: {e}", path.display()))
 }
 
 /// Prints the summary on stdout; `Err` carries the exit when that failed.
@@ -257,11 +232,8 @@ fn run_report(args: &ReportArgs) -> Exit {
     if new_found {
         eprintln!("whydenied: --fail-on-new: {} new groups", rows.len());
     }
-    let reached = args.fail_on_denials.filter(|&n| counted >= n);
-    if let Some(n) = reached {
-        eprintln!("whydenied: --fail-on-denials {n} reached: {counted} denials counted");
-    }
-    finish(false, new_found || reached.is_some())
+    let reached = denials_threshold(args.fail_on_denials, counted);
+    finish(false, new_found || reached)
 }
 
 /// The HTML report of a scan; with `--state`, the groups no earlier run saw are marked new.

@@ -24,7 +24,7 @@ use crate::classify::{Denial, FailureFilter};
 use crate::decode::split::{ObjectKind, SplitLimits, split_records};
 use crate::decode::{Encoding, decoder};
 use crate::interrupt;
-use crate::lock::{LockError, RunLock};
+use crate::lock::{LockError, RunLock, state_lock_path};
 use crate::record::RecordReader;
 use crate::report::escape::for_terminal;
 use crate::report::layout::{
@@ -147,13 +147,6 @@ pub enum ScanError {
     Overlap(#[from] OverlapError),
 }
 
-/// `state.json` → `state.json.lock`, next to it.
-fn lock_path_of(state: &std::path::Path) -> PathBuf {
-    let mut name = state.file_name().map(|n| n.to_os_string()).unwrap_or_default();
-    name.push(".lock");
-    state.with_file_name(name)
-}
-
 /// Denials per message to the writer thread, and messages in flight: bounds the memory held
 /// between the workers and the writer.
 const BATCH: usize = 1024;
@@ -194,7 +187,7 @@ pub fn scan(config: &ScanConfig) -> Result<ScanOutcome, ScanError> {
         }
     }
     if let Some(path) = &config.state {
-        locks.push(RunLock::file(&lock_path_of(path))?);
+        locks.push(RunLock::file(&state_lock_path(path))?);
     }
     let shard_text = config.shard.map(|s| s.to_string());
     let selection = RecordedSelection {
@@ -234,9 +227,7 @@ pub fn scan(config: &ScanConfig) -> Result<ScanOutcome, ScanError> {
         None => None,
     };
     let removed_orphans = match (&state, &destination) {
-        (Some(state), Some(destination)) => {
-            destination.remove_orphans(|run| state.is_orphan(run))?
-        }
+        (Some(state), Some(destination)) => destination.remove_runs(|run| state.is_orphan(run))?,
         (Some(state), None) => remove_runs(&config.out_dir, |run| state.is_orphan(run))?,
         (None, _) => 0,
     };
@@ -259,7 +250,7 @@ pub fn scan(config: &ScanConfig) -> Result<ScanOutcome, ScanError> {
     let selection = Arc::new(RunSelection::new(config.shard, state.as_ref()));
     tracing::info!(inputs = config.inputs.len(), layout = ?layout, "scan starts");
     // The run's own files may sit in --out: not logs left there by mistake.
-    let state_lock = config.state.as_deref().map(lock_path_of);
+    let state_lock = config.state.as_deref().map(state_lock_path);
     let own_files: Vec<PathBuf> =
         config.state.iter().chain(&state_lock).chain(&config.html).cloned().collect();
     let output = OutputDir { path: &config.out_dir, own_files: &own_files };
@@ -313,7 +304,7 @@ pub fn scan(config: &ScanConfig) -> Result<ScanOutcome, ScanError> {
     // The reports of earlier attempts of this very run (a retried batch job) are superseded.
     let replaced = match (&layout, &state, &destination) {
         (Layout::Partitioned { run_id }, None, Some(destination)) => {
-            destination.remove_orphans(|run| supersedes(run_id, run))?
+            destination.remove_runs(|run| supersedes(run_id, run))?
         }
         (Layout::Partitioned { run_id }, None, None) => {
             remove_runs(&config.out_dir, |run| supersedes(run_id, run))?

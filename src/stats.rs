@@ -91,7 +91,7 @@ impl ScanStats {
     /// The denials the summary counts and the `--fail-on-denials` threshold compares: the kept
     /// ones less those a `--suppress` rule matched.
     pub fn counted(&self) -> u64 {
-        self.kept - self.suppressed
+        self.kept.saturating_sub(self.suppressed)
     }
 
     pub fn problem(&mut self, origin: &str, what: impl Into<String>) {

@@ -133,8 +133,9 @@ impl Destination {
         complete.multipart_upload(done).send().await.map(|_| ()).map_err(|e| describe(&e))
     }
 
-    /// Deletes the partitioned report objects of runs `is_orphan` names; returns how many.
-    pub fn remove_orphans(&self, is_orphan: impl Fn(&str) -> bool) -> Result<usize, UploadError> {
+    /// Deletes the partitioned report objects of the runs `remove` names (orphans of a state,
+    /// earlier attempts of a retried run); returns how many.
+    pub fn remove_runs(&self, remove: impl Fn(&str) -> bool) -> Result<usize, UploadError> {
         self.runtime.block_on(async {
             let mut removed = 0;
             for dir in ["denials/", "summary/"] {
@@ -153,7 +154,7 @@ impl Destination {
                     for object in page.contents() {
                         let Some(key) = object.key() else { continue };
                         let name = key.rsplit('/').next().unwrap_or_default();
-                        if run_id_of(name).is_some_and(&is_orphan) {
+                        if run_id_of(name).is_some_and(&remove) {
                             let delete =
                                 self.client.delete_object().bucket(&self.url.bucket).key(key);
                             delete.send().await.map_err(|e| clean_err(describe(&e)))?;

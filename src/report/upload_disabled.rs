@@ -25,7 +25,7 @@ impl Destination {
         match *self {}
     }
 
-    pub fn remove_orphans(&self, _: impl Fn(&str) -> bool) -> Result<usize, UploadError> {
+    pub fn remove_runs(&self, _: impl Fn(&str) -> bool) -> Result<usize, UploadError> {
         match *self {}
     }
 }

@@ -26,11 +26,13 @@ pub enum OverlapError {
     },
     #[error("--html {html} {what}: writing the report would overwrite it; choose another path")]
     HtmlOverwrites { html: String, what: String },
+    #[error("cannot write {html}: {source}")]
+    HtmlUnwritable { html: String, source: std::io::Error },
 }
 
 /// Local inputs: not stdin, not a remote URL.
 fn local_inputs(inputs: &[String]) -> impl Iterator<Item = &String> {
-    inputs.iter().filter(|i| *i != "-" && !i.starts_with("s3://") && !i.starts_with("cwlogs://"))
+    inputs.iter().filter(|i| *i != "-" && !super::is_remote(i))
 }
 
 /// Refuses an output directory that is, or contains, a directory named as a source.
@@ -62,7 +64,8 @@ pub struct RunPaths<'a> {
 
 /// Refuses an HTML report path that is one of the inputs, lies inside a scanned directory
 /// (other than inside the output directory, which is never scanned), is a report file of the
-/// output directory or is the state file.
+/// output directory or is the state file, or where no file can be created: checked before the
+/// run, so that a typo fails in a second, not after an hour of scanning.
 pub fn check_html(run: &RunPaths<'_>, html: &Path) -> Result<(), OverlapError> {
     let refuse =
         |what: String| Err(OverlapError::HtmlOverwrites { html: html.display().to_string(), what });
@@ -91,7 +94,26 @@ pub fn check_html(run: &RunPaths<'_>, html: &Path) -> Result<(), OverlapError> {
             return refuse(format!("is the input {input}"));
         }
     }
-    Ok(())
+    writable(html, run.out_dir)
+        .map_err(|source| OverlapError::HtmlUnwritable { html: html.display().to_string(), source })
+}
+
+/// Whether a file can be created at `path`, by creating (and removing) one beside it. A page
+/// inside the output directory is fine before the scan creates that directory: then its
+/// nearest existing ancestor must be writable.
+fn writable(path: &Path, out_dir: &Path) -> std::io::Result<()> {
+    let mut dir = match path.parent() {
+        Some(dir) if !dir.as_os_str().is_empty() => dir,
+        _ => Path::new("."),
+    };
+    if dir == out_dir {
+        dir = dir
+            .ancestors()
+            .find(|d| d.exists())
+            .filter(|d| !d.as_os_str().is_empty())
+            .unwrap_or(Path::new("."));
+    }
+    tempfile::Builder::new().prefix(".whydenied-check").tempfile_in(dir).map(drop)
 }
 
 /// Whether `path` (resolved: `resolved`) and `other` name the same file.

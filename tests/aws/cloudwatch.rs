@@ -15,7 +15,9 @@ use flate2::read::MultiGzDecoder;
 use serde_json::Value;
 use tokio::runtime::Runtime;
 
-use crate::common::{relative_files, require, run_checker, sample_logs, scan_json, stderr, venv};
+use crate::common::{
+    relative_files, require, run_checker, sample_logs, scan_json, stderr, utf8, venv,
+};
 use crate::{aws_endpoint, moto, scan_json_aws, whydenied_aws};
 
 fn client() -> Client {
@@ -138,8 +140,7 @@ fn a_log_group_gives_the_same_reports_as_the_same_records_on_disk() {
     let (group, streams) = group_and_files(&runtime, "same", &files);
     let events: usize = streams.values().map(Vec::len).sum();
 
-    let (code, local, err) =
-        scan_json(files.to_str().expect("utf-8"), &work.path().join("local"), &[]);
+    let (code, local, err) = scan_json(utf8(&files), &work.path().join("local"), &[]);
     assert_eq!(code, Some(2), "the message that is not JSON is reported: {err}");
     let (code, remote, err) =
         scan_json_aws(&format!("cwlogs://{group}"), &work.path().join("cw"), &[]);
@@ -192,8 +193,7 @@ fn a_sliced_window_equals_one_walk_and_the_local_window() {
     let (_, sliced, err) = scan_json_aws(&url, &work.path().join("sliced"), &sliced_args);
     let one_walk_args = [&window[..], &["--log-concurrency", "1"]].concat();
     let (_, one_walk, _) = scan_json_aws(&url, &work.path().join("one"), &one_walk_args);
-    let (_, local, _) =
-        scan_json(files.to_str().expect("utf-8"), &work.path().join("local"), &window);
+    let (_, local, _) = scan_json(utf8(&files), &work.path().join("local"), &window);
     assert!(sliced["scanned"]["kept"].as_u64() > Some(10), "{err}");
     assert_eq!(sliced["summary"], one_walk["summary"]);
     assert_eq!(sliced["summary"], local["summary"]);
@@ -210,12 +210,7 @@ fn a_sliced_window_equals_one_walk_and_the_local_window() {
 fn a_missing_log_group_is_one_clear_line() {
     require!(moto());
     let work = tempfile::tempdir().expect("temp dir");
-    let output = whydenied_aws(&[
-        "scan",
-        "cwlogs://no/such/group",
-        "--out",
-        work.path().to_str().expect("utf-8"),
-    ]);
+    let output = whydenied_aws(&["scan", "cwlogs://no/such/group", "--out", utf8(work.path())]);
     assert_eq!(output.status.code(), Some(1));
     let text = stderr(&output);
     assert!(

@@ -18,7 +18,7 @@ use tokio::runtime::Runtime;
 
 use crate::common::{
     json_outcome, python, relative_files, require, run_checker, sample_logs, scan_json, stderr,
-    stdout, venv, whydenied,
+    stdout, utf8, venv, whydenied,
 };
 use crate::{aws_endpoint, moto, scan_json_aws, whydenied_aws, whydenied_aws_at};
 
@@ -81,7 +81,7 @@ fn a_bucket_gives_the_same_reports_as_the_local_directory() {
     let dir = tempfile::tempdir().expect("temp dir");
     let (local_out, s3_out) = (dir.path().join("local"), dir.path().join("s3"));
     let logs = sample_logs();
-    let (code, local, err) = scan_json(logs.to_str().expect("utf-8"), &local_out, &[]);
+    let (code, local, err) = scan_json(utf8(&logs), &local_out, &[]);
     assert_eq!(code, Some(0), "{err}");
     let (code, remote, err) = scan_json_aws(&format!("s3://{bucket}"), &s3_out, &[]);
     assert_eq!(code, Some(0), "{err}");
@@ -127,8 +127,7 @@ fn account_region_and_time_prune_the_listing() {
     // The same trail directory scanned locally with the same window.
     let trail =
         sample_logs().join(format!("AWSLogs/o-a1b2c3d4e5/{ORG_ACCOUNT}/CloudTrail/eu-west-1"));
-    let (code, local, err) =
-        scan_json(trail.to_str().expect("utf-8"), &dir.path().join("local"), &window);
+    let (code, local, err) = scan_json(utf8(&trail), &dir.path().join("local"), &window);
     assert_eq!(code, Some(0), "{err}");
     assert_eq!(remote["summary"], local["summary"]);
     assert!(remote["scanned"]["kept"].as_u64() > Some(0));
@@ -190,7 +189,7 @@ fn broken_objects_are_reported_by_uri_and_a_flat_prefix_is_paginated() {
 fn unreadable_buckets_and_missing_credentials_are_one_clear_line() {
     require!(moto());
     let dir = tempfile::tempdir().expect("temp dir");
-    let out = dir.path().to_str().expect("utf-8");
+    let out = utf8(dir.path());
     let missing = whydenied_aws(&["scan", "s3://no-such-bucket-whydenied", "--out", out]);
     assert_eq!(missing.status.code(), Some(1));
     let text = stderr(&missing);
@@ -258,7 +257,7 @@ fn credentials_never_appear_in_output_even_verbose() {
     for (source, rust_log, profile, log_format) in runs {
         let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_whydenied"));
         command
-            .args(["scan", &source, "--out", dir.path().to_str().expect("utf-8"), "-vv"])
+            .args(["scan", &source, "--out", utf8(dir.path()), "-vv"])
             .args(["--format", "json", "--log-format", log_format])
             .args(["--endpoint-url", &aws_endpoint()])
             .env_clear()
@@ -325,7 +324,7 @@ fn reports_go_to_s3_and_objects_of_interrupted_runs_are_removed() {
     std::fs::write(
         &state,
         serde_json::json!({
-            "version": 1, "inputs": [logs.to_str().expect("utf-8")], "shard": null, "runs": [],
+            "version": 1, "inputs": [utf8(&logs)], "shard": null, "runs": [],
             "objects": {}, "log_groups": {}, "id": "0000beef",
         })
         .to_string(),
@@ -334,11 +333,11 @@ fn reports_go_to_s3_and_objects_of_interrupted_runs_are_removed() {
     let out = format!("s3://{bucket}/reports");
     let output = whydenied_aws(&[
         "scan",
-        logs.to_str().expect("utf-8"),
+        utf8(&logs),
         "--out",
         &out,
         "--state",
-        state.to_str().expect("utf-8"),
+        utf8(&state),
         "--format",
         "json",
     ]);
@@ -375,7 +374,7 @@ fn reports_go_to_s3_and_objects_of_interrupted_runs_are_removed() {
             std::fs::write(path, body.into_bytes()).expect("write");
         }
     });
-    let report = whydenied(&["report", local.to_str().expect("utf-8"), "--format", "json"]);
+    let report = whydenied(&["report", utf8(&local), "--format", "json"]);
     let rebuilt: Value = serde_json::from_str(&stdout(&report)).expect("json");
     assert_eq!(rebuilt["summary"], scanned["summary"]);
 }
@@ -480,9 +479,9 @@ fn a_server_killed_mid_run_fails_objects_that_a_rerun_with_state_completes() {
         "scan",
         "s3://trail/flat/",
         "--out",
-        out.to_str().expect("utf-8"),
+        utf8(&out),
         "--state",
-        state.to_str().expect("utf-8"),
+        utf8(&state),
         "--format",
         "json",
         "--s3-concurrency",
@@ -543,10 +542,9 @@ fn a_server_killed_mid_run_fails_objects_that_a_rerun_with_state_completes() {
 
     // Both runs together hold every denial exactly once: the same rows as a local scan.
     let local = tempfile::tempdir().expect("temp dir");
-    let (code, reference, err) =
-        scan_json(sample_logs().to_str().expect("utf-8"), local.path(), &[]);
+    let (code, reference, err) = scan_json(utf8(&sample_logs()), local.path(), &[]);
     assert_eq!(code, Some(0), "{err}");
-    let output = whydenied(&["report", out.to_str().expect("utf-8"), "--format", "json"]);
+    let output = whydenied(&["report", utf8(&out), "--format", "json"]);
     let rebuilt: Value = serde_json::from_str(&stdout(&output)).expect("json summary");
     assert_eq!(rebuilt["summary"], reference["summary"]);
 }
@@ -596,7 +594,7 @@ fn an_object_under_overlapping_s3_prefixes_is_read_once() {
         &narrow,
         &narrow,
         "--out",
-        out.to_str().expect("utf-8"),
+        utf8(&out),
         "--format",
         "json",
     ]));
@@ -641,13 +639,8 @@ fn keys_beside_the_awslogs_layout_are_named_and_listed_flat_on_request() {
         ],
     );
     let dir = tempfile::tempdir().expect("temp dir");
-    let scan = |extra: &[&str]| {
-        let source = format!("s3://{bucket}");
-        let mut args = vec!["scan", &source, "--out", dir.path().to_str().expect("utf-8")];
-        args.extend_from_slice(&["--format", "json"]);
-        args.extend_from_slice(extra);
-        json_outcome(&whydenied_aws(&args))
-    };
+    let source = format!("s3://{bucket}");
+    let scan = |extra: &[&str]| scan_json_aws(&source, dir.path(), extra);
     let (code, json, err) = scan(&[]);
     assert_eq!((code, json["scanned"]["kept"].as_u64()), (Some(0), Some(1)), "{err}");
     assert_eq!(

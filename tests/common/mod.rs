@@ -131,6 +131,11 @@ pub fn json_outcome(output: &Output) -> (Option<i32>, serde_json::Value, String)
     (output.status.code(), json, err)
 }
 
+/// A test path as an argument (the temporary directories are UTF-8).
+pub fn utf8(path: &Path) -> &str {
+    path.to_str().expect("utf-8 path")
+}
+
 /// Runs `whydenied` with `args`, see [`json_outcome`].
 pub fn json_of(args: &[&str]) -> (Option<i32>, serde_json::Value, String) {
     json_outcome(&whydenied(args))

@@ -5,12 +5,8 @@
 use std::fs;
 use std::path::Path;
 
-use crate::common::{json_of, repo, sample_logs, stderr, whydenied};
+use crate::common::{json_of, repo, sample_logs, scan_json, stderr, utf8, whydenied};
 use crate::{SAMPLE_DENIALS, summary_total};
-
-fn utf8(path: &Path) -> &str {
-    path.to_str().expect("utf-8 path")
-}
 
 fn code_of(args: &[&str]) -> (Option<i32>, String) {
     let output = whydenied(args);
@@ -102,20 +98,9 @@ fn suppressed_scan(work: &Path, extra: &[&str]) -> (Option<i32>, serde_json::Val
         "[[rule]]\nname = \"scanners\"\nreason = \"unsigned probes are expected\"\nprincipal = \"anonymous\"\n",
     )
     .expect("write");
-    let out = work.join("out");
-    let mut args: Vec<String> = vec![
-        "scan".into(),
-        utf8(&sample_logs()).to_string(),
-        "--out".into(),
-        utf8(&out).to_string(),
-        "--format".into(),
-        "json".into(),
-        "--suppress".into(),
-        utf8(&rules).to_string(),
-    ];
-    args.extend(extra.iter().map(|s| s.to_string()));
-    let args: Vec<&str> = args.iter().map(String::as_str).collect();
-    let (code, json, err) = json_of(&args);
+    let mut flags = vec!["--suppress", utf8(&rules)];
+    flags.extend_from_slice(extra);
+    let (code, json, err) = scan_json(utf8(&sample_logs()), &work.join("out"), &flags);
     assert!(code == Some(0) || code == Some(3), "{err}");
     (code, json)
 }

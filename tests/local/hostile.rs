@@ -10,11 +10,7 @@ use std::process::Command;
 use flate2::{Compression, write::GzEncoder};
 use serde_json::Value;
 
-use crate::common::{self, Service, require, scan_json, stderr, stdout};
-
-fn utf8(path: &Path) -> &str {
-    path.to_str().expect("utf-8 path")
-}
+use crate::common::{self, Service, require, scan_json, stderr, stdout, utf8};
 
 const DENIAL: &str = r#"{"eventID":"ok","errorCode":"AccessDenied","eventName":"GetObject","eventTime":"2026-11-02T10:00:00Z"}"#;
 

@@ -12,13 +12,9 @@ use std::time::Duration;
 use serde_json::Value;
 
 use crate::common::{
-    json_of, relative_files, require, run_checker, sample_logs, stderr, venv, whydenied,
+    json_of, relative_files, require, run_checker, sample_logs, stderr, utf8, venv, whydenied,
 };
 use crate::{sample_objects, summary_total};
-
-fn utf8(path: &Path) -> &str {
-    path.to_str().expect("utf-8 path")
-}
 
 /// The summary a single plain scan of `logs` prints.
 fn single_scan(logs: &Path, out: &Path) -> Value {

@@ -6,7 +6,7 @@ use std::fs;
 use std::io::Write;
 use std::path::Path;
 
-use crate::common::{stderr, stdout, whydenied};
+use crate::common::{json_of, stderr, whydenied};
 use flate2::{Compression, write::GzEncoder};
 use serde_json::{Value, json};
 
@@ -39,11 +39,7 @@ fn line(value: &Value) -> String {
 fn run(args: &[&str]) -> (Option<i32>, Value, String) {
     let mut args = args.to_vec();
     args.extend(["--format", "json"]);
-    let output = whydenied(&args);
-    let err = stderr(&output);
-    assert!(!err.contains("panicked"), "{err}");
-    let json = serde_json::from_str(&stdout(&output)).unwrap_or(Value::Null);
-    (output.status.code(), json, err)
+    json_of(&args)
 }
 
 /// Scans `sources` into `out`; see [`run`].

@@ -9,13 +9,9 @@ use std::process::{Command, Stdio};
 use std::thread::sleep;
 use std::time::Duration;
 
-use crate::common::json_of;
+use crate::common::{json_of, scan_json, utf8};
 use crate::summary_total;
 use serde_json::{Value, json};
-
-fn utf8(path: &Path) -> &str {
-    path.to_str().expect("utf-8 path")
-}
 
 /// A trail object of `n` denials of `user` on 2026-11-0`day`.
 fn trail(dir: &Path, name: &str, user: &str, day: u32, n: usize) {
@@ -37,9 +33,7 @@ fn trail(dir: &Path, name: &str, user: &str, day: u32, n: usize) {
 }
 
 fn scan(source: &Path, out: &Path, extra: &[&str]) -> (Option<i32>, Value, String) {
-    let mut args = vec!["scan", utf8(source), "--out", utf8(out), "--format", "json"];
-    args.extend_from_slice(extra);
-    json_of(&args)
+    scan_json(utf8(source), out, extra)
 }
 
 fn report_total(out: &Path) -> u64 {

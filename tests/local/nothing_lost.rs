@@ -103,11 +103,11 @@ fn a_second_run_on_the_same_output_is_refused_while_the_first_runs() {
     stdin.write_all(line).and_then(|()| stdin.write_all(b"\n")).expect("write");
     stdin.flush().expect("flush");
     // The first run holds the output while it waits for more input.
+    let logs = work.path().join("logs");
+    trail(&logs, "t.json", "bob", 2, 1);
     let mut second = None;
     for _ in 0..50 {
         sleep(Duration::from_millis(100));
-        let logs = work.path().join("logs");
-        trail(&logs, "t.json", "bob", 2, 1);
         let (code, _, err) = scan(&logs, &out, &[]);
         if code == Some(1) {
             second = Some(err);

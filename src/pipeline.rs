@@ -277,6 +277,7 @@ pub fn scan(config: &ScanConfig) -> Result<ScanOutcome, ScanError> {
     stats.already_scanned += finished.unselected.already_scanned;
     stats.duplicates += finished.duplicates;
     stats.not_listed = finished.not_listed;
+    stats.not_listed_named = finished.not_listed_named;
     stats.requests = finished.s3;
     stats.log_groups = finished.log_groups;
     let denials_finished = sink.finish()?;

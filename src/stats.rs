@@ -68,9 +68,10 @@ pub struct ScanStats {
     pub without_time: u64,
     /// Inputs or parts of inputs that could not be used.
     pub problems: Vec<Problem>,
-    /// `s3://` prefixes and keys beside a followed `AWSLogs/` layout, not listed
-    /// (`--s3-list flat` lists them).
-    pub not_listed: Vec<String>,
+    /// Prefixes and keys beside a followed `AWSLogs/` layout, not listed (`--s3-list flat` lists
+    /// them), and the `s3://` URIs of the first of them.
+    pub not_listed: u64,
+    pub not_listed_named: Vec<String>,
     /// Objects of other shards (`--shard`): not read.
     pub other_shard: u64,
     /// Objects scanned by an earlier run (`--state`): not read again.

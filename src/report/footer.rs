@@ -57,17 +57,18 @@ pub fn write_footer(out: &mut dyn Write, stats: &ScanStats) -> io::Result<()> {
             if one { "was" } else { "were" },
         )?;
     }
-    if !stats.not_listed.is_empty() {
+    if stats.not_listed > 0 {
         // Key names are chosen by whoever can write to the bucket: escaped.
-        let shown: Vec<String> =
-            stats.not_listed.iter().take(3).map(|uri| for_terminal(uri).into_owned()).collect();
-        let more = stats.not_listed.len().saturating_sub(shown.len());
+        let shown: Vec<String> = (stats.not_listed_named.iter().take(3))
+            .map(|uri| for_terminal(uri).into_owned())
+            .collect();
+        let (n, one) = (stats.not_listed, stats.not_listed == 1);
+        let more = n.saturating_sub(shown.len() as u64);
         writeln!(
             out,
-            "not listed: {} prefix{} or key{} beside the AWSLogs/ layout that was followed ({}{}); --s3-list flat lists every key",
-            stats.not_listed.len(),
-            if stats.not_listed.len() == 1 { "" } else { "es" },
-            if stats.not_listed.len() == 1 { "" } else { "s" },
+            "not listed: {n} prefix{} or key{} beside the AWSLogs/ layout that was followed ({}{}); --s3-list flat lists every key",
+            if one { "" } else { "es" },
+            if one { "" } else { "s" },
             shown.join(", "),
             if more > 0 { format!(", +{more} more") } else { String::new() },
         )?;

@@ -158,7 +158,8 @@ impl Inputs {
             problems: self.problems,
             unselected: self.unselected,
             duplicates: self.duplicates,
-            not_listed: Vec::new(),
+            not_listed: 0,
+            not_listed_named: Vec::new(),
             s3: None,
             log_groups: None,
         };
@@ -197,8 +198,9 @@ pub struct Finished {
     /// Inputs named more than once (a file by another name, an object under overlapping
     /// prefixes, a log group twice): read once, counted here.
     pub duplicates: u64,
-    /// `s3://` prefixes and keys beside a followed `AWSLogs/` layout: not listed.
-    pub not_listed: Vec<String>,
+    /// Prefixes and keys beside a followed `AWSLogs/` layout: not listed; the first few named.
+    pub not_listed: u64,
+    pub not_listed_named: Vec<String>,
     pub s3: Option<RequestStats>,
     pub log_groups: Option<LogGroupStats>,
 }

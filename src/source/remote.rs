@@ -163,8 +163,9 @@ impl Remote {
             total.unselected +=
                 c.other_shard.load(Ordering::Relaxed) + c.already_scanned.load(Ordering::Relaxed);
             total.duplicates += c.duplicates.load(Ordering::Relaxed);
-            if let Ok(mut not_listed) = c.not_listed.lock() {
-                finished.not_listed.append(&mut not_listed);
+            finished.not_listed += c.not_listed.load(Ordering::Relaxed);
+            if let Ok(mut named) = c.not_listed_named.lock() {
+                finished.not_listed_named.append(&mut named);
             }
             finished.duplicates += c.duplicates.load(Ordering::Relaxed);
             finished.unselected.other_shard += c.other_shard.load(Ordering::Relaxed);

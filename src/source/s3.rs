@@ -32,6 +32,10 @@ use super::s3_layout::{
 };
 use super::{LogObject, Selection, Wanted};
 
+/// Prefixes and keys beside a followed `AWSLogs/` layout named in the report; the rest are
+/// counted.
+pub const NOT_LISTED_NAMED: usize = 100;
+
 /// Days listed one by one before a window counts as "everything" (a year and a bit).
 const MAX_DAY_PREFIXES: usize = 400;
 
@@ -53,9 +57,10 @@ pub struct S3Counters {
     pub already_scanned: AtomicU64,
     /// Keys another `s3://` input of the run listed first: not downloaded again.
     pub duplicates: AtomicU64,
-    /// `s3://` URIs of the prefixes and keys beside the `AWSLogs/` layout that was followed:
-    /// not listed, and said so in the footer.
-    pub not_listed: std::sync::Mutex<Vec<String>>,
+    /// Prefixes and keys beside the `AWSLogs/` layout that was followed: not listed, and said
+    /// so in the footer; the first few by `s3://` URI.
+    pub not_listed: AtomicU64,
+    pub not_listed_named: std::sync::Mutex<Vec<String>>,
 }
 
 impl S3Counters {
@@ -234,24 +239,46 @@ impl Lister {
 
     /// Records the prefixes and keys beside the layout `root` (`<base>/AWSLogs/`), which the
     /// walk of the layout did not list: one stray `AWSLogs/` key must not hide a flat bucket.
+    /// All are counted, the first [`NOT_LISTED_NAMED`] named: a flat bucket may hold millions.
     async fn note_beside_layout(&mut self, root: &str) -> Result<(), S3Error> {
         let base = root.strip_suffix("AWSLogs/").unwrap_or_default();
-        let (dirs, keys) = self.entries(base).await?;
-        let beside = dirs.into_iter().filter(|d| d != root).chain(keys);
-        let uris = beside.map(|entry| format!("s3://{}/{entry}", self.url.bucket));
-        if let Ok(mut not_listed) = self.counters.not_listed.lock() {
-            not_listed.extend(uris);
+        let bucket = self.url.bucket.clone();
+        let (mut count, mut named) = (0, Vec::new());
+        self.entries(base, |entry, _| {
+            if entry != root {
+                count += 1;
+                if named.len() < NOT_LISTED_NAMED {
+                    named.push(format!("s3://{bucket}/{entry}"));
+                }
+            }
+        })
+        .await?;
+        S3Counters::add(&self.counters.not_listed, count);
+        if let Ok(mut names) = self.counters.not_listed_named.lock() {
+            names.extend(named);
         }
         Ok(())
     }
 
     /// The "directories" directly under `prefix` (delimiter listing, all pages).
     async fn directories(&mut self, prefix: &str) -> Result<Vec<String>, S3Error> {
-        Ok(self.entries(prefix).await?.0)
+        let mut dirs = Vec::new();
+        self.entries(prefix, |entry, is_dir| {
+            if is_dir {
+                dirs.push(entry.to_string());
+            }
+        })
+        .await?;
+        Ok(dirs)
     }
 
-    /// The "directories" and the keys directly under `prefix` (delimiter listing, all pages).
-    async fn entries(&mut self, prefix: &str) -> Result<(Vec<String>, Vec<String>), S3Error> {
+    /// Calls `each` with every "directory" (`true`) and key directly under `prefix`, page by
+    /// page (delimiter listing, all pages).
+    async fn entries(
+        &mut self,
+        prefix: &str,
+        mut each: impl FnMut(&str, bool) + Send,
+    ) -> Result<(), S3Error> {
         let mut pages = self
             .client
             .list_objects_v2()
@@ -260,18 +287,17 @@ impl Lister {
             .delimiter("/")
             .into_paginator()
             .send();
-        let (mut dirs, mut keys) = (Vec::new(), Vec::new());
         while let Some(page) = pages.next().await {
             S3Counters::add(&self.counters.list_requests, 1);
             match page {
                 Ok(page) => {
                     self.listed_anything = true;
-                    dirs.extend(
-                        page.common_prefixes()
-                            .iter()
-                            .filter_map(|p| p.prefix().map(str::to_string)),
-                    );
-                    keys.extend(page.contents().iter().filter_map(|o| o.key().map(str::to_string)));
+                    for dir in page.common_prefixes().iter().filter_map(|p| p.prefix()) {
+                        each(dir, true);
+                    }
+                    for key in page.contents().iter().filter_map(|o| o.key()) {
+                        each(key, false);
+                    }
                 }
                 Err(e) => {
                     self.listing_failed(prefix, e)?;
@@ -279,7 +305,7 @@ impl Lister {
                 }
             }
         }
-        Ok((dirs, keys))
+        Ok(())
     }
 
     /// Every key under `prefix` (no delimiter), fetched as it is listed.

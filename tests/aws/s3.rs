@@ -648,9 +648,21 @@ fn keys_beside_the_awslogs_layout_are_named_and_listed_flat_on_request() {
         serde_json::json!([format!("s3://{bucket}/dump/"), format!("s3://{bucket}/top.json")]),
         "what the layout walk left out is named"
     );
+    assert_eq!(json["scanned"]["not_listed_count"], 2);
     assert!(err.contains("not listed: 2 prefixes or keys beside the AWSLogs/ layout"), "{err}");
     assert!(err.contains("--s3-list flat"), "{err}");
     let (code, json, err) = scan(&["--s3-list", "flat"]);
     assert_eq!((code, json["scanned"]["kept"].as_u64()), (Some(0), Some(3)), "{err}");
     assert_eq!(json["scanned"]["not_listed"], serde_json::json!([]));
+
+    // A big flat bucket beside one stray AWSLogs/ key: every key counted, a hundred named.
+    let mut files: Vec<(String, Vec<u8>)> =
+        (0..150).map(|i| (format!("n{i:03}.txt"), vec![])).collect();
+    files.push(("AWSLogs/111122223333/CloudTrail/us-east-1/2026/11/02/x.json".into(), denial("x")));
+    let many = bucket_with(&runtime, "beside-many", files);
+    let (code, json, err) = scan_json_aws(&format!("s3://{many}"), dir.path(), &[]);
+    assert_eq!(code, Some(0), "{err}");
+    assert_eq!(json["scanned"]["not_listed_count"], 150);
+    assert_eq!(json["scanned"]["not_listed"].as_array().map(Vec::len), Some(100));
+    assert!(err.contains("not listed: 150 prefixes or keys") && err.contains("+147 more"), "{err}");
 }

@@ -27,6 +27,7 @@ pub mod interrupt;
 pub mod lock;
 pub mod partial;
 pub mod pipeline;
+pub mod policy;
 pub mod record;
 pub mod redact;
 pub mod report;

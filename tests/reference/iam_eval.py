@@ -562,6 +562,8 @@ def substitute(text, policy, request):
             out.append(values[0])
         elif state == STATE_ABSENT:
             if default is None:
+                # READING: "match nothing" is taken at the pattern/value: under NotResource or a
+                # negated operator such a pattern/value can therefore make the statement apply.
                 return NO_MATCH
             out.append(default)
         else:
@@ -758,6 +760,7 @@ def entry_value(op, key, values, policy, request):
         m = match(v)
         return k_not(m) if negated else m
 
+    # (operator names are matched case-sensitively: "stringequals" is an unknown operator -> U)
     if prefix == "ForAnyValue":
         return k_or(op_on(v) for v in ctx)
     if prefix == "ForAllValues":
@@ -870,6 +873,8 @@ class Evaluator:
             # READING: the kind of a NotPrincipal match is not given; it is taken as `wildcard`.
             kinds["wildcard"] = applies
             return kinds
+        # READING: "a resource-policy statement with neither ... applies to no one" is applied to
+        # every principal-bearing layer (resource policy, RCP, VPC endpoint policy).
         return kinds   # neither element: applies to no one
 
     def not_principal_applies(self, values):
@@ -1032,7 +1037,7 @@ def evaluate(raw_request):
     if req.resource_account is None:
         same_atom = ev.atoms.atom(("resource_account",))
         same_grant = same_atom if has_rp else True
-        same_bpa = same_atom
+        same_bpa = same_atom   # READING: the same atom as step 4, even when step 4 took it as T
     else:
         same_grant = same_bpa = (req.principal_account == req.resource_account)
     if c.kind in ("service", "anonymous"):
@@ -1111,6 +1116,8 @@ def evaluate(raw_request):
         if any(not val[f"scp{i}"] for i in range(len(scp_levels))):
             refusing.add("scp")
         if not val["grant"]:
+            # READING: "needed by the rule that applies to the caller" is taken as: every user,
+            # role, session or federated caller needs its identity layers.
             if identity_parts:
                 if not val["id_allow"]:
                     refusing.add("identity_policy")

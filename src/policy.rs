@@ -124,7 +124,10 @@ pub fn evaluate(request: &Request) -> Evaluation {
 /// `Conditional` with every layer that may deny.
 fn three_valued(j: &decide::Judgement) -> (Decision, Vec<DeniedBy>) {
     let layers = |list: &[(DeniedBy, Truth)], certain: bool| -> Vec<DeniedBy> {
-        list.iter().filter(|(_, t)| t.is_true() || (!certain && *t == Truth::Unknown)).map(|(l, _)| *l).collect()
+        list.iter()
+            .filter(|(_, t)| t.is_true() || (!certain && *t == Truth::Unknown))
+            .map(|(l, _)| *l)
+            .collect()
     };
     match (j.explicit, j.allowed) {
         (Truth::True, _) => (Decision::ExplicitDeny, layers(&j.denies, true)),

@@ -90,7 +90,12 @@ impl Operator {
             (None, name)
         };
         if rest == "Null" {
-            return set.is_none().then_some(Operator { base: Base::Null, negated: false, if_exists: false, set });
+            return set.is_none().then_some(Operator {
+                base: Base::Null,
+                negated: false,
+                if_exists: false,
+                set,
+            });
         }
         let (if_exists, base_name) = match rest.strip_suffix("IfExists") {
             Some(base) => (true, base),
@@ -113,7 +118,8 @@ pub fn evaluate(entry: &ConditionEntry, variables: bool, context: &Context) -> T
     if op.base == Base::Null {
         return null(&entry.values, state);
     }
-    let values: Vec<Substituted> = entry.values.iter().map(|w| substitute(w, variables, context)).collect();
+    let values: Vec<Substituted> =
+        entry.values.iter().map(|w| substitute(w, variables, context)).collect();
     match state {
         KeyState::Absent => match op.set {
             Some(SetOperator::AllValues) => Truth::True,
@@ -146,7 +152,9 @@ fn null(values: &[String], state: KeyState<'_>) -> Truth {
         KeyState::Known(_) | KeyState::PresentUnknown => Truth::True,
         KeyState::Unknown => Truth::Unknown,
     };
-    Truth::any(values.iter().map(|w| if w.eq_ignore_ascii_case("true") { !present } else { present }))
+    Truth::any(
+        values.iter().map(|w| if w.eq_ignore_ascii_case("true") { !present } else { present }),
+    )
 }
 
 /// Whether the request value `v` matches one policy value under the positive base operator.
@@ -161,20 +169,42 @@ fn matches(base: Base, v: &str, w: &Substituted) -> Truth {
         Base::StringEquals | Base::Binary => v == text(),
         Base::StringEqualsIgnoreCase => v.to_lowercase() == text().to_lowercase(),
         Base::StringLike => w.matches(v, false),
-        Base::Numeric(cmp) => match (v.parse::<f64>(), text().parse::<f64>()) {
-            (Ok(a), Ok(b)) => compare(cmp, a.partial_cmp(&b)),
+        Base::Numeric(cmp) => match (number(v), number(&text())) {
+            (Some(a), Some(b)) => compare(cmp, a.partial_cmp(&b)),
             _ => false,
         },
         Base::Date(cmp) => match (instant(v), instant(&text())) {
             (Some(a), Some(b)) => compare(cmp, Some(a.cmp(&b))),
             _ => false,
         },
-        Base::Bool => v.to_lowercase() == text().to_lowercase(),
+        Base::Bool => match (boolean(v), boolean(&text())) {
+            (Some(a), Some(b)) => a == b,
+            _ => false,
+        },
         Base::IpAddress => in_range(v, &text()),
         Base::Arn => Pattern::is_arn_shaped(v) && w.matches_arn(v),
         Base::Null => false,
     };
     result.into()
+}
+
+/// A plain decimal number (sign, digits, fraction): not `1e3`, `inf` or `NaN`, which Rust's
+/// float parser would take.
+fn number(text: &str) -> Option<f64> {
+    let digits = text.strip_prefix(['+', '-']).unwrap_or(text);
+    let (whole, fraction) = digits.split_once('.').unwrap_or((digits, ""));
+    let plain = !(whole.is_empty() && fraction.is_empty())
+        && whole.bytes().chain(fraction.bytes()).all(|b| b.is_ascii_digit());
+    plain.then(|| text.parse().ok()).flatten()
+}
+
+/// `true` or `false`, in any case.
+fn boolean(text: &str) -> Option<bool> {
+    match text.to_ascii_lowercase().as_str() {
+        "true" => Some(true),
+        "false" => Some(false),
+        _ => None,
+    }
 }
 
 fn compare(cmp: Compare, order: Option<std::cmp::Ordering>) -> bool {
@@ -236,7 +266,6 @@ fn in_range(v: &str, range: &str) -> bool {
 pub fn render(entry: &ConditionEntry) -> String {
     format!("{} {} [{}]", entry.operator, entry.key, entry.values.join(", "))
 }
-
 
 #[cfg(test)]
 mod tests;

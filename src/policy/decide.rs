@@ -13,13 +13,29 @@ use super::truth::Truth;
 use crate::classify::reason::{DeniedBy, PolicyType};
 
 /// Actions whose resource policy is the role's trust policy.
-const TRUST_ACTIONS: &[&str] =
-    &["sts:assumerole", "sts:assumerolewithsaml", "sts:assumerolewithwebidentity", "sts:tagsession", "sts:setsourceidentity"];
+const TRUST_ACTIONS: &[&str] = &[
+    "sts:assumerole",
+    "sts:assumerolewithsaml",
+    "sts:assumerolewithwebidentity",
+    "sts:tagsession",
+    "sts:setsourceidentity",
+];
 
 /// Services RCPs apply to, from
 /// <https://docs.aws.amazon.com/organizations/latest/userguide/orgs_manage_policies_rcps.html>
 /// as of 2026-12. The list grows; a service missing here makes RCPs skipped for it.
-const RCP_SERVICES: &[&str] = &["s3", "sts", "kms", "sqs", "secretsmanager", "ecr", "aoss", "cognito-identity", "logs", "dynamodb"];
+const RCP_SERVICES: &[&str] = &[
+    "s3",
+    "sts",
+    "kms",
+    "sqs",
+    "secretsmanager",
+    "ecr",
+    "aoss",
+    "cognito-identity",
+    "logs",
+    "dynamodb",
+];
 
 /// The three-valued outcome of one evaluation pass.
 #[derive(Debug, Clone)]
@@ -37,45 +53,88 @@ fn policy(t: PolicyType) -> DeniedBy {
 }
 
 /// Evaluates the request once; `reports` collects every statement's outcome.
-pub fn judge(request: &Request, atoms: &mut Atoms, mut reports: Option<&mut Vec<StatementReport>>) -> Judgement {
+pub fn judge(
+    request: &Request,
+    atoms: &mut Atoms,
+    mut reports: Option<&mut Vec<StatementReport>>,
+) -> Judgement {
     let action = request.action.to_lowercase();
     if action == "sts:getcalleridentity" {
-        return Judgement { explicit: Truth::False, allowed: Truth::True, denies: Vec::new(), refusals: Vec::new() };
+        return Judgement {
+            explicit: Truth::False,
+            allowed: Truth::True,
+            denies: Vec::new(),
+            refusals: Vec::new(),
+        };
     }
     let caller = &request.caller;
     let outside_iam = matches!(caller, Caller::Service(_) | Caller::Anonymous);
     let trust = TRUST_ACTIONS.contains(&action.as_str());
     let service = action.split(':').next().unwrap_or_default();
-    let key_policy = service == "kms" && request.resource_policy.is_some();
-    let resource_layer = if trust { policy(PolicyType::RoleTrustPolicy) } else { policy(PolicyType::ResourceBased) };
+    // Every key has a key policy, and it must allow: required for an action on a key, and for
+    // any kms: action whose key policy the request gives.
+    let on_a_key = request.resource.as_deref().is_some_and(|r| {
+        let parts: Vec<&str> = r.splitn(6, ':').collect();
+        matches!(parts.as_slice(), ["arn", _, "kms", _, _, rest] if rest.starts_with("key/"))
+    });
+    let key_policy = service == "kms" && (request.resource_policy.is_some() || on_a_key);
+    let resource_layer =
+        if trust { policy(PolicyType::RoleTrustPolicy) } else { policy(PolicyType::ResourceBased) };
     let governed_by_iam = caller.has_identity_policies();
 
     let mut run = |layer: DeniedBy, policies: &[&Policy], principals: bool, atoms: &mut Atoms| {
         layer::evaluate(layer, policies, principals, request, atoms, reports.as_deref_mut())
     };
 
-    let scp: Vec<Verdict> = if request.scp.is_some() && !outside_iam && !caller.is_service_linked_role() {
-        levels(&request.scp).iter().map(|level| run(policy(PolicyType::ServiceControlPolicy), level, false, atoms)).collect()
-    } else {
-        Vec::new()
-    };
+    let scp: Vec<Verdict> =
+        if request.scp.is_some() && !outside_iam && !caller.is_service_linked_role() {
+            levels(&request.scp)
+                .iter()
+                .map(|level| run(policy(PolicyType::ServiceControlPolicy), level, false, atoms))
+                .collect()
+        } else {
+            Vec::new()
+        };
     // RCPFullAWSAccess sits at every level, so an RCP level never lacks an Allow: only its Denies count.
     let rcp: Vec<Verdict> = if RCP_SERVICES.contains(&service) {
-        levels(&request.rcp).iter().map(|level| run(policy(PolicyType::ResourceControlPolicy), level, true, atoms)).collect()
+        levels(&request.rcp)
+            .iter()
+            .map(|level| run(policy(PolicyType::ResourceControlPolicy), level, true, atoms))
+            .collect()
     } else {
         Vec::new()
     };
-    let identity = governed_by_iam
-        .then(|| run(policy(PolicyType::IdentityBased), &request.identity_policies.iter().collect::<Vec<_>>(), false, atoms));
-    let boundary = (governed_by_iam && request.permissions_boundary.is_some())
-        .then(|| run(policy(PolicyType::PermissionsBoundary), &optional(&request.permissions_boundary), false, atoms));
-    let session = (governed_by_iam && request.session_policy.is_some())
-        .then(|| run(policy(PolicyType::SessionPolicy), &optional(&request.session_policy), false, atoms));
-    let resource = request.resource_policy.is_some().then(|| run(resource_layer, &optional(&request.resource_policy), true, atoms));
-    let endpoint = request
-        .vpc_endpoint_policy
+    let identity = governed_by_iam.then(|| {
+        run(
+            policy(PolicyType::IdentityBased),
+            &request.identity_policies.iter().collect::<Vec<_>>(),
+            false,
+            atoms,
+        )
+    });
+    let boundary = (governed_by_iam && request.permissions_boundary.is_some()).then(|| {
+        run(
+            policy(PolicyType::PermissionsBoundary),
+            &optional(&request.permissions_boundary),
+            false,
+            atoms,
+        )
+    });
+    let session = (governed_by_iam && request.session_policy.is_some()).then(|| {
+        run(policy(PolicyType::SessionPolicy), &optional(&request.session_policy), false, atoms)
+    });
+    let resource = request
+        .resource_policy
         .is_some()
-        .then(|| run(policy(PolicyType::VpcEndpointPolicy), &optional(&request.vpc_endpoint_policy), true, atoms));
+        .then(|| run(resource_layer, &optional(&request.resource_policy), true, atoms));
+    let endpoint = request.vpc_endpoint_policy.is_some().then(|| {
+        run(
+            policy(PolicyType::VpcEndpointPolicy),
+            &optional(&request.vpc_endpoint_policy),
+            true,
+            atoms,
+        )
+    });
 
     let deny_of = |v: &Option<Verdict>| v.map_or(Truth::False, |v| v.deny);
     let denies = vec![
@@ -113,16 +172,25 @@ pub fn judge(request: &Request, atoms: &mut Atoms, mut reports: Option<&mut Vec<
         _ if trust || key_policy => {
             let alone = granted.direct.or(granted.role);
             let delegated = granted.account.or(granted.wildcard).and(identity_ok);
-            same_account.and(alone.or(delegated)).or(cross_account.and(granted.any()).and(identity_ok))
+            same_account
+                .and(alone.or(delegated))
+                .or(cross_account.and(granted.any()).and(identity_ok))
         }
         _ => {
-            let alone = Truth::any([identity_ok, granted.direct, granted.wildcard, granted.role.and(boundary_ok).and(session_ok)]);
+            let alone = Truth::any([
+                identity_ok,
+                granted.direct,
+                granted.wildcard,
+                granted.role.and(boundary_ok).and(session_ok),
+            ]);
             same_account.and(alone).or(cross_account.and(granted.any()).and(identity_ok))
         }
     };
 
     let block_public_access = request.block_public_access.as_ref().map_or(Truth::False, |bpa| {
-        let public = bpa.policy_is_public.unwrap_or_else(|| request.resource_policy.as_ref().is_some_and(is_public));
+        let public = bpa
+            .policy_is_public
+            .unwrap_or_else(|| request.resource_policy.as_ref().is_some_and(is_public));
         let outsider = match caller {
             Caller::Anonymous => Truth::True,
             Caller::Service(_) => Truth::False,
@@ -135,7 +203,8 @@ pub fn judge(request: &Request, atoms: &mut Atoms, mut reports: Option<&mut Vec<
     let allowed = Truth::all([!explicit, scp_ok, grant, !block_public_access, endpoint_ok]);
 
     let no_grant = !grant;
-    let resource_required = Truth::any([outside_iam.into(), trust.into(), key_policy.into(), cross_account]);
+    let resource_required =
+        Truth::any([outside_iam.into(), trust.into(), key_policy.into(), cross_account]);
     let mut refusals = vec![(policy(PolicyType::ServiceControlPolicy), !scp_ok)];
     if governed_by_iam {
         refusals.push((policy(PolicyType::PermissionsBoundary), no_grant.and(!boundary_ok)));

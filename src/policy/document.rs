@@ -102,7 +102,9 @@ impl Policy {
             None => false,
             Some(Value::String(v)) if v == "2012-10-17" => true,
             Some(Value::String(v)) if v == "2008-10-17" => false,
-            Some(other) => return Err(error(format!("Version {other} is neither 2012-10-17 nor 2008-10-17"))),
+            Some(other) => {
+                return Err(error(format!("Version {other} is neither 2012-10-17 nor 2008-10-17")));
+            }
         };
         let statements = match fields.get("Statement") {
             Some(Value::Array(list)) => list.iter().collect(),
@@ -113,7 +115,9 @@ impl Policy {
         let statements = statements
             .into_iter()
             .enumerate()
-            .map(|(i, s)| parse_statement(s, i + 1).map_err(|m| error(format!("statement #{}: {m}", i + 1))))
+            .map(|(i, s)| {
+                parse_statement(s, i + 1).map_err(|m| error(format!("statement #{}: {m}", i + 1)))
+            })
             .collect::<Result<_, _>>()?;
         Ok(Policy { name: name.to_string(), variables, statements })
     }
@@ -124,7 +128,15 @@ fn parse_statement(statement: &Value, number: usize) -> Result<Statement, String
     for key in fields.keys() {
         if !matches!(
             key.as_str(),
-            "Sid" | "Effect" | "Action" | "NotAction" | "Resource" | "NotResource" | "Principal" | "NotPrincipal" | "Condition"
+            "Sid"
+                | "Effect"
+                | "Action"
+                | "NotAction"
+                | "Resource"
+                | "NotResource"
+                | "Principal"
+                | "NotPrincipal"
+                | "Condition"
         ) {
             return Err(format!("unknown element {key:?}"));
         }
@@ -141,7 +153,8 @@ fn parse_statement(statement: &Value, number: usize) -> Result<Statement, String
     };
     let action = listed(fields.get("Action"), fields.get("NotAction"), "Action", strings)?;
     let resource = listed(fields.get("Resource"), fields.get("NotResource"), "Resource", strings)?;
-    let principal = listed(fields.get("Principal"), fields.get("NotPrincipal"), "Principal", principals)?;
+    let principal =
+        listed(fields.get("Principal"), fields.get("NotPrincipal"), "Principal", principals)?;
     let conditions = match fields.get("Condition") {
         None => Vec::new(),
         Some(value) => conditions(value)?,
@@ -169,7 +182,11 @@ fn strings(value: &Value, element: &str) -> Result<Vec<String>, String> {
         Value::String(s) => Ok(vec![s.clone()]),
         Value::Array(list) => list
             .iter()
-            .map(|v| v.as_str().map(str::to_string).ok_or_else(|| format!("{element} holds a non-string value {v}")))
+            .map(|v| {
+                v.as_str()
+                    .map(str::to_string)
+                    .ok_or_else(|| format!("{element} holds a non-string value {v}"))
+            })
             .collect(),
         other => Err(format!("{element} is {other}, not a string or a list of strings")),
     }
@@ -182,7 +199,9 @@ fn principals(value: &Value, element: &str) -> Result<Vec<PrincipalValue>, Strin
             let mut out = Vec::new();
             for (kind, values) in kinds {
                 let make: fn(String) -> PrincipalValue = match kind.as_str() {
-                    "AWS" => |v| if v == "*" { PrincipalValue::Anyone } else { PrincipalValue::Aws(v) },
+                    "AWS" => {
+                        |v| if v == "*" { PrincipalValue::Anyone } else { PrincipalValue::Aws(v) }
+                    }
                     "Service" => PrincipalValue::Service,
                     "Federated" => PrincipalValue::Federated,
                     "CanonicalUser" => PrincipalValue::CanonicalUser,
@@ -200,10 +219,14 @@ fn conditions(value: &Value) -> Result<Vec<ConditionEntry>, String> {
     let Value::Object(operators) = value else { return Err("Condition is not an object".into()) };
     let mut entries = Vec::new();
     for (operator, keys) in operators {
-        let Value::Object(keys) = keys else { return Err(format!("Condition operator {operator} does not hold an object")) };
+        let Value::Object(keys) = keys else {
+            return Err(format!("Condition operator {operator} does not hold an object"));
+        };
         for (key, values) in keys {
             let values = match values {
-                Value::Array(list) => list.iter().map(|v| scalar(v, operator, key)).collect::<Result<_, _>>()?,
+                Value::Array(list) => {
+                    list.iter().map(|v| scalar(v, operator, key)).collect::<Result<_, _>>()?
+                }
                 one => vec![scalar(one, operator, key)?],
             };
             entries.push(ConditionEntry { operator: operator.clone(), key: key.clone(), values });
@@ -217,7 +240,9 @@ fn scalar(value: &Value, operator: &str, key: &str) -> Result<String, String> {
         Value::String(s) => Ok(s.clone()),
         Value::Number(n) => Ok(n.to_string()),
         Value::Bool(b) => Ok(b.to_string()),
-        other => Err(format!("Condition {operator} {key}: value {other} is not a string, number or boolean")),
+        other => Err(format!(
+            "Condition {operator} {key}: value {other} is not a string, number or boolean"
+        )),
     }
 }
 
@@ -252,14 +277,20 @@ mod tests {
                 PrincipalValue::Service("s3.amazonaws.com".into())
             ])
         );
-        let values: Vec<_> = s.conditions.iter().map(|c| (c.operator.as_str(), c.values.clone())).collect();
+        let values: Vec<_> =
+            s.conditions.iter().map(|c| (c.operator.as_str(), c.values.clone())).collect();
         // Operators in name order (the JSON object's order carries no meaning).
-        assert_eq!(values, [("Bool", vec!["true".to_string()]), ("NumericLessThan", vec!["10".to_string()])]);
+        assert_eq!(
+            values,
+            [("Bool", vec!["true".to_string()]), ("NumericLessThan", vec!["10".to_string()])]
+        );
     }
 
     #[test]
     fn a_document_in_a_string_and_the_old_version() {
-        let doc = json!(r#"{"Version":"2008-10-17","Statement":[{"Effect":"Deny","Action":"*","Resource":"*"}]}"#);
+        let doc = json!(
+            r#"{"Version":"2008-10-17","Statement":[{"Effect":"Deny","Action":"*","Resource":"*"}]}"#
+        );
         let policy = Policy::parse("p", &doc).unwrap();
         assert!(!policy.variables);
         assert_eq!(policy.statements[0].label(), "#1");
@@ -275,11 +306,23 @@ mod tests {
             (json!({"Version": "2020", "Statement": []}), "Version"),
             (json!({"Statement": [{"Effect": "allow", "Action": "*"}]}), "statement #1: Effect"),
             (json!({"Statement": [{"Effect": "Allow", "Action": 3}]}), "Action is 3"),
-            (json!({"Statement": [{"Effect": "Allow", "Action": "*", "NotAction": "*"}]}), "both Action and NotAction"),
-            (json!({"Statement": [{"Effect": "Allow", "Principal": {"Bogus": "x"}}]}), "unknown principal type"),
+            (
+                json!({"Statement": [{"Effect": "Allow", "Action": "*", "NotAction": "*"}]}),
+                "both Action and NotAction",
+            ),
+            (
+                json!({"Statement": [{"Effect": "Allow", "Principal": {"Bogus": "x"}}]}),
+                "unknown principal type",
+            ),
             (json!({"Statement": [{"Effect": "Allow", "Principal": "someone"}]}), "Principal is"),
-            (json!({"Statement": [{"Effect": "Allow", "Condition": {"StringEquals": {"k": {"a": 1}}}}]}), "k: value"),
-            (json!({"Statement": [{"Effect": "Allow", "Actions": "*"}]}), "unknown element \"Actions\""),
+            (
+                json!({"Statement": [{"Effect": "Allow", "Condition": {"StringEquals": {"k": {"a": 1}}}}]}),
+                "k: value",
+            ),
+            (
+                json!({"Statement": [{"Effect": "Allow", "Actions": "*"}]}),
+                "unknown element \"Actions\"",
+            ),
         ];
         for (doc, want) in cases {
             match Policy::parse("bucket policy of b", &doc) {

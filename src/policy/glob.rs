@@ -51,7 +51,8 @@ impl Pattern {
 
     /// Whether `text` matches the whole pattern (`fold_case`: compare lower-cased characters).
     pub fn matches(&self, text: &str, fold_case: bool) -> bool {
-        let text: Vec<char> = if fold_case { text.to_lowercase().chars().collect() } else { text.chars().collect() };
+        let text: Vec<char> =
+            if fold_case { text.to_lowercase().chars().collect() } else { text.chars().collect() };
         let tokens: Vec<Token> = if fold_case {
             self.0
                 .iter()

@@ -22,12 +22,27 @@ fn field_error(field: &str, message: impl Into<String>) -> RequestError {
 /// Who made the request, as its ARN (or name) says.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Caller {
-    User { arn: String, account: String },
-    Role { arn: String, account: String },
+    User {
+        arn: String,
+        account: String,
+    },
+    Role {
+        arn: String,
+        account: String,
+    },
     /// An assumed-role session: its own ARN and its role's.
-    Session { arn: String, role_arn: String, account: String },
-    FederatedUser { arn: String, account: String },
-    Root { account: String },
+    Session {
+        arn: String,
+        role_arn: String,
+        account: String,
+    },
+    FederatedUser {
+        arn: String,
+        account: String,
+    },
+    Root {
+        account: String,
+    },
     Service(String),
     Anonymous,
 }
@@ -52,10 +67,14 @@ impl Caller {
             return Some(Caller::Anonymous);
         }
         if !text.contains(':') {
-            return (text.contains('.') && !text.is_empty()).then(|| Caller::Service(text.to_string()));
+            let service = text.ends_with(".amazonaws.com") || text.ends_with(".amazonaws.com.cn");
+            return (service && !text.contains(char::is_whitespace))
+                .then(|| Caller::Service(text.to_string()));
         }
         let parts: Vec<&str> = text.splitn(6, ':').collect();
-        let [arn, partition, service, _region, account, resource] = parts.as_slice() else { return None };
+        let [arn, partition, service, _region, account, resource] = parts.as_slice() else {
+            return None;
+        };
         if *arn != "arn" || account.len() != 12 || !account.bytes().all(|b| b.is_ascii_digit()) {
             return None;
         }
@@ -72,7 +91,9 @@ impl Caller {
                     .unwrap_or_else(|| format!("arn:{partition}:iam::{account}:role/{role}"));
                 Some(Caller::Session { arn: arn_text, role_arn, account })
             }
-            ("sts", Some(("federated-user", _))) => Some(Caller::FederatedUser { arn: arn_text, account }),
+            ("sts", Some(("federated-user", _))) => {
+                Some(Caller::FederatedUser { arn: arn_text, account })
+            }
             _ => None,
         }
     }
@@ -91,7 +112,9 @@ impl Caller {
     /// Every identity a `Principal` element may name for this caller (EVALUATION.md §1 table).
     pub fn identities(&self) -> Vec<Identity<'_>> {
         match self {
-            Caller::User { arn, account } | Caller::Role { arn, account } | Caller::FederatedUser { arn, account } => {
+            Caller::User { arn, account }
+            | Caller::Role { arn, account }
+            | Caller::FederatedUser { arn, account } => {
                 vec![Identity::Own(arn), Identity::Account(account)]
             }
             Caller::Session { arn, role_arn, account } => {
@@ -146,7 +169,16 @@ impl Context {
         present_unknown: Vec<String>,
     ) -> Context {
         Context {
-            known: known.into_iter().filter(|(_, v)| !v.is_empty()).map(|(k, v)| (k.to_lowercase(), v)).collect(),
+            known: known
+                .into_iter()
+                .filter(|(_, v)| !v.is_empty())
+                .map(|(k, mut v)| {
+                    // A multi-valued key is a set: a repeated value is one value.
+                    let mut seen = std::collections::HashSet::new();
+                    v.retain(|value| seen.insert(value.clone()));
+                    (k.to_lowercase(), v)
+                })
+                .collect(),
             unknown: unknown.iter().map(|k| k.to_lowercase()).collect(),
             present_unknown: present_unknown.iter().map(|k| k.to_lowercase()).collect(),
         }
@@ -232,9 +264,14 @@ const FIELDS: &[&str] = &[
 impl Request {
     /// Reads the JSON request of `whydenied explain`.
     pub fn from_json(value: &Value) -> Result<Request, RequestError> {
-        let Value::Object(fields) = value else { return Err(field_error("(top level)", "not a JSON object")) };
+        let Value::Object(fields) = value else {
+            return Err(field_error("(top level)", "not a JSON object"));
+        };
         if let Some(unknown) = fields.keys().find(|k| !FIELDS.contains(&k.as_str())) {
-            return Err(field_error(unknown, format!("not a request field (expected one of {})", FIELDS.join(", "))));
+            return Err(field_error(
+                unknown,
+                format!("not a request field (expected one of {})", FIELDS.join(", ")),
+            ));
         }
         let context = context(fields)?;
         let principal = required_string(fields, "principal")?;
@@ -249,9 +286,10 @@ impl Request {
             return Err(field_error("action", format!("{action:?} is not service:Action")));
         }
         let resource = optional_string(fields, "resource")?;
-        let principal_account = optional_string(fields, "principal_account")?.or_else(|| caller.account().map(str::to_string));
+        let principal_account = optional_string(fields, "principal_account")?
+            .or_else(|| caller.account().map(str::to_string));
         let resource_account = optional_string(fields, "resource_account")?.or_else(|| {
-            let account = resource.as_deref()?.splitn(6, ':').nth(4)?;
+            let account = resource.as_deref()?.split(':').nth(4)?;
             (!account.is_empty()).then(|| account.to_string())
         });
         Ok(Request {
@@ -277,7 +315,10 @@ fn required_string(fields: &Map<String, Value>, field: &str) -> Result<String, R
     optional_string(fields, field)?.ok_or_else(|| field_error(field, "missing"))
 }
 
-fn optional_string(fields: &Map<String, Value>, field: &str) -> Result<Option<String>, RequestError> {
+fn optional_string(
+    fields: &Map<String, Value>,
+    field: &str,
+) -> Result<Option<String>, RequestError> {
     match fields.get(field) {
         None | Some(Value::Null) => Ok(None),
         Some(Value::String(s)) => Ok(Some(s.clone())),
@@ -290,7 +331,11 @@ fn string_list(fields: &Map<String, Value>, field: &str) -> Result<Vec<String>, 
         None => Ok(Vec::new()),
         Some(Value::Array(list)) => list
             .iter()
-            .map(|v| v.as_str().map(str::to_string).ok_or_else(|| field_error(field, format!("{v} is not a string"))))
+            .map(|v| {
+                v.as_str()
+                    .map(str::to_string)
+                    .ok_or_else(|| field_error(field, format!("{v} is not a string")))
+            })
             .collect(),
         Some(other) => Err(field_error(field, format!("{other} is not a list of key names"))),
     }
@@ -300,25 +345,46 @@ fn context(fields: &Map<String, Value>) -> Result<Context, RequestError> {
     let known = match fields.get("context") {
         None => Map::new(),
         Some(Value::Object(map)) => map.clone(),
-        Some(other) => return Err(field_error("context", format!("{other} is not an object of condition keys"))),
+        Some(other) => {
+            return Err(field_error(
+                "context",
+                format!("{other} is not an object of condition keys"),
+            ));
+        }
     };
     let scalar = |key: &str, v: &Value| match v {
         Value::String(s) => Ok(s.clone()),
         Value::Number(n) => Ok(n.to_string()),
         Value::Bool(b) => Ok(b.to_string()),
-        other => Err(field_error(&format!("context.{key}"), format!("{other} is not a string, number or boolean"))),
+        other => Err(field_error(
+            &format!("context.{key}"),
+            format!("{other} is not a string, number or boolean"),
+        )),
     };
     let known = known
         .iter()
         .map(|(key, value)| {
             let values = match value {
-                Value::Array(list) => list.iter().map(|v| scalar(key, v)).collect::<Result<_, _>>()?,
+                Value::Array(list) => {
+                    list.iter().map(|v| scalar(key, v)).collect::<Result<_, _>>()?
+                }
                 one => vec![scalar(key, one)?],
             };
             Ok((key.clone(), values))
         })
-        .collect::<Result<Vec<_>, RequestError>>()?;
-    Ok(Context::new(known, string_list(fields, "unknown_keys")?, string_list(fields, "present_unknown_keys")?))
+        .collect::<Result<Vec<(String, Vec<String>)>, RequestError>>()?;
+    let mut seen = std::collections::HashSet::new();
+    if let Some((key, _)) = known.iter().find(|(key, _)| !seen.insert(key.to_lowercase())) {
+        return Err(field_error(
+            &format!("context.{key}"),
+            "given twice (condition keys are case-insensitive)",
+        ));
+    }
+    Ok(Context::new(
+        known,
+        string_list(fields, "unknown_keys")?,
+        string_list(fields, "present_unknown_keys")?,
+    ))
 }
 
 /// A DOC: a document, a JSON string of one, or `{"name": …, "document": DOC}`.
@@ -328,16 +394,22 @@ fn policy(value: &Value, field: &str, default_name: String) -> Result<Policy, Re
             let name = match map.get("name") {
                 None => default_name,
                 Some(Value::String(n)) => n.clone(),
-                Some(other) => return Err(field_error(field, format!("name {other} is not a string"))),
+                Some(other) => {
+                    return Err(field_error(field, format!("name {other} is not a string")));
+                }
             };
             (name, &map["document"])
         }
         other => (default_name, other),
     };
-    Policy::parse(&name, document).map_err(|source| RequestError::Policy { field: field.to_string(), source })
+    Policy::parse(&name, document)
+        .map_err(|source| RequestError::Policy { field: field.to_string(), source })
 }
 
-fn optional_policy(fields: &Map<String, Value>, field: &str) -> Result<Option<Policy>, RequestError> {
+fn optional_policy(
+    fields: &Map<String, Value>,
+    field: &str,
+) -> Result<Option<Policy>, RequestError> {
     match fields.get(field) {
         None | Some(Value::Null) => Ok(None),
         Some(value) => policy(value, field, field.to_string()).map(Some),
@@ -356,7 +428,10 @@ fn policy_list(fields: &Map<String, Value>, field: &str) -> Result<Vec<Policy>, 
     }
 }
 
-fn levels(fields: &Map<String, Value>, field: &str) -> Result<Option<Vec<Vec<Policy>>>, RequestError> {
+fn levels(
+    fields: &Map<String, Value>,
+    field: &str,
+) -> Result<Option<Vec<Vec<Policy>>>, RequestError> {
     match fields.get(field) {
         None | Some(Value::Null) => Ok(None),
         Some(Value::Array(levels)) => levels
@@ -371,27 +446,43 @@ fn levels(fields: &Map<String, Value>, field: &str) -> Result<Option<Vec<Vec<Pol
                         policy(v, &place, place.clone())
                     })
                     .collect(),
-                other => Err(field_error(&format!("{field}[{level}]"), format!("{other} is not a list of policies"))),
+                other => Err(field_error(
+                    &format!("{field}[{level}]"),
+                    format!("{other} is not a list of policies"),
+                )),
             })
             .collect::<Result<_, _>>()
             .map(Some),
-        Some(other) => Err(field_error(field, format!("{other} is not a list of levels (lists of policies)"))),
+        Some(other) => {
+            Err(field_error(field, format!("{other} is not a list of levels (lists of policies)")))
+        }
     }
 }
 
-fn block_public_access(fields: &Map<String, Value>) -> Result<Option<BlockPublicAccess>, RequestError> {
+fn block_public_access(
+    fields: &Map<String, Value>,
+) -> Result<Option<BlockPublicAccess>, RequestError> {
     const FIELD: &str = "s3_block_public_access";
     let Some(value) = fields.get(FIELD) else { return Ok(None) };
-    let Value::Object(map) = value else { return Err(field_error(FIELD, format!("{value} is not an object"))) };
+    let Value::Object(map) = value else {
+        return Err(field_error(FIELD, format!("{value} is not an object")));
+    };
     let mut setting = BlockPublicAccess::default();
     for (key, v) in map {
-        let flag = v.as_bool().ok_or_else(|| field_error(&format!("{FIELD}.{key}"), format!("{v} is not true or false")))?;
+        let flag = v.as_bool().ok_or_else(|| {
+            field_error(&format!("{FIELD}.{key}"), format!("{v} is not true or false"))
+        })?;
         match key.as_str() {
             "RestrictPublicBuckets" => setting.restrict_public_buckets = flag,
             "PolicyIsPublic" => setting.policy_is_public = Some(flag),
             // The other three settings refuse writes of policies and ACLs; the errorMessage names them.
             "BlockPublicAcls" | "IgnorePublicAcls" | "BlockPublicPolicy" => {}
-            other => return Err(field_error(&format!("{FIELD}.{other}"), "not a Block Public Access setting")),
+            other => {
+                return Err(field_error(
+                    &format!("{FIELD}.{other}"),
+                    "not a Block Public Access setting",
+                ));
+            }
         }
     }
     Ok(Some(setting))
@@ -406,13 +497,29 @@ mod tests {
     fn callers_from_their_arns() {
         let role = "arn:aws:iam::111122223333:role/app".to_string();
         let cases = [
-            ("arn:aws:iam::111122223333:user/ops/alice", Some(Caller::User { arn: "arn:aws:iam::111122223333:user/ops/alice".into(), account: "111122223333".into() })),
-            ("arn:aws:iam::111122223333:role/app", Some(Caller::Role { arn: role.clone(), account: "111122223333".into() })),
+            (
+                "arn:aws:iam::111122223333:user/ops/alice",
+                Some(Caller::User {
+                    arn: "arn:aws:iam::111122223333:user/ops/alice".into(),
+                    account: "111122223333".into(),
+                }),
+            ),
+            (
+                "arn:aws:iam::111122223333:role/app",
+                Some(Caller::Role { arn: role.clone(), account: "111122223333".into() }),
+            ),
             (
                 "arn:aws:sts::111122223333:assumed-role/app/s1",
-                Some(Caller::Session { arn: "arn:aws:sts::111122223333:assumed-role/app/s1".into(), role_arn: role, account: "111122223333".into() }),
+                Some(Caller::Session {
+                    arn: "arn:aws:sts::111122223333:assumed-role/app/s1".into(),
+                    role_arn: role,
+                    account: "111122223333".into(),
+                }),
             ),
-            ("arn:aws:iam::111122223333:root", Some(Caller::Root { account: "111122223333".into() })),
+            (
+                "arn:aws:iam::111122223333:root",
+                Some(Caller::Root { account: "111122223333".into() }),
+            ),
             ("s3.amazonaws.com", Some(Caller::Service("s3.amazonaws.com".into()))),
             ("anonymous", Some(Caller::Anonymous)),
             ("arn:aws:iam::1111:user/x", None),
@@ -423,9 +530,19 @@ mod tests {
         for (text, want) in cases {
             assert_eq!(Caller::parse(text, None), want, "{text}");
         }
-        let with_path = Caller::parse("arn:aws:sts::111122223333:assumed-role/app/s1", Some("arn:aws:iam::111122223333:role/team/app"));
-        assert!(matches!(with_path, Some(Caller::Session { role_arn, .. }) if role_arn.ends_with("role/team/app")));
-        let slr = Caller::parse("arn:aws:sts::111122223333:assumed-role/AWSServiceRoleForX/s", Some("arn:aws:iam::111122223333:role/aws-service-role/x.amazonaws.com/AWSServiceRoleForX"));
+        let with_path = Caller::parse(
+            "arn:aws:sts::111122223333:assumed-role/app/s1",
+            Some("arn:aws:iam::111122223333:role/team/app"),
+        );
+        assert!(
+            matches!(with_path, Some(Caller::Session { role_arn, .. }) if role_arn.ends_with("role/team/app"))
+        );
+        let slr = Caller::parse(
+            "arn:aws:sts::111122223333:assumed-role/AWSServiceRoleForX/s",
+            Some(
+                "arn:aws:iam::111122223333:role/aws-service-role/x.amazonaws.com/AWSServiceRoleForX",
+            ),
+        );
         assert!(slr.unwrap().is_service_linked_role());
     }
 
@@ -445,17 +562,37 @@ mod tests {
 
     #[test]
     fn bad_requests_name_the_field() {
-        let base = json!({"principal": "arn:aws:iam::111122223333:user/a", "action": "s3:GetObject"});
+        let base =
+            json!({"principal": "arn:aws:iam::111122223333:user/a", "action": "s3:GetObject"});
         assert!(Request::from_json(&base).is_ok());
         let cases = [
             (json!({"action": "s3:GetObject"}), "`principal`: missing"),
             (json!({"principal": "bob", "action": "s3:GetObject"}), "`principal`"),
             (json!({"principal": "anonymous", "action": "GetObject"}), "`action`"),
-            (json!({"principal": "anonymous", "action": "s3:X", "identity_polices": []}), "`identity_polices`"),
-            (json!({"principal": "anonymous", "action": "s3:X", "context": {"k": {"a": 1}}}), "`context.k`"),
-            (json!({"principal": "anonymous", "action": "s3:X", "scp": [{"Statement": []}]}), "`scp[0]`"),
-            (json!({"principal": "anonymous", "action": "s3:X", "identity_policies": [{"Statement": 1}]}), "`identity_policies[0]`"),
-            (json!({"principal": "anonymous", "action": "s3:X", "s3_block_public_access": {"Restrict": true}}), "`s3_block_public_access.Restrict`"),
+            (
+                json!({"principal": "anonymous", "action": "s3:X", "identity_polices": []}),
+                "`identity_polices`",
+            ),
+            (
+                json!({"principal": "anonymous", "action": "s3:X", "context": {"k": {"a": 1}}}),
+                "`context.k`",
+            ),
+            (
+                json!({"principal": "anonymous", "action": "s3:X", "context": {"k": "a", "K": "b"}}),
+                "given twice",
+            ),
+            (
+                json!({"principal": "anonymous", "action": "s3:X", "scp": [{"Statement": []}]}),
+                "`scp[0]`",
+            ),
+            (
+                json!({"principal": "anonymous", "action": "s3:X", "identity_policies": [{"Statement": 1}]}),
+                "`identity_policies[0]`",
+            ),
+            (
+                json!({"principal": "anonymous", "action": "s3:X", "s3_block_public_access": {"Restrict": true}}),
+                "`s3_block_public_access.Restrict`",
+            ),
         ];
         for (request, want) in cases {
             let error = Request::from_json(&request).expect_err(&request.to_string()).to_string();

@@ -24,7 +24,12 @@ pub struct ByKind {
 }
 
 impl ByKind {
-    pub const NONE: ByKind = ByKind { direct: Truth::False, role: Truth::False, account: Truth::False, wildcard: Truth::False };
+    pub const NONE: ByKind = ByKind {
+        direct: Truth::False,
+        role: Truth::False,
+        account: Truth::False,
+        wildcard: Truth::False,
+    };
 
     pub fn any(&self) -> Truth {
         Truth::any([self.direct, self.role, self.account, self.wildcard])
@@ -40,7 +45,12 @@ impl ByKind {
     }
 
     fn and(self, t: Truth) -> ByKind {
-        ByKind { direct: self.direct.and(t), role: self.role.and(t), account: self.account.and(t), wildcard: self.wildcard.and(t) }
+        ByKind {
+            direct: self.direct.and(t),
+            role: self.role.and(t),
+            account: self.account.and(t),
+            wildcard: self.wildcard.and(t),
+        }
     }
 }
 
@@ -64,8 +74,18 @@ pub struct Outcome {
 
 /// Evaluates `statement` of `policy`; `principals`: whether the layer reads `Principal` (resource
 /// policies, RCPs, VPC endpoint policies).
-pub fn evaluate(statement: &Statement, policy: &Policy, principals: bool, request: &Request, atoms: &mut Atoms) -> Outcome {
-    let failed = |element: &str| Outcome { applies: Truth::False, by_kind: ByKind::NONE, why: Why::Failed(element.to_string()) };
+pub fn evaluate(
+    statement: &Statement,
+    policy: &Policy,
+    principals: bool,
+    request: &Request,
+    atoms: &mut Atoms,
+) -> Outcome {
+    let failed = |element: &str| Outcome {
+        applies: Truth::False,
+        by_kind: ByKind::NONE,
+        why: Why::Failed(element.to_string()),
+    };
     let mut unknowns = Vec::new();
     let mut note = |t: Truth, what: String| {
         if t == Truth::Unknown {
@@ -104,7 +124,14 @@ pub fn evaluate(statement: &Statement, policy: &Policy, principals: bool, reques
     let mut conditions = Truth::True;
     for entry in &statement.conditions {
         let raw = condition::evaluate(entry, policy.variables, &request.context);
-        let t = atoms.resolve(raw, || format!("cond:{}|{}|{}", entry.operator, entry.key.to_lowercase(), entry.values.join("\u{1f}")));
+        let t = atoms.resolve(raw, || {
+            format!(
+                "cond:{}|{}|{}",
+                entry.operator,
+                entry.key.to_lowercase(),
+                entry.values.join("\u{1f}")
+            )
+        });
         if note(t, condition::render(entry)).is_false() {
             return failed(&condition::render(entry));
         }
@@ -123,7 +150,12 @@ fn action_matches(patterns: &[String], action: &str) -> Truth {
 }
 
 /// OR over the patterns; an unknown resource matches only `*` for certain.
-fn resource_matches(patterns: &[String], variables: bool, request: &Request, atoms: &mut Atoms) -> Truth {
+fn resource_matches(
+    patterns: &[String],
+    variables: bool,
+    request: &Request,
+    atoms: &mut Atoms,
+) -> Truth {
     let mut result = Truth::False;
     for raw in patterns {
         let t = match substitute(raw, variables, &request.context) {
@@ -184,16 +216,22 @@ fn names(value: &PrincipalValue, caller: &Caller, request: &Request, atoms: &mut
 }
 
 /// Whether principal `value` names this one identity of the caller.
-fn lists(value: &PrincipalValue, identity: &Identity<'_>, request: &Request, atoms: &mut Atoms) -> Truth {
+fn lists(
+    value: &PrincipalValue,
+    identity: &Identity<'_>,
+    request: &Request,
+    atoms: &mut Atoms,
+) -> Truth {
     let t = match (value, identity) {
         (PrincipalValue::Anyone, _) => Truth::True,
+        // Not resolvable offline, for any caller (EVALUATION.md §2).
+        (PrincipalValue::Federated(_) | PrincipalValue::CanonicalUser(_), _) => Truth::Unknown,
         (_, Identity::Nobody) => Truth::False,
         (PrincipalValue::Aws(text), identity) => aws_names(text, identity, request),
         (PrincipalValue::Service(name), Identity::Own(own)) => {
             (matches!(request.caller, Caller::Service(_)) && name.eq_ignore_ascii_case(own)).into()
         }
         (PrincipalValue::Service(_), _) => Truth::False,
-        (PrincipalValue::Federated(_) | PrincipalValue::CanonicalUser(_), _) => Truth::Unknown,
     };
     atoms.resolve(t, || format!("principal:{value:?}"))
 }
@@ -206,7 +244,12 @@ fn aws_names(text: &str, identity: &Identity<'_>, request: &Request) -> Truth {
         return matches!(identity, Identity::Account(a) if *a == account).into();
     }
     if is_unique_id(text) {
-        if !matches!(identity, Identity::Own(_)) {
+        // The id of a session's role, or of the user or role itself.
+        let names_this = match request.caller {
+            Caller::Session { .. } => matches!(identity, Identity::Role(_)),
+            _ => matches!(identity, Identity::Own(_)),
+        };
+        if !names_this {
             return Truth::False;
         }
         return match request.context.state("aws:userid") {
@@ -234,8 +277,8 @@ fn account_of(text: &str) -> Option<&str> {
     }
 }
 
-/// IAM unique ids: `AIDA…` (users), `AROA…` (roles) and the other four-letter prefixes.
+/// IAM unique ids of the principals a policy can name: `AIDA…` (users) and `AROA…` (roles), left
+/// in a policy when the principal was deleted.
 fn is_unique_id(text: &str) -> bool {
-    text.len() >= 16 && text.starts_with('A') && !text.contains(':') && text.bytes().all(|b| b.is_ascii_alphanumeric())
+    (text.starts_with("AIDA") || text.starts_with("AROA")) && !text.contains(':')
 }
-

@@ -29,12 +29,17 @@ fn eval(request: Value) -> (String, Vec<String>) {
 
 fn check(name: &str, request: Value, decision: &str, denied_by: &[&str]) {
     let (got, layers) = eval(request);
-    assert_eq!((got.as_str(), layers.iter().map(String::as_str).collect::<Vec<_>>()), (decision, denied_by.to_vec()), "{name}");
+    assert_eq!(
+        (got.as_str(), layers.iter().map(String::as_str).collect::<Vec<_>>()),
+        (decision, denied_by.to_vec()),
+        "{name}"
+    );
 }
 
 #[test]
 fn identity_policies() {
-    let base = json!({"principal": ALICE, "action": "s3:GetObject", "resource": "arn:aws:s3:::b/k"});
+    let base =
+        json!({"principal": ALICE, "action": "s3:GetObject", "resource": "arn:aws:s3:::b/k"});
     let mut r = base.clone();
     check("no policies", r.clone(), "implicit_deny", &["identity_policy"]);
     r["identity_policies"] = json!([allow("s3:Get*", "arn:aws:s3:::b/*")]);
@@ -75,9 +80,19 @@ fn same_account_resource_policy_grants() {
     // Naming the session grants despite the boundary's implicit deny.
     check("session ARN", with(json!({"AWS": SESSION})), "allowed", &[]);
     // Naming the role: the boundary's implicit deny still stops it.
-    check("role ARN", with(json!({"AWS": ROLE})), "implicit_deny", &["permissions_boundary", "identity_policy"]);
+    check(
+        "role ARN",
+        with(json!({"AWS": ROLE})),
+        "implicit_deny",
+        &["permissions_boundary", "identity_policy"],
+    );
     // Naming the account delegates to IAM policies, which do not allow.
-    check("account", with(json!({"AWS": "111122223333"})), "implicit_deny", &["permissions_boundary", "identity_policy"]);
+    check(
+        "account",
+        with(json!({"AWS": "111122223333"})),
+        "implicit_deny",
+        &["permissions_boundary", "identity_policy"],
+    );
     check("wildcard", with(json!("*")), "allowed", &[]);
 }
 
@@ -86,7 +101,11 @@ fn cross_account_needs_both_sides() {
     let mut r = json!({"principal": ALICE, "action": "s3:GetObject", "resource": "arn:aws:s3:::b/k",
         "resource_account": "444455556666", "identity_policies": [allow("s3:GetObject", "*")]});
     check("no bucket policy", r.clone(), "implicit_deny", &["resource_policy"]);
-    r["resource_policy"] = grant_to(json!({"AWS": "arn:aws:iam::111122223333:root"}), "s3:GetObject", "arn:aws:s3:::b/*");
+    r["resource_policy"] = grant_to(
+        json!({"AWS": "arn:aws:iam::111122223333:root"}),
+        "s3:GetObject",
+        "arn:aws:s3:::b/*",
+    );
     check("both allow", r.clone(), "allowed", &[]);
     r["identity_policies"] = json!([]);
     check("only the bucket allows", r, "implicit_deny", &["identity_policy"]);
@@ -134,7 +153,12 @@ fn trust_and_key_policies_must_allow() {
     r["resource_policy"] = trust;
     check("trust names the account, identity allows", r.clone(), "allowed", &[]);
     r["identity_policies"] = json!([]);
-    check("trust names the account, identity does not", r.clone(), "implicit_deny", &["identity_policy"]);
+    check(
+        "trust names the account, identity does not",
+        r.clone(),
+        "implicit_deny",
+        &["identity_policy"],
+    );
     r["resource_policy"] = grant_to(json!({"AWS": ALICE}), "sts:AssumeRole", "*");
     check("trust names the user", r, "allowed", &[]);
 
@@ -143,13 +167,18 @@ fn trust_and_key_policies_must_allow() {
     let mut r = json!({"principal": ALICE, "action": "kms:Decrypt", "resource": key,
         "identity_policies": [allow("kms:Decrypt", "*")], "resource_policy": root_delegation});
     check("key policy delegates to IAM", r.clone(), "allowed", &[]);
-    r["resource_policy"] = grant_to(json!({"AWS": "arn:aws:iam::111122223333:role/admin"}), "kms:*", "*");
+    r["resource_policy"] =
+        grant_to(json!({"AWS": "arn:aws:iam::111122223333:role/admin"}), "kms:*", "*");
     check("key policy without root delegation", r, "implicit_deny", &["resource_policy"]);
 }
 
 #[test]
 fn services_anonymous_and_root() {
-    let bucket = grant_to(json!({"Service": "logging.s3.amazonaws.com"}), "s3:PutObject", "arn:aws:s3:::logs/*");
+    let bucket = grant_to(
+        json!({"Service": "logging.s3.amazonaws.com"}),
+        "s3:PutObject",
+        "arn:aws:s3:::logs/*",
+    );
     let mut r = json!({"principal": "logging.s3.amazonaws.com", "action": "s3:PutObject", "resource": "arn:aws:s3:::logs/x",
         "resource_policy": bucket, "scp": [[deny("*", "*")]]});
     check("service named, SCPs do not apply", r.clone(), "allowed", &[]);
@@ -176,7 +205,12 @@ fn vpc_endpoint_policy() {
     let endpoint = grant_to(json!("*"), "s3:GetObject", "arn:aws:s3:::allowed/*");
     let r = json!({"principal": ALICE, "action": "s3:GetObject", "resource": "arn:aws:s3:::other/k",
         "identity_policies": [allow("*", "*")], "vpc_endpoint_policy": endpoint});
-    check("endpoint policy allows another bucket only", r, "implicit_deny", &["vpc_endpoint_policy"]);
+    check(
+        "endpoint policy allows another bucket only",
+        r,
+        "implicit_deny",
+        &["vpc_endpoint_policy"],
+    );
 }
 
 #[test]
@@ -228,12 +262,15 @@ fn statements_are_reported_with_their_sid_or_number() {
     let policy = json!({"name": "team", "document": {"Version": "2012-10-17", "Statement": [
         {"Sid": "ReadOnly", "Effect": "Allow", "Action": "s3:Get*", "Resource": "arn:aws:s3:::other/*"},
         {"Effect": "Deny", "Action": "s3:*", "Resource": "*", "Condition": {"Bool": {"aws:SecureTransport": "false"}}}]}});
-    let request = Request::from_json(&json!({"principal": ALICE, "action": "s3:GetObject", "resource": "arn:aws:s3:::b/k",
-        "identity_policies": [policy], "context": {"aws:SecureTransport": false}}))
+    let request = Request::from_json(
+        &json!({"principal": ALICE, "action": "s3:GetObject", "resource": "arn:aws:s3:::b/k",
+        "identity_policies": [policy], "context": {"aws:SecureTransport": false}}),
+    )
     .unwrap();
     let e = evaluate(&request);
     assert_eq!(e.decision, Decision::ExplicitDeny);
-    let seen: Vec<_> = e.statements.iter().map(|s| (s.policy.as_str(), s.statement.as_str(), s.applies)).collect();
+    let seen: Vec<_> =
+        e.statements.iter().map(|s| (s.policy.as_str(), s.statement.as_str(), s.applies)).collect();
     assert_eq!(seen, [("team", "ReadOnly", Truth::False), ("team", "#2", Truth::True)]);
     assert_eq!(e.statements[0].why, statement::Why::Failed("Resource".into()));
 }

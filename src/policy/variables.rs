@@ -57,7 +57,8 @@ fn expand(inner: &str, context: &Context) -> Expansion {
     let (key, default) = match inner.split_once(',') {
         Some((key, default)) => {
             let default = default.trim();
-            let default = default.strip_prefix('\'').and_then(|d| d.strip_suffix('\'')).unwrap_or(default);
+            let default =
+                default.strip_prefix('\'').and_then(|d| d.strip_suffix('\'')).unwrap_or(default);
             (key.trim(), Some(default))
         }
         None => (inner.trim(), None),
@@ -78,7 +79,10 @@ mod tests {
 
     fn ctx() -> Context {
         Context::new(
-            [("aws:username".to_string(), vec!["alice".to_string()]), ("aws:TagKeys".into(), vec!["a".into(), "b".into()])],
+            [
+                ("aws:username".to_string(), vec!["alice".to_string()]),
+                ("aws:TagKeys".into(), vec!["a".into(), "b".into()]),
+            ],
             vec!["aws:PrincipalTag/*".into()],
             vec![],
         )
@@ -94,7 +98,10 @@ mod tests {
     #[test]
     fn substitution() {
         let c = ctx();
-        assert_eq!(text(substitute("arn:aws:s3:::b/${aws:username}/*", true, &c)).unwrap(), "arn:aws:s3:::b/alice/*");
+        assert_eq!(
+            text(substitute("arn:aws:s3:::b/${aws:username}/*", true, &c)).unwrap(),
+            "arn:aws:s3:::b/alice/*"
+        );
         assert_eq!(text(substitute("home/${AWS:UserName}", true, &c)).unwrap(), "home/alice");
         assert_eq!(text(substitute("${aws:userid, 'nobody'}", true, &c)).unwrap(), "nobody");
         assert_eq!(text(substitute("${aws:userid,'x y'}", true, &c)).unwrap(), "x y");

@@ -11,6 +11,7 @@ mod cron;
 mod differential;
 mod docs;
 mod exit_codes;
+mod explain;
 mod hostile;
 mod html_report;
 mod incremental;

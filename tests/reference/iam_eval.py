@@ -228,7 +228,7 @@ SESSION_RE = re.compile(rf"^arn:({PARTITION}):sts::([0-9]{{12}}):assumed-role/([
 FEDERATED_RE = re.compile(rf"^arn:{PARTITION}:sts::([0-9]{{12}}):federated-user/([^/]+)$")
 ROOT_RE = re.compile(rf"^arn:{PARTITION}:iam::([0-9]{{12}}):root$")
 # READING: "something.amazonaws.com (no `:`)" is taken as: no colon, ends in ".amazonaws.com".
-SERVICE_RE = re.compile(r"^[^:\s]+\.amazonaws\.com$")
+SERVICE_RE = re.compile(r"^[^:\s]+\.amazonaws\.com(?:\.cn)?$")
 
 STATE_ABSENT, STATE_KNOWN, STATE_PRESENT_UNKNOWN, STATE_UNKNOWN = "absent", "known", "present-unknown", "unknown"
 
@@ -557,9 +557,8 @@ def substitute(text, policy, request):
             key = body
         state, values = request.key_state(key)
         if state == STATE_KNOWN and len(values) == 1:
-            # READING: the value is pasted in as text, so a `*` or `?` in it acts as a wildcard
-            # where the pattern is a glob (the spec says "replaced by the key's value").
-            out.append(values[0])
+            # Spec §2.2: the substituted value is literal text (a `*` in it is no wildcard).
+            out.append(values[0].replace("*", LIT_STAR).replace("?", LIT_Q))
         elif state == STATE_ABSENT:
             if default is None:
                 # READING: "match nothing" is taken at the pattern/value: under NotResource or a
@@ -701,7 +700,10 @@ def split_operator(op):
     if rest.endswith("IfExists"):
         if_exists = True
         rest = rest[:-len("IfExists")]
-    if rest in POSITIVE or rest in NEGATED or rest == "Null":
+    if rest == "Null":
+        # Spec §2.1: Null takes no modifier; `NullIfExists` or `ForAnyValue:Null` is unknown.
+        return (prefix, rest, if_exists) if prefix is None and not if_exists else None
+    if rest in POSITIVE or rest in NEGATED:
         return prefix, rest, if_exists
     return None
 
@@ -842,10 +844,12 @@ class Evaluator:
                 return [("direct", False)]
             state, ids = self.req.key_state("aws:userid")
             kind = "role" if c.kind == "session" else "direct"
-            # READING (literal): "matches when aws:userid is known and its part before `:`
-            # equals it, else U" -- a known, different id is U too.
-            if state == STATE_KNOWN and len(ids) == 1 and ids[0].split(":", 1)[0] == value:
-                return [(kind, True)]
+            # Spec §2: known -> compare; absent (the context is complete) or multi-valued -> F;
+            # unknown or present-unknown -> U.
+            if state == STATE_KNOWN:
+                return [(kind, len(ids) == 1 and ids[0].split(":", 1)[0] == value)]
+            if state == STATE_ABSENT:
+                return [(kind, False)]
             return [(kind, self.atoms.atom(("principal", "AWS", value)))]
         if value.startswith("arn:"):
             out = []
@@ -987,7 +991,10 @@ def evaluate(raw_request):
     c = req.caller
     trust = req.action_lower in TRUST_ACTIONS
     resource_layer = "role_trust_policy" if trust else "resource_policy"
-    kms_key = req.service == "kms"
+    # Spec §4: the key policy is required for a kms: action on a key, or when one is given.
+    kms_key = req.service == "kms" and (
+        req.resource_policy is not None
+        or (req.resource is not None and re.match(r"^arn:[^:]*:kms:[^:]*:[^:]*:key/", req.resource) is not None))
     has_rp = req.resource_policy is not None
 
     # --- layers that take part: formulas -------------------------------------------------------
@@ -1035,9 +1042,9 @@ def evaluate(raw_request):
 
     # same account (§4 step 4 and step 5)
     if req.resource_account is None:
-        same_atom = ev.atoms.atom(("resource_account",))
-        same_grant = same_atom if has_rp else True
-        same_bpa = same_atom   # READING: the same atom as step 4, even when step 4 took it as T
+        # Spec §4: an unknown resource account is the same account when there is no resource
+        # policy, else one atom — in step 4 and step 5 alike.
+        same_grant = same_bpa = ev.atoms.atom(("resource_account",)) if has_rp else True
     else:
         same_grant = same_bpa = (req.principal_account == req.resource_account)
     if c.kind in ("service", "anonymous"):
@@ -1058,8 +1065,6 @@ def evaluate(raw_request):
             grant = f_or(same_grant, r_any)
             resource_required = f_not(same_grant)
     elif trust or kms_key:
-        # READING: a kms: action without a resource policy is refused (the spec's
-        # "denied_by: ... / resource_policy"), even though the KMS rule says "with a resource policy".
         same_case = f_or(r_kind["direct"], r_kind["role"],
                          f_and(f_or(r_kind["account"], r_kind["wildcard"]), identity))
         cross_case = f_and(r_any, identity)

@@ -19,9 +19,16 @@ fn context(one: &str) -> Context {
 }
 
 fn check(operator: &str, key: &str, values: &[&str], one: &str, want: Truth) {
-    let entry =
-        ConditionEntry { operator: operator.into(), key: key.into(), values: values.iter().map(|v| v.to_string()).collect() };
-    assert_eq!(evaluate(&entry, true, &context(one)), want, "{operator} {key} {values:?} with one={one}");
+    let entry = ConditionEntry {
+        operator: operator.into(),
+        key: key.into(),
+        values: values.iter().map(|v| v.to_string()).collect(),
+    };
+    assert_eq!(
+        evaluate(&entry, true, &context(one)),
+        want,
+        "{operator} {key} {values:?} with one={one}"
+    );
 }
 
 #[test]
@@ -86,6 +93,10 @@ fn operators_on_one_value() {
         ("NumericGreaterThanEquals", &["10"], "10", T),
         ("NumericEquals", &["ten"], "10", F),
         ("NumericEquals", &["10"], "ten", F),
+        ("NumericEquals", &["1000"], "1e3", F),
+        ("NumericEquals", &[".5"], "0.50", T),
+        ("NumericGreaterThan", &["1"], "inf", F),
+        ("Bool", &["yes"], "yes", F),
         ("DateLessThan", &["2026-01-01T00:00:00Z"], "2025-12-31T23:59:59Z", T),
         ("DateLessThan", &["2026-01-01"], "1767225600", F),
         ("DateEquals", &["2026-01-01"], "1767225600", T),
@@ -140,17 +151,28 @@ fn variables_in_values() {
 
 #[test]
 fn version_2008_takes_variables_literally() {
-    let entry = ConditionEntry { operator: "StringEquals".into(), key: "one".into(), values: vec!["${aws:username}".into()] };
+    let entry = ConditionEntry {
+        operator: "StringEquals".into(),
+        key: "one".into(),
+        values: vec!["${aws:username}".into()],
+    };
     assert_eq!(evaluate(&entry, false, &context("${aws:username}")), T);
     assert_eq!(evaluate(&entry, false, &context("alice")), F);
 }
 
 #[test]
 fn operator_names() {
-    for name in ["StringEquals", "ForAnyValue:ArnLikeIfExists", "ForAllValues:NumericLessThan", "Null", "NotIpAddressIfExists"] {
+    for name in [
+        "StringEquals",
+        "ForAnyValue:ArnLikeIfExists",
+        "ForAllValues:NumericLessThan",
+        "Null",
+        "NotIpAddressIfExists",
+    ] {
         assert!(is_known_operator(name), "{name}");
     }
-    for name in ["stringequals", "ForAnyValue:Null", "NullIfExists", "StringEqual", "ForAnyValue:"] {
+    for name in ["stringequals", "ForAnyValue:Null", "NullIfExists", "StringEqual", "ForAnyValue:"]
+    {
         assert!(!is_known_operator(name), "{name}");
     }
 }

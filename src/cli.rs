@@ -36,6 +36,38 @@ pub enum Command {
     /// Re-aggregate the summary from reports already written (runs, incremental runs, shards).
     #[command(after_help = REPORT_EXAMPLES)]
     Report(ReportArgs),
+    /// Evaluate one request against its policies offline, the way IAM does, and name the
+    /// statements that decide.
+    #[command(after_help = EXPLAIN_EXAMPLES)]
+    Explain(ExplainArgs),
+}
+
+const EXPLAIN_EXAMPLES: &str = "\
+Examples:
+  whydenied explain --request request.json
+  whydenied explain --request - --format json < request.json | jq -r .decision
+
+The request is one JSON document: principal, action, resource, context, and every policy that
+applies (identity_policies, permissions_boundary, session_policy, scp, rcp, resource_policy,
+vpc_endpoint_policy, s3_block_public_access). Its fields and the evaluation rules are in
+docs/EVALUATION.md. Exit 0 when the request was evaluated (whatever the decision), 1 when it
+could not be read.";
+
+#[derive(Debug, Args)]
+pub struct ExplainArgs {
+    /// The request and its policies as one JSON document (`-` for stdin).
+    #[arg(long, value_name = "FILE")]
+    pub request: PathBuf,
+
+    /// `text` for a person, `json` for scripts and CI.
+    #[arg(long, value_enum, default_value_t = ExplainFormat::Text)]
+    pub format: ExplainFormat,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ExplainFormat {
+    Text,
+    Json,
 }
 
 const REPORT_EXAMPLES: &str = "\

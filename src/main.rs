@@ -10,7 +10,7 @@ use std::process::ExitCode;
 
 use clap::Parser;
 
-use cli::{Cli, Command, LogFormat, ReportArgs, ScanArgs};
+use cli::{Cli, Command, ExplainArgs, ExplainFormat, LogFormat, ReportArgs, ScanArgs};
 use exit_code::Exit;
 use whydenied::aggregate::SummaryRow;
 use whydenied::interrupt;
@@ -37,8 +37,51 @@ fn main() -> ExitCode {
     match cli.command {
         Command::Scan(args) => run_scan(&args),
         Command::Report(args) => run_report(&args),
+        Command::Explain(args) => run_explain(&args),
     }
     .into()
+}
+
+/// Evaluates one request: 0 when it was evaluated (the decision is in the output), 1 when the
+/// request cannot be read.
+fn run_explain(args: &ExplainArgs) -> Exit {
+    use whydenied::policy::{Request, evaluate};
+    use whydenied::report::escape::json_for_terminal;
+    use whydenied::report::explanation::{to_json, to_text};
+    let name = args.request.display().to_string();
+    let text = if args.request == Path::new("-") {
+        io::read_to_string(io::stdin())
+    } else {
+        std::fs::read_to_string(&args.request)
+    };
+    let text = match text {
+        Ok(text) => text,
+        Err(e) => return fatal(&format!("cannot read the request {name}: {e}")),
+    };
+    let value: serde_json::Value = match serde_json::from_str(&text) {
+        Ok(value) => value,
+        Err(e) => return fatal(&format!("the request {name} is not JSON: {e}")),
+    };
+    let request = match Request::from_json(&value) {
+        Ok(request) => request,
+        Err(e) => return fatal(&format!("{name}: {e}")),
+    };
+    if let Err(e) = request.check_operators() {
+        return fatal(&format!("{name}: {e}"));
+    }
+    let evaluation = evaluate(&request);
+    let out = match args.format {
+        ExplainFormat::Text => to_text(&evaluation, &request),
+        ExplainFormat::Json => {
+            format!("{}\n", json_for_terminal(&to_json(&evaluation, &request).to_string()))
+        }
+    };
+    let mut stdout = io::stdout().lock();
+    match stdout.write_all(out.as_bytes()).and_then(|()| stdout.flush()) {
+        Ok(()) => Exit::Success,
+        Err(e) if e.kind() == io::ErrorKind::BrokenPipe => Exit::Success,
+        Err(e) => fatal(&format!("cannot write the explanation: {e}")),
+    }
 }
 
 fn run_scan(args: &ScanArgs) -> Exit {
@@ -258,7 +301,8 @@ fn scan_html(outcome: &ScanOutcome, html: &Path) -> Result<(), String> {
 }
 
 fn fatal(message: &str) -> Exit {
-    eprintln!("whydenied: {message}");
+    // Messages quote paths, request fields and policy names: nothing in them may act on a terminal.
+    eprintln!("whydenied: {}", whydenied::report::escape::for_terminal(message));
     Exit::Fatal
 }
 

@@ -28,6 +28,7 @@ pub mod variables;
 
 use crate::classify::reason::{DeniedBy, PolicyType};
 use atoms::{Atoms, EXACT_LIMIT};
+use document::Effect;
 use layer::StatementReport;
 use std::collections::BTreeSet;
 use truth::Truth;
@@ -92,6 +93,33 @@ pub struct Evaluation {
     pub statements: Vec<StatementReport>,
 }
 
+impl Evaluation {
+    /// The statements that decide: the applying Denies of an explicit deny, the Allows that grant
+    /// an allowed request, and every statement whose outcome is unknown in a conditional one.
+    pub fn deciding(&self) -> Vec<&StatementReport> {
+        let wanted = |s: &&StatementReport| match self.decision {
+            Decision::ExplicitDeny => s.effect == Effect::Deny && s.applies.is_true(),
+            Decision::Allowed => s.effect == Effect::Allow && s.applies.is_true(),
+            Decision::Conditional => s.applies == Truth::Unknown,
+            Decision::ImplicitDeny => false,
+        };
+        self.statements.iter().filter(wanted).collect()
+    }
+
+    /// Allows that matched the action but not the resource, principal or a condition, in the
+    /// layers that refused: what someone fixing the policy wants to see first.
+    pub fn near_misses(&self) -> Vec<&StatementReport> {
+        if self.decision == Decision::Allowed {
+            return Vec::new();
+        }
+        self.statements
+            .iter()
+            .filter(|s| s.effect == Effect::Allow && self.denied_by.contains(&s.layer))
+            .filter(|s| matches!(&s.why, statement::Why::Failed(element) if element != "Action"))
+            .collect()
+    }
+}
+
 /// Evaluates the request.
 pub fn evaluate(request: &Request) -> Evaluation {
     let mut atoms = Atoms::default();
@@ -104,16 +132,30 @@ pub fn evaluate(request: &Request) -> Evaluation {
         (decision, denied_by, method)
     } else {
         let mut decisions = BTreeSet::new();
-        let mut denied_by = BTreeSet::new();
+        let mut some = BTreeSet::new();
+        let mut every: Option<BTreeSet<DeniedBy>> = None;
         for bits in 0..1u32 << unknowns.len() {
             atoms.assign(Some(bits));
             let (decision, layers) = three_valued(&decide::judge(request, &mut atoms, None));
             decisions.insert(decision);
-            denied_by.extend(layers);
+            if decision != Decision::Allowed {
+                let layers: BTreeSet<DeniedBy> = layers.into_iter().collect();
+                every = Some(match every {
+                    Some(every) => every.intersection(&layers).copied().collect(),
+                    None => layers.clone(),
+                });
+                some.extend(layers);
+            }
         }
         let decision = match decisions.iter().collect::<Vec<_>>().as_slice() {
             [one] => **one,
             _ => Decision::Conditional,
+        };
+        // A definite answer names the layers that refuse in every case (if any do); a
+        // conditional one, every layer that may refuse.
+        let denied_by = match every {
+            Some(every) if decision != Decision::Conditional && !every.is_empty() => every,
+            _ => some,
         };
         (decision, denied_by.into_iter().collect(), Method::Exact)
     };

@@ -262,9 +262,10 @@ fn in_range(v: &str, range: &str) -> bool {
     a & mask == n & mask
 }
 
-/// A condition entry as a person reads it: `StringEquals aws:SourceVpce [vpce-1a2b]`.
+/// A condition entry as a person reads it, values as a JSON list so that two entries never read
+/// alike: `StringEquals aws:SourceVpce ["vpce-1a2b"]`.
 pub fn render(entry: &ConditionEntry) -> String {
-    format!("{} {} [{}]", entry.operator, entry.key, entry.values.join(", "))
+    format!("{} {} {}", entry.operator, entry.key, serde_json::Value::from(entry.values.clone()))
 }
 
 #[cfg(test)]

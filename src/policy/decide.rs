@@ -159,7 +159,7 @@ pub fn judge(
 
     let same_account = match (&request.principal_account, &request.resource_account) {
         (_, None) if request.resource_policy.is_none() => Truth::True,
-        (_, None) => atoms.resolve(Truth::Unknown, || "resource_account".into()),
+        (_, None) => atoms.resolve(Truth::Unknown, || "the resource's account".into()),
         (Some(p), Some(r)) => (p == r).into(),
         (None, Some(_)) => Truth::False,
     };

@@ -311,6 +311,45 @@ impl Request {
     }
 }
 
+impl Request {
+    /// Every policy of the request, for checks that look at all of them.
+    pub fn policies(&self) -> impl Iterator<Item = &Policy> {
+        self.identity_policies
+            .iter()
+            .chain(&self.permissions_boundary)
+            .chain(&self.session_policy)
+            .chain(self.scp.iter().flatten().flatten())
+            .chain(self.rcp.iter().flatten().flatten())
+            .chain(&self.resource_policy)
+            .chain(&self.vpc_endpoint_policy)
+    }
+
+    /// The strict reading `whydenied explain` applies to a request someone wrote by hand: a
+    /// condition operator IAM does not know is a mistake to point at, not an unknown to reason
+    /// about (the engine itself evaluates it as unknown, for policies read from a snapshot).
+    pub fn check_operators(&self) -> Result<(), PolicyError> {
+        for policy in self.policies() {
+            for statement in &policy.statements {
+                if let Some(entry) = statement
+                    .conditions
+                    .iter()
+                    .find(|c| !super::condition::is_known_operator(&c.operator))
+                {
+                    return Err(PolicyError {
+                        policy: policy.name.clone(),
+                        message: format!(
+                            "statement {}: Condition operator {:?} is not one IAM knows",
+                            statement.label(),
+                            entry.operator
+                        ),
+                    });
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
 fn required_string(fields: &Map<String, Value>, field: &str) -> Result<String, RequestError> {
     optional_string(fields, field)?.ok_or_else(|| field_error(field, "missing"))
 }

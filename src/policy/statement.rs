@@ -4,7 +4,7 @@
 
 use super::atoms::Atoms;
 use super::condition;
-use super::document::{Effect, Listed, Policy, PrincipalValue, Statement};
+use super::document::{ConditionEntry, Effect, Listed, Policy, PrincipalValue, Statement};
 use super::glob::Pattern;
 use super::request::{Caller, Identity, KeyState, Request};
 use super::truth::Truth;
@@ -125,12 +125,7 @@ pub fn evaluate(
     for entry in &statement.conditions {
         let raw = condition::evaluate(entry, policy.variables, &request.context);
         let t = atoms.resolve(raw, || {
-            format!(
-                "cond:{}|{}|{}",
-                entry.operator,
-                entry.key.to_lowercase(),
-                entry.values.join("\u{1f}")
-            )
+            condition::render(&ConditionEntry { key: entry.key.to_lowercase(), ..entry.clone() })
         });
         if note(t, condition::render(entry)).is_false() {
             return failed(&condition::render(entry));
@@ -167,7 +162,7 @@ fn resource_matches(
             Substituted::Unknown => Truth::Unknown,
             Substituted::NoValue => Truth::False,
         };
-        result = result.or(atoms.resolve(t, || format!("resource:{raw}")));
+        result = result.or(atoms.resolve(t, || format!("Resource {raw}")));
         if result.is_true() {
             break;
         }
@@ -233,7 +228,13 @@ fn lists(
         }
         (PrincipalValue::Service(_), _) => Truth::False,
     };
-    atoms.resolve(t, || format!("principal:{value:?}"))
+    atoms.resolve(t, || match value {
+        PrincipalValue::Anyone => "Principal *".to_string(),
+        PrincipalValue::Aws(v) => format!("Principal AWS {v}"),
+        PrincipalValue::Service(v) => format!("Principal Service {v}"),
+        PrincipalValue::Federated(v) => format!("Principal Federated {v}"),
+        PrincipalValue::CanonicalUser(v) => format!("Principal CanonicalUser {v}"),
+    })
 }
 
 fn aws_names(text: &str, identity: &Identity<'_>, request: &Request) -> Truth {

@@ -274,3 +274,38 @@ fn statements_are_reported_with_their_sid_or_number() {
     assert_eq!(seen, [("team", "ReadOnly", Truth::False), ("team", "#2", Truth::True)]);
     assert_eq!(e.statements[0].why, statement::Why::Failed("Resource".into()));
 }
+
+#[test]
+fn beyond_twelve_unknowns_three_valued_logic_stays_sound() {
+    // 13 Allow statements, each on its own unknown key: too many to enumerate.
+    let statements: Vec<Value> = (0..13)
+        .map(|i| {
+            json!({"Effect": "Allow", "Action": "s3:GetObject", "Resource": "*",
+            "Condition": {"StringEquals": {format!("aws:PrincipalTag/k{i}"): "v"}}})
+        })
+        .collect();
+    let many = json!({"Version": "2012-10-17", "Statement": statements});
+    let mut r = json!({"principal": ALICE, "action": "s3:GetObject", "resource": "arn:aws:s3:::b/k",
+        "identity_policies": [many], "unknown_keys": ["aws:PrincipalTag/*"]});
+    let e = evaluate(&Request::from_json(&r).unwrap());
+    assert_eq!(
+        (e.method, e.decision, e.unknowns.len()),
+        (Method::Kleene, Decision::Conditional, 13)
+    );
+    // A certain Deny decides whatever the unknowns are.
+    r["identity_policies"].as_array_mut().unwrap().push(deny("s3:*", "*"));
+    let e = evaluate(&Request::from_json(&r).unwrap());
+    assert_eq!((e.method, e.decision), (Method::Kleene, Decision::ExplicitDeny));
+    assert_eq!(e.denied_by, [DeniedBy::Policy(PolicyType::IdentityBased)]);
+}
+
+#[test]
+fn a_definite_answer_names_the_layers_that_refuse_in_every_case() {
+    // The SCP denies for certain; the bucket policy only if the endpoint is not vpce-1.
+    let bucket = json!({"Version": "2012-10-17", "Statement": [{"Effect": "Deny", "Principal": "*", "Action": "s3:*", "Resource": "*",
+        "Condition": {"StringNotEquals": {"aws:SourceVpce": "vpce-1"}}}]});
+    let r = json!({"principal": ALICE, "action": "s3:GetObject", "resource": "arn:aws:s3:::b/k", "resource_account": "111122223333",
+        "identity_policies": [allow("*", "*")], "scp": [[allow("*", "*"), deny("s3:*", "*")]], "resource_policy": bucket,
+        "unknown_keys": ["aws:SourceVpce"]});
+    check("SCP certain, bucket policy possible", r, "explicit_deny", &["scp"]);
+}

@@ -4,6 +4,7 @@
 
 pub mod columns;
 pub mod escape;
+pub mod explanation;
 pub mod footer;
 pub mod html;
 pub mod layout;

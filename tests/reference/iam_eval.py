@@ -1109,6 +1109,7 @@ def evaluate(raw_request):
 
     outcomes = set()
     denied_by = set()
+    denying = []   # the layer set of each assignment that denies
     for bits in itertools.product((False, True), repeat=len(used)):
         asg = dict(zip(used, bits))
         val = {k: f_value(formula, asg) for k, formula in named.items()}
@@ -1116,6 +1117,7 @@ def evaluate(raw_request):
         if explicit:
             outcomes.add("explicit_deny")
             denied_by |= explicit
+            denying.append(explicit)
             continue
         refusing = set()
         if any(not val[f"scp{i}"] for i in range(len(scp_levels))):
@@ -1139,10 +1141,15 @@ def evaluate(raw_request):
         if refusing:
             outcomes.add("implicit_deny")
             denied_by |= refusing
+            denying.append(refusing)
         else:
             outcomes.add("allowed")
 
     decision = outcomes.pop() if len(outcomes) == 1 else "conditional"
+    if decision != "conditional" and denying:
+        # Spec §4: a definite decision names the layers that refuse in every case, if any.
+        certain = set.intersection(*denying)
+        denied_by = certain or denied_by
     return {"decision": decision, "denied_by": [x for x in ORDER if x in denied_by]}
 
 

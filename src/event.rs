@@ -66,3 +66,12 @@ pub struct Resource<'v> {
     /// `ARN`.
     pub arn: Option<&'v str>,
 }
+
+/// `requestParameters` and `responseElements` as owned JSON trees: what a policy change carries
+/// (documents, names, issued keys). Built only for the few records that are policy changes, so
+/// the denial hot path never copies them.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct Parameters {
+    pub request: Option<serde_json::Value>,
+    pub response: Option<serde_json::Value>,
+}

@@ -20,6 +20,7 @@
 //! an exit code.
 
 pub mod aggregate;
+pub mod changes;
 pub mod classify;
 pub mod decode;
 pub mod event;

@@ -20,6 +20,7 @@ use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use rayon::prelude::*;
 
 use crate::aggregate::{Summary, SummaryRow};
+use crate::changes::PolicyChange;
 use crate::classify::{Denial, FailureFilter};
 use crate::decode::split::{ObjectKind, SplitLimits, split_records};
 use crate::decode::{Encoding, decoder};
@@ -31,7 +32,7 @@ use crate::report::layout::{
     DenialSink, Layout, ReportFiles, partitioned_files, remove_stale_partials, run_summary,
 };
 use crate::report::parquet::{FinishedReport, ParquetReport, ReportError};
-use crate::report::schema::SUMMARY_COLUMNS;
+use crate::report::schema::{POLICY_CHANGE_COLUMNS, SUMMARY_COLUMNS};
 use crate::report::upload::{Destination, UploadError};
 use crate::source::local::{ChangedWhileRead, OutputDir};
 use crate::source::overlap::{OverlapError, RunPaths, check_html, check_output_dir};
@@ -269,7 +270,7 @@ pub fn scan(config: &ScanConfig) -> Result<ScanOutcome, ScanError> {
         // Dropping the uncommitted reports removes their partial files.
         return Err(ScanError::Interrupted(signal));
     }
-    let WorkersDone { summary, mut stats, sink, read } = scanned;
+    let WorkersDone { summary, mut stats, sink, read, mut changes } = scanned;
     let finished = inputs.finish()?;
     stats.problems.extend(finished.problems);
     stats.problems.sort();
@@ -292,14 +293,28 @@ pub fn scan(config: &ScanConfig) -> Result<ScanOutcome, ScanError> {
     // Every report is complete on disk before any is renamed into place, and the renames run
     // with a second Ctrl-C held back: a run commits all its reports or none.
     let summary_finished = summary_report.finish()?;
-    let (denials_paths, summary_path) = interrupt::while_committing(|| {
+    // Workers finish objects in any order: sorted, the file is the same for the same input.
+    changes.sort_by(|a, b| {
+        (a.event_time, &a.event_id, &a.event_name).cmp(&(b.event_time, &b.event_id, &b.event_name))
+    });
+    let (changes_dir, changes_name) = layout.policy_changes_path(&config.out_dir);
+    fs::create_dir_all(&changes_dir)
+        .map_err(|source| ReportError::Io { path: changes_dir.clone(), source })?;
+    let mut changes_report =
+        ParquetReport::create(&changes_dir, &changes_name, POLICY_CHANGE_COLUMNS)?;
+    for change in &changes {
+        changes_report.push(change)?;
+    }
+    let changes_finished = changes_report.finish()?;
+    let (denials_paths, summary_path, changes_path) = interrupt::while_committing(|| {
         let denials: Vec<PathBuf> = (denials_finished.into_iter().map(FinishedReport::publish))
             .collect::<Result<_, _>>()?;
-        Ok::<_, ReportError>((denials, summary_finished.publish()?))
+        Ok::<_, ReportError>((denials, summary_finished.publish()?, changes_finished.publish()?))
     })?;
     let mut uploaded = Vec::new();
     if let Some(destination) = &destination {
-        let files: Vec<PathBuf> = denials_paths.iter().chain([&summary_path]).cloned().collect();
+        let files: Vec<PathBuf> =
+            denials_paths.iter().chain([&summary_path, &changes_path]).cloned().collect();
         uploaded = destination.upload(&config.out_dir, &files)?;
     }
     // The reports of earlier attempts of this very run (a retried batch job) are superseded.
@@ -336,7 +351,8 @@ pub fn scan(config: &ScanConfig) -> Result<ScanOutcome, ScanError> {
         problems = stats.problems.len(),
         "reports committed"
     );
-    let reports = ReportFiles { denials: denials_paths, summary: summary_path };
+    let reports =
+        ReportFiles { denials: denials_paths, summary: summary_path, policy_changes: changes_path };
     Ok(ScanOutcome {
         rows,
         stats,
@@ -394,6 +410,7 @@ struct WorkersDone {
     stats: ScanStats,
     sink: DenialSink,
     read: Vec<ObjectRead>,
+    changes: Vec<PolicyChange>,
 }
 
 /// Runs the workers over `objects`, feeding `sink` from one writer thread.
@@ -423,7 +440,7 @@ fn scan_objects(
     let threads =
         config.threads.unwrap_or_else(|| thread::available_parallelism().map_or(1, |n| n.get()));
     let pool = rayon::ThreadPoolBuilder::new().num_threads(threads).build()?;
-    let (summary, stats, read) = pool.install(|| {
+    let (summary, stats, read, changes) = pool.install(|| {
         objects
             .fold(
                 || Worker::new(config, selection, sender.clone(), &writer_failed, progress),
@@ -434,16 +451,17 @@ fn scan_objects(
             )
             .map(Worker::finish)
             .reduce(
-                || (Summary::default(), ScanStats::default(), Vec::new()),
-                |(s1, t1, mut d1), (s2, t2, d2)| {
+                || (Summary::default(), ScanStats::default(), Vec::new(), Vec::new()),
+                |(s1, t1, mut d1, mut c1), (s2, t2, d2, c2)| {
                     d1.extend(d2);
-                    (s1.merge(s2), t1.merge(t2), d1)
+                    c1.extend(c2);
+                    (s1.merge(s2), t1.merge(t2), d1, c1)
                 },
             )
     });
     drop(sender);
     let report = writer.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic))?;
-    Ok(WorkersDone { summary, stats, sink: report, read })
+    Ok(WorkersDone { summary, stats, sink: report, read, changes })
 }
 
 /// Per-thread scanning state: reusable parse buffers, the local summary and statistics, and
@@ -457,6 +475,8 @@ struct Worker<'a> {
     read: Vec<ObjectRead>,
     stats: ScanStats,
     batch: Vec<Denial>,
+    /// Policy changes seen (few: they stay here until the end of the run).
+    changes: Vec<PolicyChange>,
     sender: SyncSender<Vec<Denial>>,
     writer_failed: &'a AtomicBool,
     progress: &'a ProgressBar,
@@ -478,6 +498,7 @@ impl<'a> Worker<'a> {
             summary: Summary::default(),
             stats: ScanStats::default(),
             batch: Vec::with_capacity(BATCH),
+            changes: Vec::new(),
             sender,
             writer_failed,
             progress,
@@ -590,7 +611,14 @@ impl<'a> Worker<'a> {
     }
 
     fn on_record(&mut self, record: &mut [u8], origin: &Arc<str>) {
-        let Some(mut denial) = self.records.read(record, origin) else {
+        let found = self.records.read(record, origin);
+        if let Some(change) = found.change
+            && self.config.window.place(change.event_time) == Placement::Inside
+        {
+            self.stats.policy_changes += 1;
+            self.changes.push(change);
+        }
+        let Some(mut denial) = found.denial else {
             return;
         };
         match self.config.window.place(denial.event_time) {
@@ -620,14 +648,14 @@ impl<'a> Worker<'a> {
         }
     }
 
-    fn finish(mut self) -> (Summary, ScanStats, Vec<ObjectRead>) {
+    fn finish(mut self) -> (Summary, ScanStats, Vec<ObjectRead>, Vec<PolicyChange>) {
         if !self.batch.is_empty() {
             self.send_batch();
         }
         self.stats.parsed = self.records.parsed;
         self.stats.repaired_utf8 = self.records.repaired_utf8;
         self.stats.malformed_records = self.records.malformed;
-        (self.summary, self.stats, self.read)
+        (self.summary, self.stats, self.read, self.changes)
     }
 }
 

@@ -8,17 +8,30 @@ use std::sync::Arc;
 
 use simd_json::prelude::*;
 
+use crate::changes::PolicyChange;
+use crate::changes::capture::capture;
+use crate::changes::events::ChangePrefilter;
 use crate::classify::{Denial, FailureFilter, classify};
 use crate::decode::envelope::cloudtrail_event;
 use crate::decode::prefilter::Prefilter;
 use crate::event::Event;
+use crate::event::json::parameters;
+
+/// What one record holds: a denial the filter keeps, a policy change, both (a failed attempt to
+/// change a policy), or neither.
+#[derive(Debug, Default)]
+pub struct Found {
+    pub denial: Option<Denial>,
+    pub change: Option<PolicyChange>,
+}
 
 /// Reads records one at a time; one per worker thread (it owns reusable parse buffers).
 pub struct RecordReader {
     prefilter: Prefilter,
+    changes: ChangePrefilter,
     buffers: simd_json::Buffers,
     filter: FailureFilter,
-    /// Records that passed the prefilter and were parsed.
+    /// Records that passed a prefilter and were parsed.
     pub parsed: u64,
     /// Records with invalid UTF-8, parsed after replacing the bad bytes.
     pub repaired_utf8: u64,
@@ -32,6 +45,7 @@ impl RecordReader {
     pub fn new(filter: FailureFilter) -> Self {
         Self {
             prefilter: Prefilter::new(filter.needs_console_sign_ins()),
+            changes: ChangePrefilter::default(),
             buffers: simd_json::Buffers::default(),
             filter,
             parsed: 0,
@@ -41,33 +55,46 @@ impl RecordReader {
         }
     }
 
-    /// The denial in `record`, if it is a failure the filter keeps. `record` may be modified
-    /// (the parser unescapes strings in place).
-    pub fn read(&mut self, record: &mut [u8], origin: &Arc<str>) -> Option<Denial> {
-        if !self.prefilter.may_be_failure(record) {
-            return None;
+    /// The denial and the policy change in `record`. `record` may be modified (the parser
+    /// unescapes strings in place).
+    pub fn read(&mut self, record: &mut [u8], origin: &Arc<str>) -> Found {
+        let failure = self.prefilter.may_be_failure(record);
+        let change = self.changes.may_be_change(record);
+        if !failure && !change {
+            return Found::default();
         }
         self.parsed += 1;
         if std::str::from_utf8(record).is_err() {
             // A record is kept even if a hostile or damaged byte sits in one of its strings.
             self.repaired_utf8 += 1;
             let mut repaired = String::from_utf8_lossy(record).into_owned().into_bytes();
-            return self.parse_and_classify(&mut repaired, origin);
+            return self.parse_and_classify(&mut repaired, origin, failure, change);
         }
-        self.parse_and_classify(record, origin)
+        self.parse_and_classify(record, origin, failure, change)
     }
 
-    fn parse_and_classify(&mut self, record: &mut [u8], origin: &Arc<str>) -> Option<Denial> {
+    fn parse_and_classify(
+        &mut self,
+        record: &mut [u8],
+        origin: &Arc<str>,
+        failure: bool,
+        change: bool,
+    ) -> Found {
         let value = simd_json::to_borrowed_value_with_buffers(record, &mut self.buffers);
         let Some(value) = value.ok().filter(|v| v.is_object()) else {
             self.malformed += 1;
-            return None;
+            return Found::default();
         };
-        let Some(event) = cloudtrail_event(&value).and_then(Event::from_json) else {
+        let Some((event_value, event)) =
+            cloudtrail_event(&value).and_then(|v| Some((v, Event::from_json(v)?)))
+        else {
             self.not_understood += 1;
-            return None;
+            return Found::default();
         };
-        classify(&event, self.filter, origin)
+        Found {
+            denial: failure.then(|| classify(&event, self.filter, origin)).flatten(),
+            change: change.then(|| capture(&event, &parameters(event_value), origin)).flatten(),
+        }
     }
 }
 
@@ -76,7 +103,21 @@ mod tests {
     use super::*;
 
     fn read(reader: &mut RecordReader, text: &[u8]) -> Option<Denial> {
-        reader.read(&mut text.to_vec(), &Arc::from("t"))
+        reader.read(&mut text.to_vec(), &Arc::from("t")).denial
+    }
+
+    #[test]
+    fn policy_changes_are_parsed_and_failed_attempts_are_both() {
+        let mut reader = RecordReader::new(FailureFilter::default());
+        let change = br#"{"eventSource":"s3.amazonaws.com","eventName":"PutBucketPolicy","requestParameters":{"bucketName":"b","bucketPolicy":{}}}"#;
+        let found = reader.read(&mut change.to_vec(), &Arc::from("t"));
+        assert!(found.denial.is_none());
+        assert_eq!(found.change.map(|c| c.target), Some(Some("b".to_string())));
+        let failed = br#"{"eventSource":"s3.amazonaws.com","eventName":"PutBucketPolicy","errorCode":"AccessDenied","requestParameters":null}"#;
+        let found = reader.read(&mut failed.to_vec(), &Arc::from("t"));
+        assert!(found.denial.is_some());
+        assert_eq!(found.change.and_then(|c| c.error_code).as_deref(), Some("AccessDenied"));
+        assert_eq!(reader.parsed, 2);
     }
 
     #[test]

@@ -60,6 +60,8 @@ pub struct ScanStats {
     pub repaired_utf8: u64,
     /// Failures the filter kept and that fell inside the time window: rows of the report.
     pub kept: u64,
+    /// Policy changes (and failed attempts) inside the time window: rows of `policy_changes.parquet`.
+    pub policy_changes: u64,
     /// Kept failures a `--suppress` rule matched: in `denials.parquet`, not in the summary.
     pub suppressed: u64,
     /// Kept failures outside `--since/--until`.
@@ -112,6 +114,7 @@ impl ScanStats {
         self.repaired_utf8 += other.repaired_utf8;
         self.kept += other.kept;
         self.suppressed += other.suppressed;
+        self.policy_changes += other.policy_changes;
         self.outside_window += other.outside_window;
         self.without_time += other.without_time;
         self.problems.extend(other.problems);

@@ -5,7 +5,7 @@ use std::borrow::Cow;
 use simd_json::BorrowedValue;
 use simd_json::prelude::*;
 
-use super::{Event, Identity, Resource};
+use super::{Event, Identity, Parameters, Resource};
 
 impl<'v> Event<'v> {
     /// The view of `record`, or `None` when the record is not a JSON object.
@@ -41,6 +41,29 @@ impl<'v> Event<'v> {
                 },
             ),
         })
+    }
+}
+
+/// The [`Parameters`] of `record` (objects only; anything else reads as absent).
+pub fn parameters(record: &BorrowedValue<'_>) -> Parameters {
+    let object = |key: &str| record.get(key).filter(|v| v.is_object()).map(owned);
+    Parameters { request: object("requestParameters"), response: object("responseElements") }
+}
+
+/// A borrowed simd-json value as a serde_json tree.
+fn owned(value: &BorrowedValue<'_>) -> serde_json::Value {
+    use serde_json::Value as J;
+    match value {
+        BorrowedValue::Static(simd_json::StaticNode::Null) => J::Null,
+        BorrowedValue::Static(simd_json::StaticNode::Bool(b)) => J::Bool(*b),
+        BorrowedValue::Static(simd_json::StaticNode::I64(n)) => J::from(*n),
+        BorrowedValue::Static(simd_json::StaticNode::U64(n)) => J::from(*n),
+        BorrowedValue::Static(simd_json::StaticNode::F64(n)) => J::from(*n),
+        BorrowedValue::String(s) => J::String(s.to_string()),
+        BorrowedValue::Array(items) => J::Array(items.iter().map(owned).collect()),
+        BorrowedValue::Object(fields) => {
+            J::Object(fields.iter().map(|(k, v)| (k.to_string(), owned(v))).collect())
+        }
     }
 }
 
@@ -122,6 +145,18 @@ mod tests {
         let identity = event.identity.expect("an identity");
         assert_eq!(identity.identity_type, Some("AssumedRole"));
         assert_eq!(identity.session_issuer_arn, Some("arn:aws:iam::1:role/r"));
+    }
+
+    #[test]
+    fn parameters_are_copied_as_json_trees() {
+        let bytes = br#"{"requestParameters":{"policyDocument":"{}","n":[1,-2,2.5,true,null]},"responseElements":"x"}"#;
+        let value = simd_json::to_borrowed_value(bytes.to_vec().leak()).expect("valid");
+        let p = parameters(&value);
+        assert_eq!(
+            p.request,
+            Some(serde_json::json!({"policyDocument": "{}", "n": [1, -2, 2.5, true, null]}))
+        );
+        assert_eq!(p.response, None);
     }
 
     #[test]

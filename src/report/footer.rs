@@ -48,6 +48,14 @@ pub fn write_footer(out: &mut dyn Write, stats: &ScanStats) -> io::Result<()> {
             },
         )?;
     }
+    if stats.policy_changes > 0 {
+        let (n, one) = (stats.policy_changes, stats.policy_changes == 1);
+        writeln!(
+            out,
+            "{n} policy change{} recorded (policy_changes.parquet)",
+            if one { "" } else { "s" }
+        )?;
+    }
     if stats.duplicates > 0 {
         let (n, one) = (stats.duplicates, stats.duplicates == 1);
         writeln!(

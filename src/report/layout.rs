@@ -14,7 +14,9 @@ use std::path::{Path, PathBuf};
 
 use chrono::DateTime;
 
-use super::parquet::{DENIALS_FILE, FinishedReport, ParquetReport, ReportError, SUMMARY_FILE};
+use super::parquet::{
+    DENIALS_FILE, FinishedReport, POLICY_CHANGES_FILE, ParquetReport, ReportError, SUMMARY_FILE,
+};
 use super::schema::DENIAL_COLUMNS;
 use crate::classify::Denial;
 
@@ -40,6 +42,22 @@ impl Layout {
     }
 }
 
+impl Layout {
+    /// Where the run's policy changes go: `policy_changes.parquet`, or
+    /// `policy_changes/policy_changes-<run>.parquet` (few rows: one file per run, like the summary).
+    pub fn policy_changes_path(&self, out_dir: &Path) -> (PathBuf, String) {
+        match self {
+            Layout::Single => (out_dir.to_path_buf(), POLICY_CHANGES_FILE.to_string()),
+            Layout::Partitioned { run_id } => {
+                (out_dir.join(POLICY_CHANGES_DIR), format!("{POLICY_CHANGES_DIR}-{run_id}.parquet"))
+            }
+        }
+    }
+}
+
+/// The directory of partitioned policy-change files.
+pub const POLICY_CHANGES_DIR: &str = "policy_changes";
+
 /// The summary file of the partitioned run `run_id` in `out_dir`.
 pub fn run_summary(out_dir: &Path, run_id: &str) -> PathBuf {
     out_dir.join("summary").join(summary_name(run_id))
@@ -54,6 +72,7 @@ fn summary_name(run_id: &str) -> String {
 pub struct ReportFiles {
     pub denials: Vec<PathBuf>,
     pub summary: PathBuf,
+    pub policy_changes: PathBuf,
 }
 
 impl ReportFiles {
@@ -62,6 +81,7 @@ impl ReportFiles {
         ReportFiles {
             denials: vec![out_dir.join(DENIALS_FILE)],
             summary: out_dir.join(SUMMARY_FILE),
+            policy_changes: out_dir.join(POLICY_CHANGES_FILE),
         }
     }
 }
@@ -132,15 +152,17 @@ impl DenialSink {
 }
 
 /// The run id in a partitioned report's file name (`denials-<run>.parquet`,
-/// `summary-<run>.parquet`), used to find the files of runs that never committed their state.
+/// `summary-<run>.parquet`, `policy_changes-<run>.parquet`), used to find the files of runs that
+/// never committed their state.
 pub fn run_id_of(file_name: &str) -> Option<&str> {
     let stem = file_name.strip_suffix(".parquet")?;
-    stem.strip_prefix("denials-").or_else(|| stem.strip_prefix("summary-"))
+    ["denials-", "summary-", "policy_changes-"].iter().find_map(|prefix| stem.strip_prefix(prefix))
 }
 
-/// The directories of partitioned reports under `out_dir`: `summary/` and `denials/date=*/`.
+/// The directories of partitioned reports under `out_dir`: `summary/`, `policy_changes/` and
+/// `denials/date=*/`.
 fn partition_dirs(out_dir: &Path) -> Vec<PathBuf> {
-    let mut dirs = vec![out_dir.join("summary")];
+    let mut dirs = vec![out_dir.join("summary"), out_dir.join(POLICY_CHANGES_DIR)];
     if let Ok(days) = fs::read_dir(out_dir.join("denials")) {
         dirs.extend(days.flatten().map(|day| day.path()));
     }
@@ -224,6 +246,7 @@ mod tests {
         assert_eq!(day_of(Some(i64::MAX)), INVALID_PARTITION);
         assert_eq!(run_id_of("denials-20261128T1953Z-1a2b.parquet"), Some("20261128T1953Z-1a2b"));
         assert_eq!(run_id_of("summary-r1.parquet"), Some("r1"));
+        assert_eq!(run_id_of("policy_changes-r1.parquet"), Some("r1"));
         assert_eq!(run_id_of("denials.parquet"), None);
         assert_eq!(run_id_of(".denials-r1.parquet.partial-12"), None);
     }

@@ -19,6 +19,7 @@ use super::columns::{BatchBuilder, ColumnDef};
 
 pub const DENIALS_FILE: &str = "denials.parquet";
 pub const SUMMARY_FILE: &str = "summary.parquet";
+pub const POLICY_CHANGES_FILE: &str = "policy_changes.parquet";
 
 /// Rows buffered before they are handed to the Parquet writer as one batch.
 const BATCH_ROWS: usize = 8192;

@@ -6,6 +6,7 @@ use std::sync::Arc;
 
 use super::columns::{ColumnDef, set};
 use crate::aggregate::SummaryRow;
+use crate::changes::{PolicyChange, TargetType};
 use crate::classify::Denial;
 use crate::classify::category::ErrorCategory;
 use crate::classify::principal::Principal;
@@ -200,6 +201,61 @@ pub static SUMMARY_COLUMNS: &[ColumnDef<SummaryRow>] = &[
     S::text("hint", |r| Some(&r.hint), |r, v| set::required(&mut r.hint, v)),
 ];
 
+type C = ColumnDef<PolicyChange>;
+
+/// The columns of `policy_changes.parquet`, in order.
+pub static POLICY_CHANGE_COLUMNS: &[ColumnDef<PolicyChange>] = &[
+    C::time("event_time", |c| c.event_time, |c, v| c.event_time = v),
+    C::text("event_id", |c| c.event_id.as_deref(), |c, v| set::optional(&mut c.event_id, v))
+        .unique(),
+    C::text("account_id", |c| c.account_id.as_deref(), |c, v| set::optional(&mut c.account_id, v)),
+    C::text("region", |c| c.region.as_deref(), |c, v| set::optional(&mut c.region, v)),
+    C::text(
+        "event_source",
+        |c| c.event_source.as_deref(),
+        |c, v| set::optional(&mut c.event_source, v),
+    ),
+    C::text("event_name", |c| Some(&c.event_name), |c, v| set::required(&mut c.event_name, v)),
+    C::text("actor", |c| Some(&c.actor), |c, v| set::required(&mut c.actor, v)),
+    C::text(
+        "target_type",
+        |c| Some(c.target_type.as_str()),
+        |c, v| set::named(&mut c.target_type, v, TargetType::from_str_opt),
+    ),
+    C::text("target", |c| c.target.as_deref(), |c, v| set::optional(&mut c.target, v)),
+    C::text("detail", |c| c.detail.as_deref(), |c, v| set::optional(&mut c.detail, v)),
+    C::text("document", |c| c.document.as_deref(), |c, v| set::optional(&mut c.document, v))
+        .unique(),
+    C::text("error_code", |c| c.error_code.as_deref(), |c, v| set::optional(&mut c.error_code, v)),
+    C::text(
+        "origin",
+        |c| Some(&c.origin),
+        |c, v| {
+            c.origin = Arc::from(v?.as_str());
+            Some(())
+        },
+    ),
+];
+
+/// The row a policy-changes report row is read into.
+pub fn blank_policy_change() -> PolicyChange {
+    PolicyChange {
+        event_time: None,
+        event_id: None,
+        account_id: None,
+        region: None,
+        event_source: None,
+        event_name: String::new(),
+        actor: String::new(),
+        target_type: TargetType::BucketPolicy,
+        target: None,
+        detail: None,
+        document: None,
+        error_code: None,
+        origin: Arc::from(""),
+    }
+}
+
 /// `via_policy_type` holds a policy type's `denied_by` name.
 fn policy_type_named(name: &str) -> Option<PolicyType> {
     match DeniedBy::from_str_opt(name)? {
@@ -302,6 +358,8 @@ mod tests {
         let row = summary_row();
         assert_eq!(parquet_columns(SUMMARY_COLUMNS, &row), names(SUMMARY_COLUMNS));
         assert_eq!(parquet_columns(DENIAL_COLUMNS, &Denial::example()), names(DENIAL_COLUMNS));
+        let change = blank_policy_change();
+        assert_eq!(parquet_columns(POLICY_CHANGE_COLUMNS, &change), names(POLICY_CHANGE_COLUMNS));
 
         let mut csv = Vec::new();
         write_csv(&mut csv, std::slice::from_ref(&row), false).expect("csv");

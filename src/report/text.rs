@@ -38,6 +38,7 @@ pub fn stats_json(stats: &ScanStats) -> Value {
         "repaired_utf8": stats.repaired_utf8,
         "kept": stats.kept,
         "suppressed": stats.suppressed,
+        "policy_changes": stats.policy_changes,
         "counted": stats.counted(),
         "outside_window": stats.outside_window,
         "without_time": stats.without_time,

@@ -1,0 +1,343 @@
+//! Which events change a policy, and where each keeps its target and document: the table of
+//! POLICY.md §6.1, checked against the API references of IAM, S3, KMS, Organizations, STS, SQS,
+//! SNS, Secrets Manager, Lambda, ECR and EC2 (the request parameter names CloudTrail logs are the
+//! API's, first letter lower-cased for IAM, STS and KMS, as-is for S3's XML-derived names).
+
+use super::TargetType;
+use memchr::memmem::Finder;
+
+/// Where a value sits in the event.
+#[derive(Debug, Clone, Copy)]
+pub enum Field {
+    /// `requestParameters.a.b…`
+    Request(&'static [&'static str]),
+    /// `responseElements.a.b…`
+    Response(&'static [&'static str]),
+}
+
+/// A condition an event must meet to be a policy change (SNS's SetTopicAttributes changes a
+/// policy only when the attribute is `Policy`).
+#[derive(Debug, Clone, Copy)]
+pub enum Require {
+    Always,
+    /// One of these fields is present.
+    AnyOf(&'static [Field]),
+    /// The field holds exactly this text.
+    Equals(Field, &'static str),
+}
+
+/// One kind of policy-changing event.
+#[derive(Debug, Clone, Copy)]
+pub struct ChangeEvent {
+    pub source: &'static str,
+    /// The event name; Lambda's carry an API version suffix (`AddPermission20150331v2`), matched
+    /// as a prefix when `prefix` is set.
+    pub name: &'static str,
+    pub prefix: bool,
+    pub target_type: TargetType,
+    /// The first of these that is present names the target.
+    pub target: &'static [Field],
+    pub detail: &'static [Field],
+    pub document: &'static [Field],
+    pub require: Require,
+}
+
+use Field::{Request as Q, Response as R};
+use TargetType as T;
+
+const fn change(
+    source: &'static str,
+    name: &'static str,
+    target_type: TargetType,
+    target: &'static [Field],
+) -> ChangeEvent {
+    ChangeEvent {
+        source,
+        name,
+        prefix: false,
+        target_type,
+        target,
+        detail: &[],
+        document: &[],
+        require: Require::Always,
+    }
+}
+
+impl ChangeEvent {
+    const fn detail(mut self, detail: &'static [Field]) -> Self {
+        self.detail = detail;
+        self
+    }
+    const fn document(mut self, document: &'static [Field]) -> Self {
+        self.document = document;
+        self
+    }
+    const fn require(mut self, require: Require) -> Self {
+        self.require = require;
+        self
+    }
+    const fn prefix(mut self) -> Self {
+        self.prefix = true;
+        self
+    }
+}
+
+const IAM: &str = "iam.amazonaws.com";
+const S3: &str = "s3.amazonaws.com";
+const KMS: &str = "kms.amazonaws.com";
+const ORG: &str = "organizations.amazonaws.com";
+const STS: &str = "sts.amazonaws.com";
+
+const USER: &[Field] = &[Q(&["userName"])];
+const GROUP: &[Field] = &[Q(&["groupName"])];
+const ROLE: &[Field] = &[Q(&["roleName"])];
+const BUCKET: &[Field] = &[Q(&["bucketName"])];
+const POLICY_ARN: &[Field] = &[Q(&["policyArn"])];
+const POLICY_DOCUMENT: &[Field] = &[Q(&["policyDocument"])];
+const POLICY_NAME: &[Field] = &[Q(&["policyName"])];
+const BOUNDARY: &[Field] = &[Q(&["permissionsBoundary"])];
+const TAGS: &[Field] = &[Q(&["tags"])];
+const SESSION_PARTS: &[Field] = &[Q(&["policy"]), Q(&["policyArns"]), Q(&["tags"])];
+
+/// Every policy-changing event whydenied records.
+pub static CHANGE_EVENTS: &[ChangeEvent] = &[
+    // IAM identity policies, attachments, boundaries, tags and group membership.
+    change(IAM, "PutUserPolicy", T::InlinePolicy, USER)
+        .detail(POLICY_NAME)
+        .document(POLICY_DOCUMENT),
+    change(IAM, "PutGroupPolicy", T::InlinePolicy, GROUP)
+        .detail(POLICY_NAME)
+        .document(POLICY_DOCUMENT),
+    change(IAM, "PutRolePolicy", T::InlinePolicy, ROLE)
+        .detail(POLICY_NAME)
+        .document(POLICY_DOCUMENT),
+    change(IAM, "DeleteUserPolicy", T::InlinePolicy, USER).detail(POLICY_NAME),
+    change(IAM, "DeleteGroupPolicy", T::InlinePolicy, GROUP).detail(POLICY_NAME),
+    change(IAM, "DeleteRolePolicy", T::InlinePolicy, ROLE).detail(POLICY_NAME),
+    change(IAM, "AttachUserPolicy", T::PolicyAttachment, USER).detail(POLICY_ARN),
+    change(IAM, "AttachGroupPolicy", T::PolicyAttachment, GROUP).detail(POLICY_ARN),
+    change(IAM, "AttachRolePolicy", T::PolicyAttachment, ROLE).detail(POLICY_ARN),
+    change(IAM, "DetachUserPolicy", T::PolicyAttachment, USER).detail(POLICY_ARN),
+    change(IAM, "DetachGroupPolicy", T::PolicyAttachment, GROUP).detail(POLICY_ARN),
+    change(IAM, "DetachRolePolicy", T::PolicyAttachment, ROLE).detail(POLICY_ARN),
+    change(
+        IAM,
+        "CreatePolicy",
+        T::ManagedPolicyVersion,
+        &[R(&["policy", "arn"]), Q(&["policyName"])],
+    )
+    .detail(&[R(&["policy", "defaultVersionId"])])
+    .document(POLICY_DOCUMENT),
+    change(IAM, "CreatePolicyVersion", T::ManagedPolicyVersion, POLICY_ARN)
+        .detail(&[R(&["policyVersion", "versionId"])])
+        .document(POLICY_DOCUMENT),
+    change(IAM, "SetDefaultPolicyVersion", T::ManagedPolicyVersion, POLICY_ARN)
+        .detail(&[Q(&["versionId"])]),
+    change(IAM, "DeletePolicyVersion", T::ManagedPolicyVersion, POLICY_ARN)
+        .detail(&[Q(&["versionId"])]),
+    change(IAM, "DeletePolicy", T::ManagedPolicyVersion, POLICY_ARN),
+    change(IAM, "CreateRole", T::RoleTrustPolicy, ROLE)
+        .detail(BOUNDARY)
+        .document(&[Q(&["assumeRolePolicyDocument"])]),
+    change(IAM, "UpdateAssumeRolePolicy", T::RoleTrustPolicy, ROLE).document(POLICY_DOCUMENT),
+    change(IAM, "PutUserPermissionsBoundary", T::PermissionsBoundary, USER).detail(BOUNDARY),
+    change(IAM, "PutRolePermissionsBoundary", T::PermissionsBoundary, ROLE).detail(BOUNDARY),
+    change(IAM, "DeleteUserPermissionsBoundary", T::PermissionsBoundary, USER),
+    change(IAM, "DeleteRolePermissionsBoundary", T::PermissionsBoundary, ROLE),
+    change(IAM, "TagUser", T::PrincipalTags, USER).document(TAGS),
+    change(IAM, "TagRole", T::PrincipalTags, ROLE).document(TAGS),
+    change(IAM, "UntagUser", T::PrincipalTags, USER).document(&[Q(&["tagKeys"])]),
+    change(IAM, "UntagRole", T::PrincipalTags, ROLE).document(&[Q(&["tagKeys"])]),
+    change(IAM, "AddUserToGroup", T::GroupMembership, USER).detail(GROUP),
+    change(IAM, "RemoveUserFromGroup", T::GroupMembership, USER).detail(GROUP),
+    // S3 bucket (and account) settings.
+    change(S3, "PutBucketPolicy", T::BucketPolicy, BUCKET).document(&[Q(&["bucketPolicy"])]),
+    change(S3, "DeleteBucketPolicy", T::BucketPolicy, BUCKET),
+    change(S3, "PutBucketPublicAccessBlock", T::PublicAccessBlock, BUCKET)
+        .document(&[Q(&["PublicAccessBlockConfiguration"])]),
+    change(S3, "DeleteBucketPublicAccessBlock", T::PublicAccessBlock, BUCKET),
+    change(S3, "PutAccountPublicAccessBlock", T::PublicAccessBlock, &[])
+        .document(&[Q(&["PublicAccessBlockConfiguration"])]),
+    change(S3, "DeleteAccountPublicAccessBlock", T::PublicAccessBlock, &[]),
+    change(S3, "PutBucketOwnershipControls", T::OwnershipControls, BUCKET)
+        .document(&[Q(&["OwnershipControls"])]),
+    change(S3, "DeleteBucketOwnershipControls", T::OwnershipControls, BUCKET),
+    change(S3, "PutBucketAcl", T::Acl, BUCKET).document(&[Q(&["AccessControlPolicy"])]),
+    change(S3, "PutObjectAcl", T::Acl, BUCKET)
+        .detail(&[Q(&["key"])])
+        .document(&[Q(&["AccessControlPolicy"])]),
+    // KMS key policies.
+    change(KMS, "CreateKey", T::KeyPolicy, &[R(&["keyMetadata", "arn"])])
+        .document(&[Q(&["policy"])]),
+    change(KMS, "PutKeyPolicy", T::KeyPolicy, &[Q(&["keyId"])]).document(&[Q(&["policy"])]),
+    // Organizations: SCPs and RCPs (type resolved from the request), attachments, the tree.
+    change(ORG, "CreatePolicy", T::Scp, &[R(&["policy", "policySummary", "id"]), Q(&["name"])])
+        .document(&[Q(&["content"])]),
+    change(ORG, "UpdatePolicy", T::Scp, &[Q(&["policyId"])]).document(&[Q(&["content"])]),
+    change(ORG, "DeletePolicy", T::Scp, &[Q(&["policyId"])]),
+    change(ORG, "AttachPolicy", T::OrgPolicyAttachment, &[Q(&["targetId"])])
+        .detail(&[Q(&["policyId"])]),
+    change(ORG, "DetachPolicy", T::OrgPolicyAttachment, &[Q(&["targetId"])])
+        .detail(&[Q(&["policyId"])]),
+    change(ORG, "MoveAccount", T::OrgStructure, &[Q(&["accountId"])])
+        .detail(&[Q(&["destinationParentId"])]),
+    change(ORG, "EnablePolicyType", T::OrgStructure, &[Q(&["rootId"])])
+        .detail(&[Q(&["policyType"])]),
+    change(ORG, "DisablePolicyType", T::OrgStructure, &[Q(&["rootId"])])
+        .detail(&[Q(&["policyType"])]),
+    // STS sessions that carry permissions of their own (a session policy, policy ARNs, tags);
+    // the issued access key joins them to the session's later calls.
+    change(STS, "AssumeRole", T::Session, &[R(&["credentials", "accessKeyId"])])
+        .detail(&[Q(&["roleArn"])])
+        .document(SESSION_PARTS)
+        .require(Require::AnyOf(SESSION_PARTS)),
+    change(STS, "AssumeRoleWithSAML", T::Session, &[R(&["credentials", "accessKeyId"])])
+        .detail(&[Q(&["roleArn"])])
+        .document(SESSION_PARTS)
+        .require(Require::AnyOf(SESSION_PARTS)),
+    change(STS, "AssumeRoleWithWebIdentity", T::Session, &[R(&["credentials", "accessKeyId"])])
+        .detail(&[Q(&["roleArn"])])
+        .document(SESSION_PARTS)
+        .require(Require::AnyOf(SESSION_PARTS)),
+    change(STS, "GetFederationToken", T::Session, &[R(&["credentials", "accessKeyId"])])
+        .detail(&[Q(&["name"])])
+        .document(SESSION_PARTS),
+    // Other resource policies.
+    change("sqs.amazonaws.com", "SetQueueAttributes", T::ResourcePolicy, &[Q(&["queueUrl"])])
+        .document(&[Q(&["attributes", "Policy"])])
+        .require(Require::AnyOf(&[Q(&["attributes", "Policy"])])),
+    change("sns.amazonaws.com", "SetTopicAttributes", T::ResourcePolicy, &[Q(&["topicArn"])])
+        .document(&[Q(&["attributeValue"])])
+        .require(Require::Equals(Q(&["attributeName"]), "Policy")),
+    change(
+        "secretsmanager.amazonaws.com",
+        "PutResourcePolicy",
+        T::ResourcePolicy,
+        &[Q(&["secretId"])],
+    )
+    .document(&[Q(&["resourcePolicy"])]),
+    change(
+        "secretsmanager.amazonaws.com",
+        "DeleteResourcePolicy",
+        T::ResourcePolicy,
+        &[Q(&["secretId"])],
+    ),
+    change("lambda.amazonaws.com", "AddPermission", T::ResourcePolicy, &[Q(&["functionName"])])
+        .detail(&[Q(&["statementId"])])
+        .prefix(),
+    change("lambda.amazonaws.com", "RemovePermission", T::ResourcePolicy, &[Q(&["functionName"])])
+        .detail(&[Q(&["statementId"])])
+        .prefix(),
+    change(
+        "ecr.amazonaws.com",
+        "SetRepositoryPolicy",
+        T::ResourcePolicy,
+        &[Q(&["repositoryName"])],
+    )
+    .document(&[Q(&["policyText"])]),
+    // VPC endpoint policies.
+    change(
+        "ec2.amazonaws.com",
+        "CreateVpcEndpoint",
+        T::EndpointPolicy,
+        &[R(&["CreateVpcEndpointResponse", "vpcEndpoint", "vpcEndpointId"])],
+    )
+    .document(&[Q(&["CreateVpcEndpointRequest", "PolicyDocument"]), Q(&["policyDocument"])])
+    .require(Require::AnyOf(&[
+        Q(&["CreateVpcEndpointRequest", "PolicyDocument"]),
+        Q(&["policyDocument"]),
+    ])),
+    change(
+        "ec2.amazonaws.com",
+        "ModifyVpcEndpoint",
+        T::EndpointPolicy,
+        &[Q(&["ModifyVpcEndpointRequest", "VpcEndpointId"]), Q(&["vpcEndpointId"])],
+    )
+    .document(&[Q(&["ModifyVpcEndpointRequest", "PolicyDocument"]), Q(&["policyDocument"])])
+    .require(Require::AnyOf(&[
+        Q(&["ModifyVpcEndpointRequest", "PolicyDocument"]),
+        Q(&["policyDocument"]),
+        Q(&["ModifyVpcEndpointRequest", "ResetPolicy"]),
+    ])),
+];
+
+/// The table entry for an event, if it is a policy change.
+pub fn change_event(source: &str, name: &str) -> Option<&'static ChangeEvent> {
+    CHANGE_EVENTS.iter().find(|e| {
+        e.source == source && if e.prefix { name.starts_with(e.name) } else { e.name == name }
+    })
+}
+
+/// The byte test of the scan's second prefilter: whether some `"eventName"` key of the record
+/// names an event of the table (as the whole value, or its prefix for Lambda's versioned names).
+/// Like the failure prefilter it may say yes wrongly (a nested key of the same name); it never
+/// says no to a record whose top-level event name is in the table, and the parser decides.
+pub struct ChangePrefilter {
+    key: Finder<'static>,
+}
+
+impl Default for ChangePrefilter {
+    fn default() -> Self {
+        Self { key: Finder::new(b"\"eventName\"") }
+    }
+}
+
+impl ChangePrefilter {
+    pub fn may_be_change(&self, record: &[u8]) -> bool {
+        self.key.find_iter(record).any(|at| {
+            let value = value_after_key(&record[at + b"\"eventName\"".len()..]);
+            value.is_some_and(|name| {
+                CHANGE_EVENTS.iter().any(|e| {
+                    if e.prefix {
+                        name.starts_with(e.name.as_bytes())
+                    } else {
+                        name == e.name.as_bytes()
+                    }
+                })
+            })
+        })
+    }
+}
+
+/// The raw bytes of a string value after `: ` (no escapes: event names have none).
+fn value_after_key(rest: &[u8]) -> Option<&[u8]> {
+    let rest =
+        rest.trim_ascii_start().strip_prefix(b":")?.trim_ascii_start().strip_prefix(b"\"")?;
+    let end = memchr::memchr(b'"', rest)?;
+    Some(&rest[..end])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_prefilter_passes_change_events_only() {
+        let p = ChangePrefilter::default();
+        assert!(p.may_be_change(br#"{"eventName":"PutBucketPolicy"}"#));
+        assert!(p.may_be_change(br#"{"eventName" :  "AttachRolePolicy","x":1}"#));
+        assert!(p.may_be_change(br#"{"eventName":"AddPermission20150331v2"}"#));
+        assert!(!p.may_be_change(br#"{"eventName":"GetObject"}"#));
+        assert!(!p.may_be_change(br#"{"eventName":"PutBucketPolicyX"}"#));
+        assert!(!p.may_be_change(br#"{"eventname":"PutBucketPolicy"}"#));
+        // A nested key earlier in the record does not hide the top-level one.
+        assert!(p.may_be_change(
+            br#"{"requestParameters":{"eventName":"x"},"eventName":"PutRolePolicy"}"#
+        ));
+    }
+
+    #[test]
+    fn events_are_found_by_source_and_name() {
+        assert_eq!(
+            change_event(IAM, "PutRolePolicy").map(|e| e.target_type),
+            Some(T::InlinePolicy)
+        );
+        assert_eq!(change_event(ORG, "CreatePolicy").map(|e| e.target_type), Some(T::Scp));
+        assert_eq!(
+            change_event(IAM, "CreatePolicy").map(|e| e.target_type),
+            Some(T::ManagedPolicyVersion)
+        );
+        assert!(change_event("iot.amazonaws.com", "CreatePolicy").is_none());
+        assert!(change_event("lambda.amazonaws.com", "AddPermission20150331v2").is_some());
+    }
+}

@@ -38,14 +38,16 @@ fn ok(source: &str, name: &str, request: Value, response: Value) -> PolicyChange
     captured(source, name, request, response, None).unwrap_or_else(|| panic!("{name} is a change"))
 }
 
+/// (source, name, requestParameters, responseElements, target_type, target, detail, has document)
+type Row = (&'static str, &'static str, Value, Value, TargetType, Option<&'static str>, Option<&'static str>, bool);
+
 const DOC: &str =
     r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"*","Resource":"*"}]}"#;
 
 #[test]
 fn every_event_of_the_table() {
     let iam = "iam.amazonaws.com";
-    // (source, name, requestParameters, responseElements, target_type, target, detail, has document)
-    let rows: Vec<(&str, &str, Value, Value, TargetType, Option<&str>, Option<&str>, bool)> = vec![
+    let rows: Vec<Row> = vec![
         (
             iam,
             "PutUserPolicy",

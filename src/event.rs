@@ -39,6 +39,18 @@ pub struct Event<'v> {
     pub console_login: Option<&'v str>,
     /// `resources[]`, in order.
     pub resources: Vec<Resource<'v>>,
+    /// `tlsDetails.tlsVersion`.
+    pub tls_version: Option<&'v str>,
+    /// `tlsDetails.cipherSuite`, else `additionalEventData.CipherSuite` (S3).
+    pub cipher_suite: Option<&'v str>,
+    /// `additionalEventData.SignatureVersion` and `.AuthenticationMethod` (S3).
+    pub signature_version: Option<&'v str>,
+    pub authentication_method: Option<&'v str>,
+    /// Whether `requestParameters` was logged (as an object): without it, request tags are unknown.
+    pub request_logged: bool,
+    /// The request parameters S3 condition keys read (`prefix`, `delimiter`, `max-keys`, the
+    /// `x-amz-…` headers S3 copies into `requestParameters`), as text.
+    pub s3_parameters: Vec<(&'v str, Cow<'v, str>)>,
 }
 
 /// The parts of `userIdentity` that say who the caller was.
@@ -56,6 +68,13 @@ pub struct Identity<'v> {
     /// `onBehalfOf.identityStoreArn` and `onBehalfOf.userId`: IAM Identity Center users.
     pub identity_store_arn: Option<&'v str>,
     pub on_behalf_of_user_id: Option<&'v str>,
+    /// `accessKeyId`: `AKIA…` for long-term keys, `ASIA…` for temporary credentials.
+    pub access_key_id: Option<&'v str>,
+    /// `sessionContext.attributes.mfaAuthenticated` and `.creationDate`.
+    pub mfa_authenticated: Option<&'v str>,
+    pub session_created: Option<&'v str>,
+    /// `sessionContext.sourceIdentity`.
+    pub source_identity: Option<&'v str>,
 }
 
 /// One entry of `resources[]`.
@@ -65,6 +84,8 @@ pub struct Resource<'v> {
     pub resource_type: Option<&'v str>,
     /// `ARN`.
     pub arn: Option<&'v str>,
+    /// `accountId`: the resource's account (S3 bucket entries carry it).
+    pub account_id: Option<&'v str>,
 }
 
 /// `requestParameters` and `responseElements` as owned JSON trees: what a policy change carries

@@ -44,7 +44,8 @@ CREATE EXTERNAL TABLE IF NOT EXISTS whydenied.denials (
     vpc_endpoint_id     string,
     origin              string,
     suppressed_by       string,
-    noise               string
+    noise               string,
+    eval_context        string
 )
 PARTITIONED BY (`date` string)
 STORED AS PARQUET

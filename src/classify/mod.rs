@@ -8,6 +8,7 @@
 
 pub mod action;
 pub mod category;
+pub mod context;
 pub mod hint;
 pub mod principal;
 pub mod reason;
@@ -81,6 +82,9 @@ pub struct Denial {
     pub suppressed_by: Option<String>,
     /// A label for well-known noise (console calls, AWS services, anonymous requests).
     pub noise: Option<&'static str>,
+    /// The request facts policy evaluation needs, as `{"context": …, "unknown_keys": …}` JSON
+    /// ([`context::eval_context`]).
+    pub eval_context: Option<String>,
 }
 
 #[cfg(test)]
@@ -117,6 +121,7 @@ impl Denial {
             origin: Arc::from("example.json"),
             suppressed_by: None,
             noise: None,
+            eval_context: None,
         }
     }
 }
@@ -170,6 +175,7 @@ pub fn classify(event: &Event<'_>, filter: FailureFilter, origin: &Arc<str>) -> 
         origin: Arc::clone(origin),
         suppressed_by: None,
         noise: None,
+        eval_context: context::eval_context(event),
     })
 }
 

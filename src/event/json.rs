@@ -36,12 +36,38 @@ impl<'v> Event<'v> {
                 |resources| {
                     resources
                         .iter()
-                        .map(|r| Resource { resource_type: text(r, "type"), arn: text(r, "ARN") })
+                        .map(|r| Resource {
+                            resource_type: text(r, "type"),
+                            arn: text(r, "ARN"),
+                            account_id: text(r, "accountId"),
+                        })
                         .collect()
                 },
             ),
+            tls_version: text_at(record, &["tlsDetails", "tlsVersion"]),
+            cipher_suite: text_at(record, &["tlsDetails", "cipherSuite"])
+                .or_else(|| text_at(record, &["additionalEventData", "CipherSuite"])),
+            signature_version: text_at(record, &["additionalEventData", "SignatureVersion"]),
+            authentication_method: text_at(
+                record,
+                &["additionalEventData", "AuthenticationMethod"],
+            ),
+            request_logged: request.is_some(),
+            s3_parameters: request.map_or_else(Vec::new, s3_parameters),
         })
     }
+}
+
+/// The S3 condition-key inputs among the request parameters.
+fn s3_parameters<'v>(request: &'v BorrowedValue<'v>) -> Vec<(&'v str, Cow<'v, str>)> {
+    let Some(fields) = request.as_object() else { return Vec::new() };
+    fields
+        .iter()
+        .filter(|(k, _)| {
+            matches!(k.as_ref(), "prefix" | "delimiter" | "max-keys") || k.starts_with("x-amz-")
+        })
+        .filter_map(|(k, v)| Some((k.as_ref(), scalar_text(Some(v))?)))
+        .collect()
 }
 
 /// The [`Parameters`] of `record` (objects only; anything else reads as absent).
@@ -78,6 +104,10 @@ fn identity<'v>(id: &'v BorrowedValue<'v>) -> Identity<'v> {
         session_issuer_arn: text_at(id, &["sessionContext", "sessionIssuer", "arn"]),
         identity_store_arn: text_at(id, &["onBehalfOf", "identityStoreArn"]),
         on_behalf_of_user_id: text_at(id, &["onBehalfOf", "userId"]),
+        access_key_id: text(id, "accessKeyId"),
+        mfa_authenticated: text_at(id, &["sessionContext", "attributes", "mfaAuthenticated"]),
+        session_created: text_at(id, &["sessionContext", "attributes", "creationDate"]),
+        source_identity: text_at(id, &["sessionContext", "sourceIdentity"]),
     }
 }
 
@@ -136,7 +166,11 @@ mod tests {
         assert_eq!(
             event.resources,
             [
-                Resource { resource_type: Some("AWS::S3::Bucket"), arn: Some("arn:aws:s3:::b") },
+                Resource {
+                    resource_type: Some("AWS::S3::Bucket"),
+                    arn: Some("arn:aws:s3:::b"),
+                    account_id: None
+                },
                 Resource::default()
             ]
         );

@@ -148,6 +148,7 @@ mod tests {
             origin: Arc::from("s3://trail/x.json.gz"),
             suppressed_by: Some("backup-probe".into()),
             noise: Some("console_internal"),
+            eval_context: Some(r#"{"context":{"aws:SourceIp":"192.0.2.1"},"unknown_keys":[]}"#.into()),
         }
     }
 

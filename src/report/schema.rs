@@ -141,6 +141,12 @@ pub static DENIAL_COLUMNS: &[ColumnDef<Denial>] = &[
             Some(())
         },
     ),
+    D::text(
+        "eval_context",
+        |d| d.eval_context.as_deref(),
+        |d, v| set::optional(&mut d.eval_context, v),
+    )
+    .unique(),
 ];
 
 type S = ColumnDef<SummaryRow>;
@@ -291,6 +297,7 @@ pub fn blank_denial() -> Denial {
         origin: Arc::from(""),
         suppressed_by: None,
         noise: None,
+        eval_context: None,
     }
 }
 

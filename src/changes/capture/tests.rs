@@ -39,7 +39,16 @@ fn ok(source: &str, name: &str, request: Value, response: Value) -> PolicyChange
 }
 
 /// (source, name, requestParameters, responseElements, target_type, target, detail, has document)
-type Row = (&'static str, &'static str, Value, Value, TargetType, Option<&'static str>, Option<&'static str>, bool);
+type Row = (
+    &'static str,
+    &'static str,
+    Value,
+    Value,
+    TargetType,
+    Option<&'static str>,
+    Option<&'static str>,
+    bool,
+);
 
 const DOC: &str =
     r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"*","Resource":"*"}]}"#;

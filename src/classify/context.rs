@@ -1,0 +1,258 @@
+//! The evaluation context a record reveals: the condition keys of POLICY.md §3.2 that the record
+//! states (and those it provably leaves unknown), so that a later offline run can evaluate the
+//! denial against policies without the logs. Written as the `eval_context` column, in the shape
+//! of `whydenied explain`'s `context` and `unknown_keys` fields.
+
+use serde_json::{Map, Value, json};
+
+use crate::event::Event;
+
+/// Past this many bytes the context is cut, and what was dropped becomes unknown.
+pub const MAX_CONTEXT_BYTES: usize = 4096;
+
+/// The context of `event` as compact JSON text, or `None` when the record says nothing usable.
+pub fn eval_context(event: &Event<'_>) -> Option<String> {
+    let mut keys = Map::new();
+    let mut unknown: Vec<&str> = Vec::new();
+    let mut put = |key: &str, value: Value| {
+        keys.insert(key.to_string(), value);
+    };
+    let id = event.identity.as_ref();
+    let id_type = id.and_then(|i| i.identity_type);
+
+    if let Some(time) = event.event_time {
+        put("aws:CurrentTime", json!(time));
+        if let Some(micros) = super::parse_event_time(time) {
+            put("aws:EpochTime", json!(micros.div_euclid(1_000_000)));
+        }
+    }
+    if let Some(region) = event.aws_region {
+        put("aws:RequestedRegion", json!(region));
+    }
+    let from_ip = event.source_ip.filter(|ip| ip.parse::<std::net::IpAddr>().is_ok());
+    match (event.vpc_endpoint_id, from_ip) {
+        // Through a VPC endpoint, aws:SourceIp is not in the request context at all.
+        (Some(_), Some(ip)) => put("aws:VpcSourceIp", json!(ip)),
+        (None, Some(ip)) => put("aws:SourceIp", json!(ip)),
+        (_, None) => unknown.push("aws:SourceIp"),
+    }
+    match event.vpc_endpoint_id {
+        Some(vpce) if id_type != Some("AWSService") => put("aws:SourceVpce", json!(vpce)),
+        _ => unknown.push("aws:SourceVpce"),
+    }
+    if event.tls_version.is_some() || event.cipher_suite.is_some() {
+        put("aws:SecureTransport", json!(true));
+    } else {
+        unknown.push("aws:SecureTransport");
+    }
+    if let Some(agent) = event.user_agent {
+        put("aws:UserAgent", json!(agent));
+    }
+    if let Some(id) = id {
+        let principal_arn = match id_type {
+            Some("AssumedRole") => id.session_issuer_arn,
+            Some("IAMUser" | "Root" | "FederatedUser") => id.arn,
+            _ => None,
+        };
+        if let Some(arn) = principal_arn {
+            put("aws:PrincipalArn", json!(arn));
+        }
+        if let Some(account) = id.account_id {
+            put("aws:PrincipalAccount", json!(account));
+        }
+        if let Some(userid) = id.principal_id {
+            put("aws:userid", json!(userid));
+        }
+        if id_type == Some("IAMUser")
+            && let Some(name) = id.user_name
+        {
+            put("aws:username", json!(name));
+        }
+        let principal_type = match id_type {
+            Some("IAMUser") => Some("User"),
+            Some("Root") => Some("Account"),
+            Some(t @ ("AssumedRole" | "FederatedUser")) => Some(t),
+            _ => None,
+        };
+        if let Some(t) = principal_type {
+            put("aws:PrincipalType", json!(t));
+        }
+        let service = id_type == Some("AWSService");
+        put("aws:PrincipalIsAWSService", json!(service));
+        match (service, id.invoked_by) {
+            (true, Some(name)) => put("aws:PrincipalServiceName", json!(name)),
+            (false, Some(_)) => put("aws:ViaAWSService", json!(true)),
+            _ => unknown.push("aws:ViaAWSService"),
+        }
+        let key = id.access_key_id.unwrap_or_default();
+        if key.starts_with("ASIA") {
+            match id.mfa_authenticated {
+                Some(mfa) => put("aws:MultiFactorAuthPresent", json!(mfa)),
+                None => unknown.push("aws:MultiFactorAuthPresent"),
+            }
+            if let Some(created) = id.session_created {
+                put("aws:TokenIssueTime", json!(created));
+            }
+        } else if !key.starts_with("AKIA") {
+            // Long-term keys carry no MFA key at all (absent); without a key id, not known.
+            unknown.push("aws:MultiFactorAuthPresent");
+        }
+        if let Some(source) = id.source_identity {
+            put("aws:SourceIdentity", json!(source));
+        }
+        if let Some(key) = id.access_key_id {
+            put("whydenied:AccessKeyId", json!(key));
+        }
+    }
+    if let Some(account) = event.resources.iter().find_map(|r| r.account_id) {
+        put("aws:ResourceAccount", json!(account));
+        if event.event_source == Some("s3.amazonaws.com") {
+            put("s3:ResourceAccount", json!(account));
+        }
+    }
+    if event.event_source == Some("s3.amazonaws.com") {
+        for (name, value) in &event.s3_parameters {
+            put(&format!("s3:{name}"), json!(value));
+        }
+        if let Some(method) = event.authentication_method {
+            let auth = match method {
+                "AuthHeader" => "REST-HEADER",
+                "QueryString" => "REST-QUERY-STRING",
+                other => other,
+            };
+            put("s3:authType", json!(auth));
+        }
+        if let Some(version) = event.signature_version {
+            let version = if version == "SigV4" { "AWS4-HMAC-SHA256" } else { version };
+            put("s3:signatureversion", json!(version));
+        }
+        if let Some(tls) = event.tls_version {
+            put("s3:TlsVersion", json!(tls.trim_start_matches("TLSv")));
+        }
+    }
+    if !event.request_logged {
+        unknown.extend(["aws:RequestTag/*", "aws:TagKeys"]);
+    }
+    if keys.is_empty() {
+        return None;
+    }
+    Some(capped(keys, unknown))
+}
+
+/// `{"context": …, "unknown_keys": …}`; past [`MAX_CONTEXT_BYTES`] the longest values go first,
+/// each becoming an unknown key, so what is left stays true.
+fn capped(mut keys: Map<String, Value>, unknown: Vec<&str>) -> String {
+    let mut unknown: Vec<String> = unknown.into_iter().map(str::to_string).collect();
+    loop {
+        let text = json!({"context": keys, "unknown_keys": unknown}).to_string();
+        if text.len() <= MAX_CONTEXT_BYTES {
+            return text;
+        }
+        let longest =
+            keys.iter().max_by_key(|(k, v)| k.len() + v.to_string().len()).map(|(k, _)| k.clone());
+        match longest {
+            Some(key) => {
+                keys.remove(&key);
+                unknown.push(key);
+            }
+            None => return json!({"context": {}, "unknown_keys": ["*"]}).to_string(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::event::json::event_of;
+
+    fn context(json: &str) -> Value {
+        serde_json::from_str(&eval_context(&event_of(json)).expect("a context")).expect("JSON")
+    }
+
+    #[test]
+    fn an_s3_data_event_through_an_endpoint() {
+        let c = context(
+            r#"{"eventTime":"2026-11-02T10:00:00Z","eventSource":"s3.amazonaws.com","awsRegion":"eu-west-1",
+            "sourceIPAddress":"10.0.1.5","vpcEndpointId":"vpce-1a2b","userAgent":"aws-cli/2",
+            "userIdentity":{"type":"AssumedRole","principalId":"AROAEXAMPLE:s","accountId":"111122223333",
+              "accessKeyId":"ASIAEXAMPLE","sessionContext":{"sessionIssuer":{"arn":"arn:aws:iam::111122223333:role/app"},
+              "attributes":{"mfaAuthenticated":"false","creationDate":"2026-11-02T09:00:00Z"}}},
+            "requestParameters":{"bucketName":"b","prefix":"logs/","max-keys":100,"x-amz-acl":"bucket-owner-full-control"},
+            "additionalEventData":{"SignatureVersion":"SigV4","AuthenticationMethod":"AuthHeader","CipherSuite":"TLS_AES_128_GCM_SHA256"},
+            "tlsDetails":{"tlsVersion":"TLSv1.3"},
+            "resources":[{"type":"AWS::S3::Bucket","ARN":"arn:aws:s3:::b","accountId":"444455556666"}]}"#,
+        );
+        let k = &c["context"];
+        assert_eq!(k["aws:VpcSourceIp"], "10.0.1.5");
+        assert!(k.get("aws:SourceIp").is_none(), "not in the context behind an endpoint");
+        assert_eq!(
+            (k["aws:SourceVpce"].as_str(), k["aws:SecureTransport"].as_bool()),
+            (Some("vpce-1a2b"), Some(true))
+        );
+        assert_eq!(k["aws:PrincipalArn"], "arn:aws:iam::111122223333:role/app");
+        assert_eq!(
+            (k["aws:MultiFactorAuthPresent"].as_str(), k["aws:TokenIssueTime"].as_str()),
+            (Some("false"), Some("2026-11-02T09:00:00Z"))
+        );
+        assert_eq!(
+            (k["aws:EpochTime"].as_i64(), k["aws:RequestedRegion"].as_str()),
+            (Some(1_793_613_600), Some("eu-west-1"))
+        );
+        assert_eq!(
+            (k["s3:prefix"].as_str(), k["s3:max-keys"].as_str(), k["s3:x-amz-acl"].as_str()),
+            (Some("logs/"), Some("100"), Some("bucket-owner-full-control"))
+        );
+        assert_eq!(
+            (
+                k["s3:authType"].as_str(),
+                k["s3:signatureversion"].as_str(),
+                k["s3:TlsVersion"].as_str()
+            ),
+            (Some("REST-HEADER"), Some("AWS4-HMAC-SHA256"), Some("1.3"))
+        );
+        assert_eq!(
+            (k["aws:ResourceAccount"].as_str(), k["s3:ResourceAccount"].as_str()),
+            (Some("444455556666"), Some("444455556666"))
+        );
+        assert_eq!(c["unknown_keys"], json!(["aws:ViaAWSService"]));
+    }
+
+    #[test]
+    fn what_a_management_event_leaves_unknown() {
+        let c = context(
+            r#"{"eventTime":"2026-11-02T10:00:00Z","eventSource":"kms.amazonaws.com","sourceIPAddress":"AWS Internal",
+            "userIdentity":{"type":"IAMUser","arn":"arn:aws:iam::111122223333:user/alice","userName":"alice","accessKeyId":"AKIAEXAMPLE"},
+            "requestParameters":null}"#,
+        );
+        assert_eq!(c["context"]["aws:username"], "alice");
+        assert_eq!(c["context"]["aws:PrincipalType"], "User");
+        let unknown: Vec<&str> =
+            c["unknown_keys"].as_array().unwrap().iter().filter_map(Value::as_str).collect();
+        assert_eq!(
+            unknown,
+            [
+                "aws:SourceIp",
+                "aws:SourceVpce",
+                "aws:SecureTransport",
+                "aws:ViaAWSService",
+                "aws:RequestTag/*",
+                "aws:TagKeys"
+            ]
+        );
+        // A long-term key: MFA is absent from the context, not unknown.
+        assert!(c["context"].get("aws:MultiFactorAuthPresent").is_none());
+    }
+
+    #[test]
+    fn a_huge_record_is_cut_to_the_cap_and_the_cut_keys_become_unknown() {
+        let agent = "x".repeat(10_000);
+        let json = format!(
+            r#"{{"eventTime":"2026-11-02T10:00:00Z","userAgent":"{agent}","sourceIPAddress":"192.0.2.1"}}"#
+        );
+        let text = eval_context(&event_of(&json)).unwrap();
+        assert!(text.len() <= MAX_CONTEXT_BYTES);
+        let c: Value = serde_json::from_str(&text).unwrap();
+        assert_eq!(c["context"]["aws:SourceIp"], "192.0.2.1");
+        assert!(c["unknown_keys"].as_array().unwrap().contains(&json!("aws:UserAgent")));
+    }
+}

@@ -7,6 +7,7 @@
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
+use crate::changes::link::ChangeLink;
 use crate::classify::Denial;
 use crate::classify::category::ErrorCategory;
 use crate::classify::hint::{HintInput, hint};
@@ -154,6 +155,13 @@ pub struct SummaryRow {
     pub sample_error_message: Option<String>,
     pub sample_resource_arn: Option<String>,
     pub hint: String,
+    /// The policy change that most plausibly caused the group's denials
+    /// ([`crate::changes::link`]).
+    pub change: Option<ChangeLink>,
+    /// A change to what governs the group came after its last denial (it may have been fixed).
+    pub changed_after: bool,
+    /// A permissions change the denied principal made itself right after its denials.
+    pub self_change_event_id: Option<String>,
 }
 
 impl SummaryRow {
@@ -250,6 +258,9 @@ fn row(key: &SummaryKey, g: &Group) -> SummaryRow {
         sample_error_message: sample.error_message,
         sample_resource_arn: sample.resource_arn,
         hint,
+        change: None,
+        changed_after: false,
+        self_change_event_id: None,
     }
 }
 

@@ -6,6 +6,7 @@
 
 pub mod capture;
 pub mod events;
+pub mod link;
 
 use std::sync::Arc;
 

@@ -14,7 +14,7 @@ use whydenied::source::s3_layout::{LayoutFilter, S3Url, is_account_id};
 use whydenied::source::{AwsOptions, SourceOptions};
 use whydenied::state::Shard;
 use whydenied::suppress::Suppressions;
-use whydenied::window::{TimeWindow, parse_time};
+use whydenied::window::{TimeWindow, parse_span, parse_time};
 
 #[derive(Debug, Parser)]
 #[command(
@@ -125,9 +125,19 @@ pub struct SummaryArgs {
     /// Only events before this time (same forms as --since).
     #[arg(long, value_name = "TIME")]
     pub until: Option<String>,
+
+    /// How long before a group's first denial a policy change may lie and still be named as
+    /// its likely cause (90m, 36h, 7d, 2w).
+    #[arg(long, value_name = "SPAN", default_value = whydenied::changes::link::DEFAULT_LOOKBACK)]
+    pub change_lookback: String,
 }
 
 impl SummaryArgs {
+    /// `--change-lookback` in microseconds.
+    pub fn change_lookback(&self) -> Result<i64, String> {
+        parse_span(&self.change_lookback).map_err(|e| format!("--change-lookback: {e}"))
+    }
+
     /// The `--since/--until` window, checked.
     pub fn window(&self) -> Result<TimeWindow, String> {
         let now = Utc::now();
@@ -409,6 +419,7 @@ impl ScanArgs {
             },
             upload,
             html: self.html.clone(),
+            change_lookback: self.summary.change_lookback()?,
         };
         Ok((config, staging))
     }

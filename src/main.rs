@@ -199,7 +199,11 @@ fn print_summary(
 /// `whydenied report DIR`: the summary from existing reports.
 fn run_report(args: &ReportArgs) -> Exit {
     init_logging(0, false, LogFormat::Text);
-    let (window, new_since) = match args.summary.window().and_then(|w| Ok((w, args.new_since()?))) {
+    let parsed = args
+        .summary
+        .window()
+        .and_then(|w| Ok((w, args.new_since()?, args.summary.change_lookback()?)));
+    let (window, new_since, change_lookback) = match parsed {
         Ok(parsed) => parsed,
         Err(message) => return fatal(&message),
     };
@@ -209,7 +213,7 @@ fn run_report(args: &ReportArgs) -> Exit {
     {
         return fatal(&e.to_string());
     }
-    let rebuilt = match rebuild(&args.dir, &window, new_since) {
+    let rebuilt = match rebuild(&args.dir, &window, new_since, change_lookback) {
         Ok(rebuilt) => rebuilt,
         Err(e) => return fatal(&e.to_string()),
     };

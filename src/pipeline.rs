@@ -21,6 +21,7 @@ use rayon::prelude::*;
 
 use crate::aggregate::{Summary, SummaryRow};
 use crate::changes::PolicyChange;
+use crate::changes::link::ChangeIndex;
 use crate::classify::{Denial, FailureFilter};
 use crate::decode::split::{ObjectKind, SplitLimits, split_records};
 use crate::decode::{Encoding, decoder};
@@ -75,6 +76,8 @@ pub struct ScanConfig {
     /// Where the caller will write the HTML report: checked before the scan never to be a file
     /// the run reads or writes, and not reported as a stray file of `out_dir`.
     pub html: Option<PathBuf>,
+    /// How far before a group's first denial a policy change is still linked to it (µs).
+    pub change_lookback: i64,
 }
 
 impl ScanConfig {
@@ -100,6 +103,7 @@ impl ScanConfig {
             suppressions: Suppressions::default(),
             upload: None,
             html: None,
+            change_lookback: 7 * 86_400 * 1_000_000,
         }
     }
 }
@@ -282,7 +286,15 @@ pub fn scan(config: &ScanConfig) -> Result<ScanOutcome, ScanError> {
     stats.requests = finished.s3;
     stats.log_groups = finished.log_groups;
     let denials_finished = sink.finish()?;
-    let rows = summary.rows();
+    // Workers finish objects in any order: sorted, the file is the same for the same input.
+    changes.sort_by(|a, b| {
+        (a.event_time, &a.event_id, &a.event_name).cmp(&(b.event_time, &b.event_id, &b.event_name))
+    });
+    let mut rows = summary.rows();
+    let changes_index = ChangeIndex::new(&changes, config.change_lookback);
+    for row in &mut rows {
+        changes_index.link(row);
+    }
     let (summary_dir, summary_name) = layout.summary_path(&config.out_dir);
     fs::create_dir_all(&summary_dir)
         .map_err(|source| ReportError::Io { path: summary_dir.clone(), source })?;
@@ -293,10 +305,6 @@ pub fn scan(config: &ScanConfig) -> Result<ScanOutcome, ScanError> {
     // Every report is complete on disk before any is renamed into place, and the renames run
     // with a second Ctrl-C held back: a run commits all its reports or none.
     let summary_finished = summary_report.finish()?;
-    // Workers finish objects in any order: sorted, the file is the same for the same input.
-    changes.sort_by(|a, b| {
-        (a.event_time, &a.event_id, &a.event_name).cmp(&(b.event_time, &b.event_id, &b.event_name))
-    });
     let (changes_dir, changes_name) = layout.policy_changes_path(&config.out_dir);
     fs::create_dir_all(&changes_dir)
         .map_err(|source| ReportError::Io { path: changes_dir.clone(), source })?;

@@ -46,6 +46,18 @@ pub fn parse_time(text: &str, now: DateTime<Utc>) -> Result<i64, String> {
     if let Ok(date) = NaiveDate::parse_from_str(text, "%Y-%m-%d") {
         return Ok(date.and_hms_opt(0, 0, 0).map_or(0, |t| t.and_utc().timestamp_micros()));
     }
+    let span = parse_span(text).map_err(|_| {
+        format!(
+            "{text:?} is not a time: use RFC 3339 (2026-11-01T00:00:00Z), a date (2026-11-01) \
+             or a span back from now (90m, 36h, 7d, 2w)"
+        )
+    })?;
+    now.timestamp_micros().checked_sub(span).ok_or_else(|| format!("{text:?} reaches too far back"))
+}
+
+/// A span, `90s`, `30m`, `36h`, `7d` or `2w`, in microseconds.
+pub fn parse_span(text: &str) -> Result<i64, String> {
+    let text = text.trim();
     let unit_at = text.find(|c: char| !c.is_ascii_digit()).unwrap_or(text.len());
     let (digits, unit) = text.split_at(unit_at);
     let seconds_per_unit = match unit {
@@ -58,15 +70,9 @@ pub fn parse_time(text: &str, now: DateTime<Utc>) -> Result<i64, String> {
     };
     let amount: i64 = digits.parse().unwrap_or(-1);
     if seconds_per_unit == 0 || amount < 0 {
-        return Err(format!(
-            "{text:?} is not a time: use RFC 3339 (2026-11-01T00:00:00Z), a date (2026-11-01) \
-             or a span back from now (90m, 36h, 7d, 2w)"
-        ));
+        return Err(format!("{text:?} is not a span: use 90s, 30m, 36h, 7d or 2w"));
     }
-    amount
-        .checked_mul(seconds_per_unit * 1_000_000)
-        .and_then(|span| now.timestamp_micros().checked_sub(span))
-        .ok_or_else(|| format!("{text:?} reaches too far back"))
+    amount.checked_mul(seconds_per_unit * 1_000_000).ok_or_else(|| format!("{text:?} is too long"))
 }
 
 #[cfg(test)]

@@ -8,9 +8,14 @@ use std::path::{Path, PathBuf};
 use parquet::arrow::arrow_reader::{ParquetRecordBatchReader, ParquetRecordBatchReaderBuilder};
 
 use super::columns::{ColumnDef, read_batch};
-use super::parquet::DENIALS_FILE;
-use super::schema::{DENIAL_COLUMNS, SUMMARY_COLUMNS, blank_denial, blank_summary};
+use super::layout::POLICY_CHANGES_DIR;
+use super::parquet::{DENIALS_FILE, POLICY_CHANGES_FILE};
+use super::schema::{
+    DENIAL_COLUMNS, POLICY_CHANGE_COLUMNS, SUMMARY_COLUMNS, blank_denial, blank_policy_change,
+    blank_summary,
+};
 use crate::aggregate::SummaryKey;
+use crate::changes::PolicyChange;
 use crate::classify::Denial;
 
 #[derive(Debug, thiserror::Error)]
@@ -56,6 +61,34 @@ pub fn denial_files(dir: &Path) -> Result<Vec<PathBuf>, ReadError> {
 /// Calls `each` with every denial of the file at `path`.
 pub fn read_denials(path: &Path, mut each: impl FnMut(Denial)) -> Result<(), ReadError> {
     read_rows(path, DENIAL_COLUMNS, blank_denial, |rows| rows.into_iter().for_each(&mut each))
+}
+
+/// Every policy-changes file under `dir`, in both layouts, sorted; none for reports written
+/// before whydenied recorded changes.
+pub fn policy_change_files(dir: &Path) -> Vec<PathBuf> {
+    let mut files = Vec::new();
+    if dir.join(POLICY_CHANGES_FILE).is_file() {
+        files.push(dir.join(POLICY_CHANGES_FILE));
+    }
+    if let Ok(entries) = fs::read_dir(dir.join(POLICY_CHANGES_DIR)) {
+        files.extend(entries.flatten().map(|e| e.path()).filter(|p| {
+            p.file_name().is_some_and(|n| {
+                let n = n.to_string_lossy();
+                n.starts_with("policy_changes-") && n.ends_with(".parquet")
+            })
+        }));
+    }
+    files.sort();
+    files
+}
+
+/// Every policy change in the files `files`.
+pub fn read_policy_changes(files: &[PathBuf]) -> Result<Vec<PolicyChange>, ReadError> {
+    let mut changes = Vec::new();
+    for file in files {
+        read_rows(file, POLICY_CHANGE_COLUMNS, blank_policy_change, |rows| changes.extend(rows))?;
+    }
+    Ok(changes)
 }
 
 /// Adds the groups (principal, action, bucket) of the summary report at `path` to `seen`.

@@ -5,8 +5,12 @@ use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 
 use super::layout::run_summaries;
-use super::read::{ReadError, denial_files, read_denials, read_summary_keys};
+use super::read::{
+    ReadError, denial_files, policy_change_files, read_denials, read_policy_changes,
+    read_summary_keys,
+};
 use crate::aggregate::{Summary, SummaryKey, SummaryRow};
+use crate::changes::link::ChangeIndex;
 use crate::window::{Placement, TimeWindow};
 
 /// The re-aggregated summary.
@@ -28,11 +32,14 @@ pub struct Rebuilt {
     pub suppressed: u64,
 }
 
-/// Reads every denials file under `dir` and summarises the denials inside `window`.
+/// Reads every denials file under `dir` and summarises the denials inside `window`, each group
+/// linked to the policy change that most plausibly caused it among every change recorded under
+/// `dir` (`change_lookback` in microseconds).
 pub fn rebuild(
     dir: &Path,
     window: &TimeWindow,
     new_since: Option<i64>,
+    change_lookback: i64,
 ) -> Result<Rebuilt, ReadError> {
     let files = denial_files(dir)?;
     let (mut all, mut windowed) = (Summary::default(), Summary::default());
@@ -68,7 +75,13 @@ pub fn rebuild(
             .map(|r| SummaryKey { principal: r.principal, action: r.action, bucket: r.bucket })
             .collect(),
     };
-    Ok(Rebuilt { rows: windowed.rows(), new, files, denials, outside_window, kept, suppressed })
+    let changes = read_policy_changes(&policy_change_files(dir))?;
+    let index = ChangeIndex::new(&changes, change_lookback);
+    let mut rows = windowed.rows();
+    for row in &mut rows {
+        index.link(row);
+    }
+    Ok(Rebuilt { rows, new, files, denials, outside_window, kept, suppressed })
 }
 
 /// The groups of `rows` that none of the `earlier` summary reports has: new since the last run.

@@ -6,6 +6,7 @@ use std::sync::Arc;
 
 use super::columns::{ColumnDef, set};
 use crate::aggregate::SummaryRow;
+use crate::changes::link::ChangeLink;
 use crate::changes::{PolicyChange, TargetType};
 use crate::classify::Denial;
 use crate::classify::category::ErrorCategory;
@@ -205,7 +206,62 @@ pub static SUMMARY_COLUMNS: &[ColumnDef<SummaryRow>] = &[
         |r, v| set::optional(&mut r.sample_resource_arn, v),
     ),
     S::text("hint", |r| Some(&r.hint), |r, v| set::required(&mut r.hint, v)),
+    S::text(
+        "change_event_id",
+        |r| r.change.as_ref().and_then(|c| c.event_id.as_deref()),
+        |r, v| set_change(r, v, |c, v| c.event_id = Some(v)),
+    )
+    .unique(),
+    S::time(
+        "change_time",
+        |r| r.change.as_ref().and_then(|c| c.time),
+        |r, v| {
+            if let Some(t) = v {
+                r.change.get_or_insert_with(ChangeLink::default).time = Some(t);
+            }
+        },
+    ),
+    S::text(
+        "change_actor",
+        |r| r.change.as_ref().map(|c| c.actor.as_str()),
+        |r, v| set_change(r, v, |c, v| c.actor = v),
+    ),
+    S::text(
+        "change_event_name",
+        |r| r.change.as_ref().map(|c| c.event_name.as_str()),
+        |r, v| set_change(r, v, |c, v| c.event_name = v),
+    ),
+    S::text(
+        "change_target_type",
+        |r| r.change.as_ref().and_then(|c| c.target_type).map(TargetType::as_str),
+        |r, v| set_change(r, v, |c, v| c.target_type = TargetType::from_str_opt(&v)),
+    ),
+    S::text(
+        "change_target",
+        |r| r.change.as_ref().and_then(|c| c.target.as_deref()),
+        |r, v| set_change(r, v, |c, v| c.target = Some(v)),
+    ),
+    S::flag("changed_after", |r| r.changed_after, |r, v| r.changed_after = v),
+    S::text(
+        "self_change_event_id",
+        |r| r.self_change_event_id.as_deref(),
+        |r, v| set::optional(&mut r.self_change_event_id, v),
+    )
+    .unique(),
 ];
+
+/// Sets a part of the row's change link from a non-null cell (a row without a link has null in
+/// every `change_…` column, and stays without one).
+fn set_change(
+    row: &mut SummaryRow,
+    value: Option<String>,
+    put: fn(&mut ChangeLink, String),
+) -> Option<()> {
+    if let Some(value) = value {
+        put(row.change.get_or_insert_with(ChangeLink::default), value);
+    }
+    Some(())
+}
 
 type C = ColumnDef<PolicyChange>;
 
@@ -323,6 +379,9 @@ pub fn blank_summary() -> SummaryRow {
         sample_error_message: None,
         sample_resource_arn: None,
         hint: String::new(),
+        change: None,
+        changed_after: false,
+        self_change_event_id: None,
     }
 }
 

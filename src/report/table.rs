@@ -180,6 +180,9 @@ mod tests {
             sample_error_message: None,
             sample_resource_arn: None,
             hint: "aws s3api get-bucket-policy --bucket b".into(),
+            change: None,
+            changed_after: false,
+            self_change_event_id: None,
         }
     }
 

@@ -1,0 +1,339 @@
+//! Linking each summary group to the policy change that most plausibly caused it.
+//!
+//! A change *governs* a group when it changed something AWS consults for that request:
+//! - S3 groups: the bucket's policy, Block Public Access (bucket, or the account's), Object
+//!   Ownership and ACL;
+//! - user and role principals (and role sessions, grouped by role): their inline policies,
+//!   attachments, permissions boundary and tags, the groups the trail shows them joining (and those
+//!   groups' policies), and new versions of the managed policies the trail shows attached to them;
+//! - `sts:AssumeRole*`: the trust policy of the role assumed (the group's resource);
+//! - `kms:*` on a key: the key's policy;
+//! - other resources (SQS, SNS, Secrets Manager, Lambda, ECR): their resource policy;
+//! - SCP and RCP changes, attachments and account moves: groups whose message names an SCP or RCP,
+//!   or names nothing (the organization tree is not in the trail, so an OU or root attachment
+//!   counts for every account).
+//!
+//! The link is the latest *successful* governing change at or before the group's first denial,
+//! no more than the look-back (default 7 days) earlier; changes in the same second are ordered by
+//! event id, so the choice does not depend on file order. `changed_after` marks a group with a
+//! governing change after its last denial (it may have been fixed); `self_change_event_id` names
+//! the first permissions change the denied principal made itself between its first denial and an
+//! hour after its last (a possible privilege escalation).
+//!
+//! Not linked: session policies (the summary groups sessions by role; `policy_changes.parquet`
+//! keeps them with their access key) and VPC endpoint policies (the group does not name its
+//! endpoint).
+
+use std::collections::{BTreeSet, HashMap};
+
+use chrono::DateTime;
+
+use super::{PolicyChange, TargetType};
+use crate::aggregate::SummaryRow;
+use crate::classify::reason::{DeniedBy, PolicyType};
+
+/// The default look-back: a change older than this before the first denial is not linked.
+pub const DEFAULT_LOOKBACK: &str = "7d";
+
+/// How long after a group's last denial a change by the denied principal still counts as its own
+/// reaction to the denials.
+const SELF_CHANGE_AFTER_MICROS: i64 = 3600 * 1_000_000;
+
+/// The change a group is linked to: the summary's `change_…` columns.
+#[derive(Clone, Debug, PartialEq, Eq, Default)]
+pub struct ChangeLink {
+    pub event_id: Option<String>,
+    pub time: Option<i64>,
+    pub actor: String,
+    pub event_name: String,
+    pub target_type: Option<TargetType>,
+    pub target: Option<String>,
+}
+
+/// IAM identities as changes name them: (account, kind, name).
+type Subject = (String, IamKind, String);
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+enum IamKind {
+    User,
+    Role,
+    Group,
+}
+
+/// The successful changes of a run, indexed by what they govern.
+pub struct ChangeIndex<'c> {
+    lookback: i64,
+    by_bucket: HashMap<&'c str, Vec<&'c PolicyChange>>,
+    by_account_setting: HashMap<&'c str, Vec<&'c PolicyChange>>,
+    by_subject: HashMap<Subject, Vec<&'c PolicyChange>>,
+    memberships: HashMap<Subject, BTreeSet<String>>,
+    attachments: HashMap<Subject, BTreeSet<&'c str>>,
+    by_managed_policy: HashMap<&'c str, Vec<&'c PolicyChange>>,
+    by_trust: HashMap<(String, String), Vec<&'c PolicyChange>>,
+    by_key: HashMap<&'c str, Vec<&'c PolicyChange>>,
+    by_resource: HashMap<&'c str, Vec<&'c PolicyChange>>,
+    organization: Vec<&'c PolicyChange>,
+    by_actor: HashMap<&'c str, Vec<&'c PolicyChange>>,
+}
+
+impl<'c> ChangeIndex<'c> {
+    /// Indexes the successful changes among `changes`; `lookback` in microseconds.
+    pub fn new(changes: &'c [PolicyChange], lookback: i64) -> Self {
+        let mut index = ChangeIndex {
+            lookback,
+            by_bucket: HashMap::new(),
+            by_account_setting: HashMap::new(),
+            by_subject: HashMap::new(),
+            memberships: HashMap::new(),
+            attachments: HashMap::new(),
+            by_managed_policy: HashMap::new(),
+            by_trust: HashMap::new(),
+            by_key: HashMap::new(),
+            by_resource: HashMap::new(),
+            organization: Vec::new(),
+            by_actor: HashMap::new(),
+        };
+        for c in changes.iter().filter(|c| c.error_code.is_none() && c.event_time.is_some()) {
+            index.add(c);
+        }
+        index
+    }
+
+    fn add(&mut self, c: &'c PolicyChange) {
+        if c.target_type != TargetType::Session {
+            self.by_actor.entry(&c.actor).or_default().push(c);
+        }
+        let Some(target) = c.target.as_deref() else { return };
+        let account = c.account_id.clone().unwrap_or_default();
+        match c.target_type {
+            TargetType::PublicAccessBlock if c.event_name.contains("Account") => {
+                self.by_account_setting.entry(target).or_default().push(c)
+            }
+            TargetType::BucketPolicy
+            | TargetType::PublicAccessBlock
+            | TargetType::OwnershipControls
+            | TargetType::Acl => self.by_bucket.entry(target).or_default().push(c),
+            TargetType::InlinePolicy
+            | TargetType::PolicyAttachment
+            | TargetType::PermissionsBoundary
+            | TargetType::PrincipalTags => {
+                let Some(kind) = iam_kind(&c.event_name) else { return };
+                let subject = (account, kind, target.to_string());
+                if c.target_type == TargetType::PolicyAttachment
+                    && let Some(policy) = c.detail.as_deref()
+                {
+                    self.attachments.entry(subject.clone()).or_default().insert(policy);
+                }
+                self.by_subject.entry(subject).or_default().push(c);
+            }
+            TargetType::GroupMembership => {
+                let subject = (account.clone(), IamKind::User, target.to_string());
+                if let Some(group) = &c.detail {
+                    self.memberships.entry(subject.clone()).or_default().insert(group.clone());
+                }
+                self.by_subject.entry(subject).or_default().push(c);
+            }
+            TargetType::ManagedPolicyVersion => {
+                self.by_managed_policy.entry(target).or_default().push(c)
+            }
+            TargetType::RoleTrustPolicy => {
+                self.by_trust.entry((account, target.to_string())).or_default().push(c)
+            }
+            TargetType::KeyPolicy => self.by_key.entry(key_id(target)).or_default().push(c),
+            TargetType::ResourcePolicy => {
+                self.by_resource.entry(last_segment(target)).or_default().push(c)
+            }
+            TargetType::Scp
+            | TargetType::Rcp
+            | TargetType::OrgPolicyAttachment
+            | TargetType::OrgStructure => self.organization.push(c),
+            TargetType::Session | TargetType::EndpointPolicy => {}
+        }
+    }
+
+    /// Every change that governs the group of `row`.
+    fn governing(&self, row: &SummaryRow) -> Vec<&'c PolicyChange> {
+        let mut found: Vec<&'c PolicyChange> = Vec::new();
+        let mut extend =
+            |list: Option<&Vec<&'c PolicyChange>>| found.extend(list.into_iter().flatten());
+        if let Some(bucket) = row.bucket.as_deref() {
+            extend(self.by_bucket.get(bucket));
+            for account in &row.accounts {
+                extend(self.by_account_setting.get(account.as_str()));
+            }
+        }
+        if let Some(subject) = iam_subject(&row.principal) {
+            extend(self.by_subject.get(&subject));
+            let account = &subject.0;
+            let groups = self.memberships.get(&subject).into_iter().flatten();
+            let group_subjects: Vec<Subject> =
+                groups.map(|g| (account.clone(), IamKind::Group, g.clone())).collect();
+            for group in &group_subjects {
+                extend(self.by_subject.get(group));
+            }
+            let attached = std::iter::once(&subject)
+                .chain(&group_subjects)
+                .filter_map(|s| self.attachments.get(s))
+                .flatten();
+            for policy in attached {
+                extend(self.by_managed_policy.get(policy));
+            }
+        }
+        let resource = row.sample_resource_arn.as_deref();
+        if row.action.to_ascii_lowercase().starts_with("sts:assumerole")
+            && let Some(subject) = resource.and_then(iam_subject)
+        {
+            extend(self.by_trust.get(&(subject.0, subject.2)));
+        }
+        if let Some(resource) = resource {
+            if row.action.starts_with("kms:") && resource.contains(":key/") {
+                extend(self.by_key.get(key_id(resource)));
+            } else if !resource.starts_with("arn:aws:s3:") && !resource.starts_with("arn:aws:iam:")
+            {
+                extend(self.by_resource.get(last_segment(resource)));
+            }
+        }
+        let org_named = matches!(
+            row.denied_by,
+            DeniedBy::Policy(PolicyType::ServiceControlPolicy | PolicyType::ResourceControlPolicy)
+                | DeniedBy::Unknown
+        );
+        if org_named {
+            let principal_account = iam_subject(&row.principal).map(|s| s.0);
+            found.extend(
+                self.organization
+                    .iter()
+                    .filter(|c| governs_account(c, principal_account.as_deref())),
+            );
+        }
+        found
+    }
+
+    /// Sets the row's link, `changed_after` and `self_change_event_id`.
+    pub fn link(&self, row: &mut SummaryRow) {
+        let (Some(first), Some(last)) = (row.first_seen, row.last_seen) else { return };
+        let governing = self.governing(row);
+        let time = |c: &&PolicyChange| c.event_time.unwrap_or(i64::MIN);
+        let cause = governing
+            .iter()
+            .filter(|c| (first - self.lookback..=first).contains(&time(c)))
+            .max_by(|a, b| (time(a), &a.event_id).cmp(&(time(b), &b.event_id)));
+        row.change = cause.map(|c| ChangeLink {
+            event_id: c.event_id.clone(),
+            time: c.event_time,
+            actor: c.actor.clone(),
+            event_name: c.event_name.clone(),
+            target_type: Some(c.target_type),
+            target: c.target.clone(),
+        });
+        row.changed_after = governing.iter().any(|c| time(c) > last);
+        let own = self.by_actor.get(row.principal.as_str()).into_iter().flatten();
+        row.self_change_event_id = own
+            .filter(|c| (first..=last.saturating_add(SELF_CHANGE_AFTER_MICROS)).contains(&time(c)))
+            .min_by(|a, b| (time(a), &a.event_id).cmp(&(time(b), &b.event_id)))
+            .and_then(|c| c.event_id.clone());
+        if let Some(lead) = describe(row) {
+            row.hint = format!("{lead}; then: {}", row.hint);
+        }
+    }
+}
+
+/// The sentence the hint leads with when a change is linked (or the principal changed its own
+/// permissions): "denials began 5 min after …".
+fn describe(row: &SummaryRow) -> Option<String> {
+    let mut parts = Vec::new();
+    if let Some(link) = &row.change {
+        let after = match (row.first_seen, link.time) {
+            (Some(first), Some(at)) => format!("{} after", span((first - at).max(0))),
+            _ => "after".into(),
+        };
+        let what = match (link.target_type, link.target.as_deref()) {
+            (Some(t), Some(target)) => {
+                format!("changed the {} of {target}", t.as_str().replace('_', " "))
+            }
+            (Some(t), None) => format!("changed a {}", t.as_str().replace('_', " ")),
+            _ => "made a change".into(),
+        };
+        let when = link
+            .time
+            .and_then(DateTime::from_timestamp_micros)
+            .map(|t| t.format(" at %Y-%m-%d %H:%M:%S UTC").to_string());
+        parts.push(format!(
+            "denials began {after} {} {what} ({}{}, event {}); see policy_changes.parquet",
+            link.actor,
+            link.event_name,
+            when.unwrap_or_default(),
+            link.event_id.as_deref().unwrap_or("without id")
+        ));
+    }
+    if let Some(event) = &row.self_change_event_id {
+        parts.push(format!("{} changed its own permissions after these denials (event {event}): check it was intended", row.principal));
+    }
+    (!parts.is_empty()).then(|| parts.join("; "))
+}
+
+/// `5 min`, `3 h`, `2 d`, `40 s`.
+fn span(micros: i64) -> String {
+    let s = micros / 1_000_000;
+    match s {
+        s if s < 120 => format!("{s} s"),
+        s if s < 7200 => format!("{} min", s / 60),
+        s if s < 172_800 => format!("{} h", s / 3600),
+        s => format!("{} d", s / 86_400),
+    }
+}
+
+/// Which IAM identity an IAM event's name is about.
+fn iam_kind(event_name: &str) -> Option<IamKind> {
+    if matches!(event_name, "AddUserToGroup" | "RemoveUserFromGroup") || event_name.contains("User")
+    {
+        Some(IamKind::User)
+    } else if event_name.contains("Role") {
+        Some(IamKind::Role)
+    } else if event_name.contains("Group") {
+        Some(IamKind::Group)
+    } else {
+        None
+    }
+}
+
+/// `arn:…:iam::A:user/path/name` → (A, user, name); roles likewise.
+fn iam_subject(arn: &str) -> Option<Subject> {
+    let parts: Vec<&str> = arn.splitn(6, ':').collect();
+    let ["arn", _, "iam", _, account, resource] = parts.as_slice() else { return None };
+    let (kind, path) = resource.split_once('/')?;
+    let kind = match kind {
+        "user" => IamKind::User,
+        "role" => IamKind::Role,
+        _ => return None,
+    };
+    let name = path.rsplit('/').next()?;
+    Some((account.to_string(), kind, name.to_string()))
+}
+
+/// A key's id, from its ARN or the id itself.
+fn key_id(key: &str) -> &str {
+    key.rsplit_once(":key/").map_or(key, |(_, id)| id)
+}
+
+/// The name at the end of a queue URL, topic ARN, function ARN or name.
+fn last_segment(text: &str) -> &str {
+    text.rsplit(['/', ':']).next().unwrap_or(text)
+}
+
+/// Whether an organization change can govern the principal's account.
+fn governs_account(change: &PolicyChange, account: Option<&str>) -> bool {
+    match change.target_type {
+        TargetType::OrgPolicyAttachment | TargetType::OrgStructure => {
+            match change.target.as_deref() {
+                Some(target) if target.starts_with("ou-") || target.starts_with("r-") => true,
+                Some(target) => Some(target) == account,
+                None => false,
+            }
+        }
+        _ => true,
+    }
+}
+
+#[cfg(test)]
+mod tests;

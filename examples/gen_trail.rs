@@ -127,6 +127,8 @@ enum J {
     Str(Cow<'static, str>),
     Arr(Vec<J>),
     Obj(Vec<(&'static str, J)>),
+    /// JSON text written as it is (a bucket policy S3 logs as an object).
+    Raw(String),
 }
 
 /// `From` impls, so `obj!` takes plain Rust values.
@@ -163,6 +165,7 @@ impl J {
             J::Int(n) => write!(out, "{n}")?,
             J::Float(x) => write!(out, "{x}")?,
             J::Str(s) => serde_json::to_writer(&mut *out, s.as_ref())?,
+            J::Raw(text) => out.extend_from_slice(text.as_bytes()),
             J::Arr(items) => {
                 out.push(b'[');
                 for (i, item) in items.iter().enumerate() {
@@ -1217,6 +1220,9 @@ fn sample(out: &Path) -> io::Result<()> {
         }
     }
     write_insight(&mut rng, out)?;
+    // Last, so that every file above stays the same: the two patterns of POLICY.md §6.3.
+    write_stories(&mut rng, out, &mut tally)?;
+    files += 2;
     let (records, failed) = (tally.records, tally.failures.values().sum::<u64>());
     println!(
         "{files} log files, {digests} digests, 1 Insights object; {records} records, {failed} failures:"
@@ -1224,6 +1230,141 @@ fn sample(out: &Path) -> io::Result<()> {
     for (code, n) in tally.failures {
         println!("  {code:<36} {n:>5}");
     }
+    Ok(())
+}
+
+/// The bucket whose policy is replaced in the first story, and the service it locks out.
+const STORY_BUCKET: &str = "audit-logs-central";
+const STORY_SERVICE: &str = "delivery.logs.amazonaws.com";
+/// The user of the second story, who is denied and then grants itself everything.
+const STORY_USER: &str = "dev-intern";
+
+/// Two short logs that tell the stories real trails show (POLICY.md §6.3), in account
+/// 111122223333, us-east-1: (1) the root user replaces the bucket policy of [`STORY_BUCKET`] with
+/// CloudTrail's own two statements, and five minutes later the log delivery service starts failing
+/// to write into it, with a bare `Access Denied`, for a day; (2) the user [`STORY_USER`] is denied
+/// a burst of List/Describe calls and, six minutes later, attaches `Allow * on *` to itself.
+fn write_stories(rng: &mut Rng, out: &Path, tally: &mut Tally) -> io::Result<()> {
+    let (acct, region) = ("111122223333", "us-east-1");
+    let replaced_at = SAMPLE_START + DAY + 10 * 3600;
+    let story = |rng: &mut Rng,
+                 time: i64,
+                 (source, name): (&'static str, &'static str),
+                 who: J,
+                 denied: Option<String>,
+                 params: J| {
+        obj! {
+            "eventVersion": "1.11", "userIdentity": who, "eventTime": iso(time), "eventSource": source,
+            "eventName": name, "awsRegion": region, "sourceIPAddress": "203.0.113.77",
+            "userAgent": "aws-cli/2.22.4 md/Botocore#1.35.70 os/linux",
+            "errorCode": opt(denied.as_ref().map(|_| AD)), "errorMessage": opt(denied),
+            "requestParameters": params, "responseElements": J::Null, "requestID": rng.uuid(),
+            "eventID": rng.uuid(), "readOnly": false, "eventType": "AwsApiCall",
+            "managementEvent": name != "PutObject", "recipientAccountId": acct,
+            "eventCategory": if name == "PutObject" { "Data" } else { "Management" },
+        }
+    };
+    let root = || obj! {"type": "Root", "principalId": acct, "arn": "arn:aws:iam::111122223333:root", "accountId": acct, "accessKeyId": "ASIAROOTSTORY0000001"};
+    let cloudtrail_only = format!(
+        r#"{{"Version":"2012-10-17","Statement":[{{"Sid":"AWSCloudTrailAclCheck","Effect":"Allow","Principal":{{"Service":"cloudtrail.amazonaws.com"}},"Action":"s3:GetBucketAcl","Resource":"arn:aws:s3:::{STORY_BUCKET}"}},{{"Sid":"AWSCloudTrailWrite","Effect":"Allow","Principal":{{"Service":"cloudtrail.amazonaws.com"}},"Action":"s3:PutObject","Resource":"arn:aws:s3:::{STORY_BUCKET}/AWSLogs/{acct}/*","Condition":{{"StringEquals":{{"s3:x-amz-acl":"bucket-owner-full-control"}}}}}}]}}"#
+    );
+    let mut writer = LogWriter::create(
+        out,
+        log_key(rng, acct, region, replaced_at + 1800),
+        Compression::best(),
+    )?;
+    let put = story(
+        rng,
+        replaced_at,
+        (S3, "PutBucketPolicy"),
+        root(),
+        None,
+        obj! {"bucketName": STORY_BUCKET, "bucketPolicy": J::Raw(cloudtrail_only), "Host": "s3.amazonaws.com", "policy": ""},
+    );
+    writer.push(&put, replaced_at)?;
+    tally.records += 1;
+    let service = || obj! {"type": "AWSService", "invokedBy": STORY_SERVICE};
+    for i in 0..40 {
+        // Every 40 minutes from five minutes after the change, for a day and a bit.
+        let time = replaced_at + 300 + i * 2400;
+        let key =
+            format!("AWSLogs/{acct}/elasticloadbalancing/{region}/2026/11/02/alb-{i:03}.log.gz");
+        let params = obj! {"bucketName": STORY_BUCKET, "key": key.clone(), "x-amz-acl": "bucket-owner-full-control"};
+        let mut record =
+            story(rng, time, (S3, "PutObject"), service(), Some("Access Denied".into()), params);
+        if let J::Obj(fields) = &mut record {
+            let arn = format!("arn:aws:s3:::{STORY_BUCKET}/{key}");
+            let resources = vec![
+                obj! {"type": "AWS::S3::Object", "ARN": arn},
+                obj! {"accountId": acct, "type": "AWS::S3::Bucket", "ARN": format!("arn:aws:s3:::{STORY_BUCKET}")},
+            ];
+            fields.push(("resources", J::Arr(resources)));
+        }
+        writer.push(&record, time)?;
+        tally.records += 1;
+        *tally.failures.entry(AD).or_default() += 1;
+    }
+    writer.finish()?;
+
+    let denied_at = SAMPLE_START + 2 * DAY + 14 * 3600;
+    let user_arn = format!("arn:aws:iam::{acct}:user/{STORY_USER}");
+    let user = || obj! {"type": "IAMUser", "principalId": "AIDASTORYDEVINTERN01", "arn": format!("arn:aws:iam::111122223333:user/{STORY_USER}"), "accountId": acct, "accessKeyId": "AKIASTORYDEVINTERN01", "userName": STORY_USER};
+    let mut writer =
+        LogWriter::create(out, log_key(rng, acct, region, denied_at + 1800), Compression::best())?;
+    let burst: [(&str, &str, &str, &str); 4] = [
+        (IAM, "ListRoles", "iam:ListRoles", "arn:aws:iam::111122223333:role/"),
+        (IAM, "ListUsers", "iam:ListUsers", "arn:aws:iam::111122223333:user/"),
+        (EC2, "DescribeInstances", "ec2:DescribeInstances", "*"),
+        (
+            IAM,
+            "ListAttachedUserPolicies",
+            "iam:ListAttachedUserPolicies",
+            "arn:aws:iam::111122223333:user/dev-intern",
+        ),
+    ];
+    for i in 0..12_i64 {
+        let (source, name, action, resource) = burst[i as usize % burst.len()];
+        let time = denied_at + i * 15;
+        let message = format!(
+            "User: {user_arn} is not authorized to perform: {action} on resource: {resource} because no identity-based policy allows the {action} action"
+        );
+        let record = story(rng, time, (source, name), user(), Some(message), J::Null);
+        let record = match record {
+            J::Obj(mut fields) => {
+                for (k, v) in fields.iter_mut() {
+                    if *k == "errorCode" {
+                        *v = if source == EC2 {
+                            "Client.UnauthorizedOperation".into()
+                        } else {
+                            "AccessDenied".into()
+                        };
+                    }
+                }
+                J::Obj(fields)
+            }
+            other => other,
+        };
+        writer.push(&record, time)?;
+        tally.records += 1;
+        *tally
+            .failures
+            .entry(if source == EC2 { "Client.UnauthorizedOperation" } else { AD })
+            .or_default() += 1;
+    }
+    let granted_at = denied_at + 12 * 15 + 360;
+    let allow_all =
+        r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"*","Resource":"*"}]}"#;
+    let grant = story(
+        rng,
+        granted_at,
+        (IAM, "PutUserPolicy"),
+        user(),
+        None,
+        obj! {"userName": STORY_USER, "policyName": "admin-now", "policyDocument": allow_all},
+    );
+    writer.push(&grant, granted_at)?;
+    tally.records += 1;
+    writer.finish()?;
     Ok(())
 }
 

@@ -196,7 +196,10 @@ fn organization_changes_govern_groups_the_message_leaves_open_or_blames_on_them(
         "ou-ab12-cdefgh34",
     );
     let mut d = s3_denial("arn:aws:iam::111122223333:user/alice", "b");
-    assert_eq!(link_id(&linked(std::slice::from_ref(&attach_ou), group(d.clone(), &[T0]))), Some("e-scp"));
+    assert_eq!(
+        link_id(&linked(std::slice::from_ref(&attach_ou), group(d.clone(), &[T0]))),
+        Some("e-scp")
+    );
     d.denied_by = DeniedBy::Policy(PolicyType::IdentityBased);
     assert_eq!(link_id(&linked(&[attach_ou], group(d.clone(), &[T0]))), None);
     let other_account =

@@ -186,6 +186,35 @@ mod tests {
     }
 
     #[test]
+    fn a_linked_change_is_on_the_timeline_and_under_its_row() {
+        let (dir, files, mut rows) = reports_for(&[denial("x", 0), denial("x", 7200)]);
+        let first = rows[0].first_seen.expect("timed");
+        rows[0].change = Some(crate::changes::link::ChangeLink {
+            event_id: Some("ev-<change>".into()),
+            time: Some(first - 3_600_000_000),
+            actor: "arn:aws:iam::111122223333:root".into(),
+            event_name: "PutBucketPolicy".into(),
+            target_type: Some(crate::changes::TargetType::BucketPolicy),
+            target: Some("b".into()),
+        });
+        let html = dir.path().join("report.html");
+        write_html_report(&input(&rows, &files), &html).expect("report written");
+        let page = fs::read_to_string(html).expect("read back");
+        // Out of the denials' span: not drawn. One hour earlier than the first denial is.
+        assert!(page.contains("<line class=\"change\""), "no marker");
+        assert!(page.contains(
+            "PutBucketPolicy by arn:aws:iam::111122223333:root on b (event ev-&lt;change&gt;)"
+        ));
+        assert!(page.contains("data-column=\"change_event_id\""));
+        let (dir, files, mut rows) = reports_for(&[denial("x", 0)]);
+        rows[0].change =
+            Some(crate::changes::link::ChangeLink { time: Some(1), ..Default::default() });
+        let html = dir.path().join("report.html");
+        write_html_report(&input(&rows, &files), &html).expect("report written");
+        assert!(!fs::read_to_string(html).expect("read back").contains("<line class=\"change\""));
+    }
+
+    #[test]
     fn every_registered_summary_column_is_on_the_page() {
         let page = page_for(&[denial("x", 0)]);
         let shown: std::collections::BTreeSet<&str> = page

@@ -119,13 +119,32 @@ const LEFT: f64 = 52.0;
 const RIGHT: f64 = 12.0;
 const TOP: f64 = 12.0;
 const BOTTOM: f64 = 28.0;
+/// How far before the first denial a policy change is still drawn, in hours.
+const MARKER_LOOKBACK_HOURS: i64 = 7 * 24;
 /// Axis labels under the timeline, at most.
 const X_LABELS: usize = 8;
 
-/// The timeline of `hourly`, or `None` when no denial has a time.
-pub fn timeline(hourly: &HourlyCounts) -> Option<Timeline> {
-    let first_hour = hourly.counts.keys().map(|(h, _)| *h).min()?;
+/// A policy change drawn on the timeline: a dashed line at its hour, named in its tooltip.
+pub struct Marker {
+    /// Hours since the epoch.
+    pub hour: i64,
+    pub label: String,
+}
+
+/// The timeline of `hourly` with the policy changes `markers` that fall inside it, or `None`
+/// when no denial has a time.
+pub fn timeline(hourly: &HourlyCounts, markers: &[Marker]) -> Option<Timeline> {
+    let first_denial = hourly.counts.keys().map(|(h, _)| *h).min()?;
     let last_hour = hourly.counts.keys().map(|(h, _)| *h).max()?;
+    // A change shortly before the first denial widens the chart to show it (a week at most,
+    // the default look-back); older or later ones are not drawn.
+    let drawn = |m: &&Marker| (first_denial - MARKER_LOOKBACK_HOURS..=last_hour).contains(&m.hour);
+    let first_hour = markers
+        .iter()
+        .filter(drawn)
+        .map(|m| m.hour)
+        .min()
+        .map_or(first_denial, |h| h.min(first_denial));
     let bin = Bin::for_span(first_hour, last_hour);
     let first = bin.index(first_hour);
     let bins = usize::try_from(bin.index(last_hour) - first + 1).unwrap_or(1);
@@ -183,6 +202,14 @@ pub fn timeline(hourly: &HourlyCounts) -> Option<Timeline> {
                             fill=(legend[series].colour) {
                             title { (when) " · " (legend[series].name) ": " (grouped(count)) }
                         }
+                    }
+                }
+            }
+            g.changes {
+                @for marker in markers.iter().filter(drawn) {
+                    @let x = fmt(LEFT + (bin.index(marker.hour) - first) as f64 * bar_pitch + bar_pitch / 2.0);
+                    line.change x1=(x) x2=(x) y1=(fmt(TOP)) y2=(fmt(TOP + plot_height)) {
+                        title { (marker.label) }
                     }
                 }
             }
@@ -319,11 +346,11 @@ mod tests {
         hourly.counts.insert((10, 0), 3);
         hourly.counts.insert((10, 1), 2);
         hourly.counts.insert((12, 1), 1);
-        let chart = timeline(&hourly).expect("a chart");
+        let chart = timeline(&hourly, &[]).expect("a chart");
         assert_eq!(chart.bin, Bin::Hour);
         let legend: Vec<_> = chart.legend.iter().map(|s| (&*s.name, s.total)).collect();
         assert_eq!(legend, [("scp", 3), ("unknown", 3)]);
         assert_eq!(chart.svg.0.matches("<rect").count(), 3);
-        assert!(timeline(&HourlyCounts::default()).is_none());
+        assert!(timeline(&HourlyCounts::default(), &[]).is_none());
     }
 }

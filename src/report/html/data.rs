@@ -22,7 +22,7 @@ use crate::aggregate::SummaryRow;
 use crate::window::Placement;
 
 /// Microseconds in an hour, the timeline's finest resolution.
-const HOUR_MICROS: i64 = 3_600_000_000;
+pub const HOUR_MICROS: i64 = 3_600_000_000;
 
 /// The columns of `denials.parquet` the page reads.
 const DENIALS_READ: &[&str] = &[

@@ -8,7 +8,7 @@ use maud::{DOCTYPE, Markup, PreEscaped, html};
 use sha2::{Digest, Sha256};
 
 use super::chart::{self, Timeline};
-use super::data::{ReportData, SampleEvent};
+use super::data::{HOUR_MICROS, ReportData, SampleEvent};
 use super::{NewGroups, PageInput, SAMPLES_PER_ROW, Since, grouped, utc};
 use crate::aggregate::SummaryRow;
 use crate::report::columns::Cell;
@@ -32,7 +32,7 @@ const SECOND: &str = "%Y-%m-%d %H:%M:%S";
 pub fn render(data: &ReportData<'_>, input: &PageInput<'_>) -> String {
     let (denials, stats) = (data.denials, input.stats);
     let marks = NewMarks::of(data, input.new);
-    let timeline = chart::timeline(&data.hourly);
+    let timeline = chart::timeline(&data.hourly, &change_markers(&data.groups));
     let page = html! {
         (DOCTYPE)
         html lang="en" {
@@ -307,6 +307,26 @@ fn group_rows(g: &SummaryRow, samples: &[SampleEvent], is_new: bool) -> Markup {
             }
         }
     }
+}
+
+/// The policy changes the groups are linked to, once each, for the timeline.
+fn change_markers(groups: &[&SummaryRow]) -> Vec<chart::Marker> {
+    let mut seen = std::collections::BTreeMap::new();
+    for link in groups.iter().filter_map(|g| g.change.as_ref()) {
+        let Some(time) = link.time else { continue };
+        seen.entry((time, link.event_id.clone())).or_insert_with(|| chart::Marker {
+            hour: time.div_euclid(HOUR_MICROS),
+            label: format!(
+                "{} {} by {} on {} (event {})",
+                utc(Some(time), MINUTE),
+                link.event_name,
+                link.actor,
+                link.target.as_deref().unwrap_or("–"),
+                link.event_id.as_deref().unwrap_or("–")
+            ),
+        });
+    }
+    seen.into_values().collect()
 }
 
 /// The columns of the summary shown in a group's row of the table.

@@ -59,7 +59,7 @@ impl RecordReader {
     /// unescapes strings in place).
     pub fn read(&mut self, record: &mut [u8], origin: &Arc<str>) -> Found {
         let failure = self.prefilter.may_be_failure(record);
-        let change = self.changes.may_be_change(record);
+        let change = self.changes.may_be_change(record, failure);
         if !failure && !change {
             return Found::default();
         }

@@ -40,6 +40,10 @@ pub struct ChangeEvent {
     pub detail: &'static [Field],
     pub document: &'static [Field],
     pub require: Require,
+    /// Bytes one of which a record must hold to be parsed: the byte-level shadow of `require`,
+    /// so that the many plain AssumeRole calls of a trail are not parsed for nothing. Like the
+    /// prefilter it belongs to, it only says "maybe"; the parsed fields decide.
+    pub hint: &'static [&'static [u8]],
 }
 
 use Field::{Request as Q, Response as R};
@@ -60,6 +64,7 @@ const fn change(
         detail: &[],
         document: &[],
         require: Require::Always,
+        hint: &[],
     }
 }
 
@@ -74,6 +79,10 @@ impl ChangeEvent {
     }
     const fn require(mut self, require: Require) -> Self {
         self.require = require;
+        self
+    }
+    const fn hint(mut self, hint: &'static [&'static [u8]]) -> Self {
+        self.hint = hint;
         self
     }
     const fn prefix(mut self) -> Self {
@@ -98,6 +107,8 @@ const POLICY_NAME: &[Field] = &[Q(&["policyName"])];
 const BOUNDARY: &[Field] = &[Q(&["permissionsBoundary"])];
 const TAGS: &[Field] = &[Q(&["tags"])];
 const SESSION_PARTS: &[Field] = &[Q(&["policy"]), Q(&["policyArns"]), Q(&["tags"])];
+const SESSION_BYTES: &[&[u8]] = &[b"\"policy", b"\"tags\""];
+const POLICY_BYTES: &[&[u8]] = &[b"olicy"];
 
 /// Every policy-changing event whydenied records.
 pub static CHANGE_EVENTS: &[ChangeEvent] = &[
@@ -190,25 +201,30 @@ pub static CHANGE_EVENTS: &[ChangeEvent] = &[
     change(STS, "AssumeRole", T::Session, &[R(&["credentials", "accessKeyId"])])
         .detail(&[Q(&["roleArn"])])
         .document(SESSION_PARTS)
-        .require(Require::AnyOf(SESSION_PARTS)),
+        .require(Require::AnyOf(SESSION_PARTS))
+        .hint(SESSION_BYTES),
     change(STS, "AssumeRoleWithSAML", T::Session, &[R(&["credentials", "accessKeyId"])])
         .detail(&[Q(&["roleArn"])])
         .document(SESSION_PARTS)
-        .require(Require::AnyOf(SESSION_PARTS)),
+        .require(Require::AnyOf(SESSION_PARTS))
+        .hint(SESSION_BYTES),
     change(STS, "AssumeRoleWithWebIdentity", T::Session, &[R(&["credentials", "accessKeyId"])])
         .detail(&[Q(&["roleArn"])])
         .document(SESSION_PARTS)
-        .require(Require::AnyOf(SESSION_PARTS)),
+        .require(Require::AnyOf(SESSION_PARTS))
+        .hint(SESSION_BYTES),
     change(STS, "GetFederationToken", T::Session, &[R(&["credentials", "accessKeyId"])])
         .detail(&[Q(&["name"])])
         .document(SESSION_PARTS),
     // Other resource policies.
     change("sqs.amazonaws.com", "SetQueueAttributes", T::ResourcePolicy, &[Q(&["queueUrl"])])
         .document(&[Q(&["attributes", "Policy"])])
-        .require(Require::AnyOf(&[Q(&["attributes", "Policy"])])),
+        .require(Require::AnyOf(&[Q(&["attributes", "Policy"])]))
+        .hint(POLICY_BYTES),
     change("sns.amazonaws.com", "SetTopicAttributes", T::ResourcePolicy, &[Q(&["topicArn"])])
         .document(&[Q(&["attributeValue"])])
-        .require(Require::Equals(Q(&["attributeName"]), "Policy")),
+        .require(Require::Equals(Q(&["attributeName"]), "Policy"))
+        .hint(POLICY_BYTES),
     change(
         "secretsmanager.amazonaws.com",
         "PutResourcePolicy",
@@ -246,7 +262,8 @@ pub static CHANGE_EVENTS: &[ChangeEvent] = &[
     .require(Require::AnyOf(&[
         Q(&["CreateVpcEndpointRequest", "PolicyDocument"]),
         Q(&["policyDocument"]),
-    ])),
+    ]))
+    .hint(POLICY_BYTES),
     change(
         "ec2.amazonaws.com",
         "ModifyVpcEndpoint",
@@ -258,7 +275,8 @@ pub static CHANGE_EVENTS: &[ChangeEvent] = &[
         Q(&["ModifyVpcEndpointRequest", "PolicyDocument"]),
         Q(&["policyDocument"]),
         Q(&["ModifyVpcEndpointRequest", "ResetPolicy"]),
-    ])),
+    ]))
+    .hint(POLICY_BYTES),
 ];
 
 /// The table entry for an event, if it is a policy change.
@@ -283,17 +301,23 @@ impl Default for ChangePrefilter {
 }
 
 impl ChangePrefilter {
-    pub fn may_be_change(&self, record: &[u8]) -> bool {
+    /// Whether the record may be a policy change. A failed attempt is kept whatever it carried,
+    /// so a record that may be a failure skips the [`ChangeEvent::hint`] test.
+    pub fn may_be_change(&self, record: &[u8], failure: bool) -> bool {
         self.key.find_iter(record).any(|at| {
-            let value = value_after_key(&record[at + b"\"eventName\"".len()..]);
-            value.is_some_and(|name| {
-                CHANGE_EVENTS.iter().any(|e| {
-                    if e.prefix {
-                        name.starts_with(e.name.as_bytes())
-                    } else {
-                        name == e.name.as_bytes()
-                    }
-                })
+            let Some(name) = value_after_key(&record[at + b"\"eventName\"".len()..]) else {
+                return false;
+            };
+            CHANGE_EVENTS.iter().any(|e| {
+                let named = if e.prefix {
+                    name.starts_with(e.name.as_bytes())
+                } else {
+                    name == e.name.as_bytes()
+                };
+                let hinted = failure
+                    || e.hint.is_empty()
+                    || e.hint.iter().any(|h| memchr::memmem::find(record, h).is_some());
+                named && hinted
             })
         })
     }
@@ -314,15 +338,24 @@ mod tests {
     #[test]
     fn the_prefilter_passes_change_events_only() {
         let p = ChangePrefilter::default();
-        assert!(p.may_be_change(br#"{"eventName":"PutBucketPolicy"}"#));
-        assert!(p.may_be_change(br#"{"eventName" :  "AttachRolePolicy","x":1}"#));
-        assert!(p.may_be_change(br#"{"eventName":"AddPermission20150331v2"}"#));
-        assert!(!p.may_be_change(br#"{"eventName":"GetObject"}"#));
-        assert!(!p.may_be_change(br#"{"eventName":"PutBucketPolicyX"}"#));
-        assert!(!p.may_be_change(br#"{"eventname":"PutBucketPolicy"}"#));
+        assert!(p.may_be_change(br#"{"eventName":"PutBucketPolicy"}"#, false));
+        assert!(p.may_be_change(br#"{"eventName" :  "AttachRolePolicy","x":1}"#, false));
+        assert!(p.may_be_change(br#"{"eventName":"AddPermission20150331v2"}"#, false));
+        assert!(!p.may_be_change(br#"{"eventName":"GetObject"}"#, false));
+        assert!(!p.may_be_change(br#"{"eventName":"PutBucketPolicyX"}"#, false));
+        assert!(!p.may_be_change(br#"{"eventname":"PutBucketPolicy"}"#, false));
         // A nested key earlier in the record does not hide the top-level one.
         assert!(p.may_be_change(
-            br#"{"requestParameters":{"eventName":"x"},"eventName":"PutRolePolicy"}"#
+            br#"{"requestParameters":{"eventName":"x"},"eventName":"PutRolePolicy"}"#,
+            false
+        ));
+        // A plain AssumeRole is not parsed; one with a session policy, or a failed one, is.
+        let plain = br#"{"eventName":"AssumeRole","requestParameters":{"roleArn":"r"}}"#;
+        assert!(!p.may_be_change(plain, false));
+        assert!(p.may_be_change(plain, true));
+        assert!(p.may_be_change(
+            br#"{"eventName":"AssumeRole","requestParameters":{"policyArns":[]}}"#,
+            false
         ));
     }
 

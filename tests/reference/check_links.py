@@ -20,6 +20,13 @@ links each group to a change by the rules written in the module doc of src/chang
 - `self_change_event_id`: the first (time, then event id) non-session change made by the denied
   principal itself between its first denial and an hour after its last.
 
+Where src/changes/link.rs's code reads more into a change than its doc says, this checker keeps
+to the doc (and so disagrees with the code on such trails; sample-logs has none): a group the user
+left (RemoveUserFromGroup) or a policy detached (Detach*Policy) does not bring in that group's or
+policy's later changes; a resource policy governs only a resource of the same service and name
+(a Secrets Manager secret named by name or by its suffixed ARN); an account-level SCP attachment
+governs the principals of that account, the root user included.
+
 Two group attributes are whydenied's own documented message-parsing choices and are READ FROM
 summary.parquet as inputs: the group's most frequent `denied_by` and its `sample_resource_arn`.
 Everything else comes from the raw logs. The IAM action of a denial follows the README ("What and

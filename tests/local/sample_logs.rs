@@ -1,6 +1,8 @@
 //! The binary over the bundled sample-logs/, checked against an independent computation
 //! (tests/reference/check_scan.py: plain Python over the raw logs, pyarrow and DuckDB over the
-//! reports) and the SQL in queries/ run by DuckDB.
+//! reports; tests/reference/check_links.py: the policy changes and each group's link to one,
+//! recomputed from the raw logs by the rules of src/changes/link.rs) and the SQL in queries/ run
+//! by DuckDB.
 
 use crate::SAMPLE_DENIALS;
 use crate::common::{self, require, run_checker, sample_logs, stdout, venv, whydenied};
@@ -26,6 +28,27 @@ fn scan_agrees_with_the_independent_reference() {
         report.contains(&format!(" {SAMPLE_DENIALS} denials, ")),
         "the checker counts SAMPLE_DENIALS denials in the raw logs: {report}"
     );
+}
+
+/// Each summary group's `change_…` columns, `changed_after` and `self_change_event_id`, and the
+/// successful rows of policy_changes.parquet, as an independent reading of the raw logs finds
+/// them; including the two stories sample-logs/ tells (a replaced bucket policy, a self-grant).
+#[test]
+fn change_links_agree_with_the_independent_checker() {
+    require!(venv());
+    let out = tempfile::tempdir().expect("temp dir");
+    let logs = sample_logs();
+    let output = whydenied(&[
+        "scan",
+        logs.to_str().expect("utf-8 path"),
+        "--out",
+        out.path().to_str().expect("utf-8 path"),
+        "-q",
+    ]);
+    assert_eq!(output.status.code(), Some(0), "{}", common::stderr(&output));
+    let report = run_checker("check_links.py", &[&logs, out.path()]);
+    println!("{report}");
+    assert!(report.contains(", 2 stories agree"), "both sample-logs stories are checked: {report}");
 }
 
 /// A fresh scan of sample-logs/ into `<work>/whydenied-out/`, where the queries expect it.

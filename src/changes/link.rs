@@ -4,21 +4,24 @@
 //! - S3 groups: the bucket's policy, Block Public Access (bucket, or the account's), Object
 //!   Ownership and ACL;
 //! - user and role principals (and role sessions, grouped by role): their inline policies,
-//!   attachments, permissions boundary and tags, the groups the trail shows them joining (and those
-//!   groups' policies), and new versions of the managed policies the trail shows attached to them;
+//!   attachments, permissions boundary and tags, the groups the trail shows them joining
+//!   (`AddUserToGroup`; and those groups' policies), and new versions of the managed policies the
+//!   trail shows attached (`Attach…Policy`) to them or those groups;
 //! - `sts:AssumeRole*`: the trust policy of the role assumed (the group's resource);
 //! - `kms:*` on a key: the key's policy;
-//! - other resources (SQS, SNS, Secrets Manager, Lambda, ECR): their resource policy;
+//! - other resources (SQS, SNS, Secrets Manager, Lambda, ECR): their own resource policy (same
+//!   service and name; a secret named by name or by its suffixed ARN);
 //! - SCP and RCP changes, attachments and account moves: groups whose message names an SCP or RCP,
 //!   or names nothing (the organization tree is not in the trail, so an OU or root attachment
-//!   counts for every account).
+//!   counts for every account; an account attachment or move for the principals of that account,
+//!   its root user included).
 //!
 //! The link is the latest *successful* governing change at or before the group's first denial,
 //! no more than the look-back (default 7 days) earlier; changes in the same second are ordered by
 //! event id, so the choice does not depend on file order. `changed_after` marks a group with a
 //! governing change after its last denial (it may have been fixed); `self_change_event_id` names
-//! the first permissions change the denied principal made itself between its first denial and an
-//! hour after its last (a possible privilege escalation).
+//! the first change (other than a session) the denied principal made itself between its first
+//! denial and an hour after its last (a possible privilege escalation).
 //!
 //! Not linked: session policies (the summary groups sessions by role; `policy_changes.parquet`
 //! keeps them with their access key) and VPC endpoint policies (the group does not name its
@@ -71,7 +74,8 @@ pub struct ChangeIndex<'c> {
     by_managed_policy: HashMap<&'c str, Vec<&'c PolicyChange>>,
     by_trust: HashMap<(String, String), Vec<&'c PolicyChange>>,
     by_key: HashMap<&'c str, Vec<&'c PolicyChange>>,
-    by_resource: HashMap<&'c str, Vec<&'c PolicyChange>>,
+    /// (service, resource name) → changes of that resource's policy.
+    by_resource: HashMap<(String, String), Vec<&'c PolicyChange>>,
     organization: Vec<&'c PolicyChange>,
     by_actor: HashMap<&'c str, Vec<&'c PolicyChange>>,
 }
@@ -119,7 +123,9 @@ impl<'c> ChangeIndex<'c> {
             | TargetType::PrincipalTags => {
                 let Some(kind) = iam_kind(&c.event_name) else { return };
                 let subject = (account, kind, target.to_string());
+                // A detached policy's later versions no longer govern; the detachment itself does.
                 if c.target_type == TargetType::PolicyAttachment
+                    && c.event_name.starts_with("Attach")
                     && let Some(policy) = c.detail.as_deref()
                 {
                     self.attachments.entry(subject.clone()).or_default().insert(policy);
@@ -128,7 +134,9 @@ impl<'c> ChangeIndex<'c> {
             }
             TargetType::GroupMembership => {
                 let subject = (account.clone(), IamKind::User, target.to_string());
-                if let Some(group) = &c.detail {
+                if c.event_name == "AddUserToGroup"
+                    && let Some(group) = &c.detail
+                {
                     self.memberships.entry(subject.clone()).or_default().insert(group.clone());
                 }
                 self.by_subject.entry(subject).or_default().push(c);
@@ -141,7 +149,10 @@ impl<'c> ChangeIndex<'c> {
             }
             TargetType::KeyPolicy => self.by_key.entry(key_id(target)).or_default().push(c),
             TargetType::ResourcePolicy => {
-                self.by_resource.entry(last_segment(target)).or_default().push(c)
+                let service =
+                    c.event_source.as_deref().and_then(|s| s.split('.').next()).unwrap_or_default();
+                let key = (service.to_string(), resource_name(service, target).to_string());
+                self.by_resource.entry(key).or_default().push(c)
             }
             TargetType::Scp
             | TargetType::Rcp
@@ -181,16 +192,16 @@ impl<'c> ChangeIndex<'c> {
         }
         let resource = row.sample_resource_arn.as_deref();
         if row.action.to_ascii_lowercase().starts_with("sts:assumerole")
-            && let Some(subject) = resource.and_then(iam_subject)
+            && let Some(subject) = resource.and_then(iam_subject).filter(|s| s.1 == IamKind::Role)
         {
             extend(self.by_trust.get(&(subject.0, subject.2)));
         }
         if let Some(resource) = resource {
             if row.action.starts_with("kms:") && resource.contains(":key/") {
                 extend(self.by_key.get(key_id(resource)));
-            } else if !resource.starts_with("arn:aws:s3:") && !resource.starts_with("arn:aws:iam:")
-            {
-                extend(self.by_resource.get(last_segment(resource)));
+            } else if let Some(service) = resource.split(':').nth(2) {
+                let key = (service.to_string(), resource_name(service, resource).to_string());
+                extend(self.by_resource.get(&key));
             }
         }
         let org_named = matches!(
@@ -199,12 +210,8 @@ impl<'c> ChangeIndex<'c> {
                 | DeniedBy::Unknown
         );
         if org_named {
-            let principal_account = iam_subject(&row.principal).map(|s| s.0);
-            found.extend(
-                self.organization
-                    .iter()
-                    .filter(|c| governs_account(c, principal_account.as_deref())),
-            );
+            let account = principal_account(&row.principal);
+            found.extend(self.organization.iter().filter(|c| governs_account(c, account)));
         }
         found
     }
@@ -228,11 +235,12 @@ impl<'c> ChangeIndex<'c> {
         });
         row.changed_after = governing.iter().any(|c| time(c) > last);
         let own = self.by_actor.get(row.principal.as_str()).into_iter().flatten();
-        row.self_change_event_id = own
+        let own = own
             .filter(|c| (first..=last.saturating_add(SELF_CHANGE_AFTER_MICROS)).contains(&time(c)))
             .min_by(|a, b| (time(a), &a.event_id).cmp(&(time(b), &b.event_id)))
-            .and_then(|c| c.event_id.clone());
-        if let Some(lead) = describe(row) {
+            .copied();
+        row.self_change_event_id = own.and_then(|c| c.event_id.clone());
+        if let Some(lead) = describe(row, own) {
             row.hint = format!("{lead}; then: {}", row.hint);
         }
     }
@@ -240,7 +248,7 @@ impl<'c> ChangeIndex<'c> {
 
 /// The sentence the hint leads with when a change is linked (or the principal changed its own
 /// permissions): "denials began 5 min after …".
-fn describe(row: &SummaryRow) -> Option<String> {
+fn describe(row: &SummaryRow, own: Option<&PolicyChange>) -> Option<String> {
     let mut parts = Vec::new();
     if let Some(link) = &row.change {
         let after = match (row.first_seen, link.time) {
@@ -266,8 +274,14 @@ fn describe(row: &SummaryRow) -> Option<String> {
             link.event_id.as_deref().unwrap_or("without id")
         ));
     }
-    if let Some(event) = &row.self_change_event_id {
-        parts.push(format!("{} changed its own permissions after these denials (event {event}): check it was intended", row.principal));
+    if let Some(own) = own {
+        parts.push(format!(
+            "{} itself made a permissions change after these denials ({} on {}, event {}): check it was intended",
+            row.principal,
+            own.event_name,
+            own.target.as_deref().unwrap_or("–"),
+            own.event_id.as_deref().unwrap_or("without id")
+        ));
     }
     (!parts.is_empty()).then(|| parts.join("; "))
 }
@@ -316,9 +330,39 @@ fn key_id(key: &str) -> &str {
     key.rsplit_once(":key/").map_or(key, |(_, id)| id)
 }
 
-/// The name at the end of a queue URL, topic ARN, function ARN or name.
-fn last_segment(text: &str) -> &str {
-    text.rsplit(['/', ':']).next().unwrap_or(text)
+/// The queue, topic, secret, function or repository that a change's target (a name, URL or ARN)
+/// or a denial's resource ARN names, so that the two compare: a queue URL's last part, a
+/// secret's name without the six-character suffix its ARN carries, a function's name without
+/// version or alias.
+fn resource_name<'t>(service: &str, text: &'t str) -> &'t str {
+    match service {
+        "sqs" => text.trim_end_matches('/').rsplit(['/', ':']).next().unwrap_or(text),
+        "ecr" => text.split_once(":repository/").map_or(text, |(_, name)| name),
+        "lambda" => text
+            .split_once("function:")
+            .map_or(text, |(_, rest)| rest.split(':').next().unwrap_or(rest)),
+        "secretsmanager" => match text.split_once(":secret:") {
+            Some((_, name)) => match name.rsplit_once('-') {
+                Some((base, suffix))
+                    if suffix.len() == 6 && suffix.bytes().all(|b| b.is_ascii_alphanumeric()) =>
+                {
+                    base
+                }
+                _ => name,
+            },
+            None => text,
+        },
+        _ => text.rsplit(':').next().unwrap_or(text),
+    }
+}
+
+/// The account of an IAM principal ARN (users, roles, the root user).
+fn principal_account(principal: &str) -> Option<&str> {
+    let parts: Vec<&str> = principal.splitn(6, ':').collect();
+    match parts.as_slice() {
+        ["arn", _, "iam", _, account, _] => Some(account),
+        _ => None,
+    }
 }
 
 /// Whether an organization change can govern the principal's account.

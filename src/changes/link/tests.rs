@@ -129,7 +129,13 @@ fn a_principal_that_changes_its_own_permissions_after_its_denials() {
     assert_eq!(row.self_change_event_id.as_deref(), Some("e-self"));
     // Its own policy changed after the last denial, too.
     assert!(row.changed_after);
-    assert!(row.hint.starts_with("arn:aws:iam::111122223333:user/alice changed its own permissions after these denials (event e-self)"), "{}", row.hint);
+    assert!(
+        row.hint.starts_with(
+            "arn:aws:iam::111122223333:user/alice itself made a permissions change after these denials (PutUserPolicy on alice, event e-self)"
+        ),
+        "{}",
+        row.hint
+    );
     // More than an hour after the last denial: no longer its reaction.
     own.event_time = Some(T0 + 5 * MIN + 61 * MIN);
     assert_eq!(linked(&[own], group(d, &[T0, T0 + 5 * MIN])).self_change_event_id, None);
@@ -206,4 +212,67 @@ fn organization_changes_govern_groups_the_message_leaves_open_or_blames_on_them(
         change("e-acct", T0 - MIN, "AttachPolicy", TargetType::OrgPolicyAttachment, "999999999999");
     d.denied_by = DeniedBy::Policy(PolicyType::ServiceControlPolicy);
     assert_eq!(link_id(&linked(&[other_account], group(d, &[T0]))), None);
+}
+
+#[test]
+fn groups_left_and_policies_detached_no_longer_bring_in_their_changes() {
+    let mut d = s3_denial("arn:aws:iam::111122223333:user/ua", "b");
+    d.target.bucket = None;
+    let mut left =
+        change("e-left", T0 - 30 * MIN, "RemoveUserFromGroup", TargetType::GroupMembership, "ua");
+    left.detail = Some("g".into());
+    let group_policy =
+        change("e-group", T0 - 10 * MIN, "PutGroupPolicy", TargetType::InlinePolicy, "g");
+    assert_eq!(link_id(&linked(&[left, group_policy], group(d.clone(), &[T0]))), Some("e-left"));
+    let mut detached =
+        change("e-detach", T0 - 30 * MIN, "DetachUserPolicy", TargetType::PolicyAttachment, "ua");
+    detached.detail = Some("arn:aws:iam::111122223333:policy/p".into());
+    let version = change(
+        "e-version",
+        T0 - 10 * MIN,
+        "CreatePolicyVersion",
+        TargetType::ManagedPolicyVersion,
+        "arn:aws:iam::111122223333:policy/p",
+    );
+    assert_eq!(link_id(&linked(&[detached, version], group(d, &[T0]))), Some("e-detach"));
+}
+
+#[test]
+fn resource_policies_match_their_own_service_and_name() {
+    let mut queue = change(
+        "e-queue",
+        T0 - MIN,
+        "SetQueueAttributes",
+        TargetType::ResourcePolicy,
+        "https://sqs.us-east-1.amazonaws.com/111122223333/orders",
+    );
+    queue.event_source = Some("sqs.amazonaws.com".into());
+    let mut secret =
+        change("e-secret", T0 - MIN, "PutResourcePolicy", TargetType::ResourcePolicy, "prod/db");
+    secret.event_source = Some("secretsmanager.amazonaws.com".into());
+    let mut d = s3_denial("arn:aws:iam::111122223333:role/app", "b");
+    d.target.bucket = None;
+    d.action = "dynamodb:GetItem".into();
+    d.target.resource_arn = Some("arn:aws:dynamodb:us-east-1:111122223333:table/orders".into());
+    assert_eq!(link_id(&linked(&[queue.clone(), secret.clone()], group(d.clone(), &[T0]))), None);
+    d.action = "sqs:SendMessage".into();
+    d.target.resource_arn = Some("arn:aws:sqs:us-east-1:111122223333:orders".into());
+    assert_eq!(
+        link_id(&linked(&[queue.clone(), secret.clone()], group(d.clone(), &[T0]))),
+        Some("e-queue")
+    );
+    d.action = "secretsmanager:GetSecretValue".into();
+    d.target.resource_arn =
+        Some("arn:aws:secretsmanager:us-east-1:111122223333:secret:prod/db-AbC123".into());
+    assert_eq!(link_id(&linked(&[queue, secret], group(d, &[T0]))), Some("e-secret"));
+}
+
+#[test]
+fn an_account_attachment_governs_the_accounts_root_user_too() {
+    let attach =
+        change("e-acct", T0 - MIN, "AttachPolicy", TargetType::OrgPolicyAttachment, "111122223333");
+    let mut d = s3_denial("arn:aws:iam::111122223333:root", "b");
+    d.target.bucket = None;
+    d.action = "ec2:RunInstances".into();
+    assert_eq!(link_id(&linked(&[attach], group(d, &[T0]))), Some("e-acct"));
 }

@@ -142,7 +142,8 @@ fn run_scan(args: &ScanArgs) -> Exit {
         };
         if outcome.uploaded.is_empty() {
             let summary = outcome.reports.summary.display();
-            let _ = writeln!(stderr, "reports: {denials} and {summary}");
+            let changes = outcome.reports.policy_changes.display();
+            let _ = writeln!(stderr, "reports: {denials}, {summary} and {changes}");
         } else {
             let (count, to) = (outcome.uploaded.len(), args.out.display());
             let _ = writeln!(stderr, "reports: uploaded {count} objects to {to}");

@@ -79,3 +79,73 @@ fn every_reliability_case_names_a_test_that_exists() {
         }
     }
 }
+
+/// The README's DuckDB lines about the two stories of sample-logs, run as written (DuckDB's
+/// Python module, from the directory that holds whydenied-out/) against a fresh scan; the
+/// expected rows are read off the stories as gen_trail.rs writes them: four groups of
+/// dev-intern's twelve denials, all followed by its own change, and that one PutUserPolicy.
+#[test]
+fn the_readme_policy_change_queries_show_the_stories() {
+    use crate::common::{self, require};
+    require!(common::venv());
+    let readme = repo_file("README.md");
+    let section =
+        readme.split("### What changed before the denials started").nth(1).expect("the section");
+    let queries: Vec<String> = section
+        .split("$ duckdb -c \"")
+        .skip(1)
+        .map(|rest| {
+            rest.split("\"\n")
+                .next()
+                .expect("a closing quote")
+                .split_whitespace()
+                .collect::<Vec<_>>()
+                .join(" ")
+        })
+        .collect();
+    assert_eq!(queries.len(), 2, "{queries:?}");
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("whydenied-out");
+    let scan = common::whydenied(&[
+        "scan",
+        common::sample_logs().to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+        "-q",
+        "--top",
+        "0",
+    ]);
+    assert_eq!(scan.status.code(), Some(0), "{}", String::from_utf8_lossy(&scan.stderr));
+    let run = |sql: &str| -> Vec<Vec<String>> {
+        let script = "import duckdb, sys, json\nrows = duckdb.sql(sys.argv[1]).fetchall()\nprint(json.dumps([[str(v) for v in r] for r in rows]))";
+        let out = std::process::Command::new(common::python())
+            .arg("-c")
+            .arg(script)
+            .arg(sql)
+            .current_dir(dir.path())
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{sql}: {}", String::from_utf8_lossy(&out.stderr));
+        serde_json::from_slice(&out.stdout).unwrap()
+    };
+    let groups = run(&queries[0]);
+    let summary: Vec<(&str, &str, &str)> =
+        groups.iter().map(|r| (r[1].as_str(), r[2].as_str(), r[3].as_str())).collect();
+    assert_eq!(
+        summary,
+        [
+            ("ec2:DescribeInstances", "3", "True"),
+            ("iam:ListAttachedUserPolicies", "3", "True"),
+            ("iam:ListRoles", "3", "True"),
+            ("iam:ListUsers", "3", "True")
+        ]
+    );
+    let changes = run(&queries[1]);
+    assert_eq!(changes.len(), 1, "{changes:?}");
+    assert_eq!((changes[0][1].as_str(), changes[0][3].as_str()), ("PutUserPolicy", "dev-intern"));
+    let document: Value = serde_json::from_str(&changes[0][4]).unwrap();
+    assert_eq!(
+        document["Statement"][0],
+        serde_json::json!({"Effect": "Allow", "Action": "*", "Resource": "*"})
+    );
+}

@@ -227,8 +227,14 @@ pub fn scan(config: &ScanConfig) -> Result<ScanOutcome, ScanError> {
     } else {
         Layout::Single
     };
+    // With --out s3://, the prefix's lock object keeps runs on other machines out until this
+    // scan returns (the local locks above only see this machine).
     let destination = match &config.upload {
-        Some(url) => Some(Destination::connect(url.clone(), &config.sources.aws)?),
+        Some(url) => {
+            let mut destination = Destination::connect(url.clone(), &config.sources.aws)?;
+            destination.lock()?;
+            Some(destination)
+        }
         None => None,
     };
     let removed_orphans = match (&state, &destination) {

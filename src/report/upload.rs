@@ -32,13 +32,25 @@ pub enum UploadError {
     Clean { uri: String, reason: String },
     #[error("cannot start the AWS client runtime: {0}")]
     Runtime(std::io::Error),
+    #[error(
+        "another run is writing to {uri} (its lock object: {holder}); if no run is active there, \
+         remove the lock with: aws s3 rm {uri}"
+    )]
+    Locked { uri: String, holder: String },
+    #[error("cannot take the lock {uri}: {reason}")]
+    Lock { uri: String, reason: String },
 }
+
+/// The object that marks a prefix as being written by a run (`--out s3://bucket/prefix/`).
+pub const LOCK_OBJECT: &str = ".whydenied-lock.json";
 
 /// An S3 destination for reports.
 pub struct Destination {
     runtime: Runtime,
     client: Client,
     url: S3Url,
+    /// The lock object this run created, deleted when the destination is dropped.
+    lock: Option<String>,
 }
 
 impl Destination {
@@ -53,7 +65,58 @@ impl Destination {
         if aws::has_custom_endpoint(&config) {
             s3 = s3.force_path_style(true);
         }
-        Ok(Destination { runtime, client: Client::from_conf(s3.build()), url })
+        Ok(Destination { runtime, client: Client::from_conf(s3.build()), url, lock: None })
+    }
+
+    /// Makes this run the only writer of the prefix until the destination is dropped: a lock
+    /// object created with a conditional write (`If-None-Match: *`), which S3 lets exactly one
+    /// of two racing runs create, whatever machine they run on. A second run stops with the
+    /// first's host, process and start time; a lock left by a killed run is named with the
+    /// command that removes it.
+    pub fn lock(&mut self) -> Result<(), UploadError> {
+        let key = self.key(Path::new(LOCK_OBJECT));
+        let uri = self.url.uri(&key);
+        let host = std::fs::read_to_string("/proc/sys/kernel/hostname").unwrap_or_default();
+        let holder = serde_json::json!({
+            "host": host.trim(),
+            "pid": std::process::id(),
+            "started": chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+        })
+        .to_string();
+        let put = self
+            .client
+            .put_object()
+            .bucket(&self.url.bucket)
+            .key(&key)
+            .if_none_match("*")
+            .body(ByteStream::from(holder.into_bytes()))
+            .send();
+        match self.runtime.block_on(put) {
+            Ok(_) => {
+                self.lock = Some(key);
+                Ok(())
+            }
+            // 412: the object exists; 409: another conditional write to it is in flight.
+            Err(e) if matches!(e.raw_response().map(|r| r.status().as_u16()), Some(412 | 409)) => {
+                let holder = self
+                    .runtime
+                    .block_on(self.read_text(&key))
+                    .unwrap_or_else(|| "unreadable".into());
+                Err(UploadError::Locked {
+                    uri,
+                    holder: crate::report::escape::for_terminal(&holder).into_owned(),
+                })
+            }
+            Err(e) => Err(UploadError::Lock { uri, reason: describe(&e) }),
+        }
+    }
+
+    /// A small object's text, if it can be read.
+    async fn read_text(&self, key: &str) -> Option<String> {
+        let object =
+            self.client.get_object().bucket(&self.url.bucket).key(key).send().await.ok()?;
+        let bytes = object.body.collect().await.ok()?.into_bytes();
+        Some(String::from_utf8_lossy(&bytes[..bytes.len().min(1024)]).into_owned())
     }
 
     fn key(&self, relative: &Path) -> String {
@@ -138,7 +201,7 @@ impl Destination {
     pub fn remove_runs(&self, remove: impl Fn(&str) -> bool) -> Result<usize, UploadError> {
         self.runtime.block_on(async {
             let mut removed = 0;
-            for dir in ["denials/", "summary/"] {
+            for dir in ["denials/", "summary/", "policy_changes/"] {
                 let prefix = self.key(Path::new(dir));
                 let clean_err =
                     |reason: String| UploadError::Clean { uri: self.url.uri(&prefix), reason };
@@ -165,5 +228,22 @@ impl Destination {
             }
             Ok(removed)
         })
+    }
+}
+
+impl Drop for Destination {
+    /// Releases the lock: the run is over, committed or not (an interrupted run's reports are
+    /// orphans the next run removes). A lock that cannot be deleted is reported, and the next run
+    /// says how to remove it.
+    fn drop(&mut self) {
+        let Some(key) = self.lock.take() else { return };
+        let delete = self.client.delete_object().bucket(&self.url.bucket).key(&key).send();
+        if let Err(e) = self.runtime.block_on(delete) {
+            let uri = self.url.uri(&key);
+            eprintln!(
+                "whydenied: cannot remove the lock {uri}: {}",
+                crate::report::escape::for_terminal(&describe(&e))
+            );
+        }
     }
 }

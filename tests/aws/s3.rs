@@ -353,7 +353,8 @@ fn reports_go_to_s3_and_objects_of_interrupted_runs_are_removed() {
         stderr(&output)
     );
     assert!(keys.iter().any(|k| k.starts_with("reports/summary/summary-")));
-    // Downloaded, the objects re-aggregate to what the scan printed.
+    assert!(keys.iter().any(|k| k.starts_with("reports/policy_changes/policy_changes-")));
+    // Downloaded, the objects re-aggregate (and re-link) to what the scan printed.
     let local = work.path().join("downloaded");
     let client = client();
     runtime.block_on(async {
@@ -665,4 +666,36 @@ fn keys_beside_the_awslogs_layout_are_named_and_listed_flat_on_request() {
     assert_eq!(json["scanned"]["not_listed_count"], 150);
     assert_eq!(json["scanned"]["not_listed"].as_array().map(Vec::len), Some(100));
     assert!(err.contains("not listed: 150 prefixes or keys") && err.contains("+147 more"), "{err}");
+}
+
+#[test]
+fn a_second_writer_of_an_s3_prefix_is_refused_and_the_lock_is_released() {
+    require!(moto());
+    let runtime = Runtime::new().expect("runtime");
+    // A run on another machine holds the prefix.
+    let holder = r#"{"host":"batch-7","pid":4242,"started":"2026-12-02T03:00:00Z"}"#;
+    let bucket = bucket_with(
+        &runtime,
+        "locked",
+        vec![("reports/.whydenied-lock.json".to_string(), holder.as_bytes().to_vec())],
+    );
+    let logs = sample_logs();
+    let out = format!("s3://{bucket}/reports");
+    let output = whydenied_aws(&["scan", utf8(&logs), "--out", &out, "-q"]);
+    assert_eq!(output.status.code(), Some(1), "{}", stderr(&output));
+    let message = stderr(&output);
+    assert!(message.contains("another run is writing to"), "{message}");
+    assert!(message.contains("batch-7") && message.contains("aws s3 rm s3://"), "{message}");
+    assert_eq!(
+        keys_under(&runtime, &bucket, "reports/"),
+        ["reports/.whydenied-lock.json"],
+        "nothing written"
+    );
+    // Elsewhere in the bucket the run goes ahead, and leaves no lock behind.
+    let free = format!("s3://{bucket}/other");
+    let output = whydenied_aws(&["scan", utf8(&logs), "--out", &free, "-q"]);
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    let keys = keys_under(&runtime, &bucket, "other/");
+    assert!(keys.iter().any(|k| k.ends_with("summary.parquet")), "{keys:?}");
+    assert!(!keys.iter().any(|k| k.contains("whydenied-lock")), "{keys:?}");
 }

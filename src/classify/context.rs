@@ -3,7 +3,8 @@
 //! denial against policies without the logs. Written as the `eval_context` column, in the shape
 //! of `whydenied explain`'s `context` and `unknown_keys` fields.
 
-use serde_json::{Map, Value, json};
+use std::borrow::Cow;
+use std::fmt::Write;
 
 use crate::event::Event;
 
@@ -11,42 +12,43 @@ use crate::event::Event;
 pub const MAX_CONTEXT_BYTES: usize = 4096;
 
 /// The context of `event` as compact JSON text, or `None` when the record says nothing usable.
-pub fn eval_context(event: &Event<'_>) -> Option<String> {
-    let mut keys = Map::new();
+pub fn eval_context<'v>(event: &'v Event<'v>) -> Option<String> {
+    // Built as borrowed facts and written once: this runs for every denial of a scan.
+    let mut keys: Vec<(Cow<'static, str>, Fact<'v>)> = Vec::with_capacity(24);
     let mut unknown: Vec<&str> = Vec::new();
-    let mut put = |key: &str, value: Value| {
-        keys.insert(key.to_string(), value);
-    };
+    let mut put = |key: Cow<'static, str>, value: Fact<'v>| keys.push((key, value));
     let id = event.identity.as_ref();
     let id_type = id.and_then(|i| i.identity_type);
 
     if let Some(time) = event.event_time {
-        put("aws:CurrentTime", json!(time));
+        put("aws:CurrentTime".into(), Fact::Text(time));
         if let Some(micros) = super::parse_event_time(time) {
-            put("aws:EpochTime", json!(micros.div_euclid(1_000_000)));
+            put("aws:EpochTime".into(), Fact::Number(micros.div_euclid(1_000_000)));
         }
     }
     if let Some(region) = event.aws_region {
-        put("aws:RequestedRegion", json!(region));
+        put("aws:RequestedRegion".into(), Fact::Text(region));
     }
     let from_ip = event.source_ip.filter(|ip| ip.parse::<std::net::IpAddr>().is_ok());
     match (event.vpc_endpoint_id, from_ip) {
         // Through a VPC endpoint, aws:SourceIp is not in the request context at all.
-        (Some(_), Some(ip)) => put("aws:VpcSourceIp", json!(ip)),
-        (None, Some(ip)) => put("aws:SourceIp", json!(ip)),
+        (Some(_), Some(ip)) => put("aws:VpcSourceIp".into(), Fact::Text(ip)),
+        (None, Some(ip)) => put("aws:SourceIp".into(), Fact::Text(ip)),
         (_, None) => unknown.push("aws:SourceIp"),
     }
     match event.vpc_endpoint_id {
-        Some(vpce) if id_type != Some("AWSService") => put("aws:SourceVpce", json!(vpce)),
+        Some(vpce) if id_type != Some("AWSService") => {
+            put("aws:SourceVpce".into(), Fact::Text(vpce))
+        }
         _ => unknown.push("aws:SourceVpce"),
     }
     if event.tls_version.is_some() || event.cipher_suite.is_some() {
-        put("aws:SecureTransport", json!(true));
+        put("aws:SecureTransport".into(), Fact::Bool(true));
     } else {
         unknown.push("aws:SecureTransport");
     }
     if let Some(agent) = event.user_agent {
-        put("aws:UserAgent", json!(agent));
+        put("aws:UserAgent".into(), Fact::Text(agent));
     }
     if let Some(id) = id {
         let principal_arn = match id_type {
@@ -55,18 +57,18 @@ pub fn eval_context(event: &Event<'_>) -> Option<String> {
             _ => None,
         };
         if let Some(arn) = principal_arn {
-            put("aws:PrincipalArn", json!(arn));
+            put("aws:PrincipalArn".into(), Fact::Text(arn));
         }
         if let Some(account) = id.account_id {
-            put("aws:PrincipalAccount", json!(account));
+            put("aws:PrincipalAccount".into(), Fact::Text(account));
         }
         if let Some(userid) = id.principal_id {
-            put("aws:userid", json!(userid));
+            put("aws:userid".into(), Fact::Text(userid));
         }
         if id_type == Some("IAMUser")
             && let Some(name) = id.user_name
         {
-            put("aws:username", json!(name));
+            put("aws:username".into(), Fact::Text(name));
         }
         let principal_type = match id_type {
             Some("IAMUser") => Some("User"),
@@ -75,44 +77,44 @@ pub fn eval_context(event: &Event<'_>) -> Option<String> {
             _ => None,
         };
         if let Some(t) = principal_type {
-            put("aws:PrincipalType", json!(t));
+            put("aws:PrincipalType".into(), Fact::Text(t));
         }
         let service = id_type == Some("AWSService");
-        put("aws:PrincipalIsAWSService", json!(service));
+        put("aws:PrincipalIsAWSService".into(), Fact::Bool(service));
         match (service, id.invoked_by) {
-            (true, Some(name)) => put("aws:PrincipalServiceName", json!(name)),
-            (false, Some(_)) => put("aws:ViaAWSService", json!(true)),
+            (true, Some(name)) => put("aws:PrincipalServiceName".into(), Fact::Text(name)),
+            (false, Some(_)) => put("aws:ViaAWSService".into(), Fact::Bool(true)),
             _ => unknown.push("aws:ViaAWSService"),
         }
         let key = id.access_key_id.unwrap_or_default();
         if key.starts_with("ASIA") {
             match id.mfa_authenticated {
-                Some(mfa) => put("aws:MultiFactorAuthPresent", json!(mfa)),
+                Some(mfa) => put("aws:MultiFactorAuthPresent".into(), Fact::Text(mfa)),
                 None => unknown.push("aws:MultiFactorAuthPresent"),
             }
             if let Some(created) = id.session_created {
-                put("aws:TokenIssueTime", json!(created));
+                put("aws:TokenIssueTime".into(), Fact::Text(created));
             }
         } else if !key.starts_with("AKIA") {
             // Long-term keys carry no MFA key at all (absent); without a key id, not known.
             unknown.push("aws:MultiFactorAuthPresent");
         }
         if let Some(source) = id.source_identity {
-            put("aws:SourceIdentity", json!(source));
+            put("aws:SourceIdentity".into(), Fact::Text(source));
         }
         if let Some(key) = id.access_key_id {
-            put("whydenied:AccessKeyId", json!(key));
+            put("whydenied:AccessKeyId".into(), Fact::Text(key));
         }
     }
     if let Some(account) = event.resources.iter().find_map(|r| r.account_id) {
-        put("aws:ResourceAccount", json!(account));
+        put("aws:ResourceAccount".into(), Fact::Text(account));
         if event.event_source == Some("s3.amazonaws.com") {
-            put("s3:ResourceAccount", json!(account));
+            put("s3:ResourceAccount".into(), Fact::Text(account));
         }
     }
     if event.event_source == Some("s3.amazonaws.com") {
         for (name, value) in &event.s3_parameters {
-            put(&format!("s3:{name}"), json!(value));
+            put(format!("s3:{name}").into(), Fact::Text(value));
         }
         if let Some(method) = event.authentication_method {
             let auth = match method {
@@ -120,14 +122,14 @@ pub fn eval_context(event: &Event<'_>) -> Option<String> {
                 "QueryString" => "REST-QUERY-STRING",
                 other => other,
             };
-            put("s3:authType", json!(auth));
+            put("s3:authType".into(), Fact::Text(auth));
         }
         if let Some(version) = event.signature_version {
             let version = if version == "SigV4" { "AWS4-HMAC-SHA256" } else { version };
-            put("s3:signatureversion", json!(version));
+            put("s3:signatureversion".into(), Fact::Text(version));
         }
         if let Some(tls) = event.tls_version {
-            put("s3:TlsVersion", json!(tls.trim_start_matches("TLSv")));
+            put("s3:TlsVersion".into(), Fact::Text(tls.trim_start_matches("TLSv")));
         }
     }
     if !event.request_logged {
@@ -139,24 +141,71 @@ pub fn eval_context(event: &Event<'_>) -> Option<String> {
     Some(capped(keys, unknown))
 }
 
+/// One known value.
+#[derive(Clone, Copy)]
+enum Fact<'v> {
+    Text(&'v str),
+    Number(i64),
+    Bool(bool),
+}
+
 /// `{"context": …, "unknown_keys": …}`; past [`MAX_CONTEXT_BYTES`] the longest values go first,
 /// each becoming an unknown key, so what is left stays true.
-fn capped(mut keys: Map<String, Value>, unknown: Vec<&str>) -> String {
-    let mut unknown: Vec<String> = unknown.into_iter().map(str::to_string).collect();
+fn capped(mut keys: Vec<(Cow<'static, str>, Fact<'_>)>, unknown: Vec<&str>) -> String {
+    let mut unknown: Vec<Cow<'_, str>> = unknown.into_iter().map(Cow::Borrowed).collect();
     loop {
-        let text = json!({"context": keys, "unknown_keys": unknown}).to_string();
+        let text = render(&keys, &unknown);
         if text.len() <= MAX_CONTEXT_BYTES {
             return text;
         }
-        let longest =
-            keys.iter().max_by_key(|(k, v)| k.len() + v.to_string().len()).map(|(k, _)| k.clone());
-        match longest {
-            Some(key) => {
-                keys.remove(&key);
-                unknown.push(key);
-            }
-            None => return json!({"context": {}, "unknown_keys": ["*"]}).to_string(),
+        let width = |(k, v): &(Cow<'static, str>, Fact<'_>)| {
+            k.len() + if let Fact::Text(t) = v { t.len() } else { 8 }
+        };
+        let Some(longest) = (0..keys.len()).max_by_key(|&i| width(&keys[i])) else {
+            return r#"{"context":{},"unknown_keys":["*"]}"#.to_string();
+        };
+        let (key, _) = keys.remove(longest);
+        unknown.push(Cow::Owned(key.into_owned()));
+    }
+}
+
+fn render(keys: &[(Cow<'static, str>, Fact<'_>)], unknown: &[Cow<'_, str>]) -> String {
+    let mut out = String::with_capacity(512);
+    out.push_str(r#"{"context":{"#);
+    for (i, (key, value)) in keys.iter().enumerate() {
+        if i > 0 {
+            out.push(',');
         }
+        quoted(&mut out, key);
+        out.push(':');
+        match value {
+            Fact::Text(text) => quoted(&mut out, text),
+            Fact::Number(n) => {
+                let _ = write!(out, "{n}");
+            }
+            Fact::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
+        }
+    }
+    out.push_str(r#"},"unknown_keys":["#);
+    for (i, key) in unknown.iter().enumerate() {
+        if i > 0 {
+            out.push(',');
+        }
+        quoted(&mut out, key);
+    }
+    out.push_str("]}");
+    out
+}
+
+/// A JSON string literal, escaped as serde_json escapes (without a temporary allocation for
+/// the common text that needs no escape).
+fn quoted(out: &mut String, text: &str) {
+    if text.bytes().all(|b| b >= 0x20 && b != b'"' && b != b'\\') {
+        out.push('"');
+        out.push_str(text);
+        out.push('"');
+    } else {
+        out.push_str(&serde_json::Value::from(text).to_string());
     }
 }
 
@@ -164,6 +213,7 @@ fn capped(mut keys: Map<String, Value>, unknown: Vec<&str>) -> String {
 mod tests {
     use super::*;
     use crate::event::json::event_of;
+    use serde_json::{Value, json};
 
     fn context(json: &str) -> Value {
         serde_json::from_str(&eval_context(&event_of(json)).expect("a context")).expect("JSON")

@@ -320,7 +320,7 @@ impl Default for ChangePrefilter {
             }
         }
         let hints =
-            CHANGE_EVENTS.iter().map(|e| e.hint.iter().map(|h| Finder::new(h)).collect()).collect();
+            CHANGE_EVENTS.iter().map(|e| e.hint.iter().map(Finder::new).collect()).collect();
         Self { key: Finder::new(b"\"eventName\""), by_length, prefixed, hints }
     }
 }

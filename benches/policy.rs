@@ -6,7 +6,7 @@
 //! - `session-3-unknown`: the same with 3 condition keys unknown, each in one condition, so the
 //!   exact enumeration runs 2³ = 8 passes after the Kleene pass.
 //!
-//! `cargo bench --bench policy`.
+//! `cargo bench --no-default-features --bench policy` (the AWS SDK plays no part here).
 
 use std::hint::black_box;
 

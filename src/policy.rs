@@ -188,4 +188,6 @@ fn in_order(layers: Vec<DeniedBy>) -> Vec<DeniedBy> {
 }
 
 #[cfg(test)]
+mod properties;
+#[cfg(test)]
 mod tests;

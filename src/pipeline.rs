@@ -19,7 +19,7 @@ use std::time::Instant;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use rayon::prelude::*;
 
-use crate::aggregate::{Summary, SummaryRow};
+use crate::aggregate::{Summary, SummaryRows};
 use crate::classify::{Denial, FailureFilter};
 use crate::decode::split::{ObjectKind, SplitLimits, split_records};
 use crate::decode::{Encoding, decoder};
@@ -108,7 +108,7 @@ impl ScanConfig {
 pub struct ScanOutcome {
     /// Save it after the outputs: see [`PendingState`].
     pub pending: PendingState,
-    pub rows: Vec<SummaryRow>,
+    pub rows: SummaryRows,
     pub stats: ScanStats,
     /// The files written: denials (one, or one per day when partitioned) and the summary.
     pub reports: ReportFiles,
@@ -281,13 +281,13 @@ pub fn scan(config: &ScanConfig) -> Result<ScanOutcome, ScanError> {
     stats.requests = finished.s3;
     stats.log_groups = finished.log_groups;
     let denials_finished = sink.finish()?;
-    let rows = summary.rows();
+    let rows = summary.into_rows();
     let (summary_dir, summary_name) = layout.summary_path(&config.out_dir);
     fs::create_dir_all(&summary_dir)
         .map_err(|source| ReportError::Io { path: summary_dir.clone(), source })?;
     let mut summary_report = ParquetReport::create(&summary_dir, &summary_name, SUMMARY_COLUMNS)?;
-    for row in &rows {
-        summary_report.push(row)?;
+    for row in rows.iter() {
+        summary_report.push(&row)?;
     }
     // Every report is complete on disk before any is renamed into place, and the renames run
     // with a second Ctrl-C held back: a run commits all its reports or none.

@@ -26,7 +26,7 @@ use arrow_schema::ArrowError;
 use chrono::DateTime;
 use parquet::errors::ParquetError;
 
-use crate::aggregate::{SummaryKey, SummaryRow};
+use crate::aggregate::{SummaryKey, SummaryRows};
 use crate::stats::ScanStats;
 use crate::window::TimeWindow;
 
@@ -55,7 +55,7 @@ pub enum HtmlError {
 #[derive(Clone, Copy, Debug)]
 pub struct PageInput<'a> {
     /// The summary rows: the table, the headline and the bar charts.
-    pub rows: &'a [SummaryRow],
+    pub rows: &'a SummaryRows,
     /// The denials reports the rows were made from: the timeline and the sample events.
     pub denials: &'a [PathBuf],
     /// Denials outside it are not counted by the rows (`report --since/--until`), nor shown.
@@ -156,7 +156,7 @@ mod tests {
 
     /// The denials report of `denials` in a temporary directory, and the summary rows (the
     /// suppressed denials left out, as a scan leaves them out).
-    fn reports_for(denials: &[Denial]) -> (tempfile::TempDir, Vec<PathBuf>, Vec<SummaryRow>) {
+    fn reports_for(denials: &[Denial]) -> (tempfile::TempDir, Vec<PathBuf>, SummaryRows) {
         let dir = tempfile::tempdir().expect("temp dir");
         let mut summary = Summary::default();
         let mut report =
@@ -168,10 +168,10 @@ mod tests {
             report.push(d).expect("push");
         }
         let file = report.commit().expect("commit");
-        (dir, vec![file], summary.rows())
+        (dir, vec![file], summary.into_rows())
     }
 
-    fn input<'a>(rows: &'a [SummaryRow], denials: &'a [PathBuf]) -> PageInput<'a> {
+    fn input<'a>(rows: &'a SummaryRows, denials: &'a [PathBuf]) -> PageInput<'a> {
         PageInput { rows, denials, window: &UNBOUNDED, stats: None, new: None }
     }
 
@@ -274,7 +274,7 @@ mod tests {
             .collect();
         let (dir, files, rows) = reports_for(&denials);
         let new: HashSet<SummaryKey> =
-            rows.iter().filter(|r| r.principal.ends_with("/p1")).map(SummaryRow::key).collect();
+            rows.iter().filter(|r| r.principal.ends_with("/p1")).map(|r| r.key()).collect();
         assert_eq!(new.len(), 1);
         let html = dir.path().join("report.html");
         for (since, label) in [
@@ -332,7 +332,8 @@ mod tests {
             .collect();
         assert_eq!(names, ["index.html"]);
         let denials = [dir.path().join(DENIALS_FILE)];
-        let missing = write_html_report(&input(&[], &denials), &path).expect_err("no reports");
+        let missing = write_html_report(&input(&SummaryRows::default(), &denials), &path)
+            .expect_err("no reports");
         assert!(missing.to_string().contains("denials.parquet"), "{missing}");
     }
 }

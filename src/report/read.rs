@@ -10,7 +10,7 @@ use parquet::arrow::arrow_reader::{ParquetRecordBatchReader, ParquetRecordBatchR
 use super::columns::{ColumnDef, read_batch};
 use super::parquet::DENIALS_FILE;
 use super::schema::{DENIAL_COLUMNS, SUMMARY_COLUMNS, blank_denial, blank_summary};
-use crate::aggregate::SummaryKey;
+use crate::aggregate::{SummaryKey, SummaryRow};
 use crate::classify::Denial;
 
 #[derive(Debug, thiserror::Error)]
@@ -61,11 +61,7 @@ pub fn read_denials(path: &Path, mut each: impl FnMut(Denial)) -> Result<(), Rea
 /// Adds the groups (principal, action, bucket) of the summary report at `path` to `seen`.
 pub fn read_summary_keys(path: &Path, seen: &mut HashSet<SummaryKey>) -> Result<(), ReadError> {
     read_rows(path, SUMMARY_COLUMNS, blank_summary, |rows| {
-        seen.extend(rows.into_iter().map(|r| SummaryKey {
-            principal: r.principal,
-            action: r.action,
-            bucket: r.bucket,
-        }))
+        seen.extend(rows.iter().map(SummaryRow::key))
     })
 }
 

@@ -203,7 +203,7 @@ fn timeline_section(timeline: Option<&Timeline>, without_time: u64) -> Markup {
 }
 
 fn table(data: &ReportData<'_>, marks: Option<&NewMarks>) -> Markup {
-    let shown = data.samples.len();
+    let shown = data.shown.len();
     let total = data.groups.len();
     html! {
         section {
@@ -243,7 +243,7 @@ fn table(data: &ReportData<'_>, marks: Option<&NewMarks>) -> Markup {
                         th.hint-column { "Next step" }
                     }
                 }
-                @for (i, (group, samples)) in data.groups.iter().zip(&data.samples).enumerate() {
+                @for (i, (group, samples)) in data.shown.iter().zip(&data.samples).enumerate() {
                     (group_rows(group, samples, marks.is_some_and(|m| m.is_new[i])))
                 }
             }
@@ -377,7 +377,8 @@ struct NewMarks {
 impl NewMarks {
     fn of(data: &ReportData<'_>, new: Option<NewGroups<'_>>) -> Option<Self> {
         let new = new?;
-        let is_new: Vec<bool> = (data.groups.iter()).map(|g| new.keys.contains(&g.key())).collect();
+        let is_new: Vec<bool> =
+            data.groups.counts().map(|(key, _)| new.keys.contains(key)).collect();
         Some(NewMarks {
             count: is_new.iter().filter(|&&n| n).count() as u64,
             is_new,

@@ -3,10 +3,14 @@
 //! `sample DIR` writes the small trail committed as `sample-logs/` from a fixed seed, so every
 //! run is byte-identical and tests can pin numbers computed independently from the same files.
 //! `bench DIR --size-mb N` writes GB-scale data in the same `AWSLogs/` layout for benchmarks.
+//! `groups DIR --groups N` writes N S3 denials, each on a bucket of its own: N distinct
+//! (principal, action, bucket) groups, the case that measures memory per group (failed requests
+//! choose their bucket names, so a scanner probing names makes a group of every probe).
 //!
 //! ```text
 //! rm -rf sample-logs && cargo run --release --example gen_trail -- sample sample-logs
 //! cargo run --release --example gen_trail -- bench bench-data --size-mb 1000 --failure-rate 0.01
+//! cargo run --release --example gen_trail -- groups bench-groups --groups 1000000
 //! ```
 //!
 //! Only std, `serde_json` (string escaping) and `flate2` are used, so the example builds with the
@@ -29,10 +33,13 @@ use flate2::{Compression, GzBuilder, write::GzEncoder};
 
 const USAGE: &str = "usage: gen_trail sample DIR
        gen_trail bench DIR --size-mb N [--failure-rate F] [--seed N]
+       gen_trail groups DIR --groups N [--seed N]
 
   sample  the committed synthetic trail (fixed seed: byte-identical on every run)
   bench   about N MB of uncompressed CloudTrail JSON in 1-10 MB gzipped files
-          (failure rate default 0.01, seed default 1)";
+          (failure rate default 0.01, seed default 1)
+  groups  N S3 denials, each on a bucket of its own (N distinct summary groups),
+          in files of 100000 records (seed default 1)";
 
 /// Seed of the committed sample: changing it rewrites every file of `sample-logs/`.
 const SAMPLE_SEED: u64 = 0x5EED_2026_1102;
@@ -694,10 +701,12 @@ fn choose(rng: &mut Rng, pick: Pick) -> Choice {
 }
 
 /// Where and when a record was logged.
-struct Ctx {
+struct Ctx<'a> {
     acct: &'static str,
     region: &'static str,
     time: i64,
+    /// The bucket S3 calls name instead of one of [`BUCKETS`] (owned by `acct`): `groups` mode.
+    bucket: Option<&'a str>,
 }
 
 /// What a call acted on.
@@ -746,13 +755,19 @@ fn target(rng: &mut Rng, ctx: &Ctx, api: &Api) -> Target {
 
 /// S3 targets: buckets mostly of the logging account, resources[] as S3 data events carry it.
 fn s3_target(rng: &mut Rng, ctx: &Ctx, api: &Api) -> Target {
-    let weights = BUCKETS.iter().map(|b| (if b.1 == ctx.acct { 17 } else { 1 }, b));
-    let &(bucket, owner) = rng.weighted(weights).unwrap_or(&BUCKETS[0]);
+    let (bucket, owner) = match ctx.bucket {
+        Some(bucket) => (bucket, ctx.acct),
+        None => {
+            let weights = BUCKETS.iter().map(|b| (if b.1 == ctx.acct { 17 } else { 1 }, b));
+            *rng.weighted(weights).unwrap_or(&BUCKETS[0])
+        }
+    };
     let host = format!("{bucket}.s3.{}.amazonaws.com", ctx.region);
     let bucket_arn = format!("arn:aws:s3:::{bucket}");
     let mut resources =
         vec![obj! {"accountId": owner, "type": "AWS::S3::Bucket", "ARN": bucket_arn.clone()}];
-    let mut params = vec![("bucketName", J::from(bucket)), ("Host", J::from(host.clone()))];
+    let mut params =
+        vec![("bucketName", J::from(bucket.to_owned())), ("Host", J::from(host.clone()))];
     let arn = if api.res == Bucket {
         if api.name.starts_with("ListObjects") {
             params.push(("prefix", J::from(rng.pick(KEY_PREFIXES))));
@@ -1386,7 +1401,7 @@ fn sample_log(
             let code = Some(f.code).filter(|c| !c.is_empty());
             *tally.failures.entry(code.unwrap_or("(none: failed ConsoleLogin)")).or_default() += 1;
         }
-        writer.push(&record(rng, &Ctx { acct, region, time }, choice), time)?;
+        writer.push(&record(rng, &Ctx { acct, region, time, bucket: None }, choice), time)?;
         tally.records += 1;
     }
     writer.finish()
@@ -1415,7 +1430,7 @@ fn bench_file(args: &BenchArgs, k: usize, sizes: &[u64]) -> io::Result<(LogMeta,
         let time = at - 1 - rng.below(899) as i64;
         let choice = choose(&mut rng, Pick::Random(args.rate));
         failures += u64::from(choice.2.is_some());
-        writer.push(&record(&mut rng, &Ctx { acct, region, time }, choice), time)?;
+        writer.push(&record(&mut rng, &Ctx { acct, region, time, bucket: None }, choice), time)?;
     }
     Ok((writer.finish()?, failures))
 }
@@ -1429,6 +1444,56 @@ fn bench(args: &BenchArgs) -> io::Result<()> {
         sizes.push(size);
         left = left.saturating_sub(size);
     }
+    write_files(sizes.len(), |k| bench_file(args, k, &sizes))
+}
+
+/// `groups` arguments.
+struct GroupsArgs {
+    dir: String,
+    groups: u64,
+    seed: u64,
+}
+
+/// Records per `groups` file: ten files for a million groups, so the scan has objects to spread
+/// over its workers.
+const GROUPS_PER_FILE: u64 = 100_000;
+
+/// `groups` file `k`: records `k * GROUPS_PER_FILE..` of `args.groups`, each an S3 denial (an
+/// `AccessDenied` row of [`FAILURES`], by weight) on the bucket `probe-<record number>`.
+fn groups_file(args: &GroupsArgs, k: usize) -> io::Result<(LogMeta, u64)> {
+    let mut rng = Rng(args.seed ^ (k as u64 + 1).wrapping_mul(0xD1B5_4A32_D192_ED03));
+    let at = SAMPLE_START + 900 + 3600 * k as i64;
+    let (acct, region) = (ACCOUNTS[k % 3], REGIONS[k / 3 % 2]);
+    let key = log_key(&mut rng, acct, region, at);
+    let mut writer = LogWriter::create(Path::new(&args.dir), key, Compression::default())?;
+    let s3_denials = FAILURES.iter().enumerate().filter(|(_, f)| {
+        let api = f.api();
+        f.code == AD && api.source == S3 && matches!(api.res, Object | Bucket)
+    });
+    let first = k as u64 * GROUPS_PER_FILE;
+    for n in first..(first + GROUPS_PER_FILE).min(args.groups) {
+        let time = at - 1 - rng.below(899) as i64;
+        let row = rng.weighted(s3_denials.clone().map(|(i, f)| (f.weight, i)));
+        let choice = choose(&mut rng, Pick::Row(row.expect("the table has S3 denials")));
+        let bucket = format!("probe-{n:08}");
+        let ctx = Ctx { acct, region, time, bucket: Some(&bucket) };
+        writer.push(&record(&mut rng, &ctx, choice), time)?;
+    }
+    let records = writer.meta.records;
+    Ok((writer.finish()?, records))
+}
+
+fn groups(args: &GroupsArgs) -> io::Result<()> {
+    fresh(Path::new(&args.dir))?;
+    write_files(args.groups.div_ceil(GROUPS_PER_FILE) as usize, |k| groups_file(args, k))
+}
+
+/// Writes files `0..count` with `file` on all cores (file `k` returns its metadata and its
+/// number of failures) and prints what was written.
+fn write_files(
+    count: usize,
+    file: impl Fn(usize) -> io::Result<(LogMeta, u64)> + Sync,
+) -> io::Result<()> {
     let next = AtomicUsize::new(0);
     let [bytes, records, failures] = [(); 3].map(|()| AtomicU64::new(0));
     let workers = thread::available_parallelism().map_or(1, |n| n.get());
@@ -1437,10 +1502,10 @@ fn bench(args: &BenchArgs) -> io::Result<()> {
         let work = || -> io::Result<()> {
             loop {
                 let k = next.fetch_add(1, Relaxed);
-                if k >= sizes.len() {
+                if k >= count {
                     return Ok(());
                 }
-                let (meta, failed) = bench_file(args, k, &sizes)?;
+                let (meta, failed) = file(k)?;
                 bytes.fetch_add(meta.json_bytes, Relaxed);
                 records.fetch_add(meta.records, Relaxed);
                 failures.fetch_add(failed, Relaxed);
@@ -1455,8 +1520,7 @@ fn bench(args: &BenchArgs) -> io::Result<()> {
     let mb = bytes.into_inner() as f64 / MB as f64;
     let (records, failures) = (records.into_inner(), failures.into_inner());
     println!(
-        "{} files, {mb:.1} MB of JSON, {records} records, {failures} failures, {secs:.2} s on {workers} threads: {:.0} MB/s",
-        sizes.len(),
+        "{count} files, {mb:.1} MB of JSON, {records} records, {failures} failures, {secs:.2} s on {workers} threads: {:.0} MB/s",
         mb / secs
     );
     Ok(())
@@ -1465,6 +1529,7 @@ fn bench(args: &BenchArgs) -> io::Result<()> {
 enum Mode {
     Sample(String),
     Bench(BenchArgs),
+    Groups(GroupsArgs),
 }
 
 fn parse(args: &[String]) -> Option<Mode> {
@@ -1485,6 +1550,18 @@ fn parse(args: &[String]) -> Option<Mode> {
             }
             Some(Mode::Bench(BenchArgs { dir: dir.clone(), size_mb: size_mb?, rate, seed }))
         }
+        [mode, dir, flags @ ..] if mode == "groups" => {
+            let (mut groups, mut seed) = (None, 1);
+            for pair in flags.chunks(2) {
+                let [flag, value] = pair else { return None };
+                match flag.as_str() {
+                    "--groups" => groups = Some(value.parse().ok().filter(|&n: &u64| n > 0)?),
+                    "--seed" => seed = value.parse().ok()?,
+                    _ => return None,
+                }
+            }
+            Some(Mode::Groups(GroupsArgs { dir: dir.clone(), groups: groups?, seed }))
+        }
         _ => None,
     }
 }
@@ -1498,6 +1575,7 @@ fn main() -> ExitCode {
     let result = match mode {
         Mode::Sample(dir) => sample(Path::new(&dir)),
         Mode::Bench(args) => bench(&args),
+        Mode::Groups(args) => groups(&args),
     };
     if let Err(e) = result {
         eprintln!("gen_trail: {e}");

@@ -4,8 +4,18 @@
 //! statistics merge exactly (counts add, first/last seen are min/max, sets unite) and every
 //! choice among equals is made by a fixed order rather than by arrival, so the summary does not
 //! depend on thread count or file order. That is also what lets shards be combined later.
+//!
+//! Memory is per group, and failed requests choose their own bucket names: a scanner probing
+//! names makes a group of every probe, a million of them in one night. So a group holds no text
+//! of its own beyond its sample event: accounts, regions, error codes, principal types, source
+//! addresses and the key's parts are interned once per summary and shared ([`Strings`]), the
+//! small sets and counters stay inline while they hold one item ([`Few`]), and the rows of the
+//! report are made one at a time when they are written ([`SummaryRows`]), never all at once.
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
+
+use indexmap::{Equivalent, IndexMap};
 
 use crate::changes::link::ChangeLink;
 use crate::classify::Denial;
@@ -13,63 +23,203 @@ use crate::classify::category::ErrorCategory;
 use crate::classify::hint::{HintInput, hint};
 use crate::classify::reason::{DeniedBy, DenyKind};
 
-/// The grouping of the summary.
+/// The grouping of the summary. Its parts are shared with every other group and set that
+/// names the same principal, action or bucket.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct SummaryKey {
-    pub principal: String,
-    pub action: String,
-    pub bucket: Option<String>,
+    pub principal: Arc<str>,
+    pub action: Arc<str>,
+    pub bucket: Option<Arc<str>>,
 }
 
-/// The example event shown for a group: its earliest (by time, then event id).
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-struct Sample {
-    event_time: Option<i64>,
-    event_id: Option<String>,
-    error_message: Option<String>,
-    resource_arn: Option<String>,
-    denying_policy_arn: Option<String>,
-    vpc_endpoint_id: Option<String>,
+/// A [`SummaryKey`] borrowed from a denial, to find its group without allocating. It hashes as
+/// the key does: the same fields in the same order, `Arc<str>` hashing as its `str`.
+#[derive(Hash)]
+struct KeyOf<'a> {
+    principal: &'a str,
+    action: &'a str,
+    bucket: Option<&'a str>,
 }
 
-impl Sample {
-    fn of(denial: &Denial) -> Self {
-        Self {
-            event_time: denial.event_time,
-            event_id: denial.event_id.clone(),
-            error_message: denial.error_message.clone(),
-            resource_arn: denial.target.resource_arn.clone(),
-            denying_policy_arn: denial.denying_policy_arn.clone(),
-            vpc_endpoint_id: denial.vpc_endpoint_id.clone(),
+impl Equivalent<SummaryKey> for KeyOf<'_> {
+    fn equivalent(&self, key: &SummaryKey) -> bool {
+        self.principal == &*key.principal
+            && self.action == &*key.action
+            && self.bucket == key.bucket.as_deref()
+    }
+}
+
+/// Every distinct text of one summary, stored once: a group refers to it by a shared pointer
+/// instead of owning a copy. Summaries merged from other workers keep their pointers, so a
+/// string may be stored once per worker, never once per group.
+#[derive(Clone, Debug, Default)]
+struct Strings(HashSet<Arc<str>>);
+
+impl Strings {
+    fn get(&mut self, text: &str) -> Arc<str> {
+        if let Some(shared) = self.0.get(text) {
+            return Arc::clone(shared);
+        }
+        let shared: Arc<str> = Arc::from(text);
+        self.0.insert(Arc::clone(&shared));
+        shared
+    }
+}
+
+/// A small sorted set, or a map sorted by key, stored inline while it holds at most one item:
+/// nearly every group sees one account, one region, one error code and one principal type.
+#[derive(Clone, Debug, Default)]
+enum Few<T> {
+    #[default]
+    Empty,
+    One(T),
+    Many(Vec<T>),
+}
+
+impl<T> Few<T> {
+    fn as_slice(&self) -> &[T] {
+        match self {
+            Few::Empty => &[],
+            Few::One(item) => std::slice::from_ref(item),
+            Few::Many(items) => items,
         }
     }
 
-    /// Events without a time sort last.
-    fn order_key(&self) -> (bool, Option<i64>, Option<&str>) {
-        (self.event_time.is_none(), self.event_time, self.event_id.as_deref())
+    fn as_mut_slice(&mut self) -> &mut [T] {
+        match self {
+            Few::Empty => &mut [],
+            Few::One(item) => std::slice::from_mut(item),
+            Few::Many(items) => items,
+        }
     }
+
+    fn insert_at(&mut self, index: usize, item: T) {
+        *self = match std::mem::take(self) {
+            Few::Empty => Few::One(item),
+            Few::One(first) => {
+                let mut items = Vec::with_capacity(2);
+                items.push(first);
+                items.insert(index, item);
+                Few::Many(items)
+            }
+            Few::Many(mut items) => {
+                items.insert(index, item);
+                Few::Many(items)
+            }
+        };
+    }
+
+    fn into_vec(self) -> Vec<T> {
+        match self {
+            Few::Empty => Vec::new(),
+            Few::One(item) => vec![item],
+            Few::Many(items) => items,
+        }
+    }
+}
+
+impl Few<Arc<str>> {
+    /// Adds `text`, interning it only when it is new to this set.
+    fn insert(&mut self, text: &str, strings: &mut Strings) {
+        if let Err(index) = self.as_slice().binary_search_by(|item| (**item).cmp(text)) {
+            self.insert_at(index, strings.get(text));
+        }
+    }
+
+    fn unite(&mut self, other: Few<Arc<str>>) {
+        for item in other.into_vec() {
+            if let Err(index) = self.as_slice().binary_search(&item) {
+                self.insert_at(index, item);
+            }
+        }
+    }
+
+    fn to_strings(&self) -> Vec<String> {
+        self.as_slice().iter().map(|s| s.to_string()).collect()
+    }
+}
+
+impl<K: Copy + Ord> Few<(K, u64)> {
+    fn add(&mut self, key: K, n: u64) {
+        match self.as_slice().binary_search_by_key(&key, |(k, _)| *k) {
+            Ok(index) => self.as_mut_slice()[index].1 += n,
+            Err(index) => self.insert_at(index, (key, n)),
+        }
+    }
+
+    fn add_all(&mut self, other: Few<(K, u64)>) {
+        for (key, n) in other.into_vec() {
+            self.add(key, n);
+        }
+    }
+
+    /// The most frequent key; ties go to the smallest.
+    fn most_frequent(&self) -> Option<K> {
+        // Sorted by key, and max_by_key keeps the last maximum: reverse to keep the first.
+        self.as_slice().iter().rev().max_by_key(|(_, n)| *n).map(|(k, _)| *k)
+    }
+}
+
+/// The example event shown for a group: its earliest (by time, then event id). Its time is the
+/// group's `first_seen`, so it is not stored twice.
+#[derive(Clone, Debug, Default)]
+struct Sample {
+    event_id: Option<Box<str>>,
+    error_message: Option<Box<str>>,
+    resource_arn: Option<Box<str>>,
+    denying_policy_arn: Option<Arc<str>>,
+    vpc_endpoint_id: Option<Arc<str>>,
+}
+
+impl Sample {
+    fn of(denial: &Denial, strings: &mut Strings) -> Self {
+        Self {
+            event_id: denial.event_id.as_deref().map(Box::from),
+            error_message: denial.error_message.as_deref().map(Box::from),
+            resource_arn: denial.target.resource_arn.as_deref().map(Box::from),
+            denying_policy_arn: denial.denying_policy_arn.as_deref().map(|s| strings.get(s)),
+            vpc_endpoint_id: denial.vpc_endpoint_id.as_deref().map(|s| strings.get(s)),
+        }
+    }
+}
+
+/// Events without a time sort last.
+fn sample_order(time: Option<i64>, event_id: Option<&str>) -> (bool, Option<i64>, Option<&str>) {
+    (time.is_none(), time, event_id)
 }
 
 /// Statistics of one group.
 #[derive(Clone, Debug, Default)]
 struct Group {
     count: u64,
-    principal_types: BTreeSet<String>,
     first_seen: Option<i64>,
     last_seen: Option<i64>,
-    source_ips: BTreeSet<String>,
-    accounts: BTreeSet<String>,
-    regions: BTreeSet<String>,
-    error_codes: BTreeSet<String>,
-    categories: BTreeMap<ErrorCategory, u64>,
-    reasons: BTreeMap<(DeniedBy, DenyKind), u64>,
+    principal_types: Few<Arc<str>>,
+    source_ips: Few<Arc<str>>,
+    accounts: Few<Arc<str>>,
+    regions: Few<Arc<str>>,
+    error_codes: Few<Arc<str>>,
+    categories: Few<(ErrorCategory, u64)>,
+    reasons: Few<((DeniedBy, DenyKind), u64)>,
+    /// `None` only before the first denial is added.
     sample: Option<Sample>,
 }
 
 impl Group {
-    fn add(&mut self, d: &Denial) {
+    /// Where this group's sample sorts among candidates.
+    fn sample_order(&self) -> Option<(bool, Option<i64>, Option<&str>)> {
+        let sample = self.sample.as_ref()?;
+        Some(sample_order(self.first_seen, sample.event_id.as_deref()))
+    }
+
+    fn add(&mut self, d: &Denial, strings: &mut Strings) {
+        // Before first_seen moves: the sample's time is the first_seen of the events before.
+        let candidate = sample_order(d.event_time, d.event_id.as_deref());
+        if self.sample_order().is_none_or(|current| candidate < current) {
+            self.sample = Some(Sample::of(d, strings));
+        }
         self.count += 1;
-        insert_ref(&mut self.principal_types, &d.principal.principal_type);
+        self.principal_types.insert(&d.principal.principal_type, strings);
         self.first_seen = min_time(self.first_seen, d.event_time);
         self.last_seen = self.last_seen.max(d.event_time);
         for (set, value) in [
@@ -79,42 +229,27 @@ impl Group {
             (&mut self.error_codes, &d.error_code),
         ] {
             if let Some(value) = value {
-                insert_ref(set, value);
+                set.insert(value, strings);
             }
         }
-        *self.categories.entry(d.category).or_default() += 1;
-        *self.reasons.entry((d.denied_by, d.deny_kind)).or_default() += 1;
-        let candidate = Sample::of(d);
-        if self.sample.as_ref().is_none_or(|s| candidate.order_key() < s.order_key()) {
-            self.sample = Some(candidate);
-        }
+        self.categories.add(d.category, 1);
+        self.reasons.add((d.denied_by, d.deny_kind), 1);
     }
 
     fn merge(&mut self, other: Group) {
+        if other.sample_order().is_some_and(|o| self.sample_order().is_none_or(|s| o < s)) {
+            self.sample = other.sample;
+        }
         self.count += other.count;
-        self.principal_types.extend(other.principal_types);
+        self.principal_types.unite(other.principal_types);
         self.first_seen = min_time(self.first_seen, other.first_seen);
         self.last_seen = self.last_seen.max(other.last_seen);
-        self.source_ips.extend(other.source_ips);
-        self.accounts.extend(other.accounts);
-        self.regions.extend(other.regions);
-        self.error_codes.extend(other.error_codes);
-        for (k, n) in other.categories {
-            *self.categories.entry(k).or_default() += n;
-        }
-        for (k, n) in other.reasons {
-            *self.reasons.entry(k).or_default() += n;
-        }
-        self.sample = match (self.sample.take(), other.sample) {
-            (Some(a), Some(b)) => Some(if b.order_key() < a.order_key() { b } else { a }),
-            (a, b) => a.or(b),
-        };
-    }
-}
-
-fn insert_ref(set: &mut BTreeSet<String>, value: &str) {
-    if !set.contains(value) {
-        set.insert(value.to_string());
+        self.source_ips.unite(other.source_ips);
+        self.accounts.unite(other.accounts);
+        self.regions.unite(other.regions);
+        self.error_codes.unite(other.error_codes);
+        self.categories.add_all(other.categories);
+        self.reasons.add_all(other.reasons);
     }
 }
 
@@ -123,12 +258,6 @@ fn min_time(a: Option<i64>, b: Option<i64>) -> Option<i64> {
         (Some(a), Some(b)) => Some(a.min(b)),
         (a, b) => a.or(b),
     }
-}
-
-/// The most frequent entry; ties go to the smallest key.
-fn most_frequent<K: Copy + Ord>(counts: &BTreeMap<K, u64>) -> Option<K> {
-    // BTreeMap iterates in key order and max_by_key keeps the last maximum: reverse to keep the first.
-    counts.iter().rev().max_by_key(|(_, n)| **n).map(|(k, _)| *k)
 }
 
 /// One row of the summary report.
@@ -168,35 +297,62 @@ impl SummaryRow {
     /// The group this row summarises.
     pub fn key(&self) -> SummaryKey {
         SummaryKey {
-            principal: self.principal.clone(),
-            action: self.action.clone(),
-            bucket: self.bucket.clone(),
+            principal: Arc::from(self.principal.as_str()),
+            action: Arc::from(self.action.as_str()),
+            bucket: self.bucket.as_deref().map(Arc::from),
         }
     }
 }
+
+/// Groups moved per step of [`Summary::merge`]: large enough that giving back storage between
+/// steps costs little, small next to the millions of groups it is for.
+const MERGE_SLICE: usize = 1 << 16;
 
 /// Denials grouped by (principal, action, bucket).
 #[derive(Clone, Debug, Default)]
 pub struct Summary {
-    groups: HashMap<SummaryKey, Group>,
+    strings: Strings,
+    groups: IndexMap<SummaryKey, Group>,
 }
 
 impl Summary {
     pub fn add(&mut self, denial: &Denial) {
-        let key = SummaryKey {
-            principal: denial.principal.principal.clone(),
-            action: denial.action.clone(),
-            bucket: denial.target.bucket.clone(),
+        let key = KeyOf {
+            principal: &denial.principal.principal,
+            action: &denial.action,
+            bucket: denial.target.bucket.as_deref(),
         };
-        self.groups.entry(key).or_default().add(denial);
+        let index = match self.groups.get_index_of(&key) {
+            Some(index) => index,
+            None => {
+                let key = SummaryKey {
+                    principal: self.strings.get(key.principal),
+                    action: self.strings.get(key.action),
+                    bucket: key.bucket.map(|b| self.strings.get(b)),
+                };
+                self.groups.insert_full(key, Group::default()).0
+            }
+        };
+        self.groups[index].add(denial, &mut self.strings);
     }
 
-    pub fn merge(mut self, other: Summary) -> Summary {
+    pub fn merge(self, other: Summary) -> Summary {
+        self.merge_in_slices(other, MERGE_SLICE)
+    }
+
+    /// Moves the smaller summary's groups into the larger one `slice` groups at a time, taken
+    /// from its end, and gives back the storage they leave behind before taking the next: the
+    /// two halves of a million groups are never both held whole next to the merged whole.
+    fn merge_in_slices(mut self, mut other: Summary, slice: usize) -> Summary {
         if self.groups.len() < other.groups.len() {
-            return other.merge(self);
+            std::mem::swap(&mut self, &mut other);
         }
-        for (key, group) in other.groups {
-            self.groups.entry(key).or_default().merge(group);
+        while !other.groups.is_empty() {
+            let start = other.groups.len().saturating_sub(slice);
+            for (key, group) in other.groups.drain(start..) {
+                self.groups.entry(key).or_default().merge(group);
+            }
+            other.groups.shrink_to_fit();
         }
         self
     }
@@ -206,25 +362,105 @@ impl Summary {
         self.groups.values().map(|g| g.count).sum()
     }
 
-    /// The rows, most frequent first (ties in key order).
-    pub fn rows(&self) -> Vec<SummaryRow> {
-        let mut rows: Vec<SummaryRow> = self.groups.iter().map(|(k, g)| row(k, g)).collect();
-        rows.sort_by(|a, b| {
-            b.count.cmp(&a.count).then_with(|| {
-                (&a.principal, &a.action, &a.bucket).cmp(&(&b.principal, &b.action, &b.bucket))
-            })
-        });
-        rows
+    /// The groups whose first denial is at or after `since`: new since then.
+    pub fn first_seen_since(&self, since: i64) -> HashSet<SummaryKey> {
+        let new = self.groups.iter().filter(|(_, g)| g.first_seen.is_some_and(|t| t >= since));
+        new.map(|(key, _)| key.clone()).collect()
+    }
+
+    /// The groups in report order: most frequent first, ties in key order.
+    pub fn into_rows(self) -> SummaryRows {
+        let mut groups = self.groups;
+        groups.sort_unstable_by(|ka, a, kb, b| b.count.cmp(&a.count).then_with(|| ka.cmp(kb)));
+        SummaryRows { groups, amended: HashMap::new() }
+    }
+}
+
+/// The groups of a summary in report order, each made into a [`SummaryRow`] only when it is
+/// asked for: a report streams its rows instead of holding every one next to the groups.
+#[derive(Clone, Debug, Default)]
+pub struct SummaryRows {
+    groups: IndexMap<SummaryKey, Group>,
+    /// Rows a later stage changed (linked to a policy change), by position: kept whole, since
+    /// they are few, and returned instead of the row made afresh.
+    amended: HashMap<usize, SummaryRow>,
+}
+
+/// How many groups there are and how many denials they count.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Totals {
+    pub groups: usize,
+    pub denials: u64,
+}
+
+impl SummaryRows {
+    pub fn len(&self) -> usize {
+        self.groups.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.groups.is_empty()
+    }
+
+    pub fn totals(&self) -> Totals {
+        Totals { groups: self.len(), denials: self.groups.values().map(|g| g.count).sum() }
+    }
+
+    /// Every row, in order, made as the iterator reaches it.
+    pub fn iter(&self) -> impl ExactSizeIterator<Item = SummaryRow> + '_ {
+        self.groups.iter().enumerate().map(|(i, (key, group))| match self.amended.get(&i) {
+            Some(amended) => amended.clone(),
+            None => row(key, group),
+        })
+    }
+
+    /// The rows a later stage amended (e.g. linked to a policy change), in no particular order.
+    pub fn amended(&self) -> impl Iterator<Item = &SummaryRow> {
+        self.amended.values()
+    }
+
+    /// Lets `change` amend every row; the rows it reports changed are kept as changed.
+    pub fn amend(&mut self, mut change: impl FnMut(&mut SummaryRow) -> bool) {
+        for (i, (key, group)) in self.groups.iter().enumerate() {
+            let mut made = row(key, group);
+            if change(&mut made) {
+                self.amended.insert(i, made);
+            }
+        }
+    }
+
+    /// The first `n` rows.
+    pub fn head(&self, n: usize) -> Vec<SummaryRow> {
+        self.iter().take(n).collect()
+    }
+
+    /// Every group's key and count, in order, without making its row.
+    pub fn counts(&self) -> impl ExactSizeIterator<Item = (&SummaryKey, u64)> + '_ {
+        self.groups.iter().map(|(key, group)| (key, group.count))
+    }
+
+    /// The groups whose key `keep` accepts, in the same order.
+    pub fn filtered(&self, mut keep: impl FnMut(&SummaryKey) -> bool) -> SummaryRows {
+        let mut kept = SummaryRows::default();
+        for (i, (key, group)) in self.groups.iter().enumerate().filter(|(_, (key, _))| keep(key)) {
+            if let Some(amended) = self.amended.get(&i) {
+                kept.amended.insert(kept.groups.len(), amended.clone());
+            }
+            kept.groups.insert(key.clone(), group.clone());
+        }
+        kept
     }
 }
 
 fn row(key: &SummaryKey, g: &Group) -> SummaryRow {
     let (denied_by, deny_kind) =
-        most_frequent(&g.reasons).unwrap_or((DeniedBy::Unknown, DenyKind::Generic));
-    let category = most_frequent(&g.categories).unwrap_or(ErrorCategory::Authorization);
+        g.reasons.most_frequent().unwrap_or((DeniedBy::Unknown, DenyKind::Generic));
+    let category = g.categories.most_frequent().unwrap_or(ErrorCategory::Authorization);
     let sample = g.sample.clone().unwrap_or_default();
-    let principal_type = g.principal_types.iter().cloned().collect::<Vec<_>>().join("|");
-    let accounts: Vec<String> = g.accounts.iter().cloned().collect();
+    let principal_type = g.principal_types.as_slice().join("|");
+    let accounts = g.accounts.to_strings();
+    let text = |s: Option<Box<str>>| s.map(String::from);
+    let shared = |s: Option<Arc<str>>| s.map(|s| s.to_string());
     let hint = hint(&HintInput {
         denied_by,
         deny_kind,
@@ -239,24 +475,24 @@ fn row(key: &SummaryKey, g: &Group) -> SummaryRow {
         vpc_endpoint_id: sample.vpc_endpoint_id.as_deref(),
     });
     SummaryRow {
-        principal: key.principal.clone(),
+        principal: key.principal.to_string(),
         principal_type,
-        action: key.action.clone(),
-        bucket: key.bucket.clone(),
+        action: key.action.to_string(),
+        bucket: key.bucket.as_deref().map(String::from),
         count: g.count,
         first_seen: g.first_seen,
         last_seen: g.last_seen,
-        distinct_source_ips: g.source_ips.len() as u64,
+        distinct_source_ips: g.source_ips.as_slice().len() as u64,
         accounts,
-        regions: g.regions.iter().cloned().collect(),
-        error_codes: g.error_codes.iter().cloned().collect(),
+        regions: g.regions.to_strings(),
+        error_codes: g.error_codes.to_strings(),
         category,
         denied_by,
         deny_kind,
-        denying_policy_arn: sample.denying_policy_arn,
-        sample_event_id: sample.event_id,
-        sample_error_message: sample.error_message,
-        sample_resource_arn: sample.resource_arn,
+        denying_policy_arn: shared(sample.denying_policy_arn),
+        sample_event_id: text(sample.event_id),
+        sample_error_message: text(sample.error_message),
+        sample_resource_arn: text(sample.resource_arn),
         hint,
         change: None,
         changed_after: false,
@@ -301,7 +537,8 @@ mod tests {
         ] {
             summary.add(&d);
         }
-        let rows = summary.rows();
+        assert_eq!(summary.total(), 4);
+        let rows = summary.into_rows().head(usize::MAX);
         assert_eq!(rows.len(), 2);
         let alice = &rows[0];
         assert_eq!((alice.principal.as_str(), alice.count), ("alice", 3));
@@ -310,7 +547,6 @@ mod tests {
         assert_eq!((alice.denied_by, alice.deny_kind), (bucket_policy, DenyKind::Implicit));
         assert_eq!(alice.sample_event_id.as_deref(), Some("id-10"));
         assert!(!alice.hint.is_empty());
-        assert_eq!(summary.total(), 4);
     }
 
     #[test]
@@ -331,7 +567,76 @@ mod tests {
             let (mut left, mut right) = (Summary::default(), Summary::default());
             all[..split].iter().rev().for_each(|d| left.add(d));
             all[split..].iter().for_each(|d| right.add(d));
-            assert_eq!(right.merge(left).rows(), whole.rows(), "split at {split}");
+            assert_eq!(
+                right.merge(left).into_rows().head(usize::MAX),
+                whole.clone().into_rows().head(usize::MAX),
+                "split at {split}"
+            );
         }
+    }
+
+    #[test]
+    fn merging_slice_by_slice_gives_the_same_rows() {
+        let all: Vec<Denial> = (0..40)
+            .map(|i| {
+                let mut d = denial(["a", "b"][i % 2], i as i64, "192.0.2.1", DeniedBy::Unknown);
+                d.target.bucket = Some(format!("probe-{}", i % 25));
+                d
+            })
+            .collect();
+        let mut whole = Summary::default();
+        all.iter().for_each(|d| whole.add(d));
+        let (mut left, mut right) = (Summary::default(), Summary::default());
+        all[..30].iter().for_each(|d| left.add(d));
+        all[10..].iter().for_each(|d| right.add(d));
+        all[10..30].iter().for_each(|d| whole.add(d));
+        let merged = left.merge_in_slices(right, 3).into_rows();
+        assert_eq!(merged.len(), 40);
+        assert_eq!(merged.head(usize::MAX), whole.into_rows().head(usize::MAX));
+    }
+
+    /// What issue #13 measured at 4 KB a group: every group owned its own copy of every account,
+    /// region, error code and principal type, in sets of its own. Here a text is stored once
+    /// per summary and a group's one-item sets are inline.
+    #[test]
+    fn groups_share_their_text_instead_of_copying_it() {
+        let mut summary = Summary::default();
+        for i in 0..1000 {
+            let mut d = denial("alice", i, "192.0.2.1", DeniedBy::Unknown);
+            d.target.bucket = Some(format!("probe-{i}"));
+            summary.add(&d);
+            summary.add(&d);
+        }
+        // 1000 buckets; one each of principal, action, principal type, address, account,
+        // region and error code.
+        assert_eq!(summary.strings.0.len(), 1000 + 7);
+        let groups: Vec<&Group> = summary.groups.values().collect();
+        assert_eq!(groups.len(), 1000);
+        for g in &groups {
+            for set in [&g.principal_types, &g.source_ips, &g.accounts, &g.regions, &g.error_codes]
+            {
+                assert!(matches!(set, Few::One(_)), "{set:?}");
+            }
+        }
+        let (first, last) =
+            (&groups[0].accounts.as_slice()[0], &groups[999].accounts.as_slice()[0]);
+        assert!(Arc::ptr_eq(first, last), "one account string for all groups");
+        assert_eq!(summary.into_rows().head(1)[0].accounts, ["111122223333"]);
+    }
+
+    #[test]
+    fn few_keeps_its_items_sorted_and_distinct() {
+        let mut strings = Strings::default();
+        let mut set = Few::default();
+        for text in ["b", "a", "c", "a", "b"] {
+            set.insert(text, &mut strings);
+        }
+        assert_eq!(set.to_strings(), ["a", "b", "c"]);
+        let mut counts = Few::default();
+        for (key, n) in [(2, 1), (1, 3), (2, 2)] {
+            counts.add(key, n);
+        }
+        assert_eq!(counts.as_slice(), [(1, 3), (2, 3)]);
+        assert_eq!(counts.most_frequent(), Some(1), "ties go to the smallest key");
     }
 }

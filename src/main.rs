@@ -12,7 +12,7 @@ use clap::Parser;
 
 use cli::{Cli, Command, ExplainArgs, ExplainFormat, LogFormat, ReportArgs, ScanArgs};
 use exit_code::Exit;
-use whydenied::aggregate::SummaryRow;
+use whydenied::aggregate::SummaryRows;
 use whydenied::interrupt;
 use whydenied::pipeline::{ScanError, ScanOutcome, scan};
 use whydenied::redact::{RedactingStderr, Redactor};
@@ -180,7 +180,7 @@ fn finish(inputs_skipped: bool, threshold_reached: bool) -> Exit {
 /// Prints the summary on stdout; `Err` carries the exit when that failed.
 fn print_summary(
     format: Format,
-    rows: &[SummaryRow],
+    rows: &SummaryRows,
     stats: &ScanStats,
     top: Option<usize>,
 ) -> Result<(), Exit> {
@@ -218,12 +218,11 @@ fn run_report(args: &ReportArgs) -> Exit {
         Ok(rebuilt) => rebuilt,
         Err(e) => return fatal(&e.to_string()),
     };
-    let new_rows: Vec<SummaryRow>;
-    let rows: &[SummaryRow] = match new_since {
+    let new_rows: SummaryRows;
+    let rows = match new_since {
         None => &rebuilt.rows,
         Some(_) => {
-            new_rows =
-                (rebuilt.rows.iter()).filter(|r| rebuilt.new.contains(&r.key())).cloned().collect();
+            new_rows = rebuilt.rows.filtered(|key| rebuilt.new.contains(key));
             &new_rows
         }
     };
@@ -275,7 +274,7 @@ fn run_report(args: &ReportArgs) -> Exit {
     );
     // What the printed summary counts: suppressed denials never, and with --new-since only the
     // new groups.
-    let counted: u64 = rows.iter().map(|r| r.count).sum();
+    let counted = rows.totals().denials;
     let new_found = args.fail_on_new && !rows.is_empty();
     if new_found {
         eprintln!("whydenied: --fail-on-new: {} new groups", rows.len());

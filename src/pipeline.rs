@@ -19,7 +19,7 @@ use std::time::Instant;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use rayon::prelude::*;
 
-use crate::aggregate::{Summary, SummaryRow};
+use crate::aggregate::{Summary, SummaryRows};
 use crate::changes::PolicyChange;
 use crate::changes::link::ChangeIndex;
 use crate::classify::{Denial, FailureFilter};
@@ -113,7 +113,7 @@ impl ScanConfig {
 pub struct ScanOutcome {
     /// Save it after the outputs: see [`PendingState`].
     pub pending: PendingState,
-    pub rows: Vec<SummaryRow>,
+    pub rows: SummaryRows,
     pub stats: ScanStats,
     /// The files written: denials (one, or one per day when partitioned) and the summary.
     pub reports: ReportFiles,
@@ -296,17 +296,15 @@ pub fn scan(config: &ScanConfig) -> Result<ScanOutcome, ScanError> {
     changes.sort_by(|a, b| {
         (a.event_time, &a.event_id, &a.event_name).cmp(&(b.event_time, &b.event_id, &b.event_name))
     });
-    let mut rows = summary.rows();
+    let mut rows = summary.into_rows();
     let changes_index = ChangeIndex::new(&changes, config.change_lookback);
-    for row in &mut rows {
-        changes_index.link(row);
-    }
+    rows.amend(|row| changes_index.link(row));
     let (summary_dir, summary_name) = layout.summary_path(&config.out_dir);
     fs::create_dir_all(&summary_dir)
         .map_err(|source| ReportError::Io { path: summary_dir.clone(), source })?;
     let mut summary_report = ParquetReport::create(&summary_dir, &summary_name, SUMMARY_COLUMNS)?;
-    for row in &rows {
-        summary_report.push(row)?;
+    for row in rows.iter() {
+        summary_report.push(&row)?;
     }
     // Every report is complete on disk before any is renamed into place, and the renames run
     // with a second Ctrl-C held back: a run commits all its reports or none.

@@ -216,9 +216,9 @@ impl<'c> ChangeIndex<'c> {
         found
     }
 
-    /// Sets the row's link, `changed_after` and `self_change_event_id`.
-    pub fn link(&self, row: &mut SummaryRow) {
-        let (Some(first), Some(last)) = (row.first_seen, row.last_seen) else { return };
+    /// Sets the row's link, `changed_after` and `self_change_event_id`; whether any was set.
+    pub fn link(&self, row: &mut SummaryRow) -> bool {
+        let (Some(first), Some(last)) = (row.first_seen, row.last_seen) else { return false };
         let governing = self.governing(row);
         let time = |c: &&PolicyChange| c.event_time.unwrap_or(i64::MIN);
         let cause = governing
@@ -240,8 +240,12 @@ impl<'c> ChangeIndex<'c> {
             .min_by(|a, b| (time(a), &a.event_id).cmp(&(time(b), &b.event_id)))
             .copied();
         row.self_change_event_id = own.and_then(|c| c.event_id.clone());
-        if let Some(lead) = describe(row, own) {
-            row.hint = format!("{lead}; then: {}", row.hint);
+        match describe(row, own) {
+            Some(lead) => {
+                row.hint = format!("{lead}; then: {}", row.hint);
+                true
+            }
+            None => row.changed_after,
         }
     }
 }

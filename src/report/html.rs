@@ -26,7 +26,7 @@ use arrow_schema::ArrowError;
 use chrono::DateTime;
 use parquet::errors::ParquetError;
 
-use crate::aggregate::{SummaryKey, SummaryRow};
+use crate::aggregate::{SummaryKey, SummaryRows};
 use crate::stats::ScanStats;
 use crate::window::TimeWindow;
 
@@ -55,7 +55,7 @@ pub enum HtmlError {
 #[derive(Clone, Copy, Debug)]
 pub struct PageInput<'a> {
     /// The summary rows: the table, the headline and the bar charts.
-    pub rows: &'a [SummaryRow],
+    pub rows: &'a SummaryRows,
     /// The denials reports the rows were made from: the timeline and the sample events.
     pub denials: &'a [PathBuf],
     /// Denials outside it are not counted by the rows (`report --since/--until`), nor shown.
@@ -156,7 +156,7 @@ mod tests {
 
     /// The denials report of `denials` in a temporary directory, and the summary rows (the
     /// suppressed denials left out, as a scan leaves them out).
-    fn reports_for(denials: &[Denial]) -> (tempfile::TempDir, Vec<PathBuf>, Vec<SummaryRow>) {
+    fn reports_for(denials: &[Denial]) -> (tempfile::TempDir, Vec<PathBuf>, SummaryRows) {
         let dir = tempfile::tempdir().expect("temp dir");
         let mut summary = Summary::default();
         let mut report =
@@ -168,10 +168,10 @@ mod tests {
             report.push(d).expect("push");
         }
         let file = report.commit().expect("commit");
-        (dir, vec![file], summary.rows())
+        (dir, vec![file], summary.into_rows())
     }
 
-    fn input<'a>(rows: &'a [SummaryRow], denials: &'a [PathBuf]) -> PageInput<'a> {
+    fn input<'a>(rows: &'a SummaryRows, denials: &'a [PathBuf]) -> PageInput<'a> {
         PageInput { rows, denials, window: &UNBOUNDED, stats: None, new: None }
     }
 
@@ -188,14 +188,17 @@ mod tests {
     #[test]
     fn a_linked_change_is_on_the_timeline_and_under_its_row() {
         let (dir, files, mut rows) = reports_for(&[denial("x", 0), denial("x", 7200)]);
-        let first = rows[0].first_seen.expect("timed");
-        rows[0].change = Some(crate::changes::link::ChangeLink {
-            event_id: Some("ev-<change>".into()),
-            time: Some(first - 3_600_000_000),
-            actor: "arn:aws:iam::111122223333:root".into(),
-            event_name: "PutBucketPolicy".into(),
-            target_type: Some(crate::changes::TargetType::BucketPolicy),
-            target: Some("b".into()),
+        rows.amend(|row| {
+            let first = row.first_seen.expect("timed");
+            row.change = Some(crate::changes::link::ChangeLink {
+                event_id: Some("ev-<change>".into()),
+                time: Some(first - 3_600_000_000),
+                actor: "arn:aws:iam::111122223333:root".into(),
+                event_name: "PutBucketPolicy".into(),
+                target_type: Some(crate::changes::TargetType::BucketPolicy),
+                target: Some("b".into()),
+            });
+            true
         });
         let html = dir.path().join("report.html");
         write_html_report(&input(&rows, &files), &html).expect("report written");
@@ -207,8 +210,11 @@ mod tests {
         ));
         assert!(page.contains("data-column=\"change_event_id\""));
         let (dir, files, mut rows) = reports_for(&[denial("x", 0)]);
-        rows[0].change =
-            Some(crate::changes::link::ChangeLink { time: Some(1), ..Default::default() });
+        rows.amend(|row| {
+            row.change =
+                Some(crate::changes::link::ChangeLink { time: Some(1), ..Default::default() });
+            true
+        });
         let html = dir.path().join("report.html");
         write_html_report(&input(&rows, &files), &html).expect("report written");
         assert!(!fs::read_to_string(html).expect("read back").contains("<line class=\"change\""));
@@ -303,7 +309,7 @@ mod tests {
             .collect();
         let (dir, files, rows) = reports_for(&denials);
         let new: HashSet<SummaryKey> =
-            rows.iter().filter(|r| r.principal.ends_with("/p1")).map(SummaryRow::key).collect();
+            rows.iter().filter(|r| r.principal.ends_with("/p1")).map(|r| r.key()).collect();
         assert_eq!(new.len(), 1);
         let html = dir.path().join("report.html");
         for (since, label) in [
@@ -361,7 +367,8 @@ mod tests {
             .collect();
         assert_eq!(names, ["index.html"]);
         let denials = [dir.path().join(DENIALS_FILE)];
-        let missing = write_html_report(&input(&[], &denials), &path).expect_err("no reports");
+        let missing = write_html_report(&input(&SummaryRows::default(), &denials), &path)
+            .expect_err("no reports");
         assert!(missing.to_string().contains("denials.parquet"), "{missing}");
     }
 }

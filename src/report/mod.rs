@@ -24,7 +24,7 @@ use std::io::{self, Write};
 
 use chrono::DateTime;
 
-use crate::aggregate::SummaryRow;
+use crate::aggregate::{SummaryRow, SummaryRows};
 use crate::classify::reason::{DeniedBy, DenyKind};
 use crate::stats::ScanStats;
 
@@ -40,22 +40,27 @@ pub enum Format {
 /// Rows shown by the human formats when `--top` is not given; json and csv show all.
 pub const DEFAULT_TOP: usize = 20;
 
-/// Writes the summary of `rows` (already ordered) in `format`; `top` limits the rows shown.
+/// Writes the summary of `rows` in `format`; `top` limits the rows shown. Rows are made as they
+/// are written: the human formats make only the ones they show.
 /// `terminal`: `out` is a terminal, so every format escapes what would act on it.
 pub fn write_summary(
     out: &mut dyn Write,
     format: Format,
-    rows: &[SummaryRow],
+    rows: &SummaryRows,
     stats: &ScanStats,
     top: Option<usize>,
     terminal: bool,
 ) -> io::Result<()> {
     let limit = |default: usize| top.unwrap_or(default).min(rows.len());
     match format {
-        Format::Table => table::write_table(out, rows, limit(DEFAULT_TOP)),
-        Format::Markdown => text::write_markdown(out, rows, limit(DEFAULT_TOP)),
-        Format::Json => text::write_json(out, &rows[..limit(usize::MAX)], rows.len(), stats),
-        Format::Csv => text::write_csv(out, &rows[..limit(usize::MAX)], terminal),
+        Format::Table => table::write_table(out, &rows.head(limit(DEFAULT_TOP)), rows.totals()),
+        Format::Markdown => {
+            text::write_markdown(out, &rows.head(limit(DEFAULT_TOP)), rows.totals())
+        }
+        Format::Json => {
+            text::write_json(out, rows.iter().take(limit(usize::MAX)), rows.len(), stats)
+        }
+        Format::Csv => text::write_csv(out, rows.iter().take(limit(usize::MAX)), terminal),
     }
 }
 

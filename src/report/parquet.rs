@@ -24,6 +24,12 @@ pub const POLICY_CHANGES_FILE: &str = "policy_changes.parquet";
 /// Rows buffered before they are handed to the Parquet writer as one batch.
 const BATCH_ROWS: usize = 8192;
 
+/// Rows per Parquet row group. The writer holds a whole row group's encoded columns in memory
+/// until it is complete; the library's default (about a million rows) made that tens of MB per
+/// report at a million denials or groups. 128 Ki rows keeps it a few MB and is about the row
+/// group size DuckDB writes.
+const ROW_GROUP_ROWS: usize = 16 * BATCH_ROWS;
+
 /// Why a report could not be written.
 #[derive(Debug, thiserror::Error)]
 pub enum ReportError {
@@ -54,6 +60,7 @@ impl<T> ParquetReport<T> {
         let file = File::create(&temp_path).map_err(io_err)?;
         let mut props = WriterProperties::builder()
             .set_compression(Compression::ZSTD(ZstdLevel::default()))
+            .set_max_row_group_row_count(Some(ROW_GROUP_ROWS))
             .set_created_by(concat!("whydenied ", env!("CARGO_PKG_VERSION")).into());
         for column in columns.iter().filter(|c| !c.dictionary) {
             props = props.set_column_dictionary_enabled(ColumnPath::from(column.name), false);

@@ -14,7 +14,7 @@ use super::schema::{
     DENIAL_COLUMNS, POLICY_CHANGE_COLUMNS, SUMMARY_COLUMNS, blank_denial, blank_policy_change,
     blank_summary,
 };
-use crate::aggregate::SummaryKey;
+use crate::aggregate::{SummaryKey, SummaryRow};
 use crate::changes::PolicyChange;
 use crate::classify::Denial;
 
@@ -94,11 +94,7 @@ pub fn read_policy_changes(files: &[PathBuf]) -> Result<Vec<PolicyChange>, ReadE
 /// Adds the groups (principal, action, bucket) of the summary report at `path` to `seen`.
 pub fn read_summary_keys(path: &Path, seen: &mut HashSet<SummaryKey>) -> Result<(), ReadError> {
     read_rows(path, SUMMARY_COLUMNS, blank_summary, |rows| {
-        seen.extend(rows.into_iter().map(|r| SummaryKey {
-            principal: r.principal,
-            action: r.action,
-            bucket: r.bucket,
-        }))
+        seen.extend(rows.iter().map(SummaryRow::key))
     })
 }
 

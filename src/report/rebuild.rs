@@ -9,7 +9,7 @@ use super::read::{
     ReadError, denial_files, policy_change_files, read_denials, read_policy_changes,
     read_summary_keys,
 };
-use crate::aggregate::{Summary, SummaryKey, SummaryRow};
+use crate::aggregate::{Summary, SummaryKey, SummaryRows};
 use crate::changes::link::ChangeIndex;
 use crate::window::{Placement, TimeWindow};
 
@@ -17,7 +17,7 @@ use crate::window::{Placement, TimeWindow};
 #[derive(Debug)]
 pub struct Rebuilt {
     /// Groups of the denials inside the window, most frequent first.
-    pub rows: Vec<SummaryRow>,
+    pub rows: SummaryRows,
     /// With `new_since`: the groups never seen before that time (in all the data, not only the
     /// window), the "what is new tonight" view.
     pub new: HashSet<SummaryKey>,
@@ -68,29 +68,22 @@ pub fn rebuild(
     }
     let new = match new_since {
         None => HashSet::new(),
-        Some(since) => all
-            .rows()
-            .into_iter()
-            .filter(|r| r.first_seen.is_some_and(|first| first >= since))
-            .map(|r| SummaryKey { principal: r.principal, action: r.action, bucket: r.bucket })
-            .collect(),
+        Some(since) => all.first_seen_since(since),
     };
     let changes = read_policy_changes(&policy_change_files(dir))?;
     let index = ChangeIndex::new(&changes, change_lookback);
-    let mut rows = windowed.rows();
-    for row in &mut rows {
-        index.link(row);
-    }
+    let mut rows = windowed.into_rows();
+    rows.amend(|row| index.link(row));
     Ok(Rebuilt { rows, new, files, denials, outside_window, kept, suppressed })
 }
 
 /// The groups of `rows` that none of the `earlier` summary reports has: new since the last run.
 pub fn new_since_runs(
-    rows: &[SummaryRow],
+    rows: &SummaryRows,
     earlier: &[PathBuf],
 ) -> Result<HashSet<SummaryKey>, ReadError> {
     let seen = keys_in(earlier)?;
-    Ok(rows.iter().map(SummaryRow::key).filter(|key| !seen.contains(key)).collect())
+    Ok(rows.counts().map(|(key, _)| key).filter(|key| !seen.contains(*key)).cloned().collect())
 }
 
 /// With partitioned reports of two runs or more: the groups of the latest run (by run id, which

@@ -416,7 +416,7 @@ mod tests {
     fn summary_row() -> SummaryRow {
         let mut summary = Summary::default();
         summary.add(&Denial::example());
-        summary.rows().remove(0)
+        summary.into_rows().head(1).remove(0)
     }
 
     #[test]
@@ -428,14 +428,14 @@ mod tests {
         assert_eq!(parquet_columns(POLICY_CHANGE_COLUMNS, &change), names(POLICY_CHANGE_COLUMNS));
 
         let mut csv = Vec::new();
-        write_csv(&mut csv, std::slice::from_ref(&row), false).expect("csv");
+        write_csv(&mut csv, [row.clone()], false).expect("csv");
         let csv = String::from_utf8(csv).expect("utf-8");
         let header: BTreeSet<String> =
             csv.lines().next().expect("header").split(',').map(str::to_string).collect();
         assert_eq!(header, names(SUMMARY_COLUMNS));
 
         let mut json = Vec::new();
-        write_json(&mut json, std::slice::from_ref(&row), 1, &ScanStats::default()).expect("json");
+        write_json(&mut json, [row], 1, &ScanStats::default()).expect("json");
         let json: serde_json::Value = serde_json::from_slice(&json).expect("valid JSON");
         let keys: BTreeSet<String> =
             json["summary"][0].as_object().expect("a row object").keys().cloned().collect();

@@ -13,7 +13,7 @@ use unicode_width::{UnicodeWidthChar, UnicodeWidthStr};
 
 use super::escape::for_terminal;
 use super::{reason_label, rfc3339};
-use crate::aggregate::SummaryRow;
+use crate::aggregate::{SummaryRow, Totals};
 
 /// The width the fact lines fit in.
 pub const WIDTH: usize = 120;
@@ -28,33 +28,33 @@ const HEADERS: [&str; COLUMNS] = ["#", "COUNT", "PRINCIPAL", "ACTION", "BUCKET",
 const SHRINKABLE: [usize; 3] = [2, 4, 3];
 const RIGHT_ALIGNED: [usize; 2] = [0, 1];
 
-pub fn write_table(out: &mut dyn Write, rows: &[SummaryRow], shown: usize) -> io::Result<()> {
-    let total: u64 = rows.iter().map(|r| r.count).sum();
+/// The `shown` rows (the first of all), under a line that counts all of them (`totals`).
+pub fn write_table(out: &mut dyn Write, shown: &[SummaryRow], totals: Totals) -> io::Result<()> {
+    let Totals { groups, denials } = totals;
     writeln!(
         out,
-        "{total} denied request{} in {} group{} (principal × action × bucket){}",
-        plural(total as usize),
-        rows.len(),
-        plural(rows.len()),
-        if shown < rows.len() { format!(", top {shown} shown") } else { String::new() },
+        "{denials} denied request{} in {groups} group{} (principal × action × bucket){}",
+        plural(denials as usize),
+        plural(groups),
+        if shown.len() < groups { format!(", top {} shown", shown.len()) } else { String::new() },
     )?;
-    if rows.is_empty() {
+    if groups == 0 {
         return Ok(());
     }
     let cells: Vec<[String; COLUMNS]> =
-        rows[..shown].iter().enumerate().map(|(i, r)| cells_of(i, r)).collect();
+        shown.iter().enumerate().map(|(i, r)| cells_of(i, r)).collect();
     let widths = fit_widths(&cells);
     let indent = " ".repeat(widths[0] + GAP.len());
     writeln!(out)?;
     write_line(out, &HEADERS.map(String::from), &widths)?;
-    for (cell_row, row) in cells.iter().zip(rows) {
+    for (cell_row, row) in cells.iter().zip(shown) {
         write_line(out, cell_row, &widths)?;
         let last_seen = rfc3339(row.last_seen).replace('T', " ").replace('Z', " UTC");
         let last_seen = if last_seen.is_empty() { "no time".to_string() } else { last_seen };
         writeln!(out, "{indent}last {last_seen} · {}", for_terminal(&row.hint))?;
     }
-    if shown < rows.len() {
-        let more = rows.len() - shown;
+    if shown.len() < groups {
+        let more = groups - shown.len();
         writeln!(
             out,
             "\n… {more} more group{}: use --top, or query summary.parquet",
@@ -188,7 +188,8 @@ mod tests {
 
     fn render(rows: &[SummaryRow], shown: usize) -> String {
         let mut out = Vec::new();
-        write_table(&mut out, rows, shown).expect("in memory");
+        let totals = Totals { groups: rows.len(), denials: rows.iter().map(|r| r.count).sum() };
+        write_table(&mut out, &rows[..shown], totals).expect("in memory");
         String::from_utf8(out).expect("utf-8")
     }
 

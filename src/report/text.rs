@@ -11,7 +11,7 @@ use serde_json::{Value, json};
 use super::escape::{for_terminal, json_for_terminal};
 use super::schema::SUMMARY_COLUMNS;
 use super::{reason_label, rfc3339};
-use crate::aggregate::SummaryRow;
+use crate::aggregate::{SummaryRow, Totals};
 use crate::stats::ScanStats;
 
 /// One summary row as a JSON object with every registered column.
@@ -60,32 +60,48 @@ pub fn stats_json(stats: &ScanStats) -> Value {
     })
 }
 
+/// `{"groups": N, "scanned": {…}, "summary": [rows]}`, pretty-printed with its keys sorted,
+/// exactly as serde_json prints that document, but written row by row: a million groups never
+/// become one JSON tree and one string.
 pub fn write_json(
     out: &mut dyn Write,
-    rows: &[SummaryRow],
+    rows: impl IntoIterator<Item = SummaryRow>,
     groups: usize,
     stats: &ScanStats,
 ) -> io::Result<()> {
-    let document = json!({
-        "groups": groups,
-        "summary": rows.iter().map(row_json).collect::<Vec<_>>(),
-        "scanned": stats_json(stats),
-    });
-    let text = serde_json::to_string_pretty(&document).map_err(io::Error::other)?;
-    writeln!(out, "{}", json_for_terminal(&text))
+    let scanned = pretty(&stats_json(stats), "  ")?;
+    write!(out, "{{\n  \"groups\": {groups},\n  \"scanned\": {scanned},\n  \"summary\": [")?;
+    let mut empty = true;
+    for row in rows {
+        let separator = if empty { "" } else { "," };
+        write!(out, "{separator}\n    {}", pretty(&row_json(&row), "    ")?)?;
+        empty = false;
+    }
+    writeln!(out, "{}]\n}}", if empty { "" } else { "\n  " })
+}
+
+/// `value` pretty-printed as it would be `indent` deep in a document (a JSON text has no raw
+/// line breaks but those between its tokens), escaped for a terminal.
+fn pretty(value: &Value, indent: &str) -> io::Result<String> {
+    let text = serde_json::to_string_pretty(value).map_err(io::Error::other)?;
+    Ok(json_for_terminal(&text.replace('\n', &format!("\n{indent}"))).into_owned())
 }
 
 /// Every registered summary column, in order; lists are joined with `;`. On a terminal the
 /// cells are also escaped for it (ESC, BEL, CR, BS and C1 would act on it); in a file they keep
 /// their text, spreadsheet-safe.
-pub fn write_csv(out: &mut dyn Write, rows: &[SummaryRow], terminal: bool) -> io::Result<()> {
+pub fn write_csv(
+    out: &mut dyn Write,
+    rows: impl IntoIterator<Item = SummaryRow>,
+    terminal: bool,
+) -> io::Result<()> {
     let header: Vec<&str> = SUMMARY_COLUMNS.iter().map(|c| c.name).collect();
     writeln!(out, "{}", header.join(","))?;
     for row in rows {
         let line: Vec<String> = SUMMARY_COLUMNS
             .iter()
             .map(|c| {
-                let text = c.cell(row).to_text();
+                let text = c.cell(&row).to_text();
                 csv_field(&if terminal { for_terminal(&text) } else { text.into() })
             })
             .collect();
@@ -109,19 +125,19 @@ fn csv_field(value: &str) -> String {
     }
 }
 
-pub fn write_markdown(out: &mut dyn Write, rows: &[SummaryRow], shown: usize) -> io::Result<()> {
-    let total: u64 = rows.iter().map(|r| r.count).sum();
+/// The `shown` rows (the first of all), under a line that counts all of them (`totals`).
+pub fn write_markdown(out: &mut dyn Write, shown: &[SummaryRow], totals: Totals) -> io::Result<()> {
+    let Totals { groups, denials } = totals;
     writeln!(
         out,
-        "**{total} denied requests** in {} groups (principal × action × bucket)\n",
-        rows.len()
+        "**{denials} denied requests** in {groups} groups (principal × action × bucket)\n"
     )?;
     writeln!(
         out,
         "| # | Principal | Action | Bucket | Count | Last seen (UTC) | Denied by | Next step |"
     )?;
     writeln!(out, "|--:|---|---|---|--:|---|---|---|")?;
-    for (i, row) in rows[..shown].iter().enumerate() {
+    for (i, row) in shown.iter().enumerate() {
         writeln!(
             out,
             "| {} | {} | {} | {} | {} | {} | {} | {} |",
@@ -135,8 +151,8 @@ pub fn write_markdown(out: &mut dyn Write, rows: &[SummaryRow], shown: usize) ->
             markdown_cell(&row.hint),
         )?;
     }
-    if shown < rows.len() {
-        writeln!(out, "\n_{} more groups not shown._", rows.len() - shown)?;
+    if shown.len() < groups {
+        writeln!(out, "\n_{} more groups not shown._", groups - shown.len())?;
     }
     Ok(())
 }
@@ -173,16 +189,40 @@ mod tests {
         let mut denial = crate::classify::Denial::example();
         denial.principal.principal = "u\u{1b}]52;c;aGk=\u{7}\r\u{8}\u{9b}2J".into();
         summary.add(&denial);
-        let rows = summary.rows();
+        let rows = summary.into_rows();
         let csv = |terminal| {
             let mut out = Vec::new();
-            write_csv(&mut out, &rows, terminal).expect("csv");
+            write_csv(&mut out, rows.iter(), terminal).expect("csv");
             String::from_utf8(out).expect("utf-8")
         };
         let shown = csv(true);
         assert!(!shown.chars().any(|c| c.is_control() && c != '\n'), "{shown:?}");
         assert!(shown.contains("u\\u{1b}]52;c;aGk=\\u{7}\\r\\u{8}\\u{9b}2J"), "{shown}");
-        assert!(csv(false).contains(&rows[0].principal), "files keep the text");
+        assert!(csv(false).contains(&rows.head(1)[0].principal), "files keep the text");
+    }
+
+    #[test]
+    fn json_written_row_by_row_is_the_document_serde_prints() {
+        let mut summary = crate::aggregate::Summary::default();
+        let mut denial = crate::classify::Denial::example();
+        denial.principal.principal = "a\u{1b}[31m\"quoted\"".into();
+        summary.add(&denial);
+        denial.target.bucket = Some("other".into());
+        summary.add(&denial);
+        let rows = summary.into_rows();
+        let stats = ScanStats::default();
+        for shown in [0, 1, 2] {
+            let mut out = Vec::new();
+            write_json(&mut out, rows.iter().take(shown), rows.len(), &stats).expect("json");
+            let document = json!({
+                "groups": rows.len(),
+                "summary": rows.iter().take(shown).map(|r| row_json(&r)).collect::<Vec<_>>(),
+                "scanned": stats_json(&stats),
+            });
+            let whole = serde_json::to_string_pretty(&document).expect("serialised");
+            let expected = format!("{}\n", json_for_terminal(&whole));
+            assert_eq!(String::from_utf8(out).expect("utf-8"), expected, "{shown} rows");
+        }
     }
 
     #[test]

@@ -10,7 +10,7 @@ use std::collections::HashSet;
 use std::path::Path;
 use std::process::Command;
 
-use whydenied::aggregate::{SummaryKey, SummaryRow};
+use whydenied::aggregate::SummaryKey;
 use whydenied::pipeline::{ScanConfig, scan};
 use whydenied::report::html::{NewGroups, PageInput, Since, TABLE_ROW_LIMIT, write_html_report};
 use whydenied::window::TimeWindow;
@@ -48,7 +48,7 @@ fn the_report_works_in_a_real_browser() {
     let html = out.path().join("report.html");
     let new: HashSet<SummaryKey> = (outcome.rows.iter())
         .filter(|r| r.first_seen.is_some_and(|t| t >= LAST_DAY))
-        .map(SummaryRow::key)
+        .map(|r| r.key())
         .collect();
     assert!(
         !new.is_empty() && new.len() < outcome.rows.len(),

@@ -38,7 +38,7 @@ fn group(d: Denial, times: &[i64]) -> SummaryRow {
     for &t in times {
         summary.add(&Denial { event_time: Some(t), ..d.clone() });
     }
-    summary.rows().remove(0)
+    summary.into_rows().head(1).remove(0)
 }
 
 fn s3_denial(principal: &str, bucket: &str) -> Denial {

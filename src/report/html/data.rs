@@ -18,7 +18,7 @@ use parquet::arrow::ProjectionMask;
 use parquet::arrow::arrow_reader::{ParquetRecordBatchReader, ParquetRecordBatchReaderBuilder};
 
 use super::{HtmlError, PageInput};
-use crate::aggregate::SummaryRow;
+use crate::aggregate::{SummaryRow, SummaryRows};
 use crate::window::Placement;
 
 /// Microseconds in an hour, the timeline's finest resolution.
@@ -77,9 +77,11 @@ impl HourlyCounts {
 /// Everything the page shows.
 #[derive(Debug)]
 pub struct ReportData<'a> {
-    /// Every summary row, largest group first.
-    pub groups: Vec<&'a SummaryRow>,
-    /// Sample events of the first `samples.len()` groups (the table's rows), most recent first.
+    /// Every group, largest first: the headline and the bar charts.
+    pub groups: &'a SummaryRows,
+    /// The rows of the table: the largest groups, made into rows only for them.
+    pub shown: Vec<SummaryRow>,
+    /// Sample events of each row of `shown`, most recent first.
     pub samples: Vec<Vec<SampleEvent>>,
     pub hourly: HourlyCounts,
     /// Denials the rows count (the sum of their counts).
@@ -92,24 +94,24 @@ pub struct ReportData<'a> {
 
 impl ReportData<'_> {
     pub fn principal_count(&self) -> usize {
-        let principals: HashSet<&str> = self.groups.iter().map(|g| g.principal.as_str()).collect();
+        let principals: HashSet<&str> = self.groups.counts().map(|(g, _)| &*g.principal).collect();
         principals.len()
     }
 
     pub fn bucket_count(&self) -> usize {
         let buckets: HashSet<&str> =
-            self.groups.iter().filter_map(|g| g.bucket.as_deref()).collect();
+            self.groups.counts().filter_map(|(g, _)| g.bucket.as_deref()).collect();
         buckets.len()
     }
 
     /// The `n` principals with the most denials, most first (ties by name).
     pub fn top_principals(&self, n: usize) -> Vec<(&str, u64)> {
-        top(self.groups.iter().map(|g| (g.principal.as_str(), g.count)), n)
+        top(self.groups.counts().map(|(g, count)| (&*g.principal, count)), n)
     }
 
     /// The `n` buckets with the most denials; denials naming no bucket are left out.
     pub fn top_buckets(&self, n: usize) -> Vec<(&str, u64)> {
-        top(self.groups.iter().filter_map(|g| Some((g.bucket.as_deref()?, g.count))), n)
+        top(self.groups.counts().filter_map(|(g, count)| Some((g.bucket.as_deref()?, count))), n)
     }
 }
 
@@ -124,7 +126,7 @@ fn top<'a>(counts: impl Iterator<Item = (&'a str, u64)>, n: usize) -> Vec<(&'a s
     totals
 }
 
-/// Orders the page's rows, then reads the denials files once: the timeline, and samples for
+/// Makes the rows of the table, then reads the denials files once: the timeline, and samples for
 /// the `table_rows` largest groups, at most `samples_per_row` each. Only the denials the rows
 /// count are read: inside the window and not suppressed, as the summary was made.
 pub fn load<'a>(
@@ -132,22 +134,16 @@ pub fn load<'a>(
     table_rows: usize,
     samples_per_row: usize,
 ) -> Result<ReportData<'a>, HtmlError> {
-    let mut groups: Vec<&SummaryRow> = page.rows.iter().collect();
-    groups.sort_by(|a, b| {
-        b.count.cmp(&a.count).then_with(|| {
-            (&a.principal, &a.action, &a.bucket).cmp(&(&b.principal, &b.action, &b.bucket))
-        })
-    });
-    let shown = groups.len().min(table_rows);
-    let index: HashMap<GroupKey<'_>, usize> = groups[..shown]
-        .iter()
+    let groups = page.rows;
+    let shown = groups.head(table_rows);
+    let index: HashMap<GroupKey<'_>, usize> = (groups.counts().take(shown.len()))
         .enumerate()
-        .map(|(i, g)| ((g.principal.as_str(), g.action.as_str(), g.bucket.as_deref()), i))
+        .map(|(i, (g, _))| ((&*g.principal, &*g.action, g.bucket.as_deref()), i))
         .collect();
     let mut reduction = DenialReduction {
         page,
         index,
-        samples: (0..shown).map(|_| Vec::new()).collect(),
+        samples: (0..shown.len()).map(|_| Vec::new()).collect(),
         samples_per_row,
         hourly: HourlyCounts::default(),
         without_time: 0,
@@ -159,8 +155,9 @@ pub fn load<'a>(
     }
     let DenialReduction { samples, hourly, without_time, first_time, last_time, .. } = reduction;
     Ok(ReportData {
-        denials: groups.iter().map(|g| g.count).sum(),
+        denials: groups.totals().denials,
         groups,
+        shown,
         samples,
         hourly,
         without_time,

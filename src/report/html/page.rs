@@ -32,7 +32,7 @@ const SECOND: &str = "%Y-%m-%d %H:%M:%S";
 pub fn render(data: &ReportData<'_>, input: &PageInput<'_>) -> String {
     let (denials, stats) = (data.denials, input.stats);
     let marks = NewMarks::of(data, input.new);
-    let timeline = chart::timeline(&data.hourly, &change_markers(&data.groups));
+    let timeline = chart::timeline(&data.hourly, &change_markers(data.groups.amended()));
     let page = html! {
         (DOCTYPE)
         html lang="en" {
@@ -203,7 +203,7 @@ fn timeline_section(timeline: Option<&Timeline>, without_time: u64) -> Markup {
 }
 
 fn table(data: &ReportData<'_>, marks: Option<&NewMarks>) -> Markup {
-    let shown = data.samples.len();
+    let shown = data.shown.len();
     let total = data.groups.len();
     html! {
         section {
@@ -243,7 +243,7 @@ fn table(data: &ReportData<'_>, marks: Option<&NewMarks>) -> Markup {
                         th.hint-column { "Next step" }
                     }
                 }
-                @for (i, (group, samples)) in data.groups.iter().zip(&data.samples).enumerate() {
+                @for (i, (group, samples)) in data.shown.iter().zip(&data.samples).enumerate() {
                     (group_rows(group, samples, marks.is_some_and(|m| m.is_new[i])))
                 }
             }
@@ -310,9 +310,9 @@ fn group_rows(g: &SummaryRow, samples: &[SampleEvent], is_new: bool) -> Markup {
 }
 
 /// The policy changes the groups are linked to, once each, for the timeline.
-fn change_markers(groups: &[&SummaryRow]) -> Vec<chart::Marker> {
+fn change_markers<'r>(groups: impl Iterator<Item = &'r SummaryRow>) -> Vec<chart::Marker> {
     let mut seen = std::collections::BTreeMap::new();
-    for link in groups.iter().filter_map(|g| g.change.as_ref()) {
+    for link in groups.filter_map(|g| g.change.as_ref()) {
         let Some(time) = link.time else { continue };
         seen.entry((time, link.event_id.clone())).or_insert_with(|| chart::Marker {
             hour: time.div_euclid(HOUR_MICROS),
@@ -397,7 +397,8 @@ struct NewMarks {
 impl NewMarks {
     fn of(data: &ReportData<'_>, new: Option<NewGroups<'_>>) -> Option<Self> {
         let new = new?;
-        let is_new: Vec<bool> = (data.groups.iter()).map(|g| new.keys.contains(&g.key())).collect();
+        let is_new: Vec<bool> =
+            data.groups.counts().map(|(key, _)| new.keys.contains(key)).collect();
         Some(NewMarks {
             count: is_new.iter().filter(|&&n| n).count() as u64,
             is_new,

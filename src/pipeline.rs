@@ -298,7 +298,9 @@ pub fn scan(config: &ScanConfig) -> Result<ScanOutcome, ScanError> {
     });
     let mut rows = summary.into_rows();
     let changes_index = ChangeIndex::new(&changes, config.change_lookback);
-    rows.amend(|row| changes_index.link(row));
+    if !changes_index.is_empty() {
+        rows.amend(|row| changes_index.link(row));
+    }
     let (summary_dir, summary_name) = layout.summary_path(&config.out_dir);
     fs::create_dir_all(&summary_dir)
         .map_err(|source| ReportError::Io { path: summary_dir.clone(), source })?;

@@ -216,6 +216,19 @@ impl<'c> ChangeIndex<'c> {
         found
     }
 
+    /// Whether no change can be linked (then rows need not be looked at).
+    pub fn is_empty(&self) -> bool {
+        self.by_actor.is_empty()
+            && self.by_bucket.is_empty()
+            && self.by_account_setting.is_empty()
+            && self.by_subject.is_empty()
+            && self.by_managed_policy.is_empty()
+            && self.by_trust.is_empty()
+            && self.by_key.is_empty()
+            && self.by_resource.is_empty()
+            && self.organization.is_empty()
+    }
+
     /// Sets the row's link, `changed_after` and `self_change_event_id`; whether any was set.
     pub fn link(&self, row: &mut SummaryRow) -> bool {
         let (Some(first), Some(last)) = (row.first_seen, row.last_seen) else { return false };

@@ -2,9 +2,17 @@
 //! states (and those it provably leaves unknown), so that a later offline run can evaluate the
 //! denial against policies without the logs. Written as the `eval_context` column, in the shape
 //! of `whydenied explain`'s `context` and `unknown_keys` fields.
+//!
+//! Compact, because it is written for every denial: a key whose value is a column of the same row
+//! is not repeated, and the offline evaluation takes it from there — `aws:CurrentTime` and
+//! `aws:EpochTime` from `event_time`, `aws:RequestedRegion` from `region`, `aws:SourceIp` from
+//! `source_ip` when `vpc_endpoint_id` is null (else `aws:VpcSourceIp`, and `aws:SourceVpce` from
+//! `vpc_endpoint_id`), `aws:UserAgent` from `user_agent`, `aws:PrincipalArn` from `principal` and
+//! `aws:PrincipalAccount` from `principal_account` (for IAM users, roles and root). What the row
+//! cannot tell — a source address that is not an address, an endpoint AWS's own services use —
+//! is listed among the unknown keys here.
 
 use std::borrow::Cow;
-use std::fmt::Write;
 
 use crate::event::Event;
 
@@ -20,48 +28,20 @@ pub fn eval_context<'v>(event: &'v Event<'v>) -> Option<String> {
     let id = event.identity.as_ref();
     let id_type = id.and_then(|i| i.identity_type);
 
-    if let Some(time) = event.event_time {
-        put("aws:CurrentTime".into(), Fact::Text(time));
-        if let Some(micros) = super::parse_event_time(time) {
-            put("aws:EpochTime".into(), Fact::Number(micros.div_euclid(1_000_000)));
-        }
+    // Time, region, address, endpoint, agent and principal are columns of the row (module doc).
+    if event.source_ip.is_none_or(|ip| ip.parse::<std::net::IpAddr>().is_err()) {
+        unknown.push("aws:SourceIp");
     }
-    if let Some(region) = event.aws_region {
-        put("aws:RequestedRegion".into(), Fact::Text(region));
-    }
-    let from_ip = event.source_ip.filter(|ip| ip.parse::<std::net::IpAddr>().is_ok());
-    match (event.vpc_endpoint_id, from_ip) {
-        // Through a VPC endpoint, aws:SourceIp is not in the request context at all.
-        (Some(_), Some(ip)) => put("aws:VpcSourceIp".into(), Fact::Text(ip)),
-        (None, Some(ip)) => put("aws:SourceIp".into(), Fact::Text(ip)),
-        (_, None) => unknown.push("aws:SourceIp"),
-    }
-    match event.vpc_endpoint_id {
-        Some(vpce) if id_type != Some("AWSService") => {
-            put("aws:SourceVpce".into(), Fact::Text(vpce))
-        }
-        _ => unknown.push("aws:SourceVpce"),
+    if event.vpc_endpoint_id.is_none() || id_type == Some("AWSService") {
+        unknown.push("aws:SourceVpce");
     }
     if event.tls_version.is_some() || event.cipher_suite.is_some() {
         put("aws:SecureTransport".into(), Fact::Bool(true));
     } else {
         unknown.push("aws:SecureTransport");
     }
-    if let Some(agent) = event.user_agent {
-        put("aws:UserAgent".into(), Fact::Text(agent));
-    }
+
     if let Some(id) = id {
-        let principal_arn = match id_type {
-            Some("AssumedRole") => id.session_issuer_arn,
-            Some("IAMUser" | "Root" | "FederatedUser") => id.arn,
-            _ => None,
-        };
-        if let Some(arn) = principal_arn {
-            put("aws:PrincipalArn".into(), Fact::Text(arn));
-        }
-        if let Some(account) = id.account_id {
-            put("aws:PrincipalAccount".into(), Fact::Text(account));
-        }
         if let Some(userid) = id.principal_id {
             put("aws:userid".into(), Fact::Text(userid));
         }
@@ -145,7 +125,6 @@ pub fn eval_context<'v>(event: &'v Event<'v>) -> Option<String> {
 #[derive(Clone, Copy)]
 enum Fact<'v> {
     Text(&'v str),
-    Number(i64),
     Bool(bool),
 }
 
@@ -159,7 +138,7 @@ fn capped(mut keys: Vec<(Cow<'static, str>, Fact<'_>)>, unknown: Vec<&str>) -> S
             return text;
         }
         let width = |(k, v): &(Cow<'static, str>, Fact<'_>)| {
-            k.len() + if let Fact::Text(t) = v { t.len() } else { 8 }
+            k.len() + if let Fact::Text(t) = v { t.len() } else { 5 }
         };
         let Some(longest) = (0..keys.len()).max_by_key(|&i| width(&keys[i])) else {
             return r#"{"context":{},"unknown_keys":["*"]}"#.to_string();
@@ -180,9 +159,7 @@ fn render(keys: &[(Cow<'static, str>, Fact<'_>)], unknown: &[Cow<'_, str>]) -> S
         out.push(':');
         match value {
             Fact::Text(text) => quoted(&mut out, text),
-            Fact::Number(n) => {
-                let _ = write!(out, "{n}");
-            }
+
             Fact::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
         }
     }
@@ -233,21 +210,24 @@ mod tests {
             "resources":[{"type":"AWS::S3::Bucket","ARN":"arn:aws:s3:::b","accountId":"444455556666"}]}"#,
         );
         let k = &c["context"];
-        assert_eq!(k["aws:VpcSourceIp"], "10.0.1.5");
-        assert!(k.get("aws:SourceIp").is_none(), "not in the context behind an endpoint");
-        assert_eq!(
-            (k["aws:SourceVpce"].as_str(), k["aws:SecureTransport"].as_bool()),
-            (Some("vpce-1a2b"), Some(true))
-        );
-        assert_eq!(k["aws:PrincipalArn"], "arn:aws:iam::111122223333:role/app");
+        // Address, endpoint, agent, time, region and principal are the row's own columns.
+        for column_key in [
+            "aws:SourceIp",
+            "aws:VpcSourceIp",
+            "aws:SourceVpce",
+            "aws:UserAgent",
+            "aws:CurrentTime",
+            "aws:RequestedRegion",
+            "aws:PrincipalArn",
+        ] {
+            assert!(k.get(column_key).is_none(), "{column_key} repeated");
+        }
+        assert_eq!(k["aws:SecureTransport"].as_bool(), Some(true));
         assert_eq!(
             (k["aws:MultiFactorAuthPresent"].as_str(), k["aws:TokenIssueTime"].as_str()),
             (Some("false"), Some("2026-11-02T09:00:00Z"))
         );
-        assert_eq!(
-            (k["aws:EpochTime"].as_i64(), k["aws:RequestedRegion"].as_str()),
-            (Some(1_793_613_600), Some("eu-west-1"))
-        );
+
         assert_eq!(
             (k["s3:prefix"].as_str(), k["s3:max-keys"].as_str(), k["s3:x-amz-acl"].as_str()),
             (Some("logs/"), Some("100"), Some("bucket-owner-full-control"))
@@ -295,14 +275,14 @@ mod tests {
 
     #[test]
     fn a_huge_record_is_cut_to_the_cap_and_the_cut_keys_become_unknown() {
-        let agent = "x".repeat(10_000);
+        let header = "x".repeat(10_000);
         let json = format!(
-            r#"{{"eventTime":"2026-11-02T10:00:00Z","userAgent":"{agent}","sourceIPAddress":"192.0.2.1"}}"#
+            r#"{{"eventSource":"s3.amazonaws.com","requestParameters":{{"x-amz-meta-big":"{header}","prefix":"logs/"}},"tlsDetails":{{"tlsVersion":"TLSv1.3"}}}}"#
         );
         let text = eval_context(&event_of(&json)).unwrap();
         assert!(text.len() <= MAX_CONTEXT_BYTES);
         let c: Value = serde_json::from_str(&text).unwrap();
-        assert_eq!(c["context"]["aws:SourceIp"], "192.0.2.1");
-        assert!(c["unknown_keys"].as_array().unwrap().contains(&json!("aws:UserAgent")));
+        assert_eq!(c["context"]["s3:prefix"], "logs/");
+        assert!(c["unknown_keys"].as_array().unwrap().contains(&json!("s3:x-amz-meta-big")));
     }
 }

@@ -73,7 +73,9 @@ pub fn rebuild(
     let changes = read_policy_changes(&policy_change_files(dir))?;
     let index = ChangeIndex::new(&changes, change_lookback);
     let mut rows = windowed.into_rows();
-    rows.amend(|row| index.link(row));
+    if !index.is_empty() {
+        rows.amend(|row| index.link(row));
+    }
     Ok(Rebuilt { rows, new, files, denials, outside_window, kept, suppressed })
 }
 

@@ -1,23 +1,13 @@
 //! What a scheduler sees: `-q` keeps stdout to the summary and stderr empty unless something
 //! went wrong, and `--log-format json` makes every diagnostic line a JSON object.
 
-use crate::common::{sample_logs, stderr, stdout, whydenied};
-use crate::{SAMPLE_DENIALS, sample_objects};
+use crate::common::{stderr, stdout};
+use crate::{SAMPLE_DENIALS, sample_objects, scan_sample};
 
 #[test]
 fn quiet_runs_print_only_the_summary() {
     let out = tempfile::tempdir().expect("temp dir");
-    let logs = sample_logs();
-    let output = whydenied(&[
-        "scan",
-        logs.to_str().expect("utf-8"),
-        "--out",
-        out.path().to_str().expect("utf-8"),
-        "-q",
-        "--format",
-        "markdown",
-    ]);
-    assert_eq!(output.status.code(), Some(0));
+    let output = scan_sample(out.path(), &["-q", "--format", "markdown"]);
     assert_eq!(stderr(&output), "", "nothing on stderr when all went well");
     assert!(
         stdout(&output).starts_with(&format!("**{SAMPLE_DENIALS} denied requests**")),
@@ -29,17 +19,7 @@ fn quiet_runs_print_only_the_summary() {
 #[test]
 fn json_logs_are_one_object_per_line() {
     let out = tempfile::tempdir().expect("temp dir");
-    let logs = sample_logs();
-    let output = whydenied(&[
-        "scan",
-        logs.to_str().expect("utf-8"),
-        "--out",
-        out.path().to_str().expect("utf-8"),
-        "-vv",
-        "--log-format",
-        "json",
-    ]);
-    assert_eq!(output.status.code(), Some(0));
+    let output = scan_sample(out.path(), &["-vv", "--log-format", "json"]);
     let err = stderr(&output);
     let logs: Vec<serde_json::Value> = err
         .lines()

@@ -106,16 +106,7 @@ fn the_readme_policy_change_queries_show_the_stories() {
     assert_eq!(queries.len(), 2, "{queries:?}");
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("whydenied-out");
-    let scan = common::whydenied(&[
-        "scan",
-        common::sample_logs().to_str().unwrap(),
-        "--out",
-        out.to_str().unwrap(),
-        "-q",
-        "--top",
-        "0",
-    ]);
-    assert_eq!(scan.status.code(), Some(0), "{}", String::from_utf8_lossy(&scan.stderr));
+    crate::scan_sample(&out, &["-q", "--top", "0"]);
     let run = |sql: &str| -> Vec<Vec<String>> {
         let script = "import duckdb, sys, json\nrows = duckdb.sql(sys.argv[1]).fetchall()\nprint(json.dumps([[str(v) for v in r] for r in rows]))";
         let out = std::process::Command::new(common::python())

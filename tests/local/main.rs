@@ -36,3 +36,18 @@ pub fn summary_total(json: &serde_json::Value) -> u64 {
         .map(|row| row["count"].as_u64().unwrap_or(0))
         .sum()
 }
+
+/// `scan sample-logs/ --out OUT EXTRA…`; the run must succeed.
+pub fn scan_sample(out: &std::path::Path, extra: &[&str]) -> std::process::Output {
+    let logs = common::sample_logs();
+    let mut args = vec![
+        "scan",
+        logs.to_str().expect("utf-8 path"),
+        "--out",
+        out.to_str().expect("utf-8 path"),
+    ];
+    args.extend_from_slice(extra);
+    let output = common::whydenied(&args);
+    assert_eq!(output.status.code(), Some(0), "{}", common::stderr(&output));
+    output
+}

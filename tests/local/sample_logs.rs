@@ -4,25 +4,14 @@
 //! recomputed from the raw logs by the rules of src/changes/link.rs) and the SQL in queries/ run
 //! by DuckDB.
 
-use crate::SAMPLE_DENIALS;
 use crate::common::{self, require, run_checker, sample_logs, stdout, venv, whydenied};
-
-/// Scans sample-logs/ into a new directory with `extra` arguments; the run must succeed.
-fn scan_sample(extra: &[&str]) -> (tempfile::TempDir, std::path::PathBuf, std::process::Output) {
-    let out = tempfile::tempdir().expect("temp dir");
-    let logs = sample_logs();
-    let mut args = vec!["scan", logs.to_str().expect("utf-8 path"), "--out"];
-    args.push(out.path().to_str().expect("utf-8 path"));
-    args.extend(extra);
-    let output = whydenied(&args);
-    assert_eq!(output.status.code(), Some(0), "{}", common::stderr(&output));
-    (out, logs, output)
-}
+use crate::{SAMPLE_DENIALS, scan_sample};
 
 #[test]
 fn scan_agrees_with_the_independent_reference() {
     require!(venv());
-    let (out, logs, output) = scan_sample(&["--format", "json"]);
+    let (out, logs) = (tempfile::tempdir().expect("temp dir"), sample_logs());
+    let output = scan_sample(out.path(), &["--format", "json"]);
     std::fs::write(out.path().join("stdout.json"), stdout(&output)).expect("write");
     let report = run_checker("check_scan.py", &[&logs, out.path()]);
     println!("{report}");
@@ -38,7 +27,8 @@ fn scan_agrees_with_the_independent_reference() {
 #[test]
 fn change_links_agree_with_the_independent_checker() {
     require!(venv());
-    let (out, logs, _) = scan_sample(&["-q"]);
+    let (out, logs) = (tempfile::tempdir().expect("temp dir"), sample_logs());
+    scan_sample(out.path(), &["-q"]);
     let report = run_checker("check_links.py", &[&logs, out.path()]);
     println!("{report}");
     assert!(report.contains(", 2 stories agree"), "both sample-logs stories are checked: {report}");

@@ -218,15 +218,8 @@ impl<'c> ChangeIndex<'c> {
 
     /// Whether no change can be linked (then rows need not be looked at).
     pub fn is_empty(&self) -> bool {
+        // Every change another index holds is also indexed by its actor (sessions are in none).
         self.by_actor.is_empty()
-            && self.by_bucket.is_empty()
-            && self.by_account_setting.is_empty()
-            && self.by_subject.is_empty()
-            && self.by_managed_policy.is_empty()
-            && self.by_trust.is_empty()
-            && self.by_key.is_empty()
-            && self.by_resource.is_empty()
-            && self.organization.is_empty()
     }
 
     /// Sets the row's link, `changed_after` and `self_change_event_id`; whether any was set.

@@ -223,26 +223,25 @@ fn conditions(value: &Value) -> Result<Vec<ConditionEntry>, String> {
             return Err(format!("Condition operator {operator} does not hold an object"));
         };
         for (key, values) in keys {
-            let values = match values {
-                Value::Array(list) => {
-                    list.iter().map(|v| scalar(v, operator, key)).collect::<Result<_, _>>()?
-                }
-                one => vec![scalar(one, operator, key)?],
-            };
+            let values = scalars(values).map_err(|e| format!("Condition {operator} {key}: {e}"))?;
             entries.push(ConditionEntry { operator: operator.clone(), key: key.clone(), values });
         }
     }
     Ok(entries)
 }
 
-fn scalar(value: &Value, operator: &str, key: &str) -> Result<String, String> {
-    match value {
+/// Condition values, and the values of a request's context keys: a string, number or boolean
+/// (as text: numbers as written), or a list of them.
+pub(super) fn scalars(value: &Value) -> Result<Vec<String>, String> {
+    let one = |v: &Value| match v {
         Value::String(s) => Ok(s.clone()),
         Value::Number(n) => Ok(n.to_string()),
         Value::Bool(b) => Ok(b.to_string()),
-        other => Err(format!(
-            "Condition {operator} {key}: value {other} is not a string, number or boolean"
-        )),
+        other => Err(format!("value {other} is not a string, number or boolean")),
+    };
+    match value {
+        Value::Array(list) => list.iter().map(one).collect(),
+        other => Ok(vec![one(other)?]),
     }
 }
 

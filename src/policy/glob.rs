@@ -51,20 +51,13 @@ impl Pattern {
 
     /// Whether `text` matches the whole pattern (`fold_case`: compare lower-cased characters).
     pub fn matches(&self, text: &str, fold_case: bool) -> bool {
-        let text: Vec<char> =
-            if fold_case { text.to_lowercase().chars().collect() } else { text.chars().collect() };
-        let tokens: Vec<Token> = if fold_case {
-            self.0
-                .iter()
-                .map(|t| match t {
-                    Token::Literal(c) => Token::Literal(c.to_lowercase().next().unwrap_or(*c)),
-                    other => other.clone(),
-                })
-                .collect()
+        let text: Vec<char> = text.chars().collect();
+        if fold_case {
+            let fold = |c: char| c.to_lowercase().next().unwrap_or(c);
+            matches_tokens(&self.0, &text, |a, b| fold(a) == fold(b))
         } else {
-            self.0.clone()
-        };
-        matches_tokens(&tokens, &text)
+            matches_tokens(&self.0, &text, |a, b| a == b)
+        }
     }
 
     /// ARN matching: pattern and value split at their first five colons; partition, service,
@@ -100,7 +93,7 @@ impl Pattern {
 
 /// Greedy matching with one backtrack point per star: linear for the patterns policies hold, and
 /// never worse than O(pattern × text), whatever a hostile pattern looks like.
-fn matches_tokens(pattern: &[Token], text: &[char]) -> bool {
+fn matches_tokens(pattern: &[Token], text: &[char], same: impl Fn(char, char) -> bool) -> bool {
     let (mut p, mut t) = (0, 0);
     let mut star: Option<(usize, usize)> = None;
     while t < text.len() {
@@ -113,7 +106,7 @@ fn matches_tokens(pattern: &[Token], text: &[char]) -> bool {
                 p += 1;
                 t += 1;
             }
-            Some(Token::Literal(c)) if *c == text[t] => {
+            Some(Token::Literal(c)) if same(*c, text[t]) => {
                 p += 1;
                 t += 1;
             }

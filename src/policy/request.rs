@@ -2,7 +2,7 @@
 //! the request context says, and every policy that applies (docs/EVALUATION.md §1). Parsing
 //! checks each field and names it when it is wrong: a typo must not silently drop a policy.
 
-use super::document::{Policy, PolicyError};
+use super::document::{Policy, PolicyError, scalars};
 use serde_json::{Map, Value};
 use std::collections::HashMap;
 
@@ -381,9 +381,10 @@ fn string_list(fields: &Map<String, Value>, field: &str) -> Result<Vec<String>, 
 }
 
 fn context(fields: &Map<String, Value>) -> Result<Context, RequestError> {
+    let empty = Map::new();
     let known = match fields.get("context") {
-        None => Map::new(),
-        Some(Value::Object(map)) => map.clone(),
+        None => &empty,
+        Some(Value::Object(map)) => map,
         Some(other) => {
             return Err(field_error(
                 "context",
@@ -391,24 +392,10 @@ fn context(fields: &Map<String, Value>) -> Result<Context, RequestError> {
             ));
         }
     };
-    let scalar = |key: &str, v: &Value| match v {
-        Value::String(s) => Ok(s.clone()),
-        Value::Number(n) => Ok(n.to_string()),
-        Value::Bool(b) => Ok(b.to_string()),
-        other => Err(field_error(
-            &format!("context.{key}"),
-            format!("{other} is not a string, number or boolean"),
-        )),
-    };
     let known = known
         .iter()
         .map(|(key, value)| {
-            let values = match value {
-                Value::Array(list) => {
-                    list.iter().map(|v| scalar(key, v)).collect::<Result<_, _>>()?
-                }
-                one => vec![scalar(key, one)?],
-            };
+            let values = scalars(value).map_err(|e| field_error(&format!("context.{key}"), e))?;
             Ok((key.clone(), values))
         })
         .collect::<Result<Vec<(String, Vec<String>)>, RequestError>>()?;

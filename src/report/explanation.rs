@@ -138,9 +138,11 @@ pub fn to_text(e: &Evaluation, request: &Request) -> String {
         Decision::Conditional => "The answer depends on these statements:",
         Decision::ImplicitDeny => "",
     };
+    let near_misses = e.near_misses();
+    let none_near = near_misses.is_empty();
     section(deciding_title, e.deciding());
-    section("Nearest misses (Allows that match the action, but not all else):", e.near_misses());
-    if e.decision == Decision::ImplicitDeny && e.near_misses().is_empty() {
+    section("Nearest misses (Allows that match the action, but not all else):", near_misses);
+    if e.decision == Decision::ImplicitDeny && none_near {
         let _ = writeln!(
             out,
             "\nNo Allow statement in those policies matches {}.",

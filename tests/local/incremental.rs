@@ -12,7 +12,8 @@ use std::time::Duration;
 use serde_json::Value;
 
 use crate::common::{
-    json_of, relative_files, require, run_checker, sample_logs, stderr, utf8, venv, whydenied,
+    json_of, relative_files, require, run_checker, sample_logs, scan_json, stderr, utf8, venv,
+    whydenied,
 };
 use crate::{sample_objects, summary_total};
 
@@ -116,18 +117,9 @@ fn state_reads_only_what_is_new_and_refuses_another_source() {
     let first_day = |_: usize, rel: &Path| rel.to_string_lossy().contains("/2026/11/02/");
     let copied = copy_sample(&logs, first_day).len() as u64;
     let scan = |extra: &[&str]| {
-        let mut args = vec![
-            "scan",
-            utf8(&logs),
-            "--out",
-            utf8(&out),
-            "--format",
-            "json",
-            "--state",
-            utf8(&state),
-        ];
-        args.extend_from_slice(extra);
-        json_of(&args)
+        let mut with_state = vec!["--state", utf8(&state)];
+        with_state.extend_from_slice(extra);
+        scan_json(utf8(&logs), &out, &with_state)
     };
     let (code, first, err) = scan(&[]);
     assert_eq!(code, Some(0), "{err}");
@@ -297,16 +289,7 @@ fn suppressed_denials_stay_in_the_rows_and_leave_the_summary() {
     .expect("write");
     let plain = single_scan(&logs, &work.path().join("plain"));
     let out = work.path().join("suppressed");
-    let (code, json, err) = json_of(&[
-        "scan",
-        utf8(&logs),
-        "--out",
-        utf8(&out),
-        "--format",
-        "json",
-        "--suppress",
-        utf8(&rules),
-    ]);
+    let (code, json, err) = scan_json(utf8(&logs), &out, &["--suppress", utf8(&rules)]);
     assert_eq!(code, Some(0), "{err}");
     let anonymous = |v: &Value| -> u64 {
         v["summary"]

@@ -283,6 +283,8 @@ pub struct SummaryRow {
     pub sample_event_id: Option<String>,
     pub sample_error_message: Option<String>,
     pub sample_resource_arn: Option<String>,
+    /// The VPC endpoint the earliest request came through: whose endpoint policy governs it.
+    pub sample_vpc_endpoint_id: Option<String>,
     pub hint: String,
     /// The policy change that most plausibly caused the group's denials
     /// ([`crate::changes::link`]).
@@ -493,6 +495,7 @@ fn row(key: &SummaryKey, g: &Group) -> SummaryRow {
         sample_event_id: text(sample.event_id),
         sample_error_message: text(sample.error_message),
         sample_resource_arn: text(sample.resource_arn),
+        sample_vpc_endpoint_id: shared(sample.vpc_endpoint_id),
         hint,
         change: None,
         changed_after: false,

@@ -405,12 +405,12 @@ pub const NOISE_LABELS: &[NoiseLabel] = &[
     },
 ];
 
-/// The built-in noise label of `d` (see [`NOISE_LABELS`]), or `None` for ordinary denials.
 /// The label of [`NOISE_LABELS`] spelled `name` (reports store labels as text).
 pub fn noise_label_named(name: &str) -> Option<&'static str> {
     NOISE_LABELS.iter().map(|n| n.label).find(|label| *label == name)
 }
 
+/// The built-in noise label of `d` (see [`NOISE_LABELS`]), or `None` for ordinary denials.
 pub fn noise_label(d: &Denial) -> Option<&'static str> {
     NOISE_LABELS
         .iter()

@@ -11,6 +11,8 @@
 //! - `kms:*` on a key: the key's policy;
 //! - other resources (SQS, SNS, Secrets Manager, Lambda, ECR): their own resource policy (same
 //!   service and name; a secret named by name or by its suffixed ARN);
+//! - requests through a VPC endpoint: that endpoint's policy (the endpoint of the group's earliest
+//!   request, `sample_vpc_endpoint_id`);
 //! - SCP and RCP changes, attachments and account moves: groups whose message names an SCP or RCP,
 //!   or names nothing (the organization tree is not in the trail, so an OU or root attachment
 //!   counts for every account; an account attachment or move for the principals of that account,
@@ -23,9 +25,9 @@
 //! the first change (other than a session) the denied principal made itself between its first
 //! denial and an hour after its last (a possible privilege escalation).
 //!
-//! Not linked: session policies (the summary groups sessions by role; `policy_changes.parquet`
-//! keeps them with their access key) and VPC endpoint policies (the group does not name its
-//! endpoint).
+//! Not linked: session policies. The summary groups sessions by role, and one group holds the
+//! requests of many sessions, each with its own session policy; `policy_changes.parquet` keeps
+//! them with the access key they were issued to, which the evaluation of each denial joins.
 
 use std::collections::{BTreeSet, HashMap};
 
@@ -76,6 +78,7 @@ pub struct ChangeIndex<'c> {
     by_key: HashMap<&'c str, Vec<&'c PolicyChange>>,
     /// (service, resource name) → changes of that resource's policy.
     by_resource: HashMap<(String, String), Vec<&'c PolicyChange>>,
+    by_endpoint: HashMap<&'c str, Vec<&'c PolicyChange>>,
     organization: Vec<&'c PolicyChange>,
     by_actor: HashMap<&'c str, Vec<&'c PolicyChange>>,
 }
@@ -94,6 +97,7 @@ impl<'c> ChangeIndex<'c> {
             by_trust: HashMap::new(),
             by_key: HashMap::new(),
             by_resource: HashMap::new(),
+            by_endpoint: HashMap::new(),
             organization: Vec::new(),
             by_actor: HashMap::new(),
         };
@@ -158,7 +162,8 @@ impl<'c> ChangeIndex<'c> {
             | TargetType::Rcp
             | TargetType::OrgPolicyAttachment
             | TargetType::OrgStructure => self.organization.push(c),
-            TargetType::Session | TargetType::EndpointPolicy => {}
+            TargetType::EndpointPolicy => self.by_endpoint.entry(target).or_default().push(c),
+            TargetType::Session => {}
         }
     }
 
@@ -203,6 +208,9 @@ impl<'c> ChangeIndex<'c> {
                 let key = (service.to_string(), resource_name(service, resource).to_string());
                 extend(self.by_resource.get(&key));
             }
+        }
+        if let Some(endpoint) = row.sample_vpc_endpoint_id.as_deref() {
+            extend(self.by_endpoint.get(endpoint));
         }
         let org_named = matches!(
             row.denied_by,

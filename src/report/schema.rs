@@ -205,6 +205,11 @@ pub static SUMMARY_COLUMNS: &[ColumnDef<SummaryRow>] = &[
         |r| r.sample_resource_arn.as_deref(),
         |r, v| set::optional(&mut r.sample_resource_arn, v),
     ),
+    S::text(
+        "sample_vpc_endpoint_id",
+        |r| r.sample_vpc_endpoint_id.as_deref(),
+        |r, v| set::optional(&mut r.sample_vpc_endpoint_id, v),
+    ),
     S::text("hint", |r| Some(&r.hint), |r, v| set::required(&mut r.hint, v)),
     S::text(
         "change_event_id",
@@ -378,6 +383,7 @@ pub fn blank_summary() -> SummaryRow {
         sample_event_id: None,
         sample_error_message: None,
         sample_resource_arn: None,
+        sample_vpc_endpoint_id: None,
         hint: String::new(),
         change: None,
         changed_after: false,

@@ -179,6 +179,7 @@ mod tests {
             sample_event_id: None,
             sample_error_message: None,
             sample_resource_arn: None,
+            sample_vpc_endpoint_id: None,
             hint: "aws s3api get-bucket-policy --bucket b".into(),
             change: None,
             changed_after: false,

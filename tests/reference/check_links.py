@@ -13,7 +13,8 @@ links each group to a change by the rules written in the module doc of src/chang
   of the role assumed; for `kms:*` on a key, its key policy; for an SQS, SNS, Secrets Manager,
   Lambda or ECR resource, its resource policy; for groups whose message names an SCP or RCP, or
   nothing, the organization's SCP/RCP changes, attachments and account moves (an OU or root target
-  for every account, an account target for the principal's account);
+  for every account, an account target for the principal's account); for a group whose earliest
+  request (by time, then event id) came through a VPC endpoint, that endpoint's policy;
 - the link is the latest successful governing change at or before the first denial and at most
   7 days earlier, ties in the same second broken by the greatest event id;
 - `changed_after`: some governing change after the last denial;
@@ -406,7 +407,9 @@ class Changes:
             if t in ("scp", "rcp"):
                 return True
             return target.startswith(("ou-", "r-")) or target == principal_account(group["principal"])
-        return False  # sessions and VPC endpoint policies are not linked
+        if t == "endpoint_policy":
+            return target == group["vpc_endpoint_id"]
+        return False  # sessions are not linked
 
     def link(self, group):
         first, last = group["first"], group["last"]
@@ -470,10 +473,13 @@ def main(log_dir, out_dir):
         if not is_authorization_failure(r):
             continue
         key = (principal_of(r.get("userIdentity"))[0], action_of(r), bucket_of(r))
-        g = groups.setdefault(key, {"times": [], "accounts": set()})
+        g = groups.setdefault(key, {"times": [], "accounts": set(), "earliest": None})
         t = micros(r.get("eventTime")) if isinstance(r.get("eventTime"), str) else None
         if t is not None:
             g["times"].append(t)
+            order = (t, r.get("eventID") or "")
+            if g["earliest"] is None or order < g["earliest"][0]:
+                g["earliest"] = (order, r.get("vpcEndpointId") or None)
         if isinstance(r.get("recipientAccountId"), str) and r["recipientAccountId"]:
             g["accounts"].add(r["recipientAccountId"])
     assert groups, "the logs hold no denials: nothing would be checked"
@@ -494,7 +500,11 @@ def main(log_dir, out_dir):
             continue
         group = {"principal": key[0], "action": key[1], "bucket": key[2], "first": min(g["times"]),
                  "last": max(g["times"]), "accounts": g["accounts"],
-                 "denied_by": row["denied_by"], "sample_resource_arn": row["sample_resource_arn"]}
+                 "denied_by": row["denied_by"], "sample_resource_arn": row["sample_resource_arn"],
+                 "vpc_endpoint_id": g["earliest"][1]}
+        if row["sample_vpc_endpoint_id"] != group["vpc_endpoint_id"]:
+            failures.append(f"{key}: sample_vpc_endpoint_id expected {group['vpc_endpoint_id']!r}, "
+                            f"got {row['sample_vpc_endpoint_id']!r}")
         for column, value in [("first_seen", group["first"]), ("last_seen", group["last"])]:
             if micros(row[column]) != value:
                 failures.append(f"{key}: {column} expected {value}, got {micros(row[column])}")

@@ -276,3 +276,28 @@ fn an_account_attachment_governs_the_accounts_root_user_too() {
     d.action = "ec2:RunInstances".into();
     assert_eq!(link_id(&linked(&[attach], group(d, &[T0]))), Some("e-acct"));
 }
+
+#[test]
+fn an_endpoint_policy_governs_the_requests_that_came_through_that_endpoint() {
+    let endpoint = change(
+        "e-vpce",
+        T0 - 2 * MIN,
+        "ModifyVpcEndpoint",
+        TargetType::EndpointPolicy,
+        "vpce-1a2b",
+    );
+    let other =
+        change("e-other", T0 - MIN, "ModifyVpcEndpoint", TargetType::EndpointPolicy, "vpce-9z");
+    let changes = [endpoint, other];
+    let mut d = s3_denial("arn:aws:iam::111122223333:role/app", "data");
+    assert_eq!(
+        link_id(&linked(&changes, group(d.clone(), &[T0]))),
+        None,
+        "not through an endpoint"
+    );
+    d.vpc_endpoint_id = Some("vpce-1a2b".into());
+    let row = linked(&changes, group(d, &[T0]));
+    assert_eq!(row.sample_vpc_endpoint_id.as_deref(), Some("vpce-1a2b"));
+    assert_eq!(link_id(&row), Some("e-vpce"));
+    assert!(row.hint.contains("changed the endpoint policy of vpce-1a2b"), "{}", row.hint);
+}

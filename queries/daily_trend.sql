@@ -1,9 +1,13 @@
 -- Denials per UTC day, with the number of distinct principals and one column per denied_by value.
 -- A day with no denials has no row; a NULL day counts denials whose eventTime was missing or invalid.
--- DuckDB, run from the directory that holds whydenied-out/:
+-- DuckDB: reads the reports under whydenied-out/ in the current directory, or under the directory
+-- in the variable `reports`:
 --   duckdb -c ".read queries/daily_trend.sql"
+--   duckdb -cmd "SET VARIABLE reports = '/srv/whydenied'" -c ".read queries/daily_trend.sql"
 -- event_time is a UTC instant (TIMESTAMPTZ); timezone('UTC', …) makes the day the UTC day whatever
 -- the session's TimeZone. Reads a single run and partitioned / sharded output alike.
+SET VARIABLE reports = coalesce(getvariable('reports'), 'whydenied-out');
+
 SELECT
     CAST(timezone('UTC', event_time) AS DATE)                          AS day,
     count(*)                                                           AS denials,
@@ -21,7 +25,7 @@ SELECT
     count(*) FILTER (WHERE denied_by = 's3_object_access_disabled')    AS s3_object_access_disabled,
     count(*) FILTER (WHERE denied_by = 's3_acls_disabled')             AS s3_acls_disabled,
     count(*) FILTER (WHERE denied_by = 'unknown')                      AS unknown
-FROM read_parquet('whydenied-out/**/denials*.parquet', hive_partitioning = false, union_by_name = true)
+FROM read_parquet(getvariable('reports') || '/**/denials*.parquet', hive_partitioning = false, union_by_name = true)
 WHERE error_category = 'authorization'
 GROUP BY day
 ORDER BY day;

@@ -1,11 +1,15 @@
 -- S3 buckets with the most denied requests: distinct principals, actions and accounts, the mechanism
 -- that usually denied them (ties: alphabetical), first and last seen. Requests without a bucket are left out.
--- DuckDB, run from the directory that holds whydenied-out/:
+-- DuckDB: reads the reports under whydenied-out/ in the current directory, or under the directory
+-- in the variable `reports`:
 --   duckdb -c ".read queries/top_buckets.sql"
+--   duckdb -cmd "SET VARIABLE reports = '/srv/whydenied'" -c ".read queries/top_buckets.sql"
 -- Reads a single run and partitioned / sharded output alike (see top_denied_principals.sql).
+SET VARIABLE reports = coalesce(getvariable('reports'), 'whydenied-out');
+
 WITH denials AS (
     SELECT *
-    FROM read_parquet('whydenied-out/**/denials*.parquet', hive_partitioning = false, union_by_name = true)
+    FROM read_parquet(getvariable('reports') || '/**/denials*.parquet', hive_partitioning = false, union_by_name = true)
     WHERE error_category = 'authorization' AND bucket IS NOT NULL
 ),
 mechanisms AS (

@@ -1,14 +1,18 @@
 -- Principals with the most denied requests: how many, how many distinct actions and buckets,
 -- which mechanism usually denied them (ties: alphabetical), first and last seen.
--- DuckDB, run from the directory that holds whydenied-out/:
+-- DuckDB: reads the reports under whydenied-out/ in the current directory, or under the directory
+-- in the variable `reports`:
 --   duckdb -c ".read queries/top_denied_principals.sql"
+--   duckdb -cmd "SET VARIABLE reports = '/srv/whydenied'" -c ".read queries/top_denied_principals.sql"
 -- The glob reads a single run (whydenied-out/denials.parquet) and partitioned / incremental / sharded
 -- output (whydenied-out/denials/date=YYYY-MM-DD/denials-<run-id>.parquet) alike; summaries are not read.
 -- Only authorization failures; drop the error_category filter to include those kept by
 -- --include-authn / --all-errors.
+SET VARIABLE reports = coalesce(getvariable('reports'), 'whydenied-out');
+
 WITH denials AS (
     SELECT *
-    FROM read_parquet('whydenied-out/**/denials*.parquet', hive_partitioning = false, union_by_name = true)
+    FROM read_parquet(getvariable('reports') || '/**/denials*.parquet', hive_partitioning = false, union_by_name = true)
     WHERE error_category = 'authorization'
 ),
 mechanisms AS (

@@ -40,18 +40,40 @@ pub enum Command {
     /// statements that decide.
     #[command(after_help = EXPLAIN_EXAMPLES)]
     Explain(ExplainArgs),
+    /// Print the shell completion script for SHELL on stdout.
+    #[command(after_help = COMPLETIONS_EXAMPLES)]
+    Completions {
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+    /// Write the man pages (whydenied.1 and one per command) into DIR.
+    #[command(
+        after_help = "Example:\n  whydenied man ~/.local/share/man/man1 && man whydenied-scan"
+    )]
+    Man {
+        #[arg(value_name = "DIR")]
+        dir: PathBuf,
+    },
 }
+
+const COMPLETIONS_EXAMPLES: &str = "\
+Examples:
+  whydenied completions bash \\
+      > ~/.local/share/bash-completion/completions/whydenied
+  whydenied completions zsh > ~/.zfunc/_whydenied   # with fpath+=~/.zfunc
+  whydenied completions fish > ~/.config/fish/completions/whydenied.fish";
 
 const EXPLAIN_EXAMPLES: &str = "\
 Examples:
   whydenied explain --request request.json
   whydenied explain --request - --format json < request.json | jq -r .decision
 
-The request is one JSON document: principal, action, resource, context, and every policy that
-applies (identity_policies, permissions_boundary, session_policy, scp, rcp, resource_policy,
-vpc_endpoint_policy, s3_block_public_access). Its fields and the evaluation rules are in
-docs/EVALUATION.md. Exit 0 when the request was evaluated (whatever the decision), 1 when it
-could not be read.";
+The request is one JSON document: principal, action, resource, context, and
+every policy that applies (identity_policies, permissions_boundary,
+session_policy, scp, rcp, resource_policy, vpc_endpoint_policy,
+s3_block_public_access). Its fields and the evaluation rules are in
+docs/EVALUATION.md. Exit 0 when the request was evaluated (whatever the
+decision), 1 when it could not be read.";
 
 #[derive(Debug, Args)]
 pub struct ExplainArgs {
@@ -72,13 +94,15 @@ pub enum ExplainFormat {
 
 const REPORT_EXAMPLES: &str = "\
 Examples:
-  whydenied report whydenied-out                       # the summary of every run written there
+  whydenied report whydenied-out          # every run written there
   whydenied report ./reports --since 7d --top 50
-  whydenied report ./reports --new-since 24h --fail-on-new   # exit 3 when something new appeared
+  # exit 3 when something new appeared
+  whydenied report ./reports --new-since 24h --fail-on-new
   whydenied report ./reports --since 30d --html /var/www/denials/index.html
+  whydenied report ./reports --suppress rules.toml   # rules added later
 
-Reads denials.parquet and denials/date=*/denials-*.parquet under DIR; the summary equals the one
-a single scan of the same input prints.";
+Reads denials.parquet and denials/date=*/denials-*.parquet under DIR; the
+summary equals the one a single scan of the same input prints.";
 
 #[derive(Debug, Args)]
 pub struct ReportArgs {
@@ -105,6 +129,11 @@ pub struct ReportArgs {
     /// --new-since, or else added by the latest of several partitioned runs) counted and marked.
     #[arg(long, value_name = "FILE")]
     pub html: Option<PathBuf>,
+
+    /// Suppression rules (TOML, as for scan) applied again to the reports, in place of those
+    /// the scans applied; a rule that matched no denial is named on stderr.
+    #[arg(long, value_name = "FILE")]
+    pub suppress: Option<PathBuf>,
 }
 
 /// What `scan` and `report` both print, and the time window it covers.
@@ -114,8 +143,13 @@ pub struct SummaryArgs {
     #[arg(long, value_enum, default_value_t = FormatArg::Table)]
     pub format: FormatArg,
 
-    /// Rows in the summary [default: 20 for table and markdown, all for json and csv].
-    #[arg(long, value_name = "N")]
+    /// With --format ndjson: one line per denial (every column of denials.parquet, suppressed
+    /// ones with suppressed_by) instead of one per summary row.
+    #[arg(long)]
+    pub per_denial: bool,
+
+    /// Rows in the summary, or `all` [default: 20 for table and markdown, all for json and csv].
+    #[arg(long, value_name = "N", value_parser = parse_top)]
     pub top: Option<usize>,
 
     /// Only events at or after this time: RFC 3339, a date (UTC midnight), or a span back from now (36h, 7d).
@@ -133,6 +167,20 @@ pub struct SummaryArgs {
 }
 
 impl SummaryArgs {
+    /// `--per-denial` is an ndjson output; `--top 0` is for the formats that still say
+    /// something without rows (json's counts), not a table of a header alone.
+    pub fn check_format(&self) -> Result<(), String> {
+        if self.per_denial && !matches!(self.format, FormatArg::Ndjson) {
+            return Err("--per-denial prints denials as --format ndjson; add it".into());
+        }
+        if self.top == Some(0) && matches!(self.format, FormatArg::Table | FormatArg::Markdown) {
+            return Err("--top 0 would print a table without rows: give 1 or more, or `all` \
+                 (--format json --top 0 prints the counts alone)"
+                .into());
+        }
+        Ok(())
+    }
+
     /// `--change-lookback` in microseconds.
     pub fn change_lookback(&self) -> Result<i64, String> {
         parse_span(&self.change_lookback).map_err(|e| format!("--change-lookback: {e}"))
@@ -160,6 +208,31 @@ impl ReportArgs {
     }
 }
 
+/// `--top N` or `--top all` (every row, as `usize::MAX`).
+fn parse_top(text: &str) -> Result<usize, String> {
+    if text.eq_ignore_ascii_case("all") {
+        return Ok(usize::MAX);
+    }
+    text.parse::<usize>().map_err(|_| format!("{text:?} is not a number of rows: give N or `all`"))
+}
+
+/// A SOURCE that was meant as a remote URL but is not spelled as one (`S3://b`, `s3:/b`,
+/// `cwlogs:/g`) and does not exist as a local path: without this it would be "no such file".
+fn misspelled_url(source: &str) -> Option<String> {
+    let (scheme, rest) = source.split_once(':')?;
+    let scheme = scheme.to_ascii_lowercase();
+    if scheme != "s3" && scheme != "cwlogs" {
+        return None;
+    }
+    if whydenied::source::is_remote(source) || std::path::Path::new(source).exists() {
+        return None;
+    }
+    let target = rest.trim_start_matches('/');
+    Some(format!(
+        "{source:?} is not a {scheme}:// URL (nor a local path): write {scheme}://{target}"
+    ))
+}
+
 /// `077`, `022`, `0o027`: an octal permission mask.
 fn parse_umask(text: &str) -> Result<u32, String> {
     let digits = text.trim_start_matches("0o");
@@ -185,28 +258,41 @@ impl From<FormatArg> for Format {
             FormatArg::Json => Format::Json,
             FormatArg::Csv => Format::Csv,
             FormatArg::Markdown => Format::Markdown,
+            FormatArg::Ndjson => Format::Ndjson,
         }
     }
 }
 
 const SCAN_EXAMPLES: &str = "\
 Examples:
-  whydenied scan sample-logs/                       # a dumped trail directory (AWSLogs/... layout or any tree)
-  whydenied scan ~/dump --since 7d --top 50          # only the last week, 50 rows
-  whydenied scan sample-logs/ --html report.html     # plus a self-contained HTML report
+  # a dumped trail directory (AWSLogs/... layout or any tree)
+  whydenied scan sample-logs/
+  whydenied scan ~/dump --since 7d --top 50        # the last week, 50 rows
+  whydenied scan sample-logs/ --html report.html   # and an HTML report
   whydenied scan trail.json.gz other.json --format json > denials.json
-  aws logs filter-log-events ... | jq -c '.events[].message | fromjson' | whydenied scan -
-  whydenied scan ~/dump --all-errors --out /tmp/reports   # every error, not only denials
-  whydenied scan s3://org-trail --since 2026-01-01 --until 2026-02-01 --account 111122223333 --region eu-west-1
-  AWS_ENDPOINT_URL=http://127.0.0.1:9000 whydenied scan s3://trail   # any S3-compatible store
-  whydenied scan cwlogs://CloudTrail/DefaultLogGroup --since 24h --aws-region us-east-1
+  whydenied scan ~/dump --format ndjson --per-denial | jq -r .principal
+  # what the AWS CLI prints, as it prints it
+  aws cloudtrail lookup-events --max-results 50 > events.json
+  whydenied scan events.json
+  aws logs filter-log-events --log-group-name trail | whydenied scan -
+  whydenied scan ~/dump --all-errors --out /tmp/reports   # every error
+  whydenied scan s3://org-trail --since 2026-01-01 --until 2026-02-01 \\
+      --account 111122223333 --region eu-west-1
+  # any S3-compatible store
+  AWS_ENDPOINT_URL=http://127.0.0.1:9000 whydenied scan s3://trail
+  whydenied scan cwlogs://CloudTrail/DefaultLogGroup --since 24h \\
+      --aws-region us-east-1
 
-Inputs are recognised by content: gzip or plain; {\"Records\":[...]} trail files, JSON arrays, one event
-per line (also CloudWatch Logs exports). Digest and Insight files are skipped by design.
-Reports: <out>/denials.parquet (one row per denied request) and <out>/summary.parquet
-(one row per principal x action x bucket).
-AWS requests are tried 5 times with backoff (AWS_MAX_ATTEMPTS overrides); an object that still
-fails is reported (exit 2), and with --state the next run reads it again.";
+Inputs are recognised by content: gzip or plain; {\"Records\":[...]} trail
+files, JSON arrays, one event per line (also CloudWatch Logs exports), the
+output of aws cloudtrail lookup-events and aws logs filter-log-events or
+get-log-events. Digest and Insight files are skipped by design.
+--account and --region filter the records of every source.
+Reports: <out>/denials.parquet (one row per denied request) and
+<out>/summary.parquet (one row per principal x action x bucket).
+AWS requests are tried 5 times with backoff (AWS_MAX_ATTEMPTS overrides); an
+object that still fails is reported (exit 2), and with --state the next run
+reads it again.";
 
 #[derive(Debug, Args)]
 pub struct ScanArgs {
@@ -227,11 +313,13 @@ pub struct ScanArgs {
     #[command(flatten)]
     pub summary: SummaryArgs,
 
-    /// Only this account's trail (repeatable); prunes the S3 AWSLogs layout.
+    /// Only records of this account, its recipientAccountId (repeatable), from every source;
+    /// also prunes the listing of an S3 AWSLogs/ layout.
     #[arg(long = "account", value_name = "ID")]
     pub accounts: Vec<String>,
 
-    /// Only this region's trail (repeatable); prunes the S3 AWSLogs layout.
+    /// Only records of this region, their awsRegion (repeatable), from every source; also
+    /// prunes the listing of an S3 AWSLogs/ layout.
     #[arg(long = "region", value_name = "REGION")]
     pub regions: Vec<String>,
 
@@ -343,6 +431,8 @@ pub enum FormatArg {
     Json,
     Csv,
     Markdown,
+    /// One JSON object per line: a summary row, or with --per-denial a denial.
+    Ndjson,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
@@ -362,6 +452,7 @@ impl ScanArgs {
     /// The scan configuration, or a message saying which argument is wrong. With `--out s3://…`
     /// also the local staging directory, which must live until the scan is done.
     pub fn config(&self) -> Result<(ScanConfig, Option<tempfile::TempDir>), String> {
+        self.summary.check_format()?;
         let out = self.out.to_string_lossy();
         let (out_dir, upload, staging) = if out.starts_with("s3://") {
             let url = S3Url::parse(&out)?;
@@ -380,6 +471,9 @@ impl ScanArgs {
         };
         let filter =
             FailureFilter { include_authn: self.include_authn, all_errors: self.all_errors };
+        if let Some(message) = self.sources.iter().find_map(|s| misspelled_url(s)) {
+            return Err(message);
+        }
         if let Some(bad) = self.accounts.iter().find(|a| !is_account_id(a)) {
             return Err(format!("--account {bad:?}: an account id is 12 digits"));
         }
@@ -455,5 +549,34 @@ mod tests {
                 .expect("valid");
         assert_eq!(config.window.since, Some(1_793_491_200_000_000));
         assert_eq!(config.limits.max_record_bytes, 2 << 20);
+    }
+
+    #[test]
+    fn top_takes_a_count_or_all_and_urls_must_be_spelled_as_urls() {
+        let top = |value: &str| {
+            Cli::try_parse_from(["whydenied", "report", "d", "--top", value]).map(|cli| {
+                let Command::Report(report) = cli.command else { panic!("a report command") };
+                report.summary.top
+            })
+        };
+        assert_eq!(top("5").expect("a count"), Some(5));
+        assert_eq!(top("all").expect("all rows"), Some(usize::MAX));
+        assert_eq!(top("0").expect("the counts alone, in json"), Some(0));
+        assert!(top("many").is_err());
+        for (typed, says) in [
+            ("S3://trail/AWSLogs", "write s3://trail/AWSLogs"),
+            ("s3:/trail", "write s3://trail"),
+            ("CWLOGS://group", "write cwlogs://group"),
+        ] {
+            assert_eq!(
+                misspelled_url(typed).as_deref(),
+                Some(&*format!("{typed:?} is not a {}:// URL (nor a local path): {says}", {
+                    typed.split(':').next().unwrap_or_default().to_ascii_lowercase()
+                })),
+            );
+        }
+        for fine in ["s3://trail", "cwlogs://g", "logs/", "-", "C:/logs"] {
+            assert_eq!(misspelled_url(fine), None, "{fine}");
+        }
     }
 }

@@ -5,7 +5,7 @@ mod cli;
 mod exit_code;
 
 use std::io::{self, IsTerminal, Write};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use clap::Parser;
@@ -18,10 +18,12 @@ use whydenied::pipeline::{ScanError, ScanOutcome, scan};
 use whydenied::redact::{RedactingStderr, Redactor};
 use whydenied::report::Format;
 use whydenied::report::html::{NewGroups, PageInput, Since, write_html_report};
+use whydenied::report::ndjson::{DenialLinesError, write_denial_lines};
 use whydenied::report::rebuild::{new_in_last_run, new_since_runs, rebuild};
 use whydenied::report::{footer::write_footer, write_summary};
 use whydenied::source::overlap::{RunPaths, check_html};
 use whydenied::stats::ScanStats;
+use whydenied::suppress::Suppressions;
 use whydenied::window::TimeWindow;
 
 fn main() -> ExitCode {
@@ -38,8 +40,37 @@ fn main() -> ExitCode {
         Command::Scan(args) => run_scan(&args),
         Command::Report(args) => run_report(&args),
         Command::Explain(args) => run_explain(&args),
+        Command::Completions { shell } => print_completions(shell),
+        Command::Man { dir } => write_man_pages(&dir),
     }
     .into()
+}
+
+/// The completion script of `shell`, made from the same definitions as `--help`.
+fn print_completions(shell: clap_complete::Shell) -> Exit {
+    use clap::CommandFactory;
+    let mut stdout = io::stdout().lock();
+    clap_complete::generate(shell, &mut Cli::command(), "whydenied", &mut stdout);
+    match stdout.flush() {
+        Ok(()) => Exit::Success,
+        Err(e) if e.kind() == io::ErrorKind::BrokenPipe => Exit::Success,
+        Err(e) => fatal(&format!("cannot write the completions: {e}")),
+    }
+}
+
+/// `whydenied.1` and `whydenied-<command>.1` in `dir`, made from the same definitions as `--help`.
+fn write_man_pages(dir: &Path) -> Exit {
+    use clap::CommandFactory;
+    if let Err(e) = std::fs::create_dir_all(dir) {
+        return fatal(&format!("cannot create {}: {e}", dir.display()));
+    }
+    match clap_mangen::generate_to(Cli::command(), dir) {
+        Ok(()) => {
+            eprintln!("man pages written to {}", dir.display());
+            Exit::Success
+        }
+        Err(e) => fatal(&format!("cannot write the man pages into {}: {e}", dir.display())),
+    }
 }
 
 /// Evaluates one request: 0 when it was evaluated (the decision is in the output), 1 when the
@@ -109,9 +140,12 @@ fn run_scan(args: &ScanArgs) -> Exit {
     {
         return fatal(&message);
     }
-    if let Err(exit) =
-        print_summary(args.summary.format.into(), &outcome.rows, &outcome.stats, args.summary.top)
-    {
+    // The scan's reports hold only the denials of its window.
+    let whole = TimeWindow::default();
+    let per_denial =
+        args.summary.per_denial.then_some((outcome.reports.denials.as_slice(), &whole));
+    let summary = Printed { rows: &outcome.rows, stats: &outcome.stats, per_denial };
+    if let Err(exit) = print_summary(args.summary.format.into(), &summary, args.summary.top) {
         return exit;
     }
     let mut stderr = io::stderr().lock();
@@ -177,19 +211,29 @@ fn finish(inputs_skipped: bool, threshold_reached: bool) -> Exit {
     exit
 }
 
+/// What goes to stdout: the summary, or with `--per-denial` the denials of these report files
+/// inside this window, one JSON line each.
+struct Printed<'a> {
+    rows: &'a SummaryRows,
+    stats: &'a ScanStats,
+    per_denial: Option<(&'a [PathBuf], &'a TimeWindow)>,
+}
+
 /// Prints the summary on stdout; `Err` carries the exit when that failed.
-fn print_summary(
-    format: Format,
-    rows: &SummaryRows,
-    stats: &ScanStats,
-    top: Option<usize>,
-) -> Result<(), Exit> {
+fn print_summary(format: Format, printed: &Printed<'_>, top: Option<usize>) -> Result<(), Exit> {
     // Buffered: stdout is line-buffered, and a JSON summary has thousands of lines.
     let terminal = io::stdout().is_terminal();
     let mut stdout = io::BufWriter::new(io::stdout().lock());
-    match write_summary(&mut stdout, format, rows, stats, top, terminal)
-        .and_then(|()| stdout.flush())
-    {
+    let written = match printed.per_denial {
+        Some((files, window)) => {
+            write_denial_lines(&mut stdout, files, window).map_err(|e| match e {
+                DenialLinesError::Write(e) => e,
+                DenialLinesError::Read(e) => io::Error::other(e.to_string()),
+            })
+        }
+        None => write_summary(&mut stdout, format, printed.rows, printed.stats, top, terminal),
+    };
+    match written.and_then(|()| stdout.flush()) {
         Ok(()) => Ok(()),
         // `| head` closing the pipe early is a normal way to read a report.
         Err(e) if e.kind() == io::ErrorKind::BrokenPipe => Ok(()),
@@ -202,7 +246,8 @@ fn run_report(args: &ReportArgs) -> Exit {
     init_logging(0, false, LogFormat::Text);
     let parsed = args
         .summary
-        .window()
+        .check_format()
+        .and_then(|()| args.summary.window())
         .and_then(|w| Ok((w, args.new_since()?, args.summary.change_lookback()?)));
     let (window, new_since, change_lookback) = match parsed {
         Ok(parsed) => parsed,
@@ -214,7 +259,11 @@ fn run_report(args: &ReportArgs) -> Exit {
     {
         return fatal(&e.to_string());
     }
-    let rebuilt = match rebuild(&args.dir, &window, new_since, change_lookback) {
+    let rules = match args.suppress.as_deref().map(Suppressions::load).transpose() {
+        Ok(rules) => rules,
+        Err(e) => return fatal(&e.to_string()),
+    };
+    let rebuilt = match rebuild(&args.dir, &window, new_since, change_lookback, rules.as_ref()) {
         Ok(rebuilt) => rebuilt,
         Err(e) => return fatal(&e.to_string()),
     };
@@ -232,7 +281,9 @@ fn run_report(args: &ReportArgs) -> Exit {
         outside_window: rebuilt.outside_window,
         ..ScanStats::default()
     };
-    if let Err(exit) = print_summary(args.summary.format.into(), rows, &stats, args.summary.top) {
+    let per_denial = args.summary.per_denial.then_some((rebuilt.files.as_slice(), &window));
+    let summary = Printed { rows, stats: &stats, per_denial };
+    if let Err(exit) = print_summary(args.summary.format.into(), &summary, args.summary.top) {
         return exit;
     }
     if let Some(html) = &args.html {
@@ -272,6 +323,12 @@ fn run_report(args: &ReportArgs) -> Exit {
             String::new()
         },
     );
+    for rule in &rebuilt.unused_rules {
+        eprintln!(
+            "whydenied: --suppress rule {:?} matched no denial: a typo in it, or no longer needed?",
+            whydenied::report::escape::for_terminal(rule)
+        );
+    }
     // What the printed summary counts: suppressed denials never, and with --new-since only the
     // new groups.
     let counted = rows.totals().denials;

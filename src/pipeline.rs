@@ -40,8 +40,8 @@ use crate::source::overlap::{OverlapError, RunPaths, check_html, check_output_di
 use crate::source::s3_layout::S3Url;
 use crate::source::{self, LogObject, Selection, SourceError, SourceOptions};
 use crate::state::{
-    ObjectRead, RecordedSelection, RunSelection, Shard, State, StateError, new_run_id,
-    selection_id, supersedes,
+    ObjectRead, RecordedSelection, RunSelection, Shard, State, StateError, canonical_input,
+    new_run_id, selection_id, supersedes,
 };
 use crate::stats::ScanStats;
 use crate::suppress::{Suppressions, noise_label};
@@ -136,6 +136,14 @@ pub enum ScanError {
     Source(#[from] SourceError),
     #[error("cannot create the output directory {path}: {source}")]
     OutputDir { path: PathBuf, source: io::Error },
+    #[error(
+        "--out {0} is a file, not a directory: reports are written into a directory; name a new or existing directory"
+    )]
+    OutputNotDir(PathBuf),
+    #[error(
+        "{dir} already holds {theirs} reports; a {ours} run there would have `whydenied report` and the queries count the same denials twice. Use another --out for {ours} runs{hint}"
+    )]
+    MixedLayouts { dir: PathBuf, theirs: &'static str, ours: &'static str, hint: &'static str },
     #[error(transparent)]
     Report(#[from] ReportError),
     #[error("cannot start worker threads: {0}")]
@@ -178,6 +186,9 @@ pub fn scan(config: &ScanConfig) -> Result<ScanOutcome, ScanError> {
         };
         check_html(&run, html)?;
     }
+    if config.out_dir.exists() && !config.out_dir.is_dir() {
+        return Err(ScanError::OutputNotDir(config.out_dir.clone()));
+    }
     fs::create_dir_all(&config.out_dir)
         .map_err(|source| ScanError::OutputDir { path: config.out_dir.clone(), source })?;
     // Held until the scan returns: no other run commits into this directory or state meanwhile.
@@ -194,29 +205,38 @@ pub fn scan(config: &ScanConfig) -> Result<ScanOutcome, ScanError> {
     if let Some(path) = &config.state {
         locks.push(RunLock::file(&state_lock_path(path))?);
     }
+    let partitioned = config.state.is_some() || config.shard.is_some() || config.partitioned;
+    // Before the state is loaded: a refused run leaves no new state behind.
+    check_one_layout(&config.out_dir, partitioned)?;
     let shard_text = config.shard.map(|s| s.to_string());
     let selection = RecordedSelection {
         since: config.window.since,
         until: config.window.until,
         include_authn: config.filter.include_authn,
         all_errors: config.filter.all_errors,
+        accounts: config.sources.layout.accounts.clone(),
+        regions: config.sources.layout.regions.clone(),
+    };
+    // With a state, local inputs are named by their canonical paths: the state's keys (and
+    // the origins of its reports) stay the same however the path is typed night after night.
+    let inputs: Vec<String> = match &config.state {
+        Some(_) => config.inputs.iter().map(|i| canonical_input(i)).collect(),
+        None => config.inputs.clone(),
     };
     let mut state = match &config.state {
-        Some(path) => Some(State::load(path, &config.inputs, shard_text.as_deref(), &selection)?),
+        Some(path) => {
+            let out = match &config.upload {
+                Some(url) => format!("s3://{}/{}", url.bucket, url.prefix),
+                None => canonical_input(&config.out_dir.to_string_lossy()),
+            };
+            Some(State::load(path, &inputs, shard_text.as_deref(), &selection, &out)?)
+        }
         None => None,
     };
-    let layout = if state.is_some() || config.shard.is_some() || config.partitioned {
+    let layout = if partitioned {
         // Without a state, the run id names the selection, so that a retry replaces.
-        let selection_id = state.is_none().then(|| {
-            let layout = &config.sources.layout;
-            selection_id(
-                &config.inputs,
-                config.shard,
-                &selection,
-                &layout.accounts,
-                &layout.regions,
-            )
-        });
+        let selection_id =
+            state.is_none().then(|| selection_id(&config.inputs, config.shard, &selection));
         Layout::Partitioned {
             run_id: new_run_id(
                 config.shard,
@@ -266,7 +286,7 @@ pub fn scan(config: &ScanConfig) -> Result<ScanOutcome, ScanError> {
         config.state.iter().chain(&state_lock).chain(&config.html).cloned().collect();
     let output = OutputDir { path: &config.out_dir, own_files: &own_files };
     let mut inputs = source::open(
-        &config.inputs,
+        &inputs,
         &sources,
         Arc::clone(&selection) as Arc<dyn Selection>,
         Some(&output),
@@ -291,6 +311,12 @@ pub fn scan(config: &ScanConfig) -> Result<ScanOutcome, ScanError> {
     stats.not_listed_named = finished.not_listed_named;
     stats.requests = finished.s3;
     stats.log_groups = finished.log_groups;
+    stats.unused_rules = config
+        .suppressions
+        .unused(&stats.suppressed_by_rule)
+        .into_iter()
+        .map(String::from)
+        .collect();
     let denials_finished = sink.finish()?;
     // Workers finish objects in any order: sorted, the file is the same for the same input.
     changes.sort_by(|a, b| {
@@ -396,6 +422,28 @@ impl PendingState {
             Some((state, path)) => state.save(path),
             None => Ok(()),
         }
+    }
+}
+
+/// Refuses to write one layout of reports next to the other: `whydenied report` and the
+/// queries read every denials file under the directory, so a single `denials.parquet` beside
+/// the `denials/` partitions of nightly runs over the same logs would count each denial twice.
+fn check_one_layout(out_dir: &std::path::Path, partitioned: bool) -> Result<(), ScanError> {
+    let dir = out_dir.to_path_buf();
+    match partitioned {
+        false if !partitioned_files(out_dir).is_empty() => Err(ScanError::MixedLayouts {
+            dir,
+            theirs: "partitioned (--state, --shard or --partitioned)",
+            ours: "single-report",
+            hint: "",
+        }),
+        true if out_dir.join("denials.parquet").exists() => Err(ScanError::MixedLayouts {
+            dir,
+            theirs: "single-report (a plain scan's denials.parquet)",
+            ours: "partitioned",
+            hint: ", or move the single reports away if this run replaces them",
+        }),
+        _ => Ok(()),
     }
 }
 
@@ -626,8 +674,10 @@ impl<'a> Worker<'a> {
 
     fn on_record(&mut self, record: &mut [u8], origin: &Arc<str>) {
         let found = self.records.read(record, origin);
+        let scope = &self.config.sources.layout;
         if let Some(change) = found.change
             && self.config.window.place(change.event_time) == Placement::Inside
+            && scope.keeps_record(change.account_id.as_deref(), change.region.as_deref())
         {
             self.stats.policy_changes += 1;
             self.changes.push(change);
@@ -640,11 +690,20 @@ impl<'a> Worker<'a> {
             Placement::Outside => return self.stats.outside_window += 1,
             Placement::Unknown => return self.stats.without_time += 1,
         }
+        if !scope.keeps_record(denial.account_id.as_deref(), denial.region.as_deref()) {
+            return self.stats.other_account_region += 1;
+        }
         self.stats.kept += 1;
         denial.noise = noise_label(&denial);
         denial.suppressed_by = self.config.suppressions.matching(&denial).map(str::to_string);
-        if denial.suppressed_by.is_some() {
+        if let Some(rule) = &denial.suppressed_by {
             self.stats.suppressed += 1;
+            match self.stats.suppressed_by_rule.get_mut(rule) {
+                Some(n) => *n += 1,
+                None => {
+                    self.stats.suppressed_by_rule.insert(rule.clone(), 1);
+                }
+            }
         } else {
             self.summary.add(&denial);
         }

@@ -35,6 +35,9 @@ use serde::{Deserialize, Serialize};
 
 use crate::source::{Selection, Wanted};
 
+mod selection;
+pub use selection::{RecordedSelection, canonical_input};
+
 /// Bumped whenever the meaning of a field changes.
 pub const STATE_VERSION: u32 = 1;
 
@@ -64,60 +67,11 @@ pub struct State {
     /// The narrowest selection of every run so far; `None` in files written before it existed.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub selection: Option<RecordedSelection>,
-}
-
-/// What a run kept: its time window (microseconds) and which failures.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct RecordedSelection {
-    pub since: Option<i64>,
-    pub until: Option<i64>,
-    pub include_authn: bool,
-    pub all_errors: bool,
-}
-
-impl RecordedSelection {
-    /// What `self` keeps that `narrowest` did not, or `None` when it keeps no more.
-    fn widens(&self, narrowest: &RecordedSelection) -> Option<String> {
-        let time = |t: Option<i64>| {
-            t.map_or_else(|| "no bound".to_string(), |t| crate::report::rfc3339(Some(t)))
-        };
-        let earlier = match (self.since, narrowest.since) {
-            (None, Some(_)) => true,
-            (Some(ours), Some(theirs)) => ours < theirs,
-            (_, None) => false,
-        };
-        let later = match (self.until, narrowest.until) {
-            (None, Some(_)) => true,
-            (Some(ours), Some(theirs)) => ours > theirs,
-            (_, None) => false,
-        };
-        if earlier {
-            Some(format!("--since {} is earlier than {}", time(self.since), time(narrowest.since)))
-        } else if later {
-            Some(format!("--until {} is later than {}", time(self.until), time(narrowest.until)))
-        } else if self.include_authn && !narrowest.include_authn {
-            Some("--include-authn keeps failures earlier runs left out".into())
-        } else if self.all_errors && !narrowest.all_errors {
-            Some("--all-errors keeps failures earlier runs left out".into())
-        } else {
-            None
-        }
-    }
-
-    /// The selection both `self` and `other` keep.
-    fn narrowed(&self, other: &RecordedSelection) -> RecordedSelection {
-        let bound = |a: Option<i64>, b: Option<i64>, pick: fn(i64, i64) -> i64| match (a, b) {
-            (Some(a), Some(b)) => Some(pick(a, b)),
-            (a, b) => a.or(b),
-        };
-        RecordedSelection {
-            since: bound(self.since, other.since, i64::max),
-            until: bound(self.until, other.until, i64::min),
-            include_authn: self.include_authn && other.include_authn,
-            all_errors: self.all_errors && other.all_errors,
-        }
-    }
+    /// The `--out` its runs wrote to (a canonical path or an `s3://` URL): the reports of the
+    /// objects it marks scanned are there, and a run into another directory would find nothing
+    /// new and report nothing. `None` in files written before it existed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub out: Option<String>,
 }
 
 /// An object read part-way: its records before the failure are in committed reports, so a
@@ -166,6 +120,10 @@ pub enum StateError {
     #[error("cannot write the state file {path}: {source}")]
     Write { path: PathBuf, source: io::Error },
     #[error(
+        "the state file {path} belongs to --out {theirs}, not {ours}: the reports of what it marks scanned are there, so this run would report nothing it already read. Use --out {theirs}, or a new state file for a new output directory"
+    )]
+    OtherOut { path: PathBuf, theirs: String, ours: String },
+    #[error(
         "the state file {path} was written by runs that kept less ({reason}): the objects they read are marked scanned, so what they left out would never be read. Use a new state file and a new --out for the wider selection, or keep the earlier one"
     )]
     Widened { path: PathBuf, reason: String },
@@ -175,13 +133,18 @@ impl State {
     /// The state at `path`, or a fresh one when the file does not exist yet.
     /// `selection` is this run's: refused when it keeps more than an earlier run did, recorded
     /// as the narrowest so far otherwise.
+    /// `out`: where this run writes its reports; refused when the state's runs wrote elsewhere.
+    /// Local inputs are compared by their canonical path ([`canonical_input`]); a state
+    /// written before that, with the paths as typed, is carried over when they resolve to the
+    /// same inputs.
     pub fn load(
         path: &Path,
         inputs: &[String],
         shard: Option<&str>,
         selection: &RecordedSelection,
+        out: &str,
     ) -> Result<Self, StateError> {
-        let mut ours: Vec<String> = inputs.to_vec();
+        let mut ours: Vec<String> = inputs.iter().map(|i| canonical_input(i)).collect();
         ours.sort();
         ours.dedup();
         let text = match fs::read_to_string(path) {
@@ -194,7 +157,8 @@ impl State {
                     inputs: ours,
                     shard: shard.map(str::to_string),
                     id: Some(new_state_id(path)),
-                    selection: Some(*selection),
+                    selection: Some(selection.clone()),
+                    out: Some(out.to_string()),
                     ..State::default()
                 };
                 state.save(path)?;
@@ -222,10 +186,26 @@ impl State {
         }
         let mut state: State = serde_json::from_str(&text)
             .map_err(|e| StateError::Invalid { path: path.to_path_buf(), reason: e.to_string() })?;
-        if let Some(reason) = state.selection.and_then(|narrowest| selection.widens(&narrowest)) {
+        if let Some(reason) =
+            state.selection.as_ref().and_then(|narrowest| selection.widens(narrowest))
+        {
             return Err(StateError::Widened { path: path.to_path_buf(), reason });
         }
-        state.selection = Some(state.selection.map_or(*selection, |s| s.narrowed(selection)));
+        state.selection =
+            Some(state.selection.as_ref().map_or(selection.clone(), |s| s.narrowed(selection)));
+        if state.inputs != ours {
+            state.canonicalise_inputs();
+        }
+        match &state.out {
+            Some(theirs) if theirs != out => {
+                return Err(StateError::OtherOut {
+                    path: path.to_path_buf(),
+                    theirs: theirs.clone(),
+                    ours: out.to_string(),
+                });
+            }
+            _ => state.out = Some(out.to_string()),
+        }
         if state.inputs != ours || state.shard.as_deref() != shard {
             let show = |s: Option<&str>| s.map(|s| format!(" (shard {s})")).unwrap_or_default();
             return Err(StateError::OtherSource {
@@ -245,6 +225,28 @@ impl State {
         let text = serde_json::to_vec_pretty(self).map_err(|e| err(io::Error::other(e)))?;
         crate::partial::write_atomically(path, &text).map_err(err)?;
         Ok(())
+    }
+
+    /// Names the inputs and the local objects of a state written with paths as typed by their
+    /// canonical paths, as runs now name them: `logs` then and `./logs/` now are one source,
+    /// and its files are not read again.
+    fn canonicalise_inputs(&mut self) {
+        fn rename<V>(map: &mut BTreeMap<String, V>) {
+            let typed: Vec<String> = (map.keys())
+                .filter(|k| *k != "-" && !crate::source::is_remote(k))
+                .cloned()
+                .collect();
+            for key in typed {
+                if let Some(value) = map.remove(&key) {
+                    map.insert(canonical_input(&key), value);
+                }
+            }
+        }
+        rename(&mut self.objects);
+        rename(&mut self.partial);
+        self.inputs = self.inputs.iter().map(|i| canonical_input(i)).collect();
+        self.inputs.sort();
+        self.inputs.dedup();
     }
 
     /// Records what a committed run read.
@@ -290,8 +292,6 @@ pub fn selection_id(
     inputs: &[String],
     shard: Option<Shard>,
     selection: &RecordedSelection,
-    accounts: &[String],
-    regions: &[String],
 ) -> String {
     let mut inputs = inputs.to_vec();
     inputs.sort();
@@ -306,8 +306,8 @@ pub fn selection_id(
         bound(selection.until),
         selection.include_authn.to_string(),
         selection.all_errors.to_string(),
-        accounts.join(","),
-        regions.join(","),
+        selection.accounts.join(","),
+        selection.regions.join(","),
     ]
     .join("\u{1f}");
     format!("{:08x}", fnv1a(text.as_bytes()) as u32)
@@ -435,6 +435,9 @@ impl Selection for RunSelection {
 mod tests {
     use super::*;
 
+    /// The `--out` of the states these tests write.
+    const OUT: &str = "/srv/whydenied";
+
     #[test]
     fn shards_partition_every_origin_exactly_once() {
         let shards: Vec<Shard> = (1..=4).map(|i| Shard { index: i, count: 4 }).collect();
@@ -494,7 +497,7 @@ mod tests {
         let all = RecordedSelection::default();
         let inputs = ["./b".to_string(), "./a".to_string()];
         let id = |inputs: &[String], shard, selection: &RecordedSelection| {
-            selection_id(inputs, shard, selection, &[], &[])
+            selection_id(inputs, shard, selection)
         };
         let same = id(&inputs, None, &all);
         assert_eq!(same, id(&["./a".into(), "./b".into(), "./a".into()], None, &all));
@@ -502,9 +505,13 @@ mod tests {
         for other in [
             id(&inputs[..1], None, &all),
             id(&inputs, shard, &all),
-            id(&inputs, None, &RecordedSelection { since: Some(1), ..all }),
-            id(&inputs, None, &RecordedSelection { all_errors: true, ..all }),
-            selection_id(&inputs, None, &all, &["111122223333".into()], &[]),
+            id(&inputs, None, &RecordedSelection { since: Some(1), ..all.clone() }),
+            id(&inputs, None, &RecordedSelection { all_errors: true, ..all.clone() }),
+            id(
+                &inputs,
+                None,
+                &RecordedSelection { accounts: vec!["111122223333".into()], ..all.clone() },
+            ),
         ] {
             assert_ne!(other, same);
         }
@@ -527,30 +534,64 @@ mod tests {
             until: Some(20 * day),
             ..Default::default()
         };
-        let state = State::load(&path, &inputs, None, &narrow).expect("fresh");
+        let state = State::load(&path, &inputs, None, &narrow, OUT).expect("fresh");
         assert!(state.id.is_some());
         state.save(&path).expect("saved");
-        let load = |selection: RecordedSelection| State::load(&path, &inputs, None, &selection);
+        let load =
+            |selection: RecordedSelection| State::load(&path, &inputs, None, &selection, OUT);
         for (wider, says) in [
-            (RecordedSelection { since: Some(9 * day), ..narrow }, "--since"),
-            (RecordedSelection { since: None, ..narrow }, "--since"),
-            (RecordedSelection { until: None, ..narrow }, "--until"),
-            (RecordedSelection { all_errors: true, ..narrow }, "--all-errors"),
-            (RecordedSelection { include_authn: true, ..narrow }, "--include-authn"),
+            (RecordedSelection { since: Some(9 * day), ..narrow.clone() }, "--since"),
+            (RecordedSelection { since: None, ..narrow.clone() }, "--since"),
+            (RecordedSelection { until: None, ..narrow.clone() }, "--until"),
+            (RecordedSelection { all_errors: true, ..narrow.clone() }, "--all-errors"),
+            (RecordedSelection { include_authn: true, ..narrow.clone() }, "--include-authn"),
         ] {
             let err = load(wider).expect_err("wider");
             assert!(err.to_string().contains(says), "{err}");
             assert!(err.to_string().contains("Use a new state file"), "{err}");
         }
         // A narrower run (the next night of a moving window) is fine, and narrows the record.
-        let later = RecordedSelection { since: Some(11 * day), ..narrow };
-        let mut state = load(later).expect("narrower");
-        assert_eq!(state.selection, Some(later));
+        let later = RecordedSelection { since: Some(11 * day), ..narrow.clone() };
+        let mut state = load(later.clone()).expect("narrower");
+        assert_eq!(state.selection, Some(later.clone()));
         state.save(&path).expect("saved");
-        assert!(load(narrow).is_err(), "back to the earlier, wider start");
+        assert!(load(narrow.clone()).is_err(), "back to the earlier, wider start");
         state.selection = None;
         state.save(&path).expect("saved");
         assert!(load(narrow).is_ok(), "files written before selections were recorded still load");
+    }
+
+    #[test]
+    fn a_state_names_inputs_canonically_and_belongs_to_one_out() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let logs = dir.path().join("logs");
+        fs::create_dir(&logs).expect("mkdir");
+        fs::write(logs.join("a.json"), "{}").expect("write");
+        let real = fs::canonicalize(&logs).expect("exists").display().to_string();
+        let path = dir.path().join("state.json");
+        // As an older whydenied wrote it: the input and its files as typed, no --out.
+        let typed = format!("{}/./logs/", dir.path().display());
+        let old = serde_json::json!({
+            "version": 1, "inputs": [typed], "shard": null, "runs": ["r1"],
+            "objects": {format!("{typed}a.json"): "2-1", "s3://b/k": "etag"}, "log_groups": {},
+        });
+        fs::write(&path, old.to_string()).expect("write");
+        let all = RecordedSelection::default();
+        let spelled_now = format!("{}/logs", dir.path().display());
+        let state = State::load(&path, &[spelled_now], None, &all, OUT).expect("same source");
+        assert_eq!(state.inputs, [real.clone()]);
+        assert_eq!(
+            state.objects.keys().collect::<Vec<_>>(),
+            [&format!("{real}/a.json"), &"s3://b/k".to_string()],
+            "the file already read keeps its version under its canonical name"
+        );
+        assert_eq!(state.out.as_deref(), Some(OUT), "recorded from now on");
+        state.save(&path).expect("saved");
+        let elsewhere = State::load(&path, &[real.clone()], None, &all, "/tmp/other-out")
+            .expect_err("another --out");
+        let says = elsewhere.to_string();
+        assert!(says.contains("belongs to --out /srv/whydenied, not /tmp/other-out"), "{says}");
+        assert!(State::load(&path, &[format!("{real}/")], None, &all, OUT).is_ok());
     }
 
     #[test]
@@ -559,23 +600,26 @@ mod tests {
         let path = dir.path().join("state.json");
         let inputs = vec!["s3://b".to_string(), "./dump".to_string()];
         let all = RecordedSelection::default();
-        let mut state = State::load(&path, &inputs, None, &all).expect("fresh");
+        let mut state = State::load(&path, &inputs, None, &all, OUT).expect("fresh");
         assert_eq!(state.inputs, ["./dump", "s3://b"]);
         state.runs.push("r1".into());
         state.objects.insert("s3://b/k".into(), "10-etag".into());
         state.save(&path).expect("saved");
-        assert_eq!(State::load(&path, &inputs, None, &all).expect("loads"), state);
+        assert_eq!(State::load(&path, &inputs, None, &all, OUT).expect("loads"), state);
 
-        let other =
-            State::load(&path, &["s3://other".to_string()], None, &all).expect_err("other inputs");
+        let other = State::load(&path, &["s3://other".to_string()], None, &all, OUT)
+            .expect_err("other inputs");
         assert!(other.to_string().contains("use one state file per source"), "{other}");
-        assert!(State::load(&path, &inputs, Some("1/2"), &all).is_err(), "other shard");
+        assert!(State::load(&path, &inputs, Some("1/2"), &all, OUT).is_err(), "other shard");
 
         fs::write(&path, r#"{"version": 99}"#).expect("write");
-        let version = State::load(&path, &inputs, None, &all).expect_err("newer version");
+        let version = State::load(&path, &inputs, None, &all, OUT).expect_err("newer version");
         assert!(version.to_string().contains("is version 99"), "{version}");
         fs::write(&path, "not json").expect("write");
-        assert!(matches!(State::load(&path, &inputs, None, &all), Err(StateError::Invalid { .. })));
+        assert!(matches!(
+            State::load(&path, &inputs, None, &all, OUT),
+            Err(StateError::Invalid { .. })
+        ));
     }
 
     #[test]

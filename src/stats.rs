@@ -64,10 +64,17 @@ pub struct ScanStats {
     pub policy_changes: u64,
     /// Kept failures a `--suppress` rule matched: in `denials.parquet`, not in the summary.
     pub suppressed: u64,
+    /// The same, per rule name: a rule absent here matched nothing.
+    pub suppressed_by_rule: BTreeMap<String, u64>,
+    /// The `--suppress` rules that matched no denial (likely typos), in file order.
+    pub unused_rules: Vec<String>,
     /// Kept failures outside `--since/--until`.
     pub outside_window: u64,
     /// Kept failures without a valid `eventTime` while a time window was set (left out).
     pub without_time: u64,
+    /// Kept failures of other accounts or regions than `--account`/`--region` asked for (left
+    /// out): the filters hold for every source, not only for a pruned S3 listing.
+    pub other_account_region: u64,
     /// Inputs or parts of inputs that could not be used.
     pub problems: Vec<Problem>,
     /// Prefixes and keys beside a followed `AWSLogs/` layout, not listed (`--s3-list flat` lists
@@ -114,9 +121,14 @@ impl ScanStats {
         self.repaired_utf8 += other.repaired_utf8;
         self.kept += other.kept;
         self.suppressed += other.suppressed;
+        for (rule, n) in other.suppressed_by_rule {
+            *self.suppressed_by_rule.entry(rule).or_default() += n;
+        }
+        self.unused_rules.extend(other.unused_rules);
         self.policy_changes += other.policy_changes;
         self.outside_window += other.outside_window;
         self.without_time += other.without_time;
+        self.other_account_region += other.other_account_region;
         self.problems.extend(other.problems);
         self.other_shard += other.other_shard;
         self.already_scanned += other.already_scanned;

@@ -34,7 +34,7 @@
 //! query can filter well-known noise (console calls, AWS services, anonymous requests) without the
 //! tool deciding for anyone. See [`NOISE_LABELS`] for the table and its order.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::fs;
 use std::io;
 use std::path::{Path, PathBuf};
@@ -199,6 +199,13 @@ impl Suppressions {
     /// Each rule's name and reason, in file order: for reports that say what was suppressed and why.
     pub fn rules(&self) -> impl ExactSizeIterator<Item = (&str, &str)> {
         self.rules.iter().map(|rule| (rule.name.as_str(), rule.reason.as_str()))
+    }
+
+    /// The names of the rules, in file order, that `matched` (rule name → denials) does not
+    /// name: a rule that matched no denial is most likely a typo, or no longer needed.
+    pub fn unused<'a>(&'a self, matched: &BTreeMap<String, u64>) -> Vec<&'a str> {
+        let names = self.rules.iter().map(|rule| rule.name.as_str());
+        names.filter(|name| !matched.contains_key(*name)).collect()
     }
 
     pub fn is_empty(&self) -> bool {

@@ -1,4 +1,5 @@
 -- Athena (engine v3): the partitioned denials reports as the table whydenied.denials.
+-- Run queries/athena/create_database.sql first: Athena runs one statement per query execution.
 -- Upload (or write with --out s3://…) the partitioned output so that the objects are
 --   s3://<your-bucket>/whydenied/denials/date=YYYY-MM-DD/denials-<run-id>.parquet
 -- replace <your-bucket> below (twice), and run this once in the Athena console or with
@@ -7,12 +8,12 @@
 -- Partition projection computes the partitions from the date range, so new days are queryable at
 -- once: no MSCK REPAIR TABLE, no ALTER TABLE ADD PARTITION, no Glue crawler. Filter on "date"
 -- (a 'YYYY-MM-DD' string, the UTC day of event_time) to scan only the days you need.
+-- The range starts at 2013-11-01, before CloudTrail's first delivery (November 2013), so that no
+-- day of any trail lies before it; a day outside the range would be silently missing.
 -- Events without a valid event time are in no date partition the projection knows: see them in DuckDB.
 -- Columns match src/report/parquet.rs by name (Athena maps Parquet columns by name, so files from
 -- older runs that lack a newer column read it as NULL). event_time is the UTC instant, as timestamp.
 -- Athena DDL is Hive DDL: `date` is a reserved word there and needs the backticks.
-CREATE DATABASE IF NOT EXISTS whydenied;
-
 CREATE EXTERNAL TABLE IF NOT EXISTS whydenied.denials (
     event_time          timestamp,
     event_id            string,
@@ -54,7 +55,7 @@ TBLPROPERTIES (
     'projection.enabled'         = 'true',
     'projection.date.type'       = 'date',
     'projection.date.format'     = 'yyyy-MM-dd',
-    'projection.date.range'      = '2020-01-01,NOW',
+    'projection.date.range'      = '2013-11-01,NOW',
     'projection.date.interval'   = '1',
     'projection.date.interval.unit' = 'DAYS',
     'storage.location.template'  = 's3://<your-bucket>/whydenied/denials/date=${date}/'

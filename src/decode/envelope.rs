@@ -16,7 +16,24 @@
 //! CloudTrail`.) Anything else, an object whose event fields are all nested somewhere inside
 //! (`{"records":[…]}`, `{"data":{"Records":[…]}}`), is not understood: the caller reports it
 //! rather than reading it as an event without fields.
+//!
+//! People who live in a terminal also have what the **AWS CLI** prints, where each event is a
+//! JSON *string* inside another document ([`ApiOutput`]):
+//!
+//! ```text
+//! aws cloudtrail lookup-events:  {"Events":[{"EventId":"…","EventName":"…",…,"CloudTrailEvent":"{\"eventVersion\":…}"}],"NextToken":"…"}
+//! aws logs filter-log-events:    {"events":[{"logStreamName":"…","timestamp":…,"message":"{\"eventVersion\":…}",…}],"searchedLogStreams":[]}
+//! aws logs get-log-events:       {"events":[{"timestamp":…,"message":"{…}","ingestionTime":…}],"nextForwardToken":"…"}
+//! ```
+//!
+//! (AWS CloudTrail API Reference, `LookupEvents` response: `Events[].CloudTrailEvent`, "A JSON
+//! string that contains a representation of the event returned"; Amazon CloudWatch Logs API
+//! Reference, `FilterLogEvents` and `GetLogEvents` responses: `events[].message`.) The splitter
+//! streams the list (the top-level member that names it, found by structure) and asks here for
+//! each element's text, which is then read as one record like any other; pages printed one after
+//! another (`--no-paginate` in a loop) are several such documents in a row.
 
+use serde::Deserialize;
 use simd_json::BorrowedValue;
 use simd_json::prelude::*;
 
@@ -51,6 +68,72 @@ fn is_event(value: &BorrowedValue<'_>) -> bool {
     value.is_object() && EVENT_FIELDS.iter().any(|field| value.get(*field).is_some())
 }
 
+/// An AWS CLI output whose list holds CloudTrail events as JSON text.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum ApiOutput {
+    /// `aws cloudtrail lookup-events`: `Events[].CloudTrailEvent`.
+    LookupEvents,
+    /// `aws logs filter-log-events` and `get-log-events`: `events[].message`.
+    LogEvents,
+}
+
+impl ApiOutput {
+    /// The output whose list is the top-level member named `key` (the key's text, unquoted):
+    /// `Events` or `events`. No CloudTrail event or EventBridge envelope has either member.
+    pub fn of_member(key: &[u8]) -> Option<Self> {
+        match key {
+            b"Events" => Some(Self::LookupEvents),
+            b"events" => Some(Self::LogEvents),
+            _ => None,
+        }
+    }
+
+    /// The member of each list element that holds the event text.
+    pub fn text_field(self) -> &'static str {
+        match self {
+            Self::LookupEvents => "CloudTrailEvent",
+            Self::LogEvents => "message",
+        }
+    }
+}
+
+/// An element of `Events` (lookup-events); its other members are not read.
+#[derive(Deserialize)]
+struct LookupEvent {
+    #[serde(rename = "CloudTrailEvent")]
+    text: Option<String>,
+}
+
+/// An element of `events` (filter-log-events, get-log-events).
+#[derive(Deserialize)]
+struct LogEvent {
+    #[serde(rename = "message")]
+    text: Option<String>,
+}
+
+/// Why an element of an [`ApiOutput`] list gave no record.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum NoEmbeddedEvent {
+    /// The element is not an object with the text member as a string.
+    NoText,
+    /// The text is not a JSON object (a log group also holds other messages).
+    NotJson,
+}
+
+/// The event text of one element of an `output` list, parsed from the element's fields (never
+/// found by searching its bytes): the bytes of one record.
+pub fn embedded_event(element: &[u8], output: ApiOutput) -> Result<Vec<u8>, NoEmbeddedEvent> {
+    let text = match output {
+        ApiOutput::LookupEvents => serde_json::from_slice::<LookupEvent>(element).map(|e| e.text),
+        ApiOutput::LogEvents => serde_json::from_slice::<LogEvent>(element).map(|e| e.text),
+    };
+    let text = text.ok().flatten().ok_or(NoEmbeddedEvent::NoText)?;
+    if !text.trim_start().starts_with('{') {
+        return Err(NoEmbeddedEvent::NotJson);
+    }
+    Ok(text.into_bytes())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -71,6 +154,36 @@ mod tests {
         assert_eq!(event_name(r#"{"errorCode":"NoSuchKey"}"#), Some(None));
         let envelope = r#"{"version":"0","id":"1","detail-type":"AWS API Call via CloudTrail","source":"aws.s3","detail":{"eventName":"PutObject","errorCode":"AccessDenied"}}"#;
         assert_eq!(event_name(envelope), Some(Some("PutObject".into())));
+    }
+
+    #[test]
+    fn aws_cli_outputs_hold_their_events_as_text() {
+        let event = r#"{"eventName":"GetObject","errorCode":"AccessDenied"}"#;
+        let quoted = serde_json::to_string(event).expect("a JSON string");
+        let lookup = format!(r#"{{"EventId":"1","EventName":"x","CloudTrailEvent":{quoted}}}"#);
+        let read = embedded_event(lookup.as_bytes(), ApiOutput::LookupEvents);
+        assert_eq!(read.as_deref(), Ok(event.as_bytes()));
+        let log = format!(r#"{{"logStreamName":"s","timestamp":1,"message":{quoted}}}"#);
+        let read = embedded_event(log.as_bytes(), ApiOutput::LogEvents);
+        assert_eq!(read.as_deref(), Ok(event.as_bytes()));
+        // The field is read, not searched for: the other output's field, text that spells the
+        // field, a number, or a message that is not JSON give no event.
+        assert_eq!(
+            embedded_event(log.as_bytes(), ApiOutput::LookupEvents),
+            Err(NoEmbeddedEvent::NoText)
+        );
+        let spelled = r#"{"EventName":"\"CloudTrailEvent\":\"{}\"","message":1}"#;
+        for output in [ApiOutput::LookupEvents, ApiOutput::LogEvents] {
+            assert_eq!(embedded_event(spelled.as_bytes(), output), Err(NoEmbeddedEvent::NoText));
+        }
+        let text = r#"{"timestamp":1,"message":"START RequestId: 42"}"#;
+        assert_eq!(
+            embedded_event(text.as_bytes(), ApiOutput::LogEvents),
+            Err(NoEmbeddedEvent::NotJson)
+        );
+        assert_eq!(ApiOutput::of_member(b"Events"), Some(ApiOutput::LookupEvents));
+        assert_eq!(ApiOutput::of_member(b"events"), Some(ApiOutput::LogEvents));
+        assert_eq!(ApiOutput::of_member(b"records"), None);
     }
 
     #[test]

@@ -9,6 +9,10 @@
 //! - a bare JSON array of events, one event object, or any sequence of them (`jq -c` output,
 //!   one event per line), including CloudWatch Logs exports, whose lines carry a timestamp token
 //!   before the JSON (`2026-11-02T10:00:00.000Z {"eventVersion":…}`);
+//! - what the AWS CLI prints: `aws cloudtrail lookup-events` (`{"Events":[…]}`) and `aws logs
+//!   filter-log-events`/`get-log-events` (`{"events":[…]}`), whose elements carry each event as
+//!   JSON text: the list is streamed like `Records`, and each element's text, taken from its
+//!   parsed fields ([`super::envelope::embedded_event`]), is the record;
 //! - CloudTrail digest files and Insight events, recognised and skipped by design.
 //!
 //! Memory is bounded by one record plus the read buffer: records are handed out as slices of
@@ -23,6 +27,7 @@ use std::io::{self, Read};
 use memchr::memmem;
 
 use super::by_design;
+use super::envelope::{ApiOutput, NoEmbeddedEvent, embedded_event};
 use super::structural::{ScanState, find_value_end};
 
 /// How big a single record may be before it is skipped rather than buffered.
@@ -71,6 +76,10 @@ pub enum Malformed {
     NotAnEvent,
     /// A line that starts with neither JSON nor a timestamp token followed by JSON.
     UnrecognisedLine,
+    /// An element of an AWS CLI output's list without its event text.
+    NoEventText(ApiOutput),
+    /// An element of an AWS CLI output's list whose text is not a JSON object.
+    EventTextNotJson(ApiOutput),
 }
 
 impl Malformed {
@@ -82,6 +91,18 @@ impl Malformed {
             Self::NotAnObject => "array element is not an object",
             Self::NotAnEvent => "JSON object without CloudTrail event fields",
             Self::UnrecognisedLine => "line is not JSON",
+            Self::NoEventText(ApiOutput::LookupEvents) => {
+                "element of lookup-events \"Events\" without a \"CloudTrailEvent\" string"
+            }
+            Self::NoEventText(ApiOutput::LogEvents) => {
+                "element of log \"events\" without a \"message\" string"
+            }
+            Self::EventTextNotJson(ApiOutput::LookupEvents) => {
+                "lookup-events \"CloudTrailEvent\" is not a JSON object"
+            }
+            Self::EventTextNotJson(ApiOutput::LogEvents) => {
+                "log event \"message\" is not a JSON object"
+            }
         }
     }
 }
@@ -150,6 +171,40 @@ enum ValueEnd {
     TooLarge,
     /// The input ended first.
     Eof,
+}
+
+/// A top-level member whose array holds the records.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Member {
+    /// `Records` of a delivered trail object: each element is an event.
+    Records,
+    /// The list of an AWS CLI output: each element holds an event as text.
+    Api(ApiOutput),
+}
+
+impl Member {
+    /// The member named `key` (unquoted), if it is one.
+    fn named(key: &[u8]) -> Option<Self> {
+        if key == b"Records" {
+            Some(Self::Records)
+        } else {
+            ApiOutput::of_member(key).map(Self::Api)
+        }
+    }
+
+    fn kind(self) -> ObjectKind {
+        match self {
+            Self::Records => ObjectKind::Trail,
+            Self::Api(_) => ObjectKind::EventStream,
+        }
+    }
+
+    fn embedded(self) -> Option<ApiOutput> {
+        match self {
+            Self::Records => None,
+            Self::Api(output) => Some(output),
+        }
+    }
 }
 
 struct Splitter<R> {
@@ -254,7 +309,7 @@ impl<R: Read> Splitter<R> {
                 b'[' => {
                     self.pos += 1;
                     self.set_kind(ObjectKind::EventStream);
-                    self.elements(on_record)?;
+                    self.elements(on_record, None)?;
                 }
                 _ => {
                     if !self.prefixed_line()? {
@@ -314,9 +369,9 @@ impl<R: Read> Splitter<R> {
     fn top_level_object(&mut self, on_record: &mut dyn FnMut(&mut [u8])) -> io::Result<()> {
         // `skip_whitespace` left `start` at the `{`, and refills keep `buf[start..]`.
         self.pos += 1;
-        if self.first_key_is_records()? {
-            self.set_kind(ObjectKind::Trail);
-            return self.trail_records(on_record);
+        if let Some(member) = self.first_key_member()? {
+            self.set_kind(member.kind());
+            return self.member_records(member, on_record);
         }
         self.pos = self.start;
         let mut state = ScanState::new();
@@ -324,8 +379,8 @@ impl<R: Read> Splitter<R> {
             Some(end) => end,
             // Too large for one event: a trail object whose `Records` is not its first member
             // (the array starts within the bytes kept, unless the members before it are huge).
-            None => match records_member(&self.buf[self.start..self.pos]) {
-                Some(at) => return self.trail_records_at(at, on_record),
+            None => match top_level_member(&self.buf[self.start..self.pos], Member::named) {
+                Some((at, member)) => return self.member_records_at(at, member, on_record),
                 None => self.skip_outgrown(&mut state)?,
             },
         };
@@ -337,47 +392,65 @@ impl<R: Read> Splitter<R> {
         Ok(())
     }
 
-    /// The top-level object in `buf[start..]` has a `Records` member whose value starts at
-    /// `start + at`: read it as a trail object from there.
-    fn trail_records_at(
+    /// The top-level object in `buf[start..]` has a `member` whose value starts at
+    /// `start + at`: read its records from there.
+    fn member_records_at(
         &mut self,
         at: usize,
+        member: Member,
         on_record: &mut dyn FnMut(&mut [u8]),
     ) -> io::Result<()> {
         self.pos = self.start + at;
-        self.set_kind(ObjectKind::Trail);
-        self.trail_records(on_record)
+        self.set_kind(member.kind());
+        self.member_records(member, on_record)
     }
 
-    /// Just after a top-level `{`: reads the first key and its colon if the key is `Records`;
-    /// otherwise leaves the cursor somewhere inside the object (the caller rewinds).
-    fn first_key_is_records(&mut self) -> io::Result<bool> {
-        const KEY: &[u8] = b"\"Records\"";
+    /// Just after a top-level `{`: reads the first key and its colon if the key names a
+    /// [`Member`]; otherwise leaves the cursor somewhere inside the object (the caller rewinds).
+    fn first_key_member(&mut self) -> io::Result<Option<Member>> {
+        /// Longer than any member name.
+        const MAX_KEY: usize = 16;
         while matches!(self.peek()?, Some(b' ' | b'\n' | b'\r' | b'\t')) {
             self.pos += 1;
         }
-        for &expected in KEY {
-            if self.peek()? != Some(expected) {
-                return Ok(false);
-            }
-            self.pos += 1;
+        if self.peek()? != Some(b'"') {
+            return Ok(None);
         }
+        self.pos += 1;
+        let key_start = self.pos - self.start;
+        loop {
+            match self.peek()? {
+                Some(b'"') => break,
+                Some(b'\\') | None => return Ok(None),
+                Some(_) if self.pos - self.start - key_start >= MAX_KEY => return Ok(None),
+                Some(_) => self.pos += 1,
+            }
+        }
+        // Offsets from `start`: refills move the buffer but keep `buf[start..]`.
+        let key = &self.buf[self.start + key_start..self.pos];
+        let Some(member) = Member::named(key) else { return Ok(None) };
+        self.pos += 1;
         while matches!(self.peek()?, Some(b' ' | b'\n' | b'\r' | b'\t')) {
             self.pos += 1;
         }
         if self.peek()? != Some(b':') {
-            return Ok(false);
+            return Ok(None);
         }
         self.pos += 1;
-        Ok(true)
+        Ok(Some(member))
     }
 
-    /// After `{"Records":`: the array, then whatever else the object holds.
-    fn trail_records(&mut self, on_record: &mut dyn FnMut(&mut [u8])) -> io::Result<()> {
+    /// After `{"Records":` (or another [`Member`]): the array, then whatever else the object
+    /// holds.
+    fn member_records(
+        &mut self,
+        member: Member,
+        on_record: &mut dyn FnMut(&mut [u8]),
+    ) -> io::Result<()> {
         match self.skip_whitespace()? {
             Some(b'[') => {
                 self.pos += 1;
-                if !self.elements(on_record)? {
+                if !self.elements(on_record, member.embedded())? {
                     return Ok(());
                 }
             }
@@ -407,8 +480,12 @@ impl<R: Read> Splitter<R> {
     }
 
     /// Inside an array of records, just after `[`. Returns true after the matching `]`, false
-    /// when the input ended first.
-    fn elements(&mut self, on_record: &mut dyn FnMut(&mut [u8])) -> io::Result<bool> {
+    /// when the input ended first. `embedded`: each element holds its record as text.
+    fn elements(
+        &mut self,
+        on_record: &mut dyn FnMut(&mut [u8]),
+        embedded: Option<ApiOutput>,
+    ) -> io::Result<bool> {
         loop {
             match self.skip_whitespace()? {
                 None => {
@@ -421,7 +498,10 @@ impl<R: Read> Splitter<R> {
                 }
                 Some(b',') => self.pos += 1,
                 Some(b'{') => match self.scan_value()? {
-                    ValueEnd::Complete => self.deliver(on_record),
+                    ValueEnd::Complete => match embedded {
+                        None => self.deliver(on_record),
+                        Some(output) => self.deliver_embedded(output, on_record),
+                    },
                     ValueEnd::TooLarge => self.report.note(Malformed::TooLarge),
                     ValueEnd::Eof => {
                         self.report.note(Malformed::Truncated);
@@ -440,36 +520,53 @@ impl<R: Read> Splitter<R> {
     /// Insight event (see [`InsightCheck`]).
     fn deliver(&mut self, on_record: &mut dyn FnMut(&mut [u8])) {
         let record = &self.buf[self.start..self.pos];
-        if self.insight_check != InsightCheck::Off {
-            if self.insight.find(record).is_some() && by_design::is_insight_record(record) {
-                self.report.insight_records += 1;
-                self.insight_check = InsightCheck::EveryRecord;
-                self.start = self.pos;
-                return;
-            }
-            if self.insight_check == InsightCheck::FirstRecord {
-                self.insight_check = InsightCheck::Off;
-            }
+        let insight =
+            skip_insight(&mut self.insight_check, &self.insight, &mut self.report, record);
+        if !insight {
+            self.report.records += 1;
+            on_record(&mut self.buf[self.start..self.pos]);
         }
-        self.report.records += 1;
-        on_record(&mut self.buf[self.start..self.pos]);
         self.start = self.pos;
+    }
+
+    /// Hands the event text of the AWS CLI output element in `buf[start..pos]` to the
+    /// callback, as [`Self::deliver`] hands a record.
+    fn deliver_embedded(&mut self, output: ApiOutput, on_record: &mut dyn FnMut(&mut [u8])) {
+        let element = &self.buf[self.start..self.pos];
+        self.start = self.pos;
+        match embedded_event(element, output) {
+            Ok(mut record) => {
+                let report = &mut self.report;
+                if !skip_insight(&mut self.insight_check, &self.insight, report, &record) {
+                    self.report.records += 1;
+                    on_record(&mut record);
+                }
+            }
+            Err(NoEmbeddedEvent::NoText) => self.report.note(Malformed::NoEventText(output)),
+            Err(NoEmbeddedEvent::NotJson) => self.report.note(Malformed::EventTextNotJson(output)),
+        }
     }
 
     /// A complete top-level object whose first member is not `Records`, in `buf[start..pos]`.
     fn bare_object(&mut self, on_record: &mut dyn FnMut(&mut [u8])) -> io::Result<()> {
         let bytes = &self.buf[self.start..self.pos];
         let has = |key: &[u8]| memmem::find(bytes, key).is_some();
+        let records = |key: &[u8]| (key == b"Records").then_some(Member::Records);
         if has(b"\"Records\"")
-            && let Some(at) = records_member(bytes)
+            && let Some((at, member)) = top_level_member(bytes, records)
         {
-            return self.trail_records_at(at, on_record);
+            return self.member_records_at(at, member, on_record);
         }
         if self.digest.find(bytes).is_some() && by_design::is_digest(bytes) {
             self.report.digests += 1;
         } else if has(b"\"eventName\"") || has(b"\"eventTime\"") || has(b"\"eventVersion\"") {
             self.set_kind(ObjectKind::EventStream);
             self.deliver(on_record);
+        } else if let Some((at, member)) =
+            top_level_member(bytes, |key| ApiOutput::of_member(key).map(Member::Api))
+        {
+            // An AWS CLI output whose list is not its first member (keys reordered by a tool).
+            return self.member_records_at(at, member, on_record);
         } else {
             self.report.note(Malformed::NotAnEvent);
         }
@@ -605,10 +702,36 @@ impl<R: Read> Splitter<R> {
     }
 }
 
-/// Where the value of the top-level member `"Records"` starts in `object` (which starts with
-/// `{`; it may be cut short), if the object has one and the value starts inside the bytes. The
-/// first such member counts, as the parser reads the first of duplicate keys.
-fn records_member(object: &[u8]) -> Option<usize> {
+/// Whether `record` is an Insight event to leave out (see [`InsightCheck`]); counts it. Takes
+/// the splitter's fields apart so that `record` may borrow its buffer.
+fn skip_insight(
+    check: &mut InsightCheck,
+    marker: &memmem::Finder<'_>,
+    report: &mut SplitReport,
+    record: &[u8],
+) -> bool {
+    if *check == InsightCheck::Off {
+        return false;
+    }
+    if marker.find(record).is_some() && by_design::is_insight_record(record) {
+        report.insight_records += 1;
+        *check = InsightCheck::EveryRecord;
+        return true;
+    }
+    if *check == InsightCheck::FirstRecord {
+        *check = InsightCheck::Off;
+    }
+    false
+}
+
+/// Where the value of the first top-level member that `pick` names starts in `object` (which
+/// starts with `{`; it may be cut short), if the object has one and the value starts inside the
+/// bytes. `pick` gets each key unquoted. The first such member counts, as the parser reads the
+/// first of duplicate keys.
+fn top_level_member(
+    object: &[u8],
+    pick: impl Fn(&[u8]) -> Option<Member>,
+) -> Option<(usize, Member)> {
     let mut at = 1;
     loop {
         at = skip_json_whitespace(object, at)?;
@@ -616,14 +739,14 @@ fn records_member(object: &[u8]) -> Option<usize> {
             return None; // `}` (no such member), or not JSON
         }
         let key_end = string_end(object, at)?;
-        let is_records = &object[at..key_end] == b"\"Records\"";
+        let member = pick(&object[at + 1..key_end - 1]);
         at = skip_json_whitespace(object, key_end)?;
         if object[at] != b':' {
             return None;
         }
         at = skip_json_whitespace(object, at + 1)?;
-        if is_records {
-            return Some(at);
+        if let Some(member) = member {
+            return Some((at, member));
         }
         at = match object[at] {
             b'{' | b'[' => at + find_value_end(&mut ScanState::new(), &object[at..])? + 1,

@@ -109,11 +109,25 @@ pub fn write_footer(out: &mut dyn Write, stats: &ScanStats) -> io::Result<()> {
             stats.outside_window, stats.without_time
         )?;
     }
+    if stats.other_account_region > 0 {
+        writeln!(
+            out,
+            "left out by --account/--region: {} denials of other accounts or regions",
+            stats.other_account_region
+        )?;
+    }
     if stats.suppressed > 0 {
         writeln!(
             out,
             "{} denials suppressed by --suppress rules: in the denials report (suppressed_by), not in the summary",
             stats.suppressed
+        )?;
+    }
+    for rule in &stats.unused_rules {
+        writeln!(
+            out,
+            "--suppress rule {:?} matched no denial: a typo in it, or no longer needed?",
+            for_terminal(rule)
         )?;
     }
     if stats.repaired_utf8 > 0 {

@@ -8,6 +8,7 @@ pub mod explanation;
 pub mod footer;
 pub mod html;
 pub mod layout;
+pub mod ndjson;
 pub mod parquet;
 pub mod read;
 pub mod rebuild;
@@ -35,9 +36,11 @@ pub enum Format {
     Json,
     Csv,
     Markdown,
+    /// One JSON object per line and summary row ([`ndjson`]).
+    Ndjson,
 }
 
-/// Rows shown by the human formats when `--top` is not given; json and csv show all.
+/// Rows shown by the human formats when `--top` is not given; json, csv and ndjson show all.
 pub const DEFAULT_TOP: usize = 20;
 
 /// Writes the summary of `rows` in `format`; `top` limits the rows shown. Rows are made as they
@@ -61,6 +64,7 @@ pub fn write_summary(
             text::write_json(out, rows.iter().take(limit(usize::MAX)), rows.len(), stats)
         }
         Format::Csv => text::write_csv(out, rows.iter().take(limit(usize::MAX)), terminal),
+        Format::Ndjson => ndjson::write_summary_lines(out, rows.iter().take(limit(usize::MAX))),
     }
 }
 

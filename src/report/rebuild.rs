@@ -1,7 +1,7 @@
 //! `whydenied report DIR`: the summary again, from the denials reports already written (one run,
 //! many incremental runs, or many shards), without rescanning any log.
 
-use std::collections::HashSet;
+use std::collections::{BTreeMap, HashSet};
 use std::path::{Path, PathBuf};
 
 use super::layout::run_summaries;
@@ -11,6 +11,7 @@ use super::read::{
 };
 use crate::aggregate::{Summary, SummaryKey, SummaryRows};
 use crate::changes::link::ChangeIndex;
+use crate::suppress::Suppressions;
 use crate::window::{Placement, TimeWindow};
 
 /// The re-aggregated summary.
@@ -28,34 +29,47 @@ pub struct Rebuilt {
     pub outside_window: u64,
     /// Denials inside the window, as a scan counts `kept`: suppressed ones included.
     pub kept: u64,
-    /// Of those, the ones a suppression rule matched when they were scanned (left out of `rows`).
+    /// Of those, the ones a suppression rule matched (left out of `rows`): the rules given to
+    /// `rebuild`, or else the rules of the scan that wrote them (`suppressed_by`).
     pub suppressed: u64,
+    /// With rules given: those that matched no denial inside the window, in file order.
+    pub unused_rules: Vec<String>,
 }
 
 /// Reads every denials file under `dir` and summarises the denials inside `window`, each group
 /// linked to the policy change that most plausibly caused it among every change recorded under
-/// `dir` (`change_lookback` in microseconds).
+/// `dir` (`change_lookback` in microseconds). `rules`, when given, decide again which denials
+/// are suppressed, in place of the rules the scans applied: a rule added or fixed later applies
+/// to reports already written.
 pub fn rebuild(
     dir: &Path,
     window: &TimeWindow,
     new_since: Option<i64>,
     change_lookback: i64,
+    rules: Option<&Suppressions>,
 ) -> Result<Rebuilt, ReadError> {
     let files = denial_files(dir)?;
     let (mut all, mut windowed) = (Summary::default(), Summary::default());
     let (mut denials, mut outside_window, mut kept, mut suppressed) = (0, 0, 0, 0);
+    let mut matched: BTreeMap<String, u64> = BTreeMap::new();
     for file in &files {
-        read_denials(file, |d| {
+        read_denials(file, |mut d| {
             denials += 1;
+            if let Some(rules) = rules {
+                d.suppressed_by = rules.matching(&d).map(str::to_string);
+            }
             let inside = window.place(d.event_time) == Placement::Inside;
             if inside {
                 kept += 1;
             } else {
                 outside_window += 1;
             }
-            if d.suppressed_by.is_some() {
+            if let Some(rule) = d.suppressed_by {
                 // Left out of the summary and of "new", as the scan did.
                 suppressed += u64::from(inside);
+                if inside {
+                    *matched.entry(rule).or_default() += 1;
+                }
                 return;
             }
             if inside {
@@ -76,7 +90,10 @@ pub fn rebuild(
     if !index.is_empty() {
         rows.amend(|row| index.link(row));
     }
-    Ok(Rebuilt { rows, new, files, denials, outside_window, kept, suppressed })
+    let unused_rules = rules.map_or_else(Vec::new, |rules| {
+        rules.unused(&matched).into_iter().map(String::from).collect()
+    });
+    Ok(Rebuilt { rows, new, files, denials, outside_window, kept, suppressed, unused_rules })
 }
 
 /// The groups of `rows` that none of the `earlier` summary reports has: new since the last run.

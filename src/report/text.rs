@@ -38,10 +38,12 @@ pub fn stats_json(stats: &ScanStats) -> Value {
         "repaired_utf8": stats.repaired_utf8,
         "kept": stats.kept,
         "suppressed": stats.suppressed,
+        "unused_suppress_rules": stats.unused_rules,
         "policy_changes": stats.policy_changes,
         "counted": stats.counted(),
         "outside_window": stats.outside_window,
         "without_time": stats.without_time,
+        "other_account_region": stats.other_account_region,
         "requests": stats.requests.map(|r| json!({
             "list": r.list_requests,
             "get": r.get_requests,

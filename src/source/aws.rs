@@ -16,6 +16,10 @@ pub enum AwsError {
     )]
     NoCredentials(String),
     #[error(
+        "no AWS credentials from profile {profile:?} ({reason}): is it defined in ~/.aws/config or ~/.aws/credentials (`aws configure list-profiles`)? For an SSO profile run `aws sso login --profile {profile}`"
+    )]
+    ProfileCredentials { profile: String, reason: String },
+    #[error(
         "AWS rejected the credentials ({0}): refresh them (for SSO profiles: `aws sso login`) and run again"
     )]
     RejectedCredentials(String),
@@ -60,10 +64,14 @@ pub async fn load(options: &AwsOptions) -> Result<SdkConfig, AwsError> {
         let provider = config
             .credentials_provider()
             .ok_or_else(|| AwsError::NoCredentials("no provider configured".into()))?;
-        provider
-            .provide_credentials()
-            .await
-            .map_err(|e| AwsError::NoCredentials(first_line(&e.to_string())))?;
+        provider.provide_credentials().await.map_err(|e| {
+            let reason = first_line(&e.to_string());
+            match &options.profile {
+                // The SDK's message need not name the profile it looked for.
+                Some(profile) => AwsError::ProfileCredentials { profile: profile.clone(), reason },
+                None => AwsError::NoCredentials(reason),
+            }
+        })?;
     }
     Ok(config)
 }

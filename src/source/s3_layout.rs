@@ -57,6 +57,23 @@ impl LayoutFilter {
     pub fn keeps_region(&self, region: &str) -> bool {
         self.regions.is_empty() || self.regions.iter().any(|r| r == region)
     }
+
+    /// Whether a parsed record belongs to the `--account`s and `--region`s asked for, whatever
+    /// source it came from. The account is the record's `recipientAccountId`, the account whose
+    /// trail recorded it: the one `AWSLogs/<account>/` names, so that a record filter and a
+    /// pruned listing agree (a cross-account caller's own account, `userIdentity.accountId`,
+    /// is the `principal_account` column instead). The region is `awsRegion`. A record without
+    /// the field is left out when that filter is set: it cannot be said to match.
+    pub fn keeps_record(&self, account: Option<&str>, region: Option<&str>) -> bool {
+        let account_ok = self.accounts.is_empty() || account.is_some_and(|a| self.keeps_account(a));
+        let region_ok = self.regions.is_empty() || region.is_some_and(|r| self.keeps_region(r));
+        account_ok && region_ok
+    }
+
+    /// Whether `--account` or `--region` was given.
+    pub fn filters_records(&self) -> bool {
+        !self.accounts.is_empty() || !self.regions.is_empty()
+    }
 }
 
 /// CloudTrail may deliver a file up to about 15 minutes after its events, and the file-name

@@ -16,7 +16,8 @@ use serde_json::Value;
 use tokio::runtime::Runtime;
 
 use crate::common::{
-    relative_files, require, run_checker, sample_logs, scan_json, stderr, utf8, venv,
+    failures_kept, relative_files, require, run_checker, sample_failures_by_account_region,
+    sample_logs, scan_json, stderr, utf8, venv,
 };
 use crate::{aws_endpoint, moto, scan_json_aws, whydenied_aws};
 
@@ -218,4 +219,31 @@ fn a_missing_log_group_is_one_clear_line() {
         "{text}"
     );
     assert_eq!(text.lines().count(), 1, "{text}");
+}
+
+#[test]
+fn account_and_region_filter_the_records_of_a_log_group() {
+    require!(moto(), venv());
+    let runtime = Runtime::new().expect("runtime");
+    let work = tempfile::tempdir().expect("temp dir");
+    let (group, _) = group_and_files(&runtime, "filters", &work.path().join("streams"));
+    let counts = sample_failures_by_account_region();
+    let url = format!("cwlogs://{group}");
+    for (filters, accounts, regions) in [
+        (&["--account", "444455556666"][..], &["444455556666"][..], &[][..]),
+        (
+            &["--account", "777788889999", "--region", "eu-west-1"],
+            &["777788889999"],
+            &["eu-west-1"],
+        ),
+    ] {
+        let expected = failures_kept(&counts, accounts, regions);
+        let (code, json, err) = scan_json_aws(&url, &work.path().join(filters.join("")), filters);
+        assert_eq!(code, Some(2), "the message that is not JSON is reported: {err}");
+        assert_eq!(json["scanned"]["kept"], expected, "{filters:?}");
+        assert_eq!(
+            json["scanned"]["other_account_region"],
+            failures_kept(&counts, &[], &[]) - expected
+        );
+    }
 }

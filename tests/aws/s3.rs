@@ -17,8 +17,9 @@ use serde_json::Value;
 use tokio::runtime::Runtime;
 
 use crate::common::{
-    json_outcome, python, relative_files, require, run_checker, sample_logs, scan_json, stderr,
-    stdout, utf8, venv, whydenied,
+    failures_kept, json_outcome, python, relative_files, require, run_checker,
+    sample_failures_by_account_region, sample_logs, scan_json, stderr, stdout, utf8, venv,
+    whydenied,
 };
 use crate::{aws_endpoint, moto, scan_json_aws, whydenied_aws, whydenied_aws_at};
 
@@ -698,4 +699,28 @@ fn a_second_writer_of_an_s3_prefix_is_refused_and_the_lock_is_released() {
     let keys = keys_under(&runtime, &bucket, "other/");
     assert!(keys.iter().any(|k| k.ends_with("summary.parquet")), "{keys:?}");
     assert!(!keys.iter().any(|k| k.contains("whydenied-lock")), "{keys:?}");
+}
+
+#[test]
+fn account_and_region_filter_the_records_of_a_flat_prefix() {
+    require!(moto(), venv());
+    let runtime = Runtime::new().expect("runtime");
+    // The sample's files under a prefix without the AWSLogs/ layout: nothing to prune by.
+    let flat = sample_files()
+        .into_iter()
+        .map(|(key, body)| (format!("dump/{}", key.replace('/', "_")), body))
+        .collect();
+    let bucket = bucket_with(&runtime, "flat-filter", flat);
+    let dir = tempfile::tempdir().expect("temp dir");
+    let counts = sample_failures_by_account_region();
+    let expected = failures_kept(&counts, &["444455556666"], &["us-east-1"]);
+    let filters = ["--account", "444455556666", "--region", "us-east-1"];
+    let (code, json, err) =
+        scan_json_aws(&format!("s3://{bucket}/dump/"), &dir.path().join("out"), &filters);
+    assert_eq!(code, Some(0), "{err}");
+    assert_eq!(json["scanned"]["kept"], expected);
+    assert_eq!(
+        json["scanned"]["other_account_region"],
+        failures_kept(&counts, &[], &[]) - expected
+    );
 }

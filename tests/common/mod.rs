@@ -157,3 +157,21 @@ pub fn scan_json(
 ) -> (Option<i32>, serde_json::Value, String) {
     json_of(&scan_args(source, out, extra))
 }
+
+/// Authorization failures of sample-logs/ per (recipientAccountId, awsRegion), counted from the
+/// raw logs by tests/reference/count_failures.py (the test must have required [`venv`]).
+pub fn sample_failures_by_account_region() -> Vec<(String, String, u64)> {
+    let printed = run_checker("count_failures.py", &[&sample_logs()]);
+    serde_json::from_str(&printed).expect("JSON rows")
+}
+
+/// Of `counts`, the failures `--account accounts… --region regions…` keep (empty: all).
+pub fn failures_kept(counts: &[(String, String, u64)], accounts: &[&str], regions: &[&str]) -> u64 {
+    (counts.iter())
+        .filter(|(a, r, _)| {
+            (accounts.is_empty() || accounts.contains(&a.as_str()))
+                && (regions.is_empty() || regions.contains(&r.as_str()))
+        })
+        .map(|(_, _, n)| n)
+        .sum()
+}

@@ -106,7 +106,7 @@ fn the_readme_policy_change_queries_show_the_stories() {
     assert_eq!(queries.len(), 2, "{queries:?}");
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("whydenied-out");
-    crate::scan_sample(&out, &["-q", "--top", "0"]);
+    crate::scan_sample(&out, &["-q", "--format", "json", "--top", "0"]);
     let run = |sql: &str| -> Vec<Vec<String>> {
         let script = "import duckdb, sys, json\nrows = duckdb.sql(sys.argv[1]).fetchall()\nprint(json.dumps([[str(v) for v in r] for r in rows]))";
         let out = std::process::Command::new(common::python())

@@ -28,9 +28,16 @@ except ImportError:
     sys.exit("sqlglot is missing: .venv/bin/pip install -r tests/requirements.txt")
 import duckdb
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from check_queries import SESSION_TIME_ZONE, SOURCE, run_query
+
+# The reports directory in SOURCE, which the view below replaces with the scan's.
+SOURCE_DIR = "getvariable('reports')"
+
+# Where the Athena table's date projection starts (queries/athena/create_table.sql).
+PROJECTION_START = "2013-11-01"
 
 # The date the checks use for new_combinations, and the default each dialect's file must carry.
 SINCE = "DATE '2026-11-03'"
@@ -60,7 +67,8 @@ def arrow_type(kind):
     }[kind.this]
 
 
-def check_ddl(path, statements, parquet_schema):
+def check_ddl(path, statements, parquet_table):
+    parquet_schema = parquet_table.schema
     create = [s for s in statements if isinstance(s, exp.Create) and s.args.get("kind") == "TABLE"]
     assert len(create) == 1, f"{path}: one CREATE TABLE"
     table = create[0]
@@ -82,11 +90,14 @@ def check_ddl(path, statements, parquet_schema):
         "projection.enabled": "true",
         "projection.date.type": "date",
         "projection.date.format": "yyyy-MM-dd",
-        "projection.date.range": "2020-01-01,NOW",
+        "projection.date.range": f"{PROJECTION_START},NOW",
         "storage.location.template": location + "date=${date}/",
     }
     wrong = {k: (tblprops.get(k), v) for k, v in want.items() if tblprops.get(k) != v}
     assert not wrong, f"{path}: TBLPROPERTIES (got, expected): {wrong}"
+    # A day before the range would be silently missing from every query.
+    first_day = pc.min(pc.cast(parquet_table.column("event_time"), pa.date32())).as_py()
+    assert dt.date.fromisoformat(PROJECTION_START) <= first_day, f"{path}: the range starts after {first_day}"
 
 
 def normalise(rows):
@@ -114,7 +125,7 @@ def run_translated(work_dir, sql, dialect, time_zone, event_time):
     db.execute(
         f"CREATE VIEW denials AS SELECT * REPLACE ({event_time} AS event_time), "
         f"strftime(timezone('UTC', event_time), '%Y-%m-%d') AS \"date\" "
-        f"FROM {SOURCE.replace('whydenied-out', os.path.join(work_dir, 'whydenied-out'))}"
+        f"FROM {SOURCE.replace(SOURCE_DIR, repr(os.path.join(work_dir, 'whydenied-out')))}"
     )
     result = None
     try:
@@ -134,7 +145,7 @@ def with_since(rel, text):
 
 
 def main(queries_dir, work_dir):
-    parquet_schema = pq.read_schema(os.path.join(work_dir, "whydenied-out", "denials.parquet"))
+    parquet_table = pq.read_table(os.path.join(work_dir, "whydenied-out", "denials.parquet"))
     athena_dir = os.path.join(queries_dir, "athena")
     spark_dir = os.path.join(queries_dir, "spark")
     athena = sorted(f for f in os.listdir(athena_dir) if f.endswith(".sql"))
@@ -146,7 +157,7 @@ def main(queries_dir, work_dir):
         if not f.endswith(".sql")
     ]
     assert not others, f"not .sql, so not checked: {others}"
-    assert "create_table.sql" in athena and "denials_view.sql" in spark
+    assert {"create_database.sql", "create_table.sql"} <= set(athena) and "denials_view.sql" in spark
 
     spark_view = open(os.path.join(spark_dir, "denials_view.sql")).read()
     parse("spark/denials_view.sql", spark_view, "spark")
@@ -159,8 +170,14 @@ def main(queries_dir, work_dir):
         text = open(os.path.join(athena_dir, name)).read()
         assert text.startswith("--"), f"{rel}: starts with a comment saying what it answers"
         statements = parse(rel, text, "athena")
+        # One `aws athena start-query-execution` runs one statement.
+        assert len(statements) == 1, f"{rel}: {len(statements)} statements; Athena runs one at a time"
+        if name == "create_database.sql":
+            assert isinstance(statements[0], exp.Create) and statements[0].args.get("kind") == "DATABASE", rel
+            print(f"ok: {rel} parses as athena: one CREATE DATABASE")
+            continue
         if name == "create_table.sql":
-            check_ddl(rel, statements, parquet_schema)
+            check_ddl(rel, statements, parquet_table)
             print(f"ok: {rel} parses as athena (Hive DDL); columns and types = denials.parquet; projection on date")
             continue
         assert all(isinstance(s, exp.Query) for s in statements), f"{rel}: queries only"

@@ -27,7 +27,9 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 # How every query reads the reports: both layouts, only denials files, columns by name.
-SOURCE = "read_parquet('whydenied-out/**/denials*.parquet', hive_partitioning = false, union_by_name = true)"
+SOURCE = "read_parquet(getvariable('reports') || '/**/denials*.parquet', hive_partitioning = false, union_by_name = true)"
+# Each query names its reports directory once, defaulting to whydenied-out/ in the current directory.
+REPORTS_DEFAULT = "SET VARIABLE reports = coalesce(getvariable('reports'), 'whydenied-out');"
 # Far from UTC: a day computed in the session's time zone instead of UTC shows.
 SESSION_TIME_ZONE = "Pacific/Kiritimati"
 UTC = dt.timezone.utc
@@ -234,8 +236,9 @@ CHECKS = {
 }
 
 
-def run_query(directory, text, setup=None):
-    """Runs a query file from `directory` (which holds whydenied-out/): (column names, rows)."""
+def run_query(directory, text, setup=None, reports=None):
+    """Runs a query file from `directory` (which holds whydenied-out/, unless `reports` names
+    another reports directory): (column names, rows)."""
     cwd = os.getcwd()
     os.chdir(directory)
     try:
@@ -243,6 +246,8 @@ def run_query(directory, text, setup=None):
         db.execute(f"SET TimeZone = '{SESSION_TIME_ZONE}'")
         if setup:
             db.execute(setup)
+        if reports:
+            db.execute(f"SET VARIABLE reports = '{reports}'")
         result = db.execute(text)
         return [d[0] for d in result.description], result.fetchall()
     finally:
@@ -310,6 +315,7 @@ def main(queries_dir, work_dir):
         assert text.startswith("--"), f"{name}: starts with a comment saying what it answers"
         calls = text.count("read_parquet(")
         assert calls and text.count(SOURCE) == calls, f"{name}: every read_parquet( reads {SOURCE}"
+        assert text.count(REPORTS_DEFAULT) == 1, f"{name}: sets the default reports directory once"
         check, settings = CHECKS[name]
         for setup, since in settings:
             label = name + (f" [{setup}]" if setup else "")
@@ -322,6 +328,12 @@ def main(queries_dir, work_dir):
             columns_b, rows_b = run_query(partitioned, text, setup)
             assert columns_b == columns, f"{label}: partitioned layout gives columns {columns_b}"
             expect_equal(f"{label}: partitioned layout vs single run", rows_b, rows)
+            # From anywhere, with the reports directory set as the README shows.
+            elsewhere = os.path.join(work_dir, "elsewhere")
+            os.makedirs(elsewhere, exist_ok=True)
+            columns_c, rows_c = run_query(elsewhere, text, setup, reports=os.path.join(partitioned, "whydenied-out"))
+            assert columns_c == columns, f"{label}: SET VARIABLE reports gives columns {columns_c}"
+            expect_equal(f"{label}: SET VARIABLE reports from another directory", rows_c, rows)
             print(f"ok: {label}: {len(rows)} rows, agree with Python and the summary, same over both layouts")
 
 

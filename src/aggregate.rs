@@ -20,7 +20,7 @@ use indexmap::{Equivalent, IndexMap};
 use crate::changes::link::ChangeLink;
 use crate::classify::Denial;
 use crate::classify::category::ErrorCategory;
-use crate::classify::hint::{HintInput, hint};
+use crate::classify::hint::{HintInput, group_hint};
 use crate::classify::reason::{DeniedBy, DenyKind};
 
 /// The grouping of the summary. Its parts are shared with every other group and set that
@@ -463,7 +463,7 @@ fn row(key: &SummaryKey, g: &Group) -> SummaryRow {
     let accounts = g.accounts.to_strings();
     let text = |s: Option<Box<str>>| s.map(String::from);
     let shared = |s: Option<Arc<str>>| s.map(|s| s.to_string());
-    let hint = hint(&HintInput {
+    let input = HintInput {
         denied_by,
         deny_kind,
         principal: &key.principal,
@@ -475,7 +475,10 @@ fn row(key: &SummaryKey, g: &Group) -> SummaryRow {
         error_category: category.as_str(),
         denying_policy_arn: sample.denying_policy_arn.as_deref(),
         vpc_endpoint_id: sample.vpc_endpoint_id.as_deref(),
-    });
+        message: sample.error_message.as_deref(),
+    };
+    // Every kind of denial the group holds: a Deny among missing Allows needs its own step.
+    let hint = group_hint(&input, g.reasons.as_slice());
     SummaryRow {
         principal: key.principal.to_string(),
         principal_type,

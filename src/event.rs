@@ -35,6 +35,10 @@ pub struct Event<'v> {
     pub request_bucket: Option<&'v str>,
     /// `requestParameters.key`.
     pub request_key: Option<&'v str>,
+    /// `requestParameters.versionId`: the request named one version of an S3 object.
+    pub request_version_id: Option<&'v str>,
+    /// `requestParameters.roleArn`: the role an `sts:AssumeRole*` call asked for.
+    pub request_role_arn: Option<&'v str>,
     /// `responseElements.ConsoleLogin`: `Success` or `Failure` for console sign-ins.
     pub console_login: Option<&'v str>,
     /// `resources[]`, in order.

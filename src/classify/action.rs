@@ -10,15 +10,21 @@
 //! - some API calls are authorised by a differently named action (S3's `HeadObject` needs
 //!   `s3:GetObject`, SQS's `SendMessageBatch` needs `sqs:SendMessage`).
 //!
-//! Each of those facts is a table below naming the AWS page it comes from. What no table can know is
-//! left as CloudTrail wrote it: a `GetObject` of a specific version needs `s3:GetObjectVersion`, and
-//! API Gateway's management calls are authorised by HTTP verb (`apigateway:POST`); neither is visible
-//! in `eventName`.
+//! - a request for one version of an S3 object needs the `…Version…` action (`GetObject` with a
+//!   `versionId` is `s3:GetObjectVersion`);
+//! - API Gateway's management calls are authorised by their HTTP verb (`CreateRestApi` is
+//!   `apigateway:POST`).
+//!
+//! Each of those facts is a table below naming the AWS page it comes from. The prefix of an action
+//! named in a message is lower-cased ([`normalize_named`]): IAM compares prefixes ignoring case,
+//! grouping and suppression globs do not.
 
 /// Endpoint names whose IAM service prefix differs. From the Service Authorization Reference,
 /// "Actions, resources, and condition keys for AWS services" (each service's page states its prefix),
 /// against the `eventSource` values in the services' "Logging … calls with AWS CloudTrail" pages.
+/// Every target is checked against the list of real prefixes in `action/iam_prefixes.txt`.
 const PREFIX_RENAMES: &[(&str, &str)] = &[
+    ("amazonmq", "mq"),
     ("cloudcontrolapi", "cloudformation"),
     ("email", "ses"),
     ("models.lex", "lex"),
@@ -101,6 +107,56 @@ const S3_ACTIONS: &[(&str, &str)] = &[
     ("UploadPartCopy", "PutObject"),
 ];
 
+/// S3 calls on one version of an object (`requestParameters.versionId` set) and the action that
+/// authorises them. From the Amazon S3 User Guide, "Required permissions for Amazon S3 API
+/// operations" (GetObject: "To get a specific version … you need s3:GetObjectVersion"; the same
+/// for HeadObject, DeleteObject, the ACL, tagging and attributes calls). Sorted by event name.
+const S3_VERSION_ACTIONS: &[(&str, &str)] = &[
+    ("DeleteObject", "DeleteObjectVersion"),
+    ("DeleteObjectTagging", "DeleteObjectVersionTagging"),
+    ("GetObject", "GetObjectVersion"),
+    ("GetObjectAcl", "GetObjectVersionAcl"),
+    ("GetObjectAttributes", "GetObjectVersionAttributes"),
+    ("GetObjectTagging", "GetObjectVersionTagging"),
+    ("GetObjectTorrent", "GetObjectVersionTorrent"),
+    ("HeadObject", "GetObjectVersion"),
+    ("PutObjectAcl", "PutObjectVersionAcl"),
+    ("PutObjectTagging", "PutObjectVersionTagging"),
+];
+
+/// API Gateway management calls whose HTTP verb does not follow from the first word of their
+/// name, by event name. From the API Gateway REST API (v1) and HTTP/WebSocket API (v2)
+/// references, each operation's request line (`ImportRestApi` is `POST /restapis?mode=import`,
+/// v2's `ImportApi` is `PUT /v2/apis`, `FlushStageCache` is `DELETE …/cache/data`). Sorted.
+/// `TagResource` is `PUT` in v1 and `POST` in v2, so it is left as CloudTrail wrote it.
+const APIGATEWAY_VERBS: &[(&str, &str)] = &[
+    ("ExportApi", "GET"),
+    ("FlushStageAuthorizersCache", "DELETE"),
+    ("FlushStageCache", "DELETE"),
+    ("GenerateClientCertificate", "POST"),
+    ("ImportApi", "PUT"),
+    ("ImportApiKeys", "POST"),
+    ("ImportDocumentationParts", "PUT"),
+    ("ImportRestApi", "POST"),
+    ("ReimportApi", "PUT"),
+    ("ResetAuthorizersCache", "DELETE"),
+    ("TestInvokeAuthorizer", "POST"),
+    ("TestInvokeMethod", "POST"),
+    ("UntagResource", "DELETE"),
+];
+
+/// The HTTP verb of an API Gateway call by the first word of its name: the v1 and v2 references
+/// map `Create…` to POST, `Get…` to GET, `Update…` to PATCH, `Put…` to PUT and `Delete…` to
+/// DELETE. The Service Authorization Reference ("Manage Amazon API Gateway") names the actions
+/// `apigateway:DELETE`, `GET`, `PATCH`, `POST` and `PUT`.
+const APIGATEWAY_VERB_BY_WORD: &[(&str, &str)] = &[
+    ("Create", "POST"),
+    ("Delete", "DELETE"),
+    ("Get", "GET"),
+    ("Put", "PUT"),
+    ("Update", "PATCH"),
+];
+
 /// Lambda invocations are authorised by `lambda:InvokeFunction`. From the Lambda API reference,
 /// "Invoke" and "InvokeWithResponseStream" (section "Permissions"). Sorted by event name.
 const LAMBDA_ACTIONS: &[(&str, &str)] =
@@ -127,15 +183,47 @@ const ENDPOINT_SUFFIX: &str = ".amazonaws.com";
 /// The IAM action for a CloudTrail event: `s3.amazonaws.com` + `HeadObject` is `s3:GetObject`.
 /// An empty `eventName` becomes `unknown`, so the result always has the `prefix:Name` shape.
 pub fn iam_action(event_source: &str, event_name: &str) -> String {
+    request_action(event_source, event_name, false)
+}
+
+/// [`iam_action`] for a request that may name one version of an S3 object: with
+/// `object_version`, `GetObject` is `s3:GetObjectVersion`.
+pub fn request_action(event_source: &str, event_name: &str, object_version: bool) -> String {
     let prefix = service_prefix(event_source).to_ascii_lowercase();
     let name = strip_api_version(event_name.trim());
     let name = if name.is_empty() { "unknown" } else { name };
-    let name = ACTION_TABLES
-        .iter()
-        .find(|(table_prefix, _)| *table_prefix == prefix)
-        .and_then(|(_, table)| lookup(table, name))
+    let versioned =
+        (object_version && prefix == "s3").then(|| lookup(S3_VERSION_ACTIONS, name)).flatten();
+    let name = versioned
+        .or_else(|| (prefix == "apigateway").then(|| apigateway_verb(name)).flatten())
+        .or_else(|| {
+            ACTION_TABLES
+                .iter()
+                .find(|(table_prefix, _)| *table_prefix == prefix)
+                .and_then(|(_, table)| lookup(table, name))
+        })
         .unwrap_or(name);
     format!("{prefix}:{name}")
+}
+
+/// An action as a message names it, with its service prefix in lower case (`SNS:ListTopics` is
+/// `sns:ListTopics`): IAM ignores the prefix's case, but grouping and suppression globs compare
+/// text.
+pub fn normalize_named(action: &str) -> String {
+    match action.split_once(':') {
+        Some((prefix, name)) => format!("{}:{name}", prefix.to_ascii_lowercase()),
+        None => action.to_owned(),
+    }
+}
+
+/// The HTTP verb that authorises an API Gateway management call, if its name tells.
+fn apigateway_verb(name: &str) -> Option<&'static str> {
+    lookup(APIGATEWAY_VERBS, name).or_else(|| {
+        APIGATEWAY_VERB_BY_WORD.iter().find_map(|&(word, verb)| {
+            let rest = name.strip_prefix(word)?;
+            rest.starts_with(|c: char| c.is_ascii_uppercase()).then_some(verb)
+        })
+    })
 }
 
 /// The IAM service prefix for an `eventSource`: the host up to `.amazonaws.com` (any case, any

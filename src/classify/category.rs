@@ -4,8 +4,10 @@
 //! User Guide ("Troubleshoot access denied (403 Forbidden) errors"), the Amazon EC2 API
 //! reference ("Error codes for the Amazon EC2 API"), and the common errors of the AWS API
 //! references ("Common Errors": AccessDeniedException, IncompleteSignature,
-//! InvalidClientTokenId, MissingAuthenticationToken, ExpiredTokenException, …).
+//! InvalidClientTokenId, MissingAuthenticationToken, ExpiredTokenException, …), and the
+//! service-specific authorization codes named below, each from its service's API reference.
 
+use super::reason::{DeniedBy, PolicyType};
 use crate::event::Event;
 
 /// What kind of failure a record is.
@@ -35,19 +37,41 @@ impl ErrorCategory {
     }
 }
 
-/// Error codes that mean "refused by policy". Compared ignoring ASCII case.
+/// Error codes that mean "refused by policy". Compared ignoring ASCII case. Beside the common
+/// ones: `AccessDeniedFault` (AWS DMS API reference, "Common errors" and e.g. CreateEndpoint:
+/// "AWS DMS was denied access to the endpoint"), `InsufficientPrivilegesException` (AWS Elastic
+/// Beanstalk API reference: "The specified account does not have sufficient privileges for one
+/// or more AWS services"), `KMSAccessDeniedException` (Lambda API reference, Invoke: "Lambda
+/// couldn't decrypt the environment variables because KMS access was denied"; Kinesis Data
+/// Streams, PutRecord: the caller may not use the stream's key) and `VpceAccessDenied` (CloudTrail
+/// User Guide, "Logging network activity events": a VPC endpoint policy refused the request).
 pub const AUTHORIZATION_CODES: &[&str] = &[
     "AccessDenied",
     "AccessDeniedException",
+    "AccessDeniedFault",
     "AccessDeniedForDependencyException",
     "AuthorizationError",
     "AuthorizationErrorException",
     "Client.UnauthorizedOperation",
     "Forbidden",
     "ForbiddenException",
+    "InsufficientPrivilegesException",
+    "KMSAccessDeniedException",
     "UnauthorizedException",
     "UnauthorizedOperation",
+    "VpceAccessDenied",
 ];
+
+/// Error codes that name the mechanism that refused, when the message may not: a network
+/// activity event's `VpceAccessDenied` is always the VPC endpoint policy (CloudTrail User Guide,
+/// "Logging network activity events").
+pub const MECHANISM_BY_CODE: &[(&str, DeniedBy)] =
+    &[("VpceAccessDenied", DeniedBy::Policy(PolicyType::VpcEndpointPolicy))];
+
+/// The mechanism `code` itself names, if any (see [`MECHANISM_BY_CODE`]).
+pub fn mechanism_of_code(code: &str) -> Option<DeniedBy> {
+    MECHANISM_BY_CODE.iter().find(|(c, _)| c.eq_ignore_ascii_case(code)).map(|&(_, by)| by)
+}
 
 /// Error codes that mean "who are you?": credentials missing, wrong, expired or unsigned.
 pub const AUTHENTICATION_CODES: &[&str] = &[

@@ -17,6 +17,14 @@ use std::borrow::Cow;
 
 use super::reason::{DeniedBy, DenyKind, PolicyType, bucket_in_resource};
 
+mod group;
+mod s3_scope;
+mod situations;
+
+pub use group::group_hint;
+
+use s3_scope::{S3Scope, s3_scope};
+
 /// One aggregate row's facts, as the hint needs them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct HintInput<'a> {
@@ -39,6 +47,8 @@ pub struct HintInput<'a> {
     pub denying_policy_arn: Option<&'a str>,
     /// The VPC endpoint the request came through (`vpcEndpointId`), when recorded.
     pub vpc_endpoint_id: Option<&'a str>,
+    /// The `errorMessage` of the row's sample event: some services' reasons are only there.
+    pub message: Option<&'a str>,
 }
 
 /// Which S3 Block Public Access setting refuses which call, for naming it in the hint (the message
@@ -57,6 +67,7 @@ const BPA_SETTING_BY_ACTION: &[(&str, &str)] = &[
 /// The CLI command that prints a resource-based policy, by IAM service prefix, for services whose
 /// command takes the resource's ARN. From the AWS CLI Command Reference pages of each command.
 const RESOURCE_POLICY_COMMANDS: &[(&str, &str)] = &[
+    ("acm-pca", "aws acm-pca get-policy --resource-arn"),
     ("lambda", "aws lambda get-policy --function-name"),
     ("secretsmanager", "aws secretsmanager get-resource-policy --secret-id"),
     ("sns", "aws sns get-topic-attributes --topic-arn"),
@@ -74,9 +85,21 @@ const UNKNOWN_CALLER: &str = "the caller is not identified in the log: look the 
 pub fn hint(input: &HintInput<'_>) -> String {
     match input.error_category {
         "authentication" => return AUTHENTICATION.to_owned(),
+        "other" if input.denied_by == DeniedBy::Policy(PolicyType::RoleTrustPolicy) => {
+            return situations::passed_role(input);
+        }
         "other" => return NOT_A_DENIAL.to_owned(),
         _ => {}
     }
+    if let Some(situation) = situations::known_situation(input) {
+        return situation;
+    }
+    let step = by_mechanism(input);
+    situations::with_notes(input, step)
+}
+
+/// The step for the mechanism the message named.
+fn by_mechanism(input: &HintInput<'_>) -> String {
     match input.denied_by {
         DeniedBy::BlockPublicAccess => block_public_access(input),
         DeniedBy::SseCBlocked => {
@@ -131,7 +154,7 @@ pub fn hint(input: &HintInput<'_>) -> String {
                 action = shell_quote(input.action),
             ),
         },
-        DeniedBy::Policy(PolicyType::RoleTrustPolicy) => role_trust_policy(input),
+        DeniedBy::Policy(PolicyType::RoleTrustPolicy) => situations::trust_policy(input),
         DeniedBy::Policy(PolicyType::IdentityBased) => identity_policy(input),
         DeniedBy::Unknown => unexplained(input),
     }
@@ -191,27 +214,7 @@ fn resource_policy(input: &HintInput<'_>) -> String {
     let principal = shell_quote(input.principal);
     let action = shell_quote(input.action);
     let explicit = is_explicit(input);
-    let service = service_of(input.action)
-        .or_else(|| input.resource_arn.and_then(|arn| arn_field(arn, 2)))
-        .unwrap_or_default();
-    let (what, command) = if service.eq_ignore_ascii_case("s3") || input.bucket.is_some() {
-        let bucket = bucket_or_placeholder(input);
-        (
-            format!("the bucket policy of {bucket}"),
-            format!("aws s3api get-bucket-policy --bucket {bucket}"),
-        )
-    } else if service.eq_ignore_ascii_case("kms") {
-        let key = resource_or_placeholder(input, "KEY_ARN");
-        (
-            format!("the key policy of {key}"),
-            format!("aws kms get-key-policy --key-id {key} --policy-name default"),
-        )
-    } else if let Some(&(_, command)) =
-        RESOURCE_POLICY_COMMANDS.iter().find(|(prefix, _)| prefix.eq_ignore_ascii_case(service))
-    {
-        let resource = resource_or_placeholder(input, "RESOURCE_ARN");
-        (format!("the resource-based policy of {resource}"), format!("{command} {resource}"))
-    } else {
+    let Some((what, command)) = policy_of_resource(input) else {
         let resource = input.resource_arn.map_or(Cow::Borrowed("the resource"), shell_quote);
         let what = format!("the resource-based policy of {resource}");
         return if explicit {
@@ -220,12 +223,54 @@ fn resource_policy(input: &HintInput<'_>) -> String {
             format!("add an Allow for {principal} and {action} to {what}")
         };
     };
-    if explicit {
+    if input.deny_kind == DenyKind::Generic {
+        // KMS's "the resource does not exist in this Region, no resource-based policies allow
+        // access, or a resource-based policy explicitly denies access": one of three, and the
+        // first is the quickest to rule out.
+        let resource = resource_or_placeholder(input, "RESOURCE_ARN");
+        let exists = if service_of(input.action).is_some_and(|s| s.eq_ignore_ascii_case("kms")) {
+            format!("aws kms describe-key --key-id {resource}")
+        } else {
+            format!("look {resource} up in the Region of the request")
+        };
+        format!(
+            "one of three, the message does not say which: first check that the resource exists \
+             in the Region the request went to ({exists}); then {what} may lack an Allow for \
+             {principal} and {action}, or have a Deny for them: {command}"
+        )
+    } else if explicit {
         format!(
             "find the Deny statement that matches {principal} and {action} in {what}: {command}"
         )
     } else {
         format!("check {what} for an Allow that covers {principal} and {action}: {command}")
+    }
+}
+
+/// What the resource's policy is called and the command that prints it, for the services whose
+/// command we know: S3 buckets, KMS keys and [`RESOURCE_POLICY_COMMANDS`].
+fn policy_of_resource(input: &HintInput<'_>) -> Option<(String, String)> {
+    let service = service_of(input.action)
+        .or_else(|| input.resource_arn.and_then(|arn| arn_field(arn, 2)))
+        .unwrap_or_default();
+    if service.eq_ignore_ascii_case("s3") || input.bucket.is_some() {
+        let bucket = bucket_or_placeholder(input);
+        Some((
+            format!("the bucket policy of {bucket}"),
+            format!("aws s3api get-bucket-policy --bucket {bucket}"),
+        ))
+    } else if service.eq_ignore_ascii_case("kms") {
+        let key = resource_or_placeholder(input, "KEY_ARN");
+        Some((
+            format!("the key policy of {key}"),
+            format!("aws kms get-key-policy --key-id {key} --policy-name default"),
+        ))
+    } else {
+        let &(_, command) = RESOURCE_POLICY_COMMANDS
+            .iter()
+            .find(|(prefix, _)| prefix.eq_ignore_ascii_case(service))?;
+        let resource = resource_or_placeholder(input, "RESOURCE_ARN");
+        Some((format!("the resource-based policy of {resource}"), format!("{command} {resource}")))
     }
 }
 
@@ -250,25 +295,6 @@ fn permissions_boundary(input: &HintInput<'_>) -> String {
             principal = shell_quote(input.principal),
         ),
     }
-}
-
-/// The role being assumed is the request's resource.
-fn role_trust_policy(input: &HintInput<'_>) -> String {
-    let role = input
-        .resource_arn
-        .and_then(iam_entity)
-        .filter(|entity| entity.kind == EntityKind::Role)
-        .map_or(Cow::Borrowed("ROLE_NAME"), |entity| shell_quote(entity.name));
-    let principal = shell_quote(input.principal);
-    let verdict = if is_explicit(input) {
-        format!("has a Deny for {principal}")
-    } else {
-        format!("does not let {principal} assume it")
-    };
-    format!(
-        "the trust policy of role {role} {verdict}: aws iam get-role --role-name {role} --query \
-         Role.AssumeRolePolicyDocument"
-    )
 }
 
 fn identity_policy(input: &HintInput<'_>) -> String {
@@ -300,8 +326,8 @@ fn unexplained(input: &HintInput<'_>) -> String {
 }
 
 fn by_principal(input: &HintInput<'_>) -> String {
-    let is_s3 = service_of(input.action).is_some_and(|s| s.eq_ignore_ascii_case("s3"))
-        || input.bucket.is_some();
+    let scope = s3_scope(input);
+    let is_s3 = matches!(scope, Some(S3Scope::Object | S3Scope::Bucket));
     let bucket = bucket_or_placeholder(input);
     let action = shell_quote(input.action);
     let principal = shell_quote(input.principal);
@@ -318,13 +344,18 @@ fn by_principal(input: &HintInput<'_>) -> String {
         };
     }
     if iam_entity(input.principal).is_some() {
-        let rest = if is_s3 {
-            format!(
+        let rest = match scope {
+            Some(S3Scope::Object) => format!(
                 "check the bucket policy (aws s3api get-bucket-policy --bucket {bucket}) and, for an \
                  SSE-KMS object, the KMS key policy"
-            )
-        } else {
-            "check the resource's own policy, the SCPs and any permissions boundary".to_owned()
+            ),
+            Some(S3Scope::Bucket) => {
+                format!("check the bucket policy: aws s3api get-bucket-policy --bucket {bucket}")
+            }
+            Some(S3Scope::Account) => "this is an account-level S3 call, which no bucket policy \
+                 governs: check the SCPs and any permissions boundary"
+                .to_owned(),
+            None => situations::resource_side(input),
         };
         return format!("{}; if that allows it, {rest}", simulate(input));
     }

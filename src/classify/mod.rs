@@ -138,13 +138,20 @@ pub fn classify(event: &Event<'_>, filter: FailureFilter, origin: &Arc<str>) -> 
     if !filter.keeps(category) {
         return None;
     }
-    let diagnosis = diagnose(event.error_message.unwrap_or(""));
+    let mut diagnosis = diagnose(event.error_message.unwrap_or(""));
+    if diagnosis.denied_by == DeniedBy::Unknown
+        && let Some(by) = event.error_code.as_deref().and_then(category::mechanism_of_code)
+    {
+        diagnosis.denied_by = by;
+    }
     let owned = |s: Option<&str>| s.map(str::to_string);
     let action = match diagnosis.action {
-        Some(named) => named.to_string(),
-        None => {
-            action::iam_action(event.event_source.unwrap_or(""), event.event_name.unwrap_or(""))
-        }
+        Some(named) => action::normalize_named(named),
+        None => action::request_action(
+            event.event_source.unwrap_or(""),
+            event.event_name.unwrap_or(""),
+            event.request_version_id.is_some(),
+        ),
     };
     let error_code = match &event.error_code {
         Some(code) => Some(code.to_string()),
@@ -236,6 +243,124 @@ mod tests {
         assert_eq!(classify_json(missing, all).map(|d| d.category), Some(ErrorCategory::Other));
         let console = classify_json(console, authn).expect("failed sign-in");
         assert_eq!(console.error_code.as_deref(), Some(CONSOLE_SIGN_IN_FAILURE));
+    }
+
+    #[test]
+    fn a_vpc_endpoint_network_activity_event_is_a_vpc_endpoint_policy_denial() {
+        // CloudTrail User Guide, "Logging network activity events": eventType AwsVpceEvent,
+        // eventCategory NetworkActivity, errorCode VpceAccessDenied.
+        let json = r#"{"eventVersion":"1.11","userIdentity":{"type":"AssumedRole",
+            "principalId":"AROAEXAMPLEPIPE00001:etl","arn":"arn:aws:sts::777788889999:assumed-role/DataPipelineRole/etl",
+            "accountId":"777788889999","sessionContext":{"sessionIssuer":{"type":"Role",
+            "arn":"arn:aws:iam::777788889999:role/DataPipelineRole","accountId":"777788889999"}}},
+            "eventTime":"2026-11-02T10:00:00Z","eventSource":"kms.amazonaws.com","eventName":"Decrypt",
+            "awsRegion":"us-east-1","sourceIPAddress":"10.0.141.54","requestID":"r","eventID":"e",
+            "eventType":"AwsVpceEvent","recipientAccountId":"777788889999","sharedEventID":"s",
+            "vpcEndpointId":"vpce-0a1b2c3d4e5f67890","vpcEndpointAccountId":"777788889999",
+            "eventCategory":"NetworkActivity","errorCode":"VpceAccessDenied",
+            "errorMessage":"The request was denied due to a VPC endpoint policy"}"#;
+        let denial = classify_json(json, FailureFilter::default()).expect("kept by default");
+        assert_eq!(denial.category, ErrorCategory::Authorization);
+        assert_eq!(denial.denied_by, DeniedBy::Policy(PolicyType::VpcEndpointPolicy));
+        assert_eq!(denial.action, "kms:Decrypt");
+        let no_message = json.replace(
+            r#","errorMessage":"The request was denied due to a VPC endpoint policy""#,
+            "",
+        );
+        let denial = classify_json(&no_message, FailureFilter::default()).expect("kept");
+        assert_eq!(
+            denial.denied_by,
+            DeniedBy::Policy(PolicyType::VpcEndpointPolicy),
+            "by its code"
+        );
+    }
+
+    #[test]
+    fn service_specific_authorization_codes_are_denials() {
+        for (source, name, code, message) in [
+            (
+                "lambda.amazonaws.com",
+                "Invoke",
+                "KMSAccessDeniedException",
+                "Lambda was unable to decrypt the environment variables because KMS access was denied. Please check the function's AWS KMS key settings.",
+            ),
+            (
+                "dms.amazonaws.com",
+                "CreateEndpoint",
+                "AccessDeniedFault",
+                "AWS DMS was denied access to the endpoint. Check that the role is correctly configured.",
+            ),
+        ] {
+            let json = format!(
+                r#"{{"eventSource":"{source}","eventName":"{name}","errorCode":"{code}","errorMessage":"{message}"}}"#
+            );
+            let denial = classify_json(&json, FailureFilter::default()).expect(code);
+            assert_eq!(denial.category, ErrorCategory::Authorization, "{code}");
+        }
+    }
+
+    #[test]
+    fn named_actions_are_normalised_and_unnamed_ones_come_from_the_event() {
+        let json = |source: &str, name: &str, message: &str, params: &str| {
+            format!(
+                r#"{{"eventSource":"{source}","eventName":"{name}","errorCode":"AccessDenied",
+                "errorMessage":"{message}","requestParameters":{params}}}"#
+            )
+        };
+        let upper = json(
+            "sns.amazonaws.com",
+            "ListTopics",
+            "User: arn:aws:iam::111122223333:user/a is not authorized to perform: SNS:ListTopics on resource: arn:aws:sns:us-east-1:111122223333:* because no identity-based policy allows the SNS:ListTopics action",
+            "{}",
+        );
+        let this = json(
+            "ec2.amazonaws.com",
+            "CreateVpc",
+            "User is not authorized to perform this action",
+            "{}",
+        );
+        let ses = json(
+            "email.amazonaws.com",
+            "SendRawEmail",
+            "User `arn:aws:iam::111122223333:user/a' is not authorized to perform `ses:SendRawEmail' on resource `arn:aws:ses:us-east-1:111122223333:identity/example.com'",
+            "{}",
+        );
+        let versioned = json(
+            "s3.amazonaws.com",
+            "GetObject",
+            "Access Denied",
+            r#"{"bucketName":"reports","key":"q1.csv","versionId":"3HL4kqtJlcpXroDTDmJ.rmSpXd3dIbrHY"}"#,
+        );
+        let api = json(
+            "apigateway.amazonaws.com",
+            "CreateRestApi",
+            "Access Denied",
+            r#"{"name":"orders"}"#,
+        );
+        for (record, expected) in [
+            (upper, "sns:ListTopics"),
+            (this, "ec2:CreateVpc"),
+            (ses, "ses:SendRawEmail"),
+            (versioned, "s3:GetObjectVersion"),
+            (api, "apigateway:POST"),
+        ] {
+            let denial = classify_json(&record, FailureFilter::default()).expect("a denial");
+            assert_eq!(denial.action, expected);
+        }
+    }
+
+    #[test]
+    fn an_assume_role_denial_takes_its_role_from_the_request() {
+        let json = r#"{"eventSource":"sts.amazonaws.com","eventName":"AssumeRoleWithWebIdentity",
+            "errorCode":"AccessDenied","errorMessage":"Not authorized to perform sts:AssumeRoleWithWebIdentity",
+            "userIdentity":{"type":"WebIdentityUser","principalId":"accounts.google.com:1234","userName":"1234"},
+            "requestParameters":{"roleArn":"arn:aws:iam::777788889999:role/gha-deploy","roleSessionName":"s"}}"#;
+        let denial = classify_json(json, FailureFilter::default()).expect("a denial");
+        assert_eq!(denial.action, "sts:AssumeRoleWithWebIdentity");
+        assert_eq!(
+            denial.target.resource_arn.as_deref(),
+            Some("arn:aws:iam::777788889999:role/gha-deploy")
+        );
     }
 
     #[test]

@@ -250,10 +250,31 @@ pub fn diagnose(message: &str) -> Diagnosis<'_> {
             diagnosis.deny_kind = DenyKind::ServiceReason;
             diagnosis.denied_by = by;
             diagnosis.service_reason = non_empty(text);
+        } else if find_phrase(text, "vpc endpoint polic").is_some() {
+            // Network activity events: "The request was denied due to a VPC endpoint policy",
+            // which says neither Deny nor missing Allow.
+            diagnosis.denied_by = DeniedBy::Policy(PolicyType::VpcEndpointPolicy);
+        } else if PASSED_ROLE_PHRASES.iter().any(|p| find_phrase(text, p).is_some()) {
+            diagnosis.deny_kind = DenyKind::ServiceReason;
+            diagnosis.denied_by = DeniedBy::Policy(PolicyType::RoleTrustPolicy);
+            diagnosis.service_reason = non_empty(text);
         }
     }
     diagnosis
 }
+
+/// Phrases of a service saying it could not use a role the request passed to it: the caller was
+/// allowed, the role's trust policy (or its permissions) did not let the service in. Services
+/// report these as validation errors of the role parameter, e.g. CloudTrail's
+/// `InvalidCloudWatchLogsRoleArnException` "Access denied. Check the trust relationships for your
+/// role." (AWS CloudTrail API reference, CreateTrail/UpdateTrail errors).
+const PASSED_ROLE_PHRASES: &[&str] = &[
+    "trust relationship",
+    "unable to assume role",
+    "cannot assume role",
+    "could not assume role",
+    "not authorized to assume",
+];
 
 /// The bucket of an S3 bucket or object ARN (`arn:<partition>:s3:::bucket[/key]`), for any `aws*`
 /// partition; `None` for anything else, including access point ARNs.
@@ -277,7 +298,7 @@ fn read_request<'m>(text: &'m str, diagnosis: &mut Diagnosis<'m>) {
     let text = text.trim_start();
     let text = text.strip_prefix(':').unwrap_or(text).trim_start();
     let (action, rest) = split_token(text);
-    diagnosis.action = non_empty(action.strip_suffix('.').unwrap_or(action));
+    diagnosis.action = iam_action_shaped(action);
     let rest = rest.trim_start();
     let context = if let Some(len) = match_phrase(rest, "on resource") {
         let after = slice_from(rest, len).trim_start();
@@ -293,16 +314,30 @@ fn read_request<'m>(text: &'m str, diagnosis: &mut Diagnosis<'m>) {
     read_context(context, diagnosis);
 }
 
+/// The action token as an IAM action, `prefix:Name`, without the quotes some services put around
+/// it (SES: `` `ses:SendRawEmail' ``) or a closing period; `None` for anything else, such as the
+/// `this` of "is not authorized to perform this action", so that the event names the action.
+fn iam_action_shaped(token: &str) -> Option<&str> {
+    let quotes: &[char] = &['`', '\'', '"'];
+    let token = token.trim_end_matches('.').trim_matches(quotes);
+    let (prefix, name) = token.split_once(':')?;
+    let word = |s: &str| !s.is_empty() && !s.contains(quotes) && !s.contains(':');
+    (word(prefix) && word(name)).then_some(token)
+}
+
 /// Split what follows `on resource:` into the resource and the context after it. A quoted resource
 /// (S3 writes `"arn:aws:s3:::bucket/key"`) ends at its closing quote, so a key containing
 /// ` because ` cannot end it early; an unquoted one ends where the context begins.
 fn split_resource(text: &str) -> (&str, &str) {
     let text = text.trim_start();
-    if let Some(quoted) = text.strip_prefix('"') {
-        if let Some(close) = quoted.find('"') {
-            return (slice(quoted, 0, close), slice_from(quoted, close + 1));
+    // S3 quotes with `"…"`, SES with `` `…' ``.
+    for (open, close) in [('"', '"'), ('`', '\'')] {
+        if let Some(quoted) = text.strip_prefix(open) {
+            if let Some(end) = quoted.find(close) {
+                return (slice(quoted, 0, end), slice_from(quoted, end + 1));
+            }
+            return split_resource_unquoted(quoted);
         }
-        return split_resource_unquoted(quoted);
     }
     split_resource_unquoted(text)
 }
@@ -334,9 +369,10 @@ fn read_context<'m>(context: &'m str, diagnosis: &mut Diagnosis<'m>) {
             diagnosis.service_reason = Some(reason);
         } else if find_phrase(reason, "no resource-based polic").is_some() {
             // KMS: "because the resource does not exist in this Region, no resource-based policies
-            // allow access, or a resource-based policy explicitly denies access". It names the key
-            // policy without saying which of Allow-missing or Deny it was; most often the former.
-            diagnosis.deny_kind = DenyKind::Implicit;
+            // allow access, or a resource-based policy explicitly denies access". One of three,
+            // and the message does not say which: a missing key, a missing Allow or a Deny. The
+            // resource is named, the kind is not (the hint asks for the key's Region first).
+            diagnosis.deny_kind = DenyKind::Generic;
             diagnosis.denied_by = DeniedBy::Policy(PolicyType::ResourceBased);
         } else if !reason.is_empty() {
             diagnosis.deny_kind = DenyKind::ServiceReason;

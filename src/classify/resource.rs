@@ -31,8 +31,11 @@ pub fn target_of(event: &Event<'_>, message_resource: Option<&str>) -> Target {
         .or_else(|| resources_of_type("AWS::S3::Bucket").find_map(bucket_in_resource))
         .or_else(|| resources_of_type("AWS::S3::Object").find_map(bucket_in_resource))
         .or_else(|| message_arn.and_then(bucket_in_resource));
+    // An `sts:AssumeRole*` request names its role in `roleArn`; denied ones often carry no
+    // `resources[]` and a message that names no resource (SAML and web identity).
     let resource_arn = message_arn
         .or_else(|| resources_of_type("AWS::S3::Object").next())
+        .or_else(|| event.request_role_arn.filter(|arn| arn.starts_with("arn:")))
         .or_else(|| event.resources.iter().find_map(|r| r.arn));
     Target {
         bucket: bucket.map(str::to_string),

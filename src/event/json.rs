@@ -30,6 +30,8 @@ impl<'v> Event<'v> {
             identity: object("userIdentity").map(identity),
             request_bucket: request.and_then(|p| text(p, "bucketName")),
             request_key: request.and_then(|p| text(p, "key")),
+            request_version_id: request.and_then(|p| text(p, "versionId")),
+            request_role_arn: request.and_then(|p| text(p, "roleArn")),
             console_login: object("responseElements").and_then(|r| text(r, "ConsoleLogin")),
             resources: record.get("resources").and_then(|v| v.as_array()).map_or_else(
                 Vec::new,

@@ -60,7 +60,7 @@ EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
 # --- The IAM action (README "What and where"; tables of src/classify/action.rs) ---------------
 
 PREFIX_RENAMES = {
-    "cloudcontrolapi": "cloudformation", "email": "ses", "models.lex": "lex", "monitoring": "cloudwatch",
+    "amazonmq": "mq", "cloudcontrolapi": "cloudformation", "email": "ses", "models.lex": "lex", "monitoring": "cloudwatch",
     "runtime.lex": "lex", "runtime.sagemaker": "sagemaker", "streams.dynamodb": "dynamodb", "tagging": "tag",
 }
 ACTION_TABLES = {
@@ -115,6 +115,32 @@ ACTION_TABLES = {
 }
 
 
+# With requestParameters.versionId (S3 User Guide, "Required permissions for Amazon S3 API operations").
+S3_VERSION_ACTIONS = {
+    "DeleteObject": "DeleteObjectVersion", "DeleteObjectTagging": "DeleteObjectVersionTagging",
+    "GetObject": "GetObjectVersion", "GetObjectAcl": "GetObjectVersionAcl",
+    "GetObjectAttributes": "GetObjectVersionAttributes", "GetObjectTagging": "GetObjectVersionTagging",
+    "GetObjectTorrent": "GetObjectVersionTorrent", "HeadObject": "GetObjectVersion",
+    "PutObjectAcl": "PutObjectVersionAcl", "PutObjectTagging": "PutObjectVersionTagging",
+}
+# API Gateway management calls are authorised by their HTTP verb.
+APIGATEWAY_VERBS = {
+    "ExportApi": "GET", "FlushStageAuthorizersCache": "DELETE", "FlushStageCache": "DELETE",
+    "GenerateClientCertificate": "POST", "ImportApi": "PUT", "ImportApiKeys": "POST",
+    "ImportDocumentationParts": "PUT", "ImportRestApi": "POST", "ReimportApi": "PUT",
+    "ResetAuthorizersCache": "DELETE", "TestInvokeAuthorizer": "POST", "TestInvokeMethod": "POST",
+    "UntagResource": "DELETE",
+}
+APIGATEWAY_VERB_BY_WORD = {"Create": "POST", "Delete": "DELETE", "Get": "GET", "Put": "PUT", "Update": "PATCH"}
+
+
+def apigateway_verb(name):
+    if name in APIGATEWAY_VERBS:
+        return APIGATEWAY_VERBS[name]
+    m = re.match(r"(Create|Delete|Get|Put|Update)[A-Z]", name)
+    return APIGATEWAY_VERB_BY_WORD[m[1]] if m else None
+
+
 def service_prefix(source):
     source = source.strip()
     at = source.lower().find(".amazonaws.com")
@@ -139,13 +165,20 @@ def action_of(record):
         rest = body[said.end():].lstrip()
         rest = rest[1:].lstrip() if rest.startswith(":") else rest
         token = rest.split(None, 1)[0] if rest.split(None, 1) else ""
-        token = (token[:-1] if token.endswith(".") else token).strip()
-        if token:
-            return token
+        token = token.rstrip(".").strip("`'\"")
+        m = re.fullmatch(r"([^:`'\"]+):([^:`'\"]+)", token)
+        if m:
+            return f"{m[1].lower()}:{m[2]}"
     source = record.get("eventSource") if isinstance(record.get("eventSource"), str) else ""
     name = record.get("eventName") if isinstance(record.get("eventName"), str) else ""
     prefix = service_prefix(source).lower()
     name = strip_api_version(name.strip()) or "unknown"
+    params = record.get("requestParameters") if isinstance(record.get("requestParameters"), dict) else {}
+    version = params.get("versionId")
+    if prefix == "s3" and isinstance(version, str) and version and name in S3_VERSION_ACTIONS:
+        return f"s3:{S3_VERSION_ACTIONS[name]}"
+    if prefix == "apigateway" and apigateway_verb(name):
+        return f"apigateway:{apigateway_verb(name)}"
     return f"{prefix}:{ACTION_TABLES.get(prefix, {}).get(name, name)}"
 
 

@@ -19,9 +19,11 @@ import duckdb
 import pyarrow.parquet as pq
 
 AUTHORIZATION_CODES = {c.lower() for c in [
-    "AccessDenied", "AccessDeniedException", "AccessDeniedForDependencyException",
-    "AuthorizationError", "AuthorizationErrorException", "Client.UnauthorizedOperation",
-    "Forbidden", "ForbiddenException", "UnauthorizedException", "UnauthorizedOperation",
+    "AccessDenied", "AccessDeniedException", "AccessDeniedFault",
+    "AccessDeniedForDependencyException", "AuthorizationError", "AuthorizationErrorException",
+    "Client.UnauthorizedOperation", "Forbidden", "ForbiddenException",
+    "InsufficientPrivilegesException", "KMSAccessDeniedException", "UnauthorizedException",
+    "UnauthorizedOperation", "VpceAccessDenied",
 ]}
 
 

@@ -241,3 +241,102 @@ fn suffix_after_unusual_names_is_still_stripped() {
     assert_eq!(strip_api_version("Fv20150331"), "Fv");
     assert_eq!(strip_api_version("Getv20150331v12"), "Getv");
 }
+
+// --- Real prefixes, versions, API Gateway verbs, message actions --------------------------------
+
+/// The real IAM prefixes of `iam_prefixes.txt` (see its header for the source).
+fn real_prefixes() -> Vec<&'static str> {
+    include_str!("iam_prefixes.txt")
+        .lines()
+        .map(str::trim)
+        .filter(|line| !line.is_empty() && !line.starts_with('#'))
+        .collect()
+}
+
+#[test]
+fn the_list_of_real_prefixes_is_sorted_and_unique() {
+    let prefixes = real_prefixes();
+    assert!(prefixes.len() > 100, "the list was read");
+    assert!(prefixes.windows(2).all(|w| w[0] < w[1]), "sorted, no duplicates");
+}
+
+#[test]
+fn every_prefix_a_table_produces_is_a_real_iam_prefix() {
+    let real = real_prefixes();
+    let produced = PREFIX_RENAMES
+        .iter()
+        .map(|&(_, to)| to)
+        .chain(ACTION_TABLES.iter().map(|&(prefix, _)| prefix))
+        .chain(["apigateway", "s3"]);
+    for prefix in produced {
+        assert!(
+            real.contains(&prefix),
+            "{prefix} is not a prefix of the Service Authorization Reference"
+        );
+    }
+}
+
+#[test]
+fn amazon_mq_events_are_mq_actions() {
+    // Amazon MQ Developer Guide, "Logging Amazon MQ API calls using AWS CloudTrail": eventSource
+    // amazonmq.amazonaws.com; its actions are mq:… (Service Authorization Reference).
+    assert_eq!(service_prefix("amazonmq.amazonaws.com"), "mq");
+    assert_eq!(iam_action("amazonmq.amazonaws.com", "DescribeBroker"), "mq:DescribeBroker");
+}
+
+#[test]
+fn a_request_for_one_object_version_needs_the_version_action() {
+    for (event_name, expected) in [
+        ("GetObject", "s3:GetObjectVersion"),
+        ("HeadObject", "s3:GetObjectVersion"),
+        ("DeleteObject", "s3:DeleteObjectVersion"),
+        ("GetObjectAcl", "s3:GetObjectVersionAcl"),
+        ("PutObjectAcl", "s3:PutObjectVersionAcl"),
+        ("GetObjectTagging", "s3:GetObjectVersionTagging"),
+        ("PutObjectTagging", "s3:PutObjectVersionTagging"),
+        ("DeleteObjectTagging", "s3:DeleteObjectVersionTagging"),
+        ("GetObjectAttributes", "s3:GetObjectVersionAttributes"),
+        ("GetObjectTorrent", "s3:GetObjectVersionTorrent"),
+        // Calls with no version action keep theirs.
+        ("PutObject", "s3:PutObject"),
+        ("ListObjectVersions", "s3:ListBucketVersions"),
+    ] {
+        assert_eq!(request_action("s3.amazonaws.com", event_name, true), expected, "{event_name}");
+    }
+    assert_eq!(request_action("s3.amazonaws.com", "GetObject", false), "s3:GetObject");
+    assert_eq!(request_action("kms.amazonaws.com", "GetObject", true), "kms:GetObject");
+    assert!(S3_VERSION_ACTIONS.windows(2).all(|w| w[0].0 < w[1].0), "sorted");
+}
+
+#[test]
+fn api_gateway_calls_are_authorised_by_their_http_verb() {
+    for (event_name, expected) in [
+        ("CreateRestApi", "apigateway:POST"),
+        ("CreateDeployment", "apigateway:POST"),
+        ("GetRestApis", "apigateway:GET"),
+        ("GetExport", "apigateway:GET"),
+        ("UpdateStage", "apigateway:PATCH"),
+        ("PutMethod", "apigateway:PUT"),
+        ("PutRestApi", "apigateway:PUT"),
+        ("DeleteRestApi", "apigateway:DELETE"),
+        ("ImportRestApi", "apigateway:POST"),
+        ("ImportApi", "apigateway:PUT"),
+        ("FlushStageCache", "apigateway:DELETE"),
+        ("TestInvokeMethod", "apigateway:POST"),
+        ("CreateApi", "apigateway:POST"),
+        // v1 PUT, v2 POST: not derivable from the name.
+        ("TagResource", "apigateway:TagResource"),
+        // A first word that only looks like a verb.
+        ("Getaway", "apigateway:Getaway"),
+    ] {
+        assert_eq!(iam_action("apigateway.amazonaws.com", event_name), expected, "{event_name}");
+    }
+    assert!(APIGATEWAY_VERBS.windows(2).all(|w| w[0].0 < w[1].0), "sorted");
+}
+
+#[test]
+fn actions_named_in_messages_get_a_lower_case_prefix() {
+    assert_eq!(normalize_named("SNS:ListTopics"), "sns:ListTopics");
+    assert_eq!(normalize_named("Kms:Decrypt"), "kms:Decrypt");
+    assert_eq!(normalize_named("s3:GetObject"), "s3:GetObject");
+}

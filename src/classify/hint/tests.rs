@@ -18,6 +18,7 @@ fn input(denied_by: DeniedBy, deny_kind: DenyKind) -> HintInput<'static> {
         error_category: "authorization",
         denying_policy_arn: None,
         vpc_endpoint_id: None,
+        message: None,
     }
 }
 
@@ -464,13 +465,13 @@ fn identity_policy_explicit_with_and_without_policy_arn() {
 #[test]
 fn identity_policy_for_a_principal_that_cannot_be_simulated() {
     let row = HintInput {
-        principal: "arn:aws:sts::111122223333:federated-user/bob",
-        principal_type: "FederatedUser",
+        principal: "arn:aws:sts::111122223333:assumed-role/app/session",
+        principal_type: "AssumedRole",
         ..policy(PolicyType::IdentityBased, DenyKind::Implicit)
     };
     assert_eq!(
         hint(&row),
-        "no identity-based policy of arn:aws:sts::111122223333:federated-user/bob allows \
+        "no identity-based policy of arn:aws:sts::111122223333:assumed-role/app/session allows \
          s3:GetObject; add an Allow"
     );
 }
@@ -625,8 +626,8 @@ fn aws_service_principal() {
 #[test]
 fn other_principal() {
     let row = HintInput {
-        principal: "arn:aws:sts::111122223333:federated-user/bob",
-        principal_type: "FederatedUser",
+        principal: "maria@example.com",
+        principal_type: "SAMLUser",
         action: "ec2:RunInstances",
         bucket: None,
         resource_arn: None,
@@ -634,8 +635,7 @@ fn other_principal() {
     };
     assert_eq!(
         hint(&row),
-        "review the policies that apply to arn:aws:sts::111122223333:federated-user/bob for \
-         ec2:RunInstances"
+        "review the policies that apply to maria@example.com for ec2:RunInstances"
     );
 }
 
@@ -696,6 +696,7 @@ fn odd_values_never_panic() {
                     error_category: value,
                     denying_policy_arn: Some(value),
                     vpc_endpoint_id: Some(value),
+                    message: Some(value),
                 };
                 assert!(!hint(&row).is_empty());
             }

@@ -376,15 +376,54 @@ fn this_resource_is_a_resource() {
 }
 
 #[test]
-fn kms_cross_account_wording_names_the_key_policy() {
+fn kms_one_of_three_wording_names_the_key_policy_but_no_kind() {
     let message = format!(
         "User: {ROLE} is not authorized to perform: kms:Decrypt on this resource because the \
          resource does not exist in this Region, no resource-based policies allow access, or a \
          resource-based policy explicitly denies access"
     );
     let d = diagnose(&message);
-    policy(DenyKind::Implicit, PolicyType::ResourceBased, &d);
+    // A missing key, a missing Allow or a Deny: the message does not say which.
+    policy(DenyKind::Generic, PolicyType::ResourceBased, &d);
     assert_eq!(d.service_reason, None);
+}
+
+#[test]
+fn a_message_without_an_action_leaves_it_to_the_event() {
+    for message in [
+        "User is not authorized to perform this action",
+        "User: arn:aws:iam::111122223333:user/alice is not authorized to perform this action.",
+    ] {
+        let d = diagnose(message);
+        assert_eq!(d.action, None, "{message}");
+    }
+}
+
+#[test]
+fn ses_backquoted_action_and_resource_lose_their_quotes() {
+    let d = diagnose(
+        "User `arn:aws:iam::123456789012:user/app' is not authorized to perform \
+         `ses:SendRawEmail' on resource `arn:aws:ses:us-east-1:123456789012:identity/example.com'",
+    );
+    assert_eq!(d.action, Some("ses:SendRawEmail"));
+    assert_eq!(d.resource, Some("arn:aws:ses:us-east-1:123456789012:identity/example.com"));
+}
+
+#[test]
+fn a_vpc_endpoint_network_activity_message_names_the_endpoint_policy() {
+    let d = diagnose("The request was denied due to a VPC endpoint policy");
+    assert_eq!(d.denied_by, DeniedBy::Policy(PolicyType::VpcEndpointPolicy));
+    assert_eq!(d.deny_kind, DenyKind::Generic, "neither a Deny nor a missing Allow is stated");
+}
+
+#[test]
+fn a_role_passed_to_a_service_is_labelled_its_trust_policy() {
+    let d = diagnose("Access denied. Check the trust relationships for your role.");
+    policy(DenyKind::ServiceReason, PolicyType::RoleTrustPolicy, &d);
+    assert_eq!(
+        d.service_reason,
+        Some("Access denied. Check the trust relationships for your role")
+    );
 }
 
 #[test]

@@ -137,6 +137,22 @@ impl Few<Arc<str>> {
     fn to_strings(&self) -> Vec<String> {
         self.as_slice().iter().map(|s| s.to_string()).collect()
     }
+
+    /// Adds `text` while the set keeps only its `cap` smallest items: the kept items are the same
+    /// whatever the order of insertion, so merged summaries agree. Not interned, since such
+    /// texts (role session names) are often unique to one session.
+    fn insert_capped(&mut self, text: &str, cap: usize) {
+        let items = self.as_slice();
+        if items.len() >= cap && items.last().is_some_and(|last| text >= &**last) {
+            return;
+        }
+        if let Err(index) = items.binary_search_by(|item| (**item).cmp(text)) {
+            self.insert_at(index, Arc::from(text));
+            if let Few::Many(items) = self {
+                items.truncate(cap);
+            }
+        }
+    }
 }
 
 impl<K: Copy + Ord> Few<(K, u64)> {
@@ -201,6 +217,11 @@ struct Group {
     error_codes: Few<Arc<str>>,
     categories: Few<(ErrorCategory, u64)>,
     reasons: Few<((DeniedBy, DenyKind), u64)>,
+    /// Denials per built-in noise label ([`crate::suppress::NOISE_LABELS`]); unlabelled ones are
+    /// the rest of `count`.
+    noise: Few<(&'static str, u64)>,
+    /// The first [`SESSION_NAMES`] distinct role session names, in name order.
+    sessions: Few<Arc<str>>,
     /// `None` only before the first denial is added.
     sample: Option<Sample>,
 }
@@ -234,6 +255,12 @@ impl Group {
         }
         self.categories.add(d.category, 1);
         self.reasons.add((d.denied_by, d.deny_kind), 1);
+        if let Some(label) = d.noise {
+            self.noise.add(label, 1);
+        }
+        if let Some(session) = &d.principal.session_name {
+            self.sessions.insert_capped(session, SESSION_NAMES);
+        }
     }
 
     fn merge(&mut self, other: Group) {
@@ -250,6 +277,17 @@ impl Group {
         self.error_codes.unite(other.error_codes);
         self.categories.add_all(other.categories);
         self.reasons.add_all(other.reasons);
+        self.noise.add_all(other.noise);
+        for session in other.sessions.into_vec() {
+            self.sessions.insert_capped(&session, SESSION_NAMES);
+        }
+    }
+
+    /// The group's noise label: the most frequent one when every denial of the group has one
+    /// (so hiding noise never hides an unlabelled denial), else `None`.
+    fn noise_label(&self) -> Option<&'static str> {
+        let labelled: u64 = self.noise.as_slice().iter().map(|(_, n)| n).sum();
+        if labelled == self.count { self.noise.most_frequent() } else { None }
     }
 }
 
@@ -293,7 +331,16 @@ pub struct SummaryRow {
     pub changed_after: bool,
     /// A permissions change the denied principal made itself right after its denials.
     pub self_change_event_id: Option<String>,
+    /// The built-in noise label of the group (see [`crate::suppress::NOISE_LABELS`]): set when
+    /// every denial of the group has one. A later stage may clear it.
+    pub noise: Option<&'static str>,
+    /// Role session names seen (for an SSO role, the people behind it): the first
+    /// [`SESSION_NAMES`] in name order.
+    pub session_names: Vec<String>,
 }
+
+/// Role session names kept per group.
+pub const SESSION_NAMES: usize = 10;
 
 impl SummaryRow {
     /// The group this row summarises.
@@ -374,7 +421,7 @@ impl Summary {
     pub fn into_rows(self) -> SummaryRows {
         let mut groups = self.groups;
         groups.sort_unstable_by(|ka, a, kb, b| b.count.cmp(&a.count).then_with(|| ka.cmp(kb)));
-        SummaryRows { groups, amended: HashMap::new() }
+        SummaryRows { groups, amended: HashMap::new(), hidden_noise: None }
     }
 }
 
@@ -386,13 +433,77 @@ pub struct SummaryRows {
     /// Rows a later stage changed (linked to a policy change), by position: kept whole, since
     /// they are few, and returned instead of the row made afresh.
     amended: HashMap<usize, SummaryRow>,
+    /// The noise groups [`SummaryRows::without_noise`] left out, when it did.
+    hidden_noise: Option<Count>,
 }
 
-/// How many groups there are and how many denials they count.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+/// A number of groups and the denials they count.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Count {
+    pub groups: usize,
+    pub denials: u64,
+}
+
+impl Count {
+    fn add(&mut self, denials: u64) {
+        self.groups += 1;
+        self.denials += denials;
+    }
+}
+
+/// How many groups there are and how many denials they count, and what kinds.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct Totals {
     pub groups: usize,
     pub denials: u64,
+    /// The denials per error category, in [`ErrorCategory::ALL`] order: with `--include-authn`
+    /// or `--all-errors` not every failure counted is a denial.
+    pub by_category: [u64; ErrorCategory::ALL.len()],
+    /// The groups labelled noise among these, and their denials.
+    pub noise: Count,
+    /// The noise groups left out of these (`--hide-noise`), when they were.
+    pub hidden_noise: Option<Count>,
+}
+
+impl Totals {
+    /// The totals of `rows`, each counted in its group's most frequent category.
+    pub fn of_rows(rows: &[SummaryRow]) -> Totals {
+        let mut totals = Totals { groups: rows.len(), ..Totals::default() };
+        for row in rows {
+            totals.denials += row.count;
+            totals.by_category[category_index(row.category)] += row.count;
+            if row.noise.is_some() {
+                totals.noise.add(row.count);
+            }
+        }
+        totals
+    }
+
+    /// The failures counted that are not denials (authentication failures, other errors).
+    pub fn not_denials(&self) -> u64 {
+        self.denials - self.by_category[category_index(ErrorCategory::Authorization)]
+    }
+
+    pub fn of_category(&self, category: ErrorCategory) -> u64 {
+        self.by_category[category_index(category)]
+    }
+}
+
+fn category_index(category: ErrorCategory) -> usize {
+    ErrorCategory::ALL.iter().position(|c| *c == category).unwrap_or(0)
+}
+
+/// What the HTML report's views count per group, without making its row.
+#[derive(Clone, Copy, Debug)]
+pub struct GroupFacts<'a> {
+    pub key: &'a SummaryKey,
+    pub count: u64,
+    pub accounts: &'a [Arc<str>],
+    /// Of the group's earliest denial, as the row's `denying_policy_arn`.
+    pub denying_policy_arn: Option<&'a str>,
+    pub noise: Option<&'static str>,
+    /// Every `denied_by` among the group's denials (the row names only the most frequent).
+    pub denied_by: &'a [((DeniedBy, DenyKind), u64)],
 }
 
 impl SummaryRows {
@@ -405,7 +516,44 @@ impl SummaryRows {
     }
 
     pub fn totals(&self) -> Totals {
-        Totals { groups: self.len(), denials: self.groups.values().map(|g| g.count).sum() }
+        let mut totals =
+            Totals { groups: self.len(), hidden_noise: self.hidden_noise, ..Totals::default() };
+        for (i, group) in self.groups.values().enumerate() {
+            totals.denials += group.count;
+            for &(category, n) in group.categories.as_slice() {
+                totals.by_category[category_index(category)] += n;
+            }
+            if self.noise_of(i).is_some() {
+                totals.noise.add(group.count);
+            }
+        }
+        totals
+    }
+
+    /// The noise label of the group at `i`, as its row has it.
+    fn noise_of(&self, i: usize) -> Option<&'static str> {
+        match self.amended.get(&i) {
+            Some(row) => row.noise,
+            None => self.groups[i].noise_label(),
+        }
+    }
+
+    /// The groups labelled noise per label, in label order.
+    pub fn noise_by_label(&self) -> Vec<(&'static str, Count)> {
+        let mut labels: Vec<(&'static str, Count)> = Vec::new();
+        for (i, group) in self.groups.values().enumerate() {
+            let Some(label) = self.noise_of(i) else { continue };
+            match labels.binary_search_by(|(l, _)| l.cmp(&label)) {
+                Ok(at) => labels[at].1.add(group.count),
+                Err(at) => labels.insert(at, (label, Count { groups: 1, denials: group.count })),
+            }
+        }
+        labels
+    }
+
+    /// The noise groups left out by [`SummaryRows::without_noise`], when it was applied.
+    pub fn hidden_noise(&self) -> Option<Count> {
+        self.hidden_noise
     }
 
     /// Every row, in order, made as the iterator reaches it.
@@ -441,10 +589,46 @@ impl SummaryRows {
         self.groups.iter().map(|(key, group)| (key, group.count))
     }
 
+    /// What the HTML views count of every group, in order, without making its row.
+    pub fn facts(&self) -> impl ExactSizeIterator<Item = GroupFacts<'_>> + '_ {
+        self.groups.iter().enumerate().map(|(i, (key, group))| GroupFacts {
+            key,
+            count: group.count,
+            accounts: group.accounts.as_slice(),
+            denying_policy_arn: group.sample.as_ref().and_then(|s| s.denying_policy_arn.as_deref()),
+            noise: self.noise_of(i),
+            denied_by: group.reasons.as_slice(),
+        })
+    }
+
+    /// Whether the group (principal, action, bucket) is one of these.
+    pub fn contains(&self, principal: &str, action: &str, bucket: Option<&str>) -> bool {
+        self.groups.contains_key(&KeyOf { principal, action, bucket })
+    }
+
     /// The groups whose key `keep` accepts, in the same order.
     pub fn filtered(&self, mut keep: impl FnMut(&SummaryKey) -> bool) -> SummaryRows {
-        let mut kept = SummaryRows::default();
-        for (i, (key, group)) in self.groups.iter().enumerate().filter(|(_, (key, _))| keep(key)) {
+        self.kept(|_, key| keep(key))
+    }
+
+    /// The groups not labelled noise, in the same order; they remember what was left out.
+    pub fn without_noise(&self) -> SummaryRows {
+        let mut kept = self.kept(|i, _| self.noise_of(i).is_none());
+        let mut hidden = self.totals().noise;
+        if let Some(earlier) = self.hidden_noise {
+            hidden.groups += earlier.groups;
+            hidden.denials += earlier.denials;
+        }
+        kept.hidden_noise = Some(hidden);
+        kept
+    }
+
+    fn kept(&self, mut keep: impl FnMut(usize, &SummaryKey) -> bool) -> SummaryRows {
+        let mut kept = SummaryRows { hidden_noise: self.hidden_noise, ..SummaryRows::default() };
+        for (i, (key, group)) in self.groups.iter().enumerate() {
+            if !keep(i, key) {
+                continue;
+            }
             if let Some(amended) = self.amended.get(&i) {
                 kept.amended.insert(kept.groups.len(), amended.clone());
             }
@@ -503,6 +687,8 @@ fn row(key: &SummaryKey, g: &Group) -> SummaryRow {
         change: None,
         changed_after: false,
         self_change_event_id: None,
+        noise: g.noise_label(),
+        session_names: g.sessions.to_strings(),
     }
 }
 
@@ -628,6 +814,74 @@ mod tests {
             (&groups[0].accounts.as_slice()[0], &groups[999].accounts.as_slice()[0]);
         assert!(Arc::ptr_eq(first, last), "one account string for all groups");
         assert_eq!(summary.into_rows().head(1)[0].accounts, ["111122223333"]);
+    }
+
+    #[test]
+    fn a_group_is_noise_only_when_every_denial_is() {
+        let mut summary = Summary::default();
+        let mut console = denial("alice", 1, "192.0.2.1", DeniedBy::Unknown);
+        console.noise = Some("console_internal");
+        let mut cli = denial("alice", 2, "192.0.2.1", DeniedBy::Unknown);
+        cli.target.bucket = Some("mixed".into());
+        let mut mixed = console.clone();
+        mixed.target.bucket = Some("mixed".into());
+        for d in [&console, &console, &mixed, &mixed, &cli] {
+            summary.add(d);
+        }
+        let rows = summary.into_rows();
+        let labels: Vec<_> = rows.iter().map(|r| (r.bucket.clone(), r.noise)).collect();
+        assert_eq!(
+            labels,
+            [(Some("mixed".into()), None), (Some("b".into()), Some("console_internal"))]
+        );
+        let totals = rows.totals();
+        assert_eq!(totals.noise, Count { groups: 1, denials: 2 });
+        assert_eq!(rows.noise_by_label(), [("console_internal", Count { groups: 1, denials: 2 })]);
+        let quiet = rows.without_noise();
+        assert_eq!(quiet.len(), 1);
+        assert_eq!(quiet.totals().hidden_noise, Some(Count { groups: 1, denials: 2 }));
+        assert_eq!(quiet.totals().noise, Count::default());
+        assert!(quiet.contains("alice", "s3:GetObject", Some("mixed")));
+        assert!(!quiet.contains("alice", "s3:GetObject", Some("b")));
+        // A label a later stage clears (a change linked to the group) is what counts.
+        let mut cleared = rows.clone();
+        cleared.amend(|row| std::mem::take(&mut row.noise).is_some());
+        assert_eq!(cleared.totals().noise, Count::default());
+        assert_eq!(cleared.without_noise().len(), 2);
+    }
+
+    #[test]
+    fn session_names_keep_the_first_ones_by_name_however_merged() {
+        let all: Vec<Denial> = (0..30)
+            .map(|i| {
+                let mut d = denial("role", i, "192.0.2.1", DeniedBy::Unknown);
+                d.principal.session_name = Some(format!("session-{:02}", (i * 7) % 25));
+                d
+            })
+            .collect();
+        let mut whole = Summary::default();
+        all.iter().for_each(|d| whole.add(d));
+        let expected: Vec<String> = (0..SESSION_NAMES).map(|i| format!("session-{i:02}")).collect();
+        assert_eq!(whole.clone().into_rows().head(1)[0].session_names, expected);
+        for split in [3, 15, 29] {
+            let (mut left, mut right) = (Summary::default(), Summary::default());
+            all[..split].iter().rev().for_each(|d| left.add(d));
+            all[split..].iter().for_each(|d| right.add(d));
+            assert_eq!(left.merge(right).into_rows().head(1)[0].session_names, expected);
+        }
+    }
+
+    #[test]
+    fn totals_count_failures_that_are_not_denials() {
+        let mut summary = Summary::default();
+        let mut missing = denial("alice", 1, "192.0.2.1", DeniedBy::Unknown);
+        missing.category = ErrorCategory::Other;
+        summary.add(&missing);
+        summary.add(&denial("alice", 2, "192.0.2.1", DeniedBy::Unknown));
+        summary.add(&denial("bob", 3, "192.0.2.1", DeniedBy::Unknown));
+        let totals = summary.into_rows().totals();
+        assert_eq!((totals.groups, totals.denials, totals.not_denials()), (2, 3, 1));
+        assert_eq!(totals.of_category(ErrorCategory::Authorization), 2);
     }
 
     #[test]

@@ -152,6 +152,11 @@ pub struct SummaryArgs {
     #[arg(long, value_name = "N", value_parser = parse_top)]
     pub top: Option<usize>,
 
+    /// Leave the groups labelled noise (console, AWS service and anonymous calls) out of the
+    /// summary and the HTML report; the Parquet reports keep them.
+    #[arg(long)]
+    pub hide_noise: bool,
+
     /// Only events at or after this time: RFC 3339, a date (UTC midnight), or a span back from now (36h, 7d).
     #[arg(long, value_name = "TIME")]
     pub since: Option<String>,

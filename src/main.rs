@@ -17,10 +17,11 @@ use whydenied::interrupt;
 use whydenied::pipeline::{ScanError, ScanOutcome, scan};
 use whydenied::redact::{RedactingStderr, Redactor};
 use whydenied::report::Format;
+use whydenied::report::footer::{write_footer, write_noise};
 use whydenied::report::html::{NewGroups, PageInput, Since, write_html_report};
 use whydenied::report::ndjson::{DenialLinesError, write_denial_lines};
 use whydenied::report::rebuild::{new_in_last_run, new_since_runs, rebuild};
-use whydenied::report::{footer::write_footer, write_summary};
+use whydenied::report::write_summary;
 use whydenied::source::overlap::{RunPaths, check_html};
 use whydenied::stats::ScanStats;
 use whydenied::suppress::Suppressions;
@@ -135,8 +136,15 @@ fn run_scan(args: &ScanArgs) -> Exit {
         }
         Err(e) => return fatal(&e.to_string()),
     };
+    let without_noise;
+    let rows = if args.summary.hide_noise {
+        without_noise = outcome.rows.without_noise();
+        &without_noise
+    } else {
+        &outcome.rows
+    };
     if let Some(html) = &args.html
-        && let Err(message) = scan_html(&outcome, html)
+        && let Err(message) = scan_html(&outcome, rows, html)
     {
         return fatal(&message);
     }
@@ -144,7 +152,7 @@ fn run_scan(args: &ScanArgs) -> Exit {
     let whole = TimeWindow::default();
     let per_denial =
         args.summary.per_denial.then_some((outcome.reports.denials.as_slice(), &whole));
-    let summary = Printed { rows: &outcome.rows, stats: &outcome.stats, per_denial };
+    let summary = Printed { rows, stats: &outcome.stats, per_denial };
     if let Err(exit) = print_summary(args.summary.format.into(), &summary, args.summary.top) {
         return exit;
     }
@@ -156,6 +164,7 @@ fn run_scan(args: &ScanArgs) -> Exit {
         }
     } else {
         let _ = write_footer(&mut stderr, &outcome.stats);
+        let _ = write_noise(&mut stderr, &outcome.rows, args.summary.hide_noise);
         if outcome.replaced > 0 {
             let _ = writeln!(
                 stderr,
@@ -275,6 +284,14 @@ fn run_report(args: &ReportArgs) -> Exit {
             &new_rows
         }
     };
+    // --hide-noise changes what is shown, not what the thresholds count.
+    let (without_noise, all_without_noise);
+    let shown = if args.summary.hide_noise {
+        without_noise = rows.without_noise();
+        &without_noise
+    } else {
+        rows
+    };
     let stats = ScanStats {
         kept: rebuilt.kept,
         suppressed: rebuilt.suppressed,
@@ -282,7 +299,7 @@ fn run_report(args: &ReportArgs) -> Exit {
         ..ScanStats::default()
     };
     let per_denial = args.summary.per_denial.then_some((rebuilt.files.as_slice(), &window));
-    let summary = Printed { rows, stats: &stats, per_denial };
+    let summary = Printed { rows: shown, stats: &stats, per_denial };
     if let Err(exit) = print_summary(args.summary.format.into(), &summary, args.summary.top) {
         return exit;
     }
@@ -301,8 +318,14 @@ fn run_report(args: &ReportArgs) -> Exit {
             (None, Some(keys)) => Some(NewGroups { keys, since: Since::LastRun }),
             (None, None) => None,
         };
+        let page_rows = if args.summary.hide_noise {
+            all_without_noise = rebuilt.rows.without_noise();
+            &all_without_noise
+        } else {
+            &rebuilt.rows
+        };
         let page = PageInput {
-            rows: &rebuilt.rows,
+            rows: page_rows,
             denials: &rebuilt.files,
             window: &window,
             stats: None,
@@ -341,17 +364,17 @@ fn run_report(args: &ReportArgs) -> Exit {
 }
 
 /// The HTML report of a scan; with `--state`, the groups no earlier run saw are marked new.
-fn scan_html(outcome: &ScanOutcome, html: &Path) -> Result<(), String> {
+fn scan_html(outcome: &ScanOutcome, rows: &SummaryRows, html: &Path) -> Result<(), String> {
     // Without the earlier summaries the page is still worth having, only without "new" marks.
     let new_keys = outcome.earlier_summaries.as_ref().and_then(|earlier| {
-        new_since_runs(&outcome.rows, earlier)
+        new_since_runs(rows, earlier)
             .inspect_err(|e| {
                 tracing::warn!("cannot tell which groups are new since the last run: {e}")
             })
             .ok()
     });
     let page = PageInput {
-        rows: &outcome.rows,
+        rows,
         denials: &outcome.reports.denials,
         // The scan's reports hold only the denials of its window.
         window: &TimeWindow::default(),

@@ -23,7 +23,9 @@
 //! event id, so the choice does not depend on file order. `changed_after` marks a group with a
 //! governing change after its last denial (it may have been fixed); `self_change_event_id` names
 //! the first change (other than a session) the denied principal made itself between its first
-//! denial and an hour after its last (a possible privilege escalation).
+//! denial and an hour after its last (a possible privilege escalation). A group of an AWS service
+//! principal linked to a change of the resource's own policy or settings loses its
+//! `service_principal` noise label: that lockout is what the operator needs to see.
 //!
 //! Not linked: session policies. The summary groups sessions by role, and one group holds the
 //! requests of many sessions, each with its own session policy; `policy_changes.parquet` keeps
@@ -254,6 +256,12 @@ impl<'c> ChangeIndex<'c> {
             .min_by(|a, b| (time(a), &a.event_id).cmp(&(time(b), &b.event_id)))
             .copied();
         row.self_change_event_id = own.and_then(|c| c.event_id.clone());
+        // A service locked out by a change to the resource's policy is the story, not noise.
+        if row.noise == Some("service_principal")
+            && row.change.as_ref().is_some_and(|c| c.target_type.is_some_and(is_resource_side))
+        {
+            row.noise = None;
+        }
         match describe(row, own) {
             Some(lead) => {
                 row.hint = format!("{lead}; then: {}", row.hint);
@@ -262,6 +270,21 @@ impl<'c> ChangeIndex<'c> {
             None => row.changed_after,
         }
     }
+}
+
+/// Whether a change of this kind is to the policy or settings of the resource a request named
+/// (not to the caller's own permissions or the organization's).
+fn is_resource_side(target: TargetType) -> bool {
+    matches!(
+        target,
+        TargetType::BucketPolicy
+            | TargetType::PublicAccessBlock
+            | TargetType::OwnershipControls
+            | TargetType::Acl
+            | TargetType::KeyPolicy
+            | TargetType::ResourcePolicy
+            | TargetType::EndpointPolicy
+    )
 }
 
 /// The sentence the hint leads with when a change is linked (or the principal changed its own

@@ -4,6 +4,8 @@
 use std::io::{self, Write};
 
 use super::escape::for_terminal;
+use super::failure_noun;
+use crate::aggregate::SummaryRows;
 use crate::stats::ScanStats;
 
 /// Problems listed one by one before the rest are only counted (all of them are in `--format json`).
@@ -156,6 +158,33 @@ pub fn write_footer(out: &mut dyn Write, stats: &ScanStats) -> io::Result<()> {
         }
     }
     Ok(())
+}
+
+/// How much of the summary `rows` (all of them, before `--hide-noise`) is labelled noise, per
+/// label; `hidden`: `--hide-noise` left it out. Nothing when no group is noise.
+pub fn write_noise(out: &mut dyn Write, rows: &SummaryRows, hidden: bool) -> io::Result<()> {
+    let labels = rows.noise_by_label();
+    if labels.is_empty() {
+        return Ok(());
+    }
+    let totals = rows.totals();
+    let by_label: Vec<String> =
+        labels.iter().map(|(label, n)| format!("{label} {}", n.denials)).collect();
+    writeln!(
+        out,
+        "noise: {} of {} {} ({} of {} groups) are labelled noise ({}); {}",
+        totals.noise.denials,
+        totals.denials,
+        failure_noun(&totals),
+        totals.noise.groups,
+        totals.groups,
+        by_label.join(", "),
+        if hidden {
+            "--hide-noise left them out of the summary"
+        } else {
+            "--hide-noise leaves them out of the summary"
+        },
+    )
 }
 
 /// `2.9 MB`: decimal units, as `ls -h --si` and S3 consoles show sizes.

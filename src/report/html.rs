@@ -275,7 +275,7 @@ mod tests {
             .collect();
         assert_eq!(ids, [["p4-240", "p4-180"], ["p3-180", "p3-120"], ["p2-120", "p2-60"]]);
         let page = page::render(&report, &page);
-        assert_eq!(page.matches("<tr class=\"group\">").count(), 3);
+        assert_eq!(page.matches("<tr class=\"group\"").count(), 3);
         assert_eq!(page.matches("<tr class=\"drill\">").count(), 3);
         assert!(page.contains("the top 3 of 5 rows are shown"));
     }
@@ -326,13 +326,57 @@ mod tests {
                 )),
                 "headline: {label}"
             );
-            assert_eq!(page.matches("<tr class=\"group new\">").count(), 1);
-            assert_eq!(page.matches("<tr class=\"group\">").count(), 2);
+            assert_eq!(page.matches("<tr class=\"group new\"").count(), 1);
+            assert_eq!(page.matches("<tr class=\"group\"").count(), 2);
             assert!(page.contains("id=\"only-new\""));
         }
         let unknown = page_for(&denials);
         assert!(!unknown.contains("new groups"));
         assert!(!unknown.contains("id=\"only-new\""));
+    }
+
+    #[test]
+    fn noise_is_marked_or_left_out_and_counted() {
+        let mut anonymous = denial("x", 120);
+        anonymous.principal.principal = "anonymous".into();
+        anonymous.noise = Some("anonymous");
+        let denials = [denial("alice", 0), denial("alice", 60), anonymous.clone(), anonymous];
+        let page = page_for(&denials);
+        assert_eq!(page.matches("class=\"badge noise-badge\"").count(), 1);
+        assert!(page.contains("id=\"hide-noise\""));
+        assert!(page.contains("of them labelled noise (1 group)"));
+
+        let (_dir, files, rows) = reports_for(&denials);
+        let quiet = rows.without_noise();
+        let input = input(&quiet, &files);
+        let report = data::load(&input, 10, 10).expect("loaded");
+        let drawn: u64 = report.hourly.counts.values().sum();
+        assert_eq!(drawn, 2, "the hidden group's denials are not drawn");
+        let page = page::render(&report, &input);
+        assert!(page.contains("noise left out by --hide-noise (1 group)"), "headline");
+        assert!(
+            !page.contains("class=\"badge noise-badge\"") && !page.contains("id=\"hide-noise\"")
+        );
+    }
+
+    #[test]
+    fn rows_carry_what_the_charts_filter_by() {
+        let page = page_for(&[denial("x", 0)]);
+        for attribute in [
+            "data-principal=\"arn:aws:iam::111122223333:user/x\"",
+            "data-action=\"s3:GetObject\"",
+            "data-bucket=\"bucketx\"",
+            "data-accounts=\"111122223333\"",
+            "data-denied-by=\"scp\"",
+            "data-facet=\"principal\" data-value=\"arn:aws:iam::111122223333:user/x\"",
+            "data-facet=\"account\" data-value=\"111122223333\"",
+            "data-facet=\"denied_by\" data-value=\"scp\"",
+        ] {
+            assert!(page.contains(attribute), "{attribute}");
+        }
+        for column in ["<th>Account</th>", "<th>Session</th>", "<th>Resource</th>"] {
+            assert!(page.contains(column), "{column}");
+        }
     }
 
     #[test]

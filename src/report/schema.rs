@@ -253,6 +253,15 @@ pub static SUMMARY_COLUMNS: &[ColumnDef<SummaryRow>] = &[
         |r, v| set::optional(&mut r.self_change_event_id, v),
     )
     .unique(),
+    S::text(
+        "noise",
+        |r| r.noise,
+        |r, v| {
+            r.noise = v.as_deref().and_then(noise_label_named);
+            Some(())
+        },
+    ),
+    S::text_list("session_names", |r| &r.session_names, |r, v| r.session_names = v),
 ];
 
 /// Sets a part of the row's change link from a non-null cell (a row without a link has null in
@@ -388,6 +397,8 @@ pub fn blank_summary() -> SummaryRow {
         change: None,
         changed_after: false,
         self_change_event_id: None,
+        noise: None,
+        session_names: Vec::new(),
     }
 }
 

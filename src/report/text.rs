@@ -10,7 +10,8 @@ use serde_json::{Value, json};
 
 use super::escape::{for_terminal, json_for_terminal};
 use super::schema::SUMMARY_COLUMNS;
-use super::{reason_label, rfc3339};
+use super::table::noise_line;
+use super::{failures_headline, reason_label, rfc3339};
 use crate::aggregate::{SummaryRow, Totals};
 use crate::stats::ScanStats;
 
@@ -129,20 +130,21 @@ fn csv_field(value: &str) -> String {
 
 /// The `shown` rows (the first of all), under a line that counts all of them (`totals`).
 pub fn write_markdown(out: &mut dyn Write, shown: &[SummaryRow], totals: Totals) -> io::Result<()> {
-    let Totals { groups, denials } = totals;
+    let groups = totals.groups;
     writeln!(
         out,
-        "**{denials} denied requests** in {groups} groups (principal × action × bucket)\n"
+        "**{}** in {groups} groups (principal × action × bucket)\n",
+        failures_headline(&totals)
     )?;
     writeln!(
         out,
-        "| # | Principal | Action | Bucket | Count | Last seen (UTC) | Denied by | Next step |"
+        "| # | Principal | Action | Bucket | Count | Last seen (UTC) | Denied by | Noise | Next step |"
     )?;
-    writeln!(out, "|--:|---|---|---|--:|---|---|---|")?;
+    writeln!(out, "|--:|---|---|---|--:|---|---|---|---|")?;
     for (i, row) in shown.iter().enumerate() {
         writeln!(
             out,
-            "| {} | {} | {} | {} | {} | {} | {} | {} |",
+            "| {} | {} | {} | {} | {} | {} | {} | {} | {} |",
             i + 1,
             markdown_cell(&row.principal),
             markdown_cell(&row.action),
@@ -150,11 +152,15 @@ pub fn write_markdown(out: &mut dyn Write, shown: &[SummaryRow], totals: Totals)
             row.count,
             rfc3339(row.last_seen),
             markdown_cell(&reason_label(row)),
+            markdown_cell(row.noise.unwrap_or("")),
             markdown_cell(&row.hint),
         )?;
     }
     if shown.len() < groups {
         writeln!(out, "\n_{} more groups not shown._", groups - shown.len())?;
+    }
+    if let Some(line) = noise_line(&totals) {
+        writeln!(out, "\n_{}_", markdown_cell(&line))?;
     }
     Ok(())
 }

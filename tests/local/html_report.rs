@@ -1,8 +1,10 @@
 //! The HTML report in a real browser: the library scans sample-logs/, writes the report, and
 //! tests/browser/check_report.mjs opens it in headless Chromium (Debian's package, driven by
 //! playwright-core) to check what a person would do with it: no console or page errors, no
-//! network requests, every row there, sorting, filtering, the "only new" box and the drill-down
-//! working. The page and the screenshot are left in target/html-report/ for CI to keep.
+//! network requests, every row there, sorting, filtering, the "only new" and "hide noise" boxes,
+//! chart bars, legend and timeline segments that filter the table, the timeline's two scales and
+//! the drill-down (with account, session and resource) working. The page and the screenshot are
+//! left in target/html-report/ for CI to keep.
 //!
 //! Needs /usr/bin/chromium and tests/browser/node_modules: `scripts/setup-browser` installs both.
 
@@ -65,6 +67,7 @@ fn the_report_works_in_a_real_browser() {
 
     // Every summary row is a table row, up to the limit.
     let expected_rows = outcome.rows.len().min(TABLE_ROW_LIMIT);
+    let noise = outcome.rows.iter().take(expected_rows).filter(|r| r.noise.is_some()).count();
     assert!(expected_rows > 2, "the sample has groups to sort");
     let artifacts = repo().join("target/html-report");
     std::fs::create_dir_all(&artifacts).expect("create target/html-report");
@@ -75,6 +78,7 @@ fn the_report_works_in_a_real_browser() {
         .arg(artifacts.join("report.png"))
         .arg(expected_rows.to_string())
         .arg(format!("--new={}", new.len()))
+        .arg(format!("--noise={noise}"))
         .current_dir(&browser)
         .output()
         .unwrap_or_else(|e| panic!("cannot run node (is Node.js installed?): {e}"));

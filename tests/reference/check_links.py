@@ -19,7 +19,10 @@ links each group to a change by the rules written in the module doc of src/chang
   7 days earlier, ties in the same second broken by the greatest event id;
 - `changed_after`: some governing change after the last denial;
 - `self_change_event_id`: the first (time, then event id) non-session change made by the denied
-  principal itself between its first denial and an hour after its last.
+  principal itself between its first denial and an hour after its last;
+- `noise`: the group's label is the most frequent of its denials' labels (denials.parquet) when
+  every denial has one; a `service_principal` group linked to a change of the resource's own
+  policy or settings has none.
 
 Where src/changes/link.rs's code reads more into a change than its doc says, this checker keeps
 to the doc (and so disagrees with the code on such trails; sample-logs has none): a group the user
@@ -464,6 +467,18 @@ class Changes:
         }
 
 
+RESOURCE_SIDE = {"bucket_policy", "public_access_block", "ownership_controls", "acl", "key_policy",
+                 "resource_policy", "endpoint_policy"}
+
+
+def group_noise(labels):
+    """A group's noise label: the most frequent (ties: the smallest) when every denial has one."""
+    if not labels or None in labels:
+        return None
+    counts = Counter(labels)
+    return min(counts, key=lambda label: (-counts[label], label))
+
+
 LINK_COLUMNS = ["change_event_id", "change_time", "change_actor", "change_event_name", "change_target_type",
                 "change_target", "changed_after", "self_change_event_id"]
 
@@ -518,6 +533,13 @@ def main(log_dir, out_dir):
     assert groups, "the logs hold no denials: nothing would be checked"
 
     rows = pq.read_table(os.path.join(out_dir, "summary.parquet")).to_pylist()
+    # Each denial's noise label is whydenied's documented classification (README "noise"): an
+    # input here, like denied_by; the group's label and the link rule on top of it are checked.
+    labels = defaultdict(list)
+    for d in pq.read_table(os.path.join(out_dir, "denials.parquet"),
+                           columns=["principal", "action", "bucket", "noise", "suppressed_by"]).to_pylist():
+        if d["suppressed_by"] is None:
+            labels[(d["principal"], d["action"], d["bucket"])].append(d["noise"])
     summary = {(r["principal"], r["action"], r["bucket"]): r for r in rows}
     if len(summary) != len(rows):
         failures.append(f"{len(rows) - len(summary)} duplicate groups in summary.parquet")
@@ -547,6 +569,12 @@ def main(log_dir, out_dir):
             if expected[column] != got[column]:
                 failures.append(f"{key}: {column} expected {expected[column]!r}, got {got[column]!r}")
         groups[key].update(group)
+        label = group_noise(labels.get(key, []))
+        if (label == "service_principal"
+                and expected["change_target_type"] in RESOURCE_SIDE):
+            label = None  # a service locked out by a change of the resource's policy is not noise
+        if row["noise"] != label:
+            failures.append(f"{key}: noise expected {label!r}, got {row['noise']!r}")
         if expected["change_event_id"]:
             linked += 1
             by_type[expected["change_target_type"]] += 1

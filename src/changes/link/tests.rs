@@ -301,3 +301,23 @@ fn an_endpoint_policy_governs_the_requests_that_came_through_that_endpoint() {
     assert_eq!(link_id(&row), Some("e-vpce"));
     assert!(row.hint.contains("changed the endpoint policy of vpce-1a2b"), "{}", row.hint);
 }
+
+#[test]
+fn a_service_locked_out_by_a_resource_policy_change_is_not_noise() {
+    let policy =
+        change("e-policy", T0 - 5 * MIN, "PutBucketPolicy", TargetType::BucketPolicy, "logs");
+    let mut d = s3_denial("delivery.logs.amazonaws.com", "logs");
+    d.principal.principal_type = "AWSService".into();
+    d.noise = Some("service_principal");
+    let unlinked = linked(&[], group(d.clone(), &[T0]));
+    assert_eq!(unlinked.noise, Some("service_principal"), "no change: still noise");
+    assert_eq!(linked(&[policy], group(d.clone(), &[T0])).noise, None);
+    // A change of the caller's side leaves the label: the service's own permissions are not the
+    // operator's, and an anonymous prober stays noise whatever changed.
+    let org = change("e-scp", T0 - MIN, "UpdatePolicy", TargetType::Scp, "p-1");
+    assert_eq!(linked(&[org], group(d.clone(), &[T0])).noise, Some("service_principal"));
+    d.noise = Some("anonymous");
+    let policy =
+        change("e-policy", T0 - 5 * MIN, "PutBucketPolicy", TargetType::BucketPolicy, "logs");
+    assert_eq!(linked(&[policy], group(d, &[T0])).noise, Some("anonymous"));
+}

@@ -14,6 +14,7 @@ use maud::{Markup, html};
 use super::data::HourlyCounts;
 use super::grouped;
 use crate::classify::reason::DeniedBy;
+use crate::report::denied_by_label;
 
 /// One colour per [`DeniedBy::ALL`] entry, in that order (the last, grey, is `unknown`).
 const PALETTE: [&str; 13] = [
@@ -75,6 +76,23 @@ impl Bin {
         }
     }
 
+    /// The first hour (since the epoch) of the bin with this index.
+    fn start_hour(self, index: i64) -> i64 {
+        let month_start = |year: i64, month0: i64| {
+            let year = i32::try_from(year).unwrap_or(1970);
+            let month = u32::try_from(month0 + 1).unwrap_or(1);
+            chrono::NaiveDate::from_ymd_opt(year, month, 1)
+                .map_or(0, |d| d.and_time(chrono::NaiveTime::MIN).and_utc().timestamp() / 3600)
+        };
+        match self {
+            Bin::Hour => index,
+            Bin::Day => index * 24,
+            Bin::Week => (index * 7 - 3) * 24,
+            Bin::Month => month_start(index.div_euclid(12), index.rem_euclid(12)),
+            Bin::Year => month_start(index, 0),
+        }
+    }
+
     /// How a bin is named in tooltips (`long`) and under the axis.
     fn label(self, index: i64, long: bool) -> String {
         let start = |hours: i64| {
@@ -100,17 +118,36 @@ fn date_of_day(day: i64) -> DateTime<Utc> {
 
 /// A series of the timeline: one `denied_by` value.
 pub struct Series {
+    /// The `denied_by` value, as the reports hold it.
+    pub key: String,
+    /// As people are shown it (`not stated` for `unknown`).
     pub name: String,
     pub colour: &'static str,
     pub total: u64,
 }
 
-/// The timeline, drawn, with the legend the page puts under it.
+/// The timeline, drawn on a linear and on a logarithmic scale, with the legend the page puts
+/// under it.
 pub struct Timeline {
     pub bin: Bin,
     pub svg: Markup,
+    pub log_svg: Markup,
     pub legend: Vec<Series>,
+    /// One bin holds so much more than the others that the linear scale flattens them: the
+    /// page starts on the logarithmic one.
+    pub spiky: bool,
 }
+
+/// How bar heights are measured.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Scale {
+    Linear,
+    /// log10(1 + count): a bin of 1 is visible next to one of 100,000.
+    Log,
+}
+
+/// The tallest bin is at least this many times the median non-empty bin: spiky.
+const SPIKE_RATIO: u64 = 20;
 
 // The timeline's drawing area, in SVG user units (the SVG scales to the page's width).
 const WIDTH: f64 = 960.0;
@@ -133,7 +170,8 @@ pub struct Marker {
 
 /// The timeline of `hourly` with the policy changes `markers` that fall inside it, or `None`
 /// when no denial has a time.
-pub fn timeline(hourly: &HourlyCounts, markers: &[Marker]) -> Option<Timeline> {
+/// `what` names what is counted: `Denials`, or `Failures` when not all are denials.
+pub fn timeline(hourly: &HourlyCounts, markers: &[Marker], what: &str) -> Option<Timeline> {
     let first_denial = hourly.counts.keys().map(|(h, _)| *h).min()?;
     let last_hour = hourly.counts.keys().map(|(h, _)| *h).max()?;
     // A change shortly before the first denial widens the chart to show it (a week at most,
@@ -160,7 +198,8 @@ pub fn timeline(hourly: &HourlyCounts, markers: &[Marker]) -> Option<Timeline> {
     let mut legend: Vec<Series> = order
         .iter()
         .map(|&s| Series {
-            name: hourly.series[s].clone(),
+            key: hourly.series[s].clone(),
+            name: denied_by_label(&hourly.series[s]).to_string(),
             colour: colour_of(&hourly.series[s]),
             total: 0,
         })
@@ -172,71 +211,145 @@ pub fn timeline(hourly: &HourlyCounts, markers: &[Marker]) -> Option<Timeline> {
         legend[position].total += count;
     }
 
-    let tallest = stacks.values().map(|s| s.iter().sum::<u64>()).max().unwrap_or(1);
-    let (step, top) = y_scale(tallest);
-    let plot_width = WIDTH - LEFT - RIGHT;
-    let plot_height = HEIGHT - TOP - BOTTOM;
-    let bar_pitch = plot_width / bins as f64;
-    let bar_width = if bar_pitch >= 4.0 { bar_pitch * 0.8 } else { bar_pitch };
-    let y_of = |value: u64| TOP + plot_height - value as f64 / top as f64 * plot_height;
-    let ticks: Vec<u64> = (0..=top / step).map(|i| i * step).collect();
-    let label_every = bins.div_ceil(X_LABELS);
-    let x_labels: Vec<usize> = (0..bins).step_by(label_every).collect();
-    let caption = format!("Denials per {}, stacked by the policy that denied", bin.noun());
+    let mut totals: Vec<u64> = stacks.values().map(|s| s.iter().sum::<u64>()).collect();
+    totals.sort_unstable();
+    let spiky = totals.len() > 2
+        && totals[totals.len() - 1] >= totals[totals.len() / 2].saturating_mul(SPIKE_RATIO);
+    let plot =
+        Plot { bin, first, bins, stacks: &stacks, legend: &legend, markers, drawn: &drawn, what };
+    Some(Timeline {
+        bin,
+        svg: plot.draw(Scale::Linear),
+        log_svg: plot.draw(Scale::Log),
+        legend,
+        spiky,
+    })
+}
 
-    let svg = html! {
-        svg.timeline viewBox={ "0 0 " (WIDTH) " " (HEIGHT) } role="img" aria-label=(caption) {
-            title { (caption) }
-            g.y {
-                @for tick in &ticks {
-                    line.grid x1=(LEFT) x2=(WIDTH - RIGHT) y1=(fmt(y_of(*tick))) y2=(fmt(y_of(*tick))) {}
-                    text x=(LEFT - 6.0) y=(fmt(y_of(*tick) + 4.0)) { (grouped(*tick)) }
-                }
+/// What both scales of the timeline draw.
+struct Plot<'a, F: Fn(&&Marker) -> bool> {
+    bin: Bin,
+    /// The index of the first bin.
+    first: i64,
+    bins: usize,
+    /// Bin offset → denials per series, in legend order.
+    stacks: &'a BTreeMap<i64, Vec<u64>>,
+    legend: &'a [Series],
+    markers: &'a [Marker],
+    drawn: &'a F,
+    what: &'a str,
+}
+
+impl<F: Fn(&&Marker) -> bool> Plot<'_, F> {
+    fn draw(&self, scale: Scale) -> Markup {
+        let Plot { bin, first, bins, stacks, legend, markers, drawn, what } = *self;
+        let tallest = stacks.values().map(|s| s.iter().sum::<u64>()).max().unwrap_or(1);
+        let plot_width = WIDTH - LEFT - RIGHT;
+        let plot_height = HEIGHT - TOP - BOTTOM;
+        let bar_pitch = plot_width / bins as f64;
+        let bar_width = if bar_pitch >= 4.0 { bar_pitch * 0.8 } else { bar_pitch };
+        let (ticks, top) = match scale {
+            Scale::Linear => {
+                let (step, top) = y_scale(tallest);
+                ((0..=top / step).map(|i| i * step).collect::<Vec<u64>>(), top)
             }
-            g.bars {
-                @for (&offset, stack) in &stacks {
-                    @let x = LEFT + offset as f64 * bar_pitch + (bar_pitch - bar_width) / 2.0;
-                    @let when = bin.label(first + offset, true);
-                    @for (y, height, count, series) in segments(stack, &y_of) {
-                        rect x=(fmt(x)) y=(fmt(y)) width=(fmt(bar_width)) height=(fmt(height))
-                            fill=(legend[series].colour) {
-                            title { (when) " · " (legend[series].name) ": " (grouped(count)) }
+            Scale::Log => log_ticks(tallest),
+        };
+        // Heights: linear, or log10(1 + n) against log10(1 + top).
+        let height_of = |value: u64| match scale {
+            Scale::Linear => value as f64 / top.max(1) as f64 * plot_height,
+            Scale::Log => (value as f64).ln_1p() / (top.max(1) as f64).ln_1p() * plot_height,
+        };
+        let y_of = |value: u64| TOP + plot_height - height_of(value);
+        let label_every = bins.div_ceil(X_LABELS);
+        let x_labels: Vec<usize> = (0..bins).step_by(label_every).collect();
+        let caption = match scale {
+            Scale::Linear => {
+                format!("{what} per {}, stacked by the policy that denied", bin.noun())
+            }
+            Scale::Log => format!(
+                "{what} per {}, logarithmic scale: each bar is as tall as log(1 + its count), \
+                 split among the policies in proportion",
+                bin.noun()
+            ),
+        };
+        let class = match scale {
+            Scale::Linear => "timeline linear",
+            Scale::Log => "timeline log",
+        };
+        html! {
+            svg class=(class) viewBox={ "0 0 " (WIDTH) " " (HEIGHT) } role="img" aria-label=(caption) {
+                title { (caption) }
+                g.y {
+                    @for tick in &ticks {
+                        line.grid x1=(LEFT) x2=(WIDTH - RIGHT) y1=(fmt(y_of(*tick))) y2=(fmt(y_of(*tick))) {}
+                        text x=(LEFT - 6.0) y=(fmt(y_of(*tick) + 4.0)) { (grouped(*tick)) }
+                    }
+                }
+                g.bars {
+                    @for (&offset, stack) in stacks {
+                        @let x = LEFT + offset as f64 * bar_pitch + (bar_pitch - bar_width) / 2.0;
+                        @let index = first + offset;
+                        @let when = bin.label(index, true);
+                        @let total: u64 = stack.iter().sum();
+                        @for (y, height, count, series) in segments(stack, total, height_of(total), TOP + plot_height) {
+                            // data-*: what a click on the segment filters the table by.
+                            rect x=(fmt(x)) y=(fmt(y)) width=(fmt(bar_width)) height=(fmt(height))
+                                fill=(legend[series].colour)
+                                data-series=(legend[series].key)
+                                data-from=(bin.start_hour(index))
+                                data-to=(bin.start_hour(index + 1))
+                                data-label=(when) {
+                                title { (when) " · " (legend[series].name) ": " (grouped(count)) }
+                            }
+                        }
+                    }
+                }
+                g.changes {
+                    @for marker in markers.iter().filter(drawn) {
+                        @let x = fmt(LEFT + (bin.index(marker.hour) - first) as f64 * bar_pitch + bar_pitch / 2.0);
+                        line.change x1=(x) x2=(x) y1=(fmt(TOP)) y2=(fmt(TOP + plot_height)) {
+                            title { (marker.label) }
+                        }
+                    }
+                }
+                line.axis x1=(LEFT) x2=(WIDTH - RIGHT) y1=(fmt(TOP + plot_height)) y2=(fmt(TOP + plot_height)) {}
+                g.x {
+                    @for i in &x_labels {
+                        text x=(fmt(LEFT + (*i as f64 + 0.5) * bar_pitch)) y=(fmt(HEIGHT - 8.0)) {
+                            (bin.label(first + *i as i64, false))
                         }
                     }
                 }
             }
-            g.changes {
-                @for marker in markers.iter().filter(drawn) {
-                    @let x = fmt(LEFT + (bin.index(marker.hour) - first) as f64 * bar_pitch + bar_pitch / 2.0);
-                    line.change x1=(x) x2=(x) y1=(fmt(TOP)) y2=(fmt(TOP + plot_height)) {
-                        title { (marker.label) }
-                    }
-                }
-            }
-            line.axis x1=(LEFT) x2=(WIDTH - RIGHT) y1=(fmt(TOP + plot_height)) y2=(fmt(TOP + plot_height)) {}
-            g.x {
-                @for i in &x_labels {
-                    text x=(fmt(LEFT + (*i as f64 + 0.5) * bar_pitch)) y=(fmt(HEIGHT - 8.0)) {
-                        (bin.label(first + *i as i64, false))
-                    }
-                }
-            }
         }
-    };
-    Some(Timeline { bin, svg, legend })
+    }
 }
 
-/// The rectangles of one stacked bar, bottom up: (y, height, count, series index).
-fn segments(stack: &[u64], y_of: &impl Fn(u64) -> f64) -> Vec<(f64, f64, u64, usize)> {
-    let mut below = 0;
+/// Ticks of the logarithmic scale (0, 1, 10, 100, …) and its top: the power of ten at or
+/// above the tallest bar.
+fn log_ticks(tallest: u64) -> (Vec<u64>, u64) {
+    let mut ticks = vec![0, 1];
+    let mut top = 1u64;
+    while top < tallest {
+        top = top.saturating_mul(10);
+        ticks.push(top);
+    }
+    (ticks, top)
+}
+
+/// The rectangles of one stacked bar, bottom up: (y, height, count, series index). The bar of
+/// `total` denials is `height` tall, from `bottom` up; each series takes its share of it.
+fn segments(stack: &[u64], total: u64, height: f64, bottom: f64) -> Vec<(f64, f64, u64, usize)> {
+    let mut below = 0.0;
     let mut out = Vec::new();
     for (series, &count) in stack.iter().enumerate() {
         if count == 0 {
             continue;
         }
-        let (bottom, top) = (y_of(below), y_of(below + count));
-        out.push((top, bottom - top, count, series));
-        below += count;
+        let part = height * count as f64 / total.max(1) as f64;
+        out.push((bottom - below - part, part, count, series));
+        below += part;
     }
     out
 }
@@ -262,20 +375,25 @@ fn fmt(value: f64) -> String {
     format!("{value:.1}")
 }
 
-/// Horizontal bars, largest first: the label above, the bar and the count under it.
-pub fn bars(items: &[(&str, u64)]) -> Markup {
+/// Horizontal bars, largest first: the label above, the bar and the count under it. Each is a
+/// button that filters the table to its `facet` (`principal`, `bucket`, `account`, `action`,
+/// `policy`) having that value.
+pub fn bars(items: &[(&str, u64)], facet: &str) -> Markup {
     let largest = items.iter().map(|(_, n)| *n).max().unwrap_or(1).max(1);
     html! {
         ol.bars {
             @for (label, count) in items {
                 li {
-                    span.bar-label { (label) }
-                    span.bar-row {
-                        svg viewBox="0 0 100 10" preserveAspectRatio="none" aria-hidden="true" {
-                            rect.bar-fill x="0" y="0" height="10"
-                                width=(fmt((*count as f64 / largest as f64 * 100.0).max(0.5))) {}
+                    button.bar type="button" data-facet=(facet) data-value=(label)
+                        title={ "Show only the rows of " (label) } {
+                        span.bar-label { (label) }
+                        span.bar-row {
+                            svg viewBox="0 0 100 10" preserveAspectRatio="none" aria-hidden="true" {
+                                rect.bar-fill x="0" y="0" height="10"
+                                    width=(fmt((*count as f64 / largest as f64 * 100.0).max(0.5))) {}
+                            }
+                            span.bar-count { (grouped(*count)) }
                         }
-                        span.bar-count { (grouped(*count)) }
                     }
                 }
             }
@@ -319,6 +437,38 @@ mod tests {
     }
 
     #[test]
+    fn a_spike_does_not_flatten_the_rest_on_the_log_scale() {
+        let mut hourly = HourlyCounts { series: vec!["scp".into()], ..HourlyCounts::default() };
+        for hour in 0..10 {
+            hourly.counts.insert((hour, 0), if hour == 5 { 100_000 } else { 2 });
+        }
+        let chart = timeline(&hourly, &[], "Denials").expect("a chart");
+        assert!(chart.spiky);
+        let heights = |svg: &str| -> Vec<f64> {
+            svg.split(" height=\"")
+                .skip(1)
+                .filter_map(|h| h.split('"').next()?.parse().ok())
+                .collect()
+        };
+        let (linear, log) = (heights(&chart.svg.0), heights(&chart.log_svg.0));
+        assert!(linear.iter().filter(|&&h| h < 0.1).count() >= 9, "{linear:?}");
+        assert!(log.iter().all(|&h| h > 10.0), "{log:?}");
+        assert_eq!(log_ticks(100_000), (vec![0, 1, 10, 100, 1_000, 10_000, 100_000], 100_000));
+    }
+
+    #[test]
+    fn bins_know_their_hours() {
+        let hour = 1_793_797_200 / 3600; // 2026-11-04 13:00 UTC
+        for bin in [Bin::Hour, Bin::Day, Bin::Week, Bin::Month, Bin::Year] {
+            let index = bin.index(hour);
+            let (start, end) = (bin.start_hour(index), bin.start_hour(index + 1));
+            assert!(start <= hour && hour < end, "{bin:?}: {start}..{end}");
+            assert_eq!(bin.index(start), index, "{bin:?}");
+            assert_eq!(bin.index(end), index + 1, "{bin:?}");
+        }
+    }
+
+    #[test]
     fn y_axis_has_round_steps() {
         assert_eq!(y_scale(0), (1, 1));
         assert_eq!(y_scale(3), (1, 3));
@@ -346,11 +496,14 @@ mod tests {
         hourly.counts.insert((10, 0), 3);
         hourly.counts.insert((10, 1), 2);
         hourly.counts.insert((12, 1), 1);
-        let chart = timeline(&hourly, &[]).expect("a chart");
+        let chart = timeline(&hourly, &[], "Denials").expect("a chart");
         assert_eq!(chart.bin, Bin::Hour);
         let legend: Vec<_> = chart.legend.iter().map(|s| (&*s.name, s.total)).collect();
-        assert_eq!(legend, [("scp", 3), ("unknown", 3)]);
+        assert_eq!(legend, [("scp", 3), ("not stated", 3)]);
         assert_eq!(chart.svg.0.matches("<rect").count(), 3);
-        assert!(timeline(&HourlyCounts::default(), &[]).is_none());
+        assert_eq!(chart.log_svg.0.matches("<rect").count(), 3);
+        assert!(chart.svg.0.contains("data-series=\"unknown\" data-from=\"10\" data-to=\"11\""));
+        assert!(!chart.spiky);
+        assert!(timeline(&HourlyCounts::default(), &[], "Denials").is_none());
     }
 }

@@ -28,7 +28,10 @@ pub const HOUR_MICROS: i64 = 3_600_000_000;
 const DENIALS_READ: &[&str] = &[
     "event_time",
     "event_id",
+    "account_id",
     "principal",
+    "session_name",
+    "resource_arn",
     "action",
     "bucket",
     "denied_by",
@@ -45,6 +48,11 @@ const DENIALS_READ: &[&str] = &[
 pub struct SampleEvent {
     pub event_time: Option<i64>,
     pub event_id: Option<String>,
+    /// The account the request was made to.
+    pub account_id: Option<String>,
+    /// The role session name: for an SSO role, the person.
+    pub session_name: Option<String>,
+    pub resource_arn: Option<String>,
     pub source_ip: Option<String>,
     pub user_agent: Option<String>,
     pub error_code: Option<String>,
@@ -112,6 +120,24 @@ impl ReportData<'_> {
     /// The `n` buckets with the most denials; denials naming no bucket are left out.
     pub fn top_buckets(&self, n: usize) -> Vec<(&str, u64)> {
         top(self.groups.counts().filter_map(|(g, count)| Some((g.bucket.as_deref()?, count))), n)
+    }
+
+    /// The `n` actions with the most denials.
+    pub fn top_actions(&self, n: usize) -> Vec<(&str, u64)> {
+        top(self.groups.counts().map(|(g, count)| (&*g.action, count)), n)
+    }
+
+    /// The `n` accounts (requests were made to) with the most denials; a group seen in several
+    /// accounts counts in each.
+    pub fn top_accounts(&self, n: usize) -> Vec<(&str, u64)> {
+        let facts = self.groups.facts();
+        top(facts.flat_map(|g| g.accounts.iter().map(move |a| (&**a, g.count))), n)
+    }
+
+    /// The `n` denying policies (named by their ARN in the message) with the most denials;
+    /// empty when no message names one.
+    pub fn top_denying_policies(&self, n: usize) -> Vec<(&str, u64)> {
+        top(self.groups.facts().filter_map(|g| Some((g.denying_policy_arn?, g.count))), n)
     }
 }
 
@@ -202,11 +228,24 @@ impl DenialReduction<'_, '_> {
             error_code: c.text("error_code")?,
             error_message: c.text("error_message")?,
             object_key: c.text("object_key")?,
+            account_id: c.text("account_id")?,
+            session_name: c.text("session_name")?,
+            resource_arn: c.text("resource_arn")?,
         };
+        // With noise hidden, the rows are a subset of the groups: only their denials are drawn.
+        let subset = self.page.rows.hidden_noise().is_some();
         let suppressed_by = c.text("suppressed_by")?;
         for i in 0..c.batch.num_rows() {
             let when = time(event_time, i);
             if suppressed_by.is_valid(i) || self.page.window.place(when) != Placement::Inside {
+                continue;
+            }
+            let key = (
+                text(principal, i).unwrap_or_default(),
+                text(action, i).unwrap_or_default(),
+                text(bucket, i),
+            );
+            if subset && !self.page.rows.contains(key.0, key.1, key.2) {
                 continue;
             }
             match when {
@@ -218,11 +257,6 @@ impl DenialReduction<'_, '_> {
                 }
                 None => self.without_time += 1,
             }
-            let key = (
-                text(principal, i).unwrap_or_default(),
-                text(action, i).unwrap_or_default(),
-                text(bucket, i),
-            );
             if let Some(&row) = self.index.get(&key) {
                 let kept = &mut self.samples[row];
                 sample_columns.offer(kept, self.samples_per_row, when, i);
@@ -235,6 +269,9 @@ impl DenialReduction<'_, '_> {
 /// The columns a [`SampleEvent`] is made of, in one batch.
 struct SampleColumns<'a> {
     event_id: &'a StringArray,
+    account_id: &'a StringArray,
+    session_name: &'a StringArray,
+    resource_arn: &'a StringArray,
     source_ip: &'a StringArray,
     user_agent: &'a StringArray,
     error_code: &'a StringArray,
@@ -260,6 +297,9 @@ impl SampleColumns<'_> {
             SampleEvent {
                 event_time: when,
                 event_id: owned(self.event_id),
+                account_id: owned(self.account_id),
+                session_name: owned(self.session_name),
+                resource_arn: owned(self.resource_arn),
                 source_ip: owned(self.source_ip),
                 user_agent: owned(self.user_agent),
                 error_code: owned(self.error_code),

@@ -10,16 +10,16 @@ use sha2::{Digest, Sha256};
 use super::chart::{self, Timeline};
 use super::data::{HOUR_MICROS, ReportData, SampleEvent};
 use super::{NewGroups, PageInput, SAMPLES_PER_ROW, Since, grouped, utc};
-use crate::aggregate::SummaryRow;
+use crate::aggregate::{GroupFacts, SummaryRow, Totals};
 use crate::report::columns::Cell;
-use crate::report::reason_label;
 use crate::report::schema::SUMMARY_COLUMNS;
+use crate::report::{failure_noun, reason_label};
 use crate::stats::ScanStats;
 
 const CSS: &str = include_str!("report.css");
 const JS: &str = include_str!("report.js");
 
-/// Bars in each of the top-principals and top-buckets charts.
+/// Bars in each of the top charts (principals, buckets, accounts, actions, policies).
 const TOP_BARS: usize = 10;
 
 /// Problems listed on the page; the rest are counted.
@@ -31,8 +31,11 @@ const SECOND: &str = "%Y-%m-%d %H:%M:%S";
 /// The whole page.
 pub fn render(data: &ReportData<'_>, input: &PageInput<'_>) -> String {
     let (denials, stats) = (data.denials, input.stats);
+    let totals = data.groups.totals();
+    let noun = failure_noun(&totals);
     let marks = NewMarks::of(data, input.new);
-    let timeline = chart::timeline(&data.hourly, &change_markers(data.groups.amended()));
+    let what = if totals.not_denials() == 0 { "Denials" } else { "Failures" };
+    let timeline = chart::timeline(&data.hourly, &change_markers(data.groups.amended()), what);
     let page = html! {
         (DOCTYPE)
         html lang="en" {
@@ -42,12 +45,12 @@ pub fn render(data: &ReportData<'_>, input: &PageInput<'_>) -> String {
                 meta http-equiv="Content-Security-Policy" content=(content_security_policy());
                 meta name="color-scheme" content="light dark";
                 meta name="generator" content=(concat!("whydenied ", env!("CARGO_PKG_VERSION")));
-                title { "whydenied: " (grouped(denials)) " denied requests" }
+                title { "whydenied: " (grouped(denials)) " " (noun) }
                 style { (PreEscaped(CSS)) }
             }
             body {
                 header {
-                    h1 { "Denied requests" }
+                    h1 { (capitalized(noun)) }
                     p.meta {
                         @if let (Some(first), Some(last)) = (data.first_time, data.last_time) {
                             (utc(Some(first), MINUTE)) " – " (utc(Some(last), MINUTE)) " UTC · "
@@ -57,24 +60,23 @@ pub fn render(data: &ReportData<'_>, input: &PageInput<'_>) -> String {
                     }
                 }
                 main {
-                    (headline(data, input, marks.as_ref()))
+                    (headline(data, &totals, input, marks.as_ref()))
                     @if let Some(stats) = stats {
                         (scan_facts(stats))
                     }
-                    (timeline_section(timeline.as_ref(), data.without_time))
+                    (timeline_section(timeline.as_ref(), what, data.without_time))
+                    p.note {
+                        "Click a bar of any chart below or above, or a name in the legend, to show "
+                        "only its rows in the table."
+                    }
                     section.columns {
-                        figure {
-                            figcaption { h2 { "Top principals" } }
-                            (chart::bars(&data.top_principals(TOP_BARS)))
-                        }
-                        figure {
-                            figcaption { h2 { "Top buckets" } }
-                            @let buckets = data.top_buckets(TOP_BARS);
-                            @if buckets.is_empty() {
-                                p.note { "No denial names a bucket." }
-                            } @else {
-                                (chart::bars(&buckets))
-                            }
+                        (top_chart("Top principals", "principal", &data.top_principals(TOP_BARS), ""))
+                        (top_chart("Top buckets", "bucket", &data.top_buckets(TOP_BARS), "No request names a bucket."))
+                        (top_chart("Top accounts", "account", &data.top_accounts(TOP_BARS), "No request names an account."))
+                        (top_chart("Top actions", "action", &data.top_actions(TOP_BARS), ""))
+                        @let policies = data.top_denying_policies(TOP_BARS);
+                        @if !policies.is_empty() {
+                            (top_chart("Top denying policies (named in the message)", "policy", &policies, ""))
                         }
                     }
                     (table(data, marks.as_ref()))
@@ -103,18 +105,66 @@ fn content_security_policy() -> String {
     )
 }
 
-fn headline(data: &ReportData<'_>, input: &PageInput<'_>, marks: Option<&NewMarks>) -> Markup {
+/// `1 group`, `1,200 groups`.
+fn count_of(n: usize, noun: &str) -> String {
+    format!("{} {noun}{}", grouped(n as u64), if n == 1 { "" } else { "s" })
+}
+
+/// `Denied requests`.
+fn capitalized(text: &str) -> String {
+    let mut chars = text.chars();
+    chars.next().map(|c| c.to_uppercase().chain(chars).collect()).unwrap_or_default()
+}
+
+/// A chart of the largest `items`, each bar filtering the table to its `facet`; `empty` is
+/// said when there are none.
+fn top_chart(title: &str, facet: &str, items: &[(&str, u64)], empty: &str) -> Markup {
+    html! {
+        figure {
+            figcaption { h2 { (title) } }
+            @if items.is_empty() {
+                p.note { (empty) }
+            } @else {
+                (chart::bars(items, facet))
+            }
+        }
+    }
+}
+
+fn headline(
+    data: &ReportData<'_>,
+    totals: &Totals,
+    input: &PageInput<'_>,
+    marks: Option<&NewMarks>,
+) -> Markup {
     let groups = data.groups.len() as u64;
+    let noun = failure_noun(totals);
     html! {
         ul.headline {
             li {
                 span.value { (grouped(data.denials)) }
-                span.label { "denied requests" }
+                span.label {
+                    (noun)
+                    @if totals.not_denials() > 0 {
+                        " (" (grouped(totals.denials - totals.not_denials())) " denied)"
+                    }
+                }
             }
             @if let Some(marks) = marks {
                 li.new {
                     span.value { (grouped(marks.count)) }
                     span.label { "new groups " (since_label(marks.since)) }
+                }
+            }
+            @if let Some(hidden) = totals.hidden_noise {
+                li.noise {
+                    span.value { (grouped(hidden.denials)) }
+                    span.label { "noise left out by --hide-noise (" (count_of(hidden.groups, "group")) ")" }
+                }
+            } @else if totals.noise.groups > 0 {
+                li.noise {
+                    span.value { (grouped(totals.noise.denials)) }
+                    span.label { "of them labelled noise (" (count_of(totals.noise.groups, "group")) ")" }
                 }
             }
             li {
@@ -181,22 +231,39 @@ fn scan_facts(stats: &ScanStats) -> Markup {
     }
 }
 
-fn timeline_section(timeline: Option<&Timeline>, without_time: u64) -> Markup {
+fn timeline_section(timeline: Option<&Timeline>, what: &str, without_time: u64) -> Markup {
     html! {
         section {
             @if let Some(timeline) = timeline {
-                h2 { "Denials per " (timeline.bin.noun()) ", by the policy that denied" }
-                div.chart-scroll { (timeline.svg) }
+                h2 { (what) " per " (timeline.bin.noun()) ", by the policy that denied" }
+                div.tools {
+                    label.toggle {
+                        input #log-scale type="checkbox" checked[timeline.spiky];
+                        " logarithmic scale"
+                        @if timeline.spiky {
+                            span.sub { " (on: one " (timeline.bin.noun()) " holds far more than the others)" }
+                        }
+                    }
+                }
+                div.chart-scroll.log[timeline.spiky] #timeline {
+                    (timeline.svg)
+                    (timeline.log_svg)
+                }
                 ul.legend {
                     @for series in &timeline.legend {
-                        li { (chart::swatch(series.colour)) (series.name) " " span.sub { (grouped(series.total)) } }
+                        li {
+                            button.series type="button" data-facet="denied_by" data-value=(series.key)
+                                data-label=(series.name) title={ "Show only the rows denied by " (series.name) } {
+                                (chart::swatch(series.colour)) (series.name) " " span.sub { (grouped(series.total)) }
+                            }
+                        }
                     }
                 }
             } @else {
                 h2 { "Timeline" }
             }
             @if without_time > 0 {
-                p.note { (grouped(without_time)) " denials have no valid event time and are not in the timeline." }
+                p.note { (grouped(without_time)) " requests have no valid event time and are not in the timeline." }
             }
         }
     }
@@ -215,7 +282,8 @@ fn table(data: &ReportData<'_>, marks: Option<&NewMarks>) -> Markup {
                     " (the summary report has them all)"
                 }
                 ". Each row lists up to " (SAMPLES_PER_ROW) " of its most recent events. "
-                "Click a header to sort; type to filter (every word must match)."
+                "Click a header to sort; type to filter (every word must match); click a chart "
+                "to show only its rows."
             }
             div.tools {
                 input #filter type="search" placeholder="Filter: principal, action, bucket, IP…"
@@ -226,8 +294,17 @@ fn table(data: &ReportData<'_>, marks: Option<&NewMarks>) -> Markup {
                         " only the " (grouped(marks.count)) " new groups"
                     }
                 }
+                @let noisy = data.shown.iter().filter(|g| g.noise.is_some()).count();
+                @if noisy > 0 {
+                    label.only-new {
+                        input #hide-noise type="checkbox";
+                        " hide the " (count_of(noisy, "noise group"))
+                    }
+                }
                 output #shown for="filter" { (grouped(shown as u64)) " rows" }
             }
+            // Filled by the script with the chart filters in force, each with a button to drop it.
+            div #facets .facets aria-live="polite" {}
             table #summary {
                 colgroup {
                     col.count; col.principal; col.action; col.bucket; col.denied-by; col.last-seen; col.hint;
@@ -243,8 +320,8 @@ fn table(data: &ReportData<'_>, marks: Option<&NewMarks>) -> Markup {
                         th.hint-column { "Next step" }
                     }
                 }
-                @for (i, (group, samples)) in data.shown.iter().zip(&data.samples).enumerate() {
-                    (group_rows(group, samples, marks.is_some_and(|m| m.is_new[i])))
+                @for (i, ((group, samples), facts)) in data.shown.iter().zip(&data.samples).zip(data.groups.facts()).enumerate() {
+                    (group_rows(group, samples, marks.is_some_and(|m| m.is_new[i]), &facts))
                 }
             }
         }
@@ -253,14 +330,31 @@ fn table(data: &ReportData<'_>, marks: Option<&NewMarks>) -> Markup {
 
 /// One group: its row, and under it the drill-down across the table's width. Each group is a
 /// `<tbody>` of its own, so that sorting and filtering move and hide the two rows together.
-fn group_rows(g: &SummaryRow, samples: &[SampleEvent], is_new: bool) -> Markup {
+fn group_rows(
+    g: &SummaryRow,
+    samples: &[SampleEvent],
+    is_new: bool,
+    group: &GroupFacts<'_>,
+) -> Markup {
     let reason = reason_label(g);
+    // Every policy type among the group's denials: a timeline segment filters by any of them.
+    let mut denied_by: Vec<&str> = group.denied_by.iter().map(|((by, _), _)| by.as_str()).collect();
+    denied_by.dedup();
+    let hour = |t: Option<i64>| t.map(|t| t.div_euclid(HOUR_MICROS));
     html! {
         tbody {
-            tr.group.new[is_new] {
+            // data-*: what the charts filter the table by (exact values, not text search).
+            tr.group.new[is_new].noise[g.noise.is_some()]
+                data-principal=(g.principal) data-action=(g.action) data-bucket=[g.bucket.as_deref()]
+                data-accounts=(g.accounts.join(" ")) data-policy=[g.denying_policy_arn.as_deref()]
+                data-denied-by=(denied_by.join(" "))
+                data-first=[hour(g.first_seen)] data-last=[hour(g.last_seen)] {
                 td.num data-label="Count" data-column="count" data-sort=(g.count) {
                     @if is_new {
                         span.badge title="not seen before" { "new" } " "
+                    }
+                    @if let Some(label) = g.noise {
+                        span.badge.noise-badge title={ "labelled noise: " (label) } { "noise" } " "
                     }
                     (grouped(g.count))
                 }
@@ -294,7 +388,7 @@ fn group_rows(g: &SummaryRow, samples: &[SampleEvent], is_new: bool) -> Markup {
                                 1 => "1 event",
                                 n => { (n) " most recent events" },
                             }
-                            ", first and last seen, accounts, regions"
+                            ", first and last seen, accounts, regions, session names"
                         }
                         (facts(g))
                         @if samples.is_empty() {
@@ -353,6 +447,7 @@ fn facts(g: &SummaryRow) -> Markup {
                     @match column.cell(g) {
                         Cell::Time(t) => (utc(t, SECOND)),
                         Cell::Count(n) => (grouped(n)),
+                        Cell::TextList([]) => "–",
                         Cell::TextList(items) => (items.join(", ")),
                         Cell::Text(None) => "–",
                         other => (other.to_text()),
@@ -368,15 +463,21 @@ fn sample_table(samples: &[SampleEvent]) -> Markup {
     html! {
         table.samples {
             thead {
-                tr { th { "Time (UTC)" } th { "Source IP" } th { "User agent" } th { "Object key" } th { "Error" } th { "Event id" } }
+                tr {
+                    th { "Time (UTC)" } th { "Account" } th { "Session" } th { "Source IP" }
+                    th { "User agent" } th { "Resource" } th { "Error" } th { "Event id" }
+                }
             }
             tbody {
                 @for s in samples {
                     tr {
                         td data-label="Time (UTC)" { (utc(s.event_time, SECOND)) }
+                        td data-label="Account" { (or_dash(&s.account_id)) }
+                        td data-label="Session" { (or_dash(&s.session_name)) }
                         td data-label="Source IP" { (or_dash(&s.source_ip)) }
                         td data-label="User agent" { (or_dash(&s.user_agent)) }
-                        td data-label="Object key" { (or_dash(&s.object_key)) }
+                        // The ARN names the object too; without one, the key.
+                        td data-label="Resource" { (or_dash(&s.resource_arn.clone().or_else(|| s.object_key.clone()))) }
                         td data-label="Error" { code { (or_dash(&s.error_code)) } " " (or_dash(&s.error_message)) }
                         td data-label="Event id" { (or_dash(&s.event_id)) }
                     }
@@ -415,13 +516,18 @@ fn since_label(since: Since) -> String {
     }
 }
 
-/// `45 min`, `7 h`, `3.9 days`.
+/// `45 min`, `7 h`, `3.9 days`, `9 weeks`, `7.1 years`: the largest unit that keeps the number
+/// readable.
 fn duration(micros: i64) -> String {
     let minutes = micros / 60_000_000;
+    let days = minutes as f64 / 1_440.0;
     match minutes {
         ..120 => format!("{} min", minutes.max(0)),
         120..4_320 => format!("{} h", (minutes + 30) / 60),
-        _ => format!("{:.1} days", minutes as f64 / 1_440.0),
+        _ if days < 14.0 => format!("{days:.1} days"),
+        _ if days < 91.0 => format!("{:.0} weeks", days / 7.0),
+        _ if days < 730.0 => format!("{:.1} months", days / 30.44),
+        _ => format!("{:.1} years", days / 365.25),
     }
 }
 
@@ -435,6 +541,10 @@ mod tests {
         assert_eq!(duration(45 * 60_000_000), "45 min");
         assert_eq!(duration(7 * 3_600_000_000), "7 h");
         assert_eq!(duration(94 * 3_600_000_000), "3.9 days");
+        let day = 86_400_000_000;
+        assert_eq!(duration(20 * day), "3 weeks");
+        assert_eq!(duration(200 * day), "6.6 months");
+        assert_eq!(duration(2_595 * day + day * 7 / 10), "7.1 years");
     }
 
     #[test]

@@ -579,7 +579,7 @@ mod tests {
         let all = RecordedSelection::default();
         let spelled_now = format!("{}/logs", dir.path().display());
         let state = State::load(&path, &[spelled_now], None, &all, OUT).expect("same source");
-        assert_eq!(state.inputs, [real.clone()]);
+        assert_eq!(state.inputs, std::slice::from_ref(&real));
         assert_eq!(
             state.objects.keys().collect::<Vec<_>>(),
             [&format!("{real}/a.json"), &"s3://b/k".to_string()],
@@ -587,8 +587,9 @@ mod tests {
         );
         assert_eq!(state.out.as_deref(), Some(OUT), "recorded from now on");
         state.save(&path).expect("saved");
-        let elsewhere = State::load(&path, &[real.clone()], None, &all, "/tmp/other-out")
-            .expect_err("another --out");
+        let elsewhere =
+            State::load(&path, std::slice::from_ref(&real), None, &all, "/tmp/other-out")
+                .expect_err("another --out");
         let says = elsewhere.to_string();
         assert!(says.contains("belongs to --out /srv/whydenied, not /tmp/other-out"), "{says}");
         assert!(State::load(&path, &[format!("{real}/")], None, &all, OUT).is_ok());

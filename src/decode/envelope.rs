@@ -87,14 +87,6 @@ impl ApiOutput {
             _ => None,
         }
     }
-
-    /// The member of each list element that holds the event text.
-    pub fn text_field(self) -> &'static str {
-        match self {
-            Self::LookupEvents => "CloudTrailEvent",
-            Self::LogEvents => "message",
-        }
-    }
 }
 
 /// An element of `Events` (lookup-events); its other members are not read.

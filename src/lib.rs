@@ -32,6 +32,7 @@ pub mod policy;
 pub mod record;
 pub mod redact;
 pub mod report;
+pub mod snapshot;
 pub mod source;
 pub mod state;
 pub mod stats;

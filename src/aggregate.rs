@@ -22,6 +22,7 @@ use crate::classify::Denial;
 use crate::classify::category::ErrorCategory;
 use crate::classify::hint::{HintInput, group_hint};
 use crate::classify::reason::{DeniedBy, DenyKind};
+use crate::verdict::tally::GroupVerdict;
 
 /// The grouping of the summary. Its parts are shared with every other group and set that
 /// names the same principal, action or bucket.
@@ -337,6 +338,8 @@ pub struct SummaryRow {
     /// Role session names seen (for an SSO role, the people behind it): the first
     /// [`SESSION_NAMES`] in name order.
     pub session_names: Vec<String>,
+    /// What the group's denials were judged (`scan --policies`, `explain OUT`).
+    pub eval: Option<GroupVerdict>,
 }
 
 /// Role session names kept per group.
@@ -689,6 +692,7 @@ fn row(key: &SummaryKey, g: &Group) -> SummaryRow {
         self_change_event_id: None,
         noise: g.noise_label(),
         session_names: g.sessions.to_strings(),
+        eval: None,
     }
 }
 

@@ -65,8 +65,17 @@ Examples:
 
 const EXPLAIN_EXAMPLES: &str = "\
 Examples:
+  # judge an earlier scan's denials (adds the eval_ columns in place)
+  whydenied explain whydenied-out --policies snapshot/
+  # one denial, every statement considered
+  whydenied explain whydenied-out --policies snapshot/ --event-id EVENT-ID
   whydenied explain --request request.json
   whydenied explain --request - --format json < request.json | jq -r .decision
+
+OUT is the --out directory of an earlier scan: its reports carry what the
+evaluation needs (eval_context, policy_changes.parquet), so the verdicts equal
+those of scan --policies over the same logs. Without --policies, only the
+trail's own policy changes are known.
 
 The request is one JSON document: principal, action, resource, context, and
 every policy that applies (identity_policies, permissions_boundary,
@@ -77,9 +86,21 @@ decision), 1 when it could not be read.";
 
 #[derive(Debug, Args)]
 pub struct ExplainArgs {
+    /// The --out directory of an earlier scan, whose denials to judge.
+    #[arg(value_name = "OUT", required_unless_present = "request", conflicts_with = "request")]
+    pub out: Option<PathBuf>,
+
+    /// The policy snapshot to judge OUT's denials against.
+    #[arg(long, value_name = "DIR", requires = "out")]
+    pub policies: Option<PathBuf>,
+
+    /// Explain this one denial of OUT (its event_id) instead of judging them all.
+    #[arg(long, value_name = "ID", requires = "out")]
+    pub event_id: Option<String>,
+
     /// The request and its policies as one JSON document (`-` for stdin).
     #[arg(long, value_name = "FILE")]
-    pub request: PathBuf,
+    pub request: Option<PathBuf>,
 
     /// `text` for a person, `json` for scripts and CI.
     #[arg(long, value_enum, default_value_t = ExplainFormat::Text)]
@@ -274,6 +295,8 @@ Examples:
   whydenied scan sample-logs/
   whydenied scan ~/dump --since 7d --top 50        # the last week, 50 rows
   whydenied scan sample-logs/ --html report.html   # and an HTML report
+  # which statement denied each request
+  whydenied scan sample-logs/ --policies sample-logs/policies
   whydenied scan trail.json.gz other.json --format json > denials.json
   whydenied scan ~/dump --format ndjson --per-denial | jq -r .principal
   # what the AWS CLI prints, as it prints it
@@ -314,6 +337,12 @@ pub struct ScanArgs {
     /// with --state it counts and marks the groups no earlier run saw.
     #[arg(long, value_name = "FILE")]
     pub html: Option<PathBuf>,
+
+    /// Judge every denial against the policies in DIR (a snapshot in the layout the README's
+    /// "Policy snapshot" section builds with the AWS CLI), replayed to each event's time with
+    /// the trail's own policy changes: adds the eval_ columns.
+    #[arg(long, value_name = "DIR")]
+    pub policies: Option<PathBuf>,
 
     #[command(flatten)]
     pub summary: SummaryArgs,
@@ -519,6 +548,7 @@ impl ScanArgs {
             upload,
             html: self.html.clone(),
             change_lookback: self.summary.change_lookback()?,
+            policies: self.policies.clone(),
         };
         Ok((config, staging))
     }

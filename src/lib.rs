@@ -12,6 +12,8 @@
 //!   -> parse    simd-json, borrowed, into a plain Event  (record, event::json)
 //!   -> classify  failure? who, what, where, which policy (classify, reads only event::Event)
 //!   -> aggregate  principal x action x bucket, merged   (aggregate)
+//!   -> judge    with --policies: each denial against the policies as of its time
+//!               (verdict: snapshot + trail replay -> policy engine)
 //!   -> report   Parquet, table/json/csv/markdown, HTML, footer; every column declared once
 //!               (report::schema)
 //! ```
@@ -37,4 +39,5 @@ pub mod source;
 pub mod state;
 pub mod stats;
 pub mod suppress;
+pub mod verdict;
 pub mod window;

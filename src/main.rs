@@ -17,7 +17,7 @@ use whydenied::interrupt;
 use whydenied::pipeline::{ScanError, ScanOutcome, scan};
 use whydenied::redact::{RedactingStderr, Redactor};
 use whydenied::report::Format;
-use whydenied::report::footer::{write_footer, write_noise};
+use whydenied::report::footer::{write_footer, write_judged, write_noise};
 use whydenied::report::html::{NewGroups, PageInput, Since, write_html_report};
 use whydenied::report::ndjson::{DenialLinesError, write_denial_lines};
 use whydenied::report::rebuild::{new_in_last_run, new_since_runs, rebuild};
@@ -77,14 +77,100 @@ fn write_man_pages(dir: &Path) -> Exit {
 /// Evaluates one request: 0 when it was evaluated (the decision is in the output), 1 when the
 /// request cannot be read.
 fn run_explain(args: &ExplainArgs) -> Exit {
+    match (&args.out, &args.request) {
+        (Some(out), _) => run_explain_output(args, out),
+        (None, Some(request)) => run_explain_request(args, request),
+        (None, None) => fatal("give OUT (an earlier scan's --out) or --request FILE"),
+    }
+}
+
+/// `explain OUT`: judges an earlier scan's denials, or explains one of them (`--event-id`).
+fn run_explain_output(args: &ExplainArgs, out: &Path) -> Exit {
+    use whydenied::report::escape::{for_terminal, json_for_terminal};
+    use whydenied::report::explanation::{to_json, to_text};
+    use whydenied::verdict::Judge;
+    use whydenied::verdict::output::{changes_of, find_denial, judge_output};
+    init_logging(0, false, LogFormat::Text);
+    let snapshot = match &args.policies {
+        Some(dir) => match whydenied::pipeline::load_snapshot(dir) {
+            Ok(snapshot) => Some(snapshot),
+            Err(e) => return fatal(&e.to_string()),
+        },
+        None => None,
+    };
+    let Some(event_id) = &args.event_id else {
+        return match judge_output(out, snapshot.as_ref()) {
+            Ok(judged) => {
+                let _ = write_judged(&mut io::stderr().lock(), &judged);
+                Exit::Success
+            }
+            Err(e) => fatal(&e.to_string()),
+        };
+    };
+    let found = find_denial(out, event_id).and_then(|d| Ok((d, changes_of(out)?)));
+    let (denial, changes) = match found {
+        Ok(found) => found,
+        Err(e) => return fatal(&e.to_string()),
+    };
+    let judge = Judge::new(snapshot.as_ref(), &changes);
+    let text = match judge.explain(&denial) {
+        Err(gaps) => format!("not evaluated: {}\n", for_terminal(&gaps.join(", "))),
+        Ok((prepared, evaluation)) => {
+            let verdict = judge.judge(&denial);
+            match args.format {
+                ExplainFormat::Text => {
+                    let mut text = String::new();
+                    if let Some(v) = &verdict {
+                        text.push_str(&format!("verdict: {}\n", for_terminal(&v.short())));
+                        for (label, list) in [("gaps", &v.gaps), ("assumptions", &v.assumptions)] {
+                            if !list.is_empty() {
+                                text.push_str(&format!(
+                                    "{label}: {}\n",
+                                    for_terminal(&list.join(", "))
+                                ));
+                            }
+                        }
+                        if let Some(as_of) = &v.policies_as_of {
+                            text.push_str(&format!("policies as of: {}\n", for_terminal(as_of)));
+                        }
+                    }
+                    text.push_str(&to_text(&evaluation, &prepared.request));
+                    text
+                }
+                ExplainFormat::Json => {
+                    let mut json = to_json(&evaluation, &prepared.request);
+                    json["gaps"] = serde_json::json!(prepared.gaps);
+                    json["assumptions"] = serde_json::json!(prepared.assumptions);
+                    if let Some(v) = &verdict {
+                        json["verdict"] = serde_json::json!(v.kind.as_str());
+                    }
+                    format!("{}\n", json_for_terminal(&json.to_string()))
+                }
+            }
+        }
+    };
+    write_stdout(&text)
+}
+
+fn write_stdout(text: &str) -> Exit {
+    let mut stdout = io::stdout().lock();
+    match stdout.write_all(text.as_bytes()).and_then(|()| stdout.flush()) {
+        Ok(()) => Exit::Success,
+        Err(e) if e.kind() == io::ErrorKind::BrokenPipe => Exit::Success,
+        Err(e) => fatal(&format!("cannot write the explanation: {e}")),
+    }
+}
+
+/// `explain --request FILE`: one hand-written request.
+fn run_explain_request(args: &ExplainArgs, request_path: &Path) -> Exit {
     use whydenied::policy::{Request, evaluate};
     use whydenied::report::escape::json_for_terminal;
     use whydenied::report::explanation::{to_json, to_text};
-    let name = args.request.display().to_string();
-    let text = if args.request == Path::new("-") {
+    let name = request_path.display().to_string();
+    let text = if request_path == Path::new("-") {
         io::read_to_string(io::stdin())
     } else {
-        std::fs::read_to_string(&args.request)
+        std::fs::read_to_string(request_path)
     };
     let text = match text {
         Ok(text) => text,
@@ -108,12 +194,7 @@ fn run_explain(args: &ExplainArgs) -> Exit {
             format!("{}\n", json_for_terminal(&to_json(&evaluation, &request).to_string()))
         }
     };
-    let mut stdout = io::stdout().lock();
-    match stdout.write_all(out.as_bytes()).and_then(|()| stdout.flush()) {
-        Ok(()) => Exit::Success,
-        Err(e) if e.kind() == io::ErrorKind::BrokenPipe => Exit::Success,
-        Err(e) => fatal(&format!("cannot write the explanation: {e}")),
-    }
+    write_stdout(&out)
 }
 
 fn run_scan(args: &ScanArgs) -> Exit {
@@ -165,6 +246,9 @@ fn run_scan(args: &ScanArgs) -> Exit {
     } else {
         let _ = write_footer(&mut stderr, &outcome.stats);
         let _ = write_noise(&mut stderr, &outcome.rows, args.summary.hide_noise);
+        if let Some(judged) = &outcome.judged {
+            let _ = write_judged(&mut stderr, judged);
+        }
         if outcome.replaced > 0 {
             let _ = writeln!(
                 stderr,

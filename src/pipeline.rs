@@ -35,6 +35,7 @@ use crate::report::layout::{
 use crate::report::parquet::{FinishedReport, ParquetReport, ReportError};
 use crate::report::schema::{POLICY_CHANGE_COLUMNS, SUMMARY_COLUMNS};
 use crate::report::upload::{Destination, UploadError};
+use crate::snapshot::{Snapshot, SnapshotError};
 use crate::source::local::{ChangedWhileRead, OutputDir};
 use crate::source::overlap::{OverlapError, RunPaths, check_html, check_output_dir};
 use crate::source::s3_layout::S3Url;
@@ -45,6 +46,9 @@ use crate::state::{
 };
 use crate::stats::ScanStats;
 use crate::suppress::{Suppressions, noise_label};
+use crate::verdict::Judge;
+use crate::verdict::rewrite::{Judged, RewriteError, judge_finished};
+use crate::verdict::tally::Tally;
 use crate::window::{Placement, TimeWindow};
 
 /// What to scan and how.
@@ -78,6 +82,8 @@ pub struct ScanConfig {
     pub html: Option<PathBuf>,
     /// How far before a group's first denial a policy change is still linked to it (µs).
     pub change_lookback: i64,
+    /// `--policies DIR`: judge every denial against this snapshot at the end of the scan.
+    pub policies: Option<PathBuf>,
 }
 
 impl ScanConfig {
@@ -104,6 +110,7 @@ impl ScanConfig {
             upload: None,
             html: None,
             change_lookback: 7 * 86_400 * 1_000_000,
+            policies: None,
         }
     }
 }
@@ -127,6 +134,8 @@ pub struct ScanOutcome {
     /// the last run. `None` when that is not known here: no `--state`, no earlier run, or the
     /// reports are uploaded rather than kept in `out_dir`.
     pub earlier_summaries: Option<Vec<PathBuf>>,
+    /// With `--policies`: how the denials were judged.
+    pub judged: Option<Judged>,
 }
 
 /// What stops a scan as a whole (as opposed to one bad input, which is a [`crate::stats::Problem`]).
@@ -158,6 +167,10 @@ pub enum ScanError {
     Lock(#[from] LockError),
     #[error(transparent)]
     Overlap(#[from] OverlapError),
+    #[error("--policies: {0}")]
+    Snapshot(#[from] SnapshotError),
+    #[error("judging the denials: {0}")]
+    Judge(#[from] RewriteError),
 }
 
 /// Denials per message to the writer thread, and messages in flight: bounds the memory held
@@ -189,6 +202,11 @@ pub fn scan(config: &ScanConfig) -> Result<ScanOutcome, ScanError> {
     if config.out_dir.exists() && !config.out_dir.is_dir() {
         return Err(ScanError::OutputNotDir(config.out_dir.clone()));
     }
+    // Before any log is read: a snapshot that cannot be loaded at all stops the run early.
+    let snapshot = match &config.policies {
+        Some(dir) => Some(load_snapshot(dir)?),
+        None => None,
+    };
     fs::create_dir_all(&config.out_dir)
         .map_err(|source| ScanError::OutputDir { path: config.out_dir.clone(), source })?;
     // Held until the scan returns: no other run commits into this directory or state meanwhile.
@@ -317,7 +335,7 @@ pub fn scan(config: &ScanConfig) -> Result<ScanOutcome, ScanError> {
         .into_iter()
         .map(String::from)
         .collect();
-    let denials_finished = sink.finish()?;
+    let mut denials_finished = sink.finish()?;
     // Workers finish objects in any order: sorted, the file is the same for the same input.
     changes.sort_by(|a, b| {
         (a.event_time, &a.event_id, &a.event_name).cmp(&(b.event_time, &b.event_id, &b.event_name))
@@ -326,6 +344,15 @@ pub fn scan(config: &ScanConfig) -> Result<ScanOutcome, ScanError> {
     let changes_index = ChangeIndex::new(&changes, config.change_lookback);
     if !changes_index.is_empty() {
         rows.amend(|row| changes_index.link(row));
+    }
+    // Every change is known now: judge the denials just written, before they are published.
+    let mut judged = None;
+    if let Some(snapshot) = &snapshot {
+        let judge = Judge::new(Some(snapshot), &changes);
+        let (mut tally, mut counts) = (Tally::default(), Judged::default());
+        denials_finished = judge_finished(denials_finished, &judge, &mut tally, &mut counts)?;
+        rows.amend(|row| tally.amend(row));
+        judged = Some(counts);
     }
     let (summary_dir, summary_name) = layout.summary_path(&config.out_dir);
     fs::create_dir_all(&summary_dir)
@@ -402,7 +429,17 @@ pub fn scan(config: &ScanConfig) -> Result<ScanOutcome, ScanError> {
         uploaded,
         earlier_summaries,
         pending,
+        judged,
     })
+}
+
+/// Loads the `--policies` snapshot; a broken file makes only its piece unknown, and is named.
+pub fn load_snapshot(dir: &std::path::Path) -> Result<Snapshot, ScanError> {
+    let (snapshot, problems) = Snapshot::load(dir)?;
+    for problem in &problems {
+        tracing::warn!("{problem}");
+    }
+    Ok(snapshot)
 }
 
 /// The last step of a run, left to the caller: recording it in the `--state` file once every

@@ -19,6 +19,7 @@ use std::sync::Arc;
 use chrono::DateTime;
 
 use crate::event::Event;
+use crate::verdict::Verdict;
 use category::{ErrorCategory, categorize};
 use principal::{Principal, principal_of};
 use reason::{DeniedBy, DenyKind, PolicyType, diagnose};
@@ -85,6 +86,8 @@ pub struct Denial {
     /// The request facts policy evaluation needs, as `{"context": …, "unknown_keys": …}` JSON
     /// ([`context::eval_context`]).
     pub eval_context: Option<String>,
+    /// Its verdict against the policies that applied, once judged ([`crate::verdict`]).
+    pub verdict: Option<Box<Verdict>>,
 }
 
 #[cfg(test)]
@@ -122,6 +125,7 @@ impl Denial {
             suppressed_by: None,
             noise: None,
             eval_context: None,
+            verdict: None,
         }
     }
 }
@@ -183,6 +187,7 @@ pub fn classify(event: &Event<'_>, filter: FailureFilter, origin: &Arc<str>) -> 
         suppressed_by: None,
         noise: None,
         eval_context: context::eval_context(event),
+        verdict: None,
     })
 }
 

@@ -232,7 +232,7 @@ fn conditions(value: &Value) -> Result<Vec<ConditionEntry>, String> {
 
 /// Condition values, and the values of a request's context keys: a string, number or boolean
 /// (as text: numbers as written), or a list of them.
-pub(super) fn scalars(value: &Value) -> Result<Vec<String>, String> {
+pub(crate) fn scalars(value: &Value) -> Result<Vec<String>, String> {
     let one = |v: &Value| match v {
         Value::String(s) => Ok(s.clone()),
         Value::Number(n) => Ok(n.to_string()),

@@ -62,7 +62,7 @@ pub enum Identity<'a> {
 impl Caller {
     /// Reads the `principal` field; `principal_arn` is `aws:PrincipalArn` from the context, which
     /// carries a session's role ARN with its path.
-    fn parse(text: &str, principal_arn: Option<&str>) -> Option<Caller> {
+    pub(crate) fn parse(text: &str, principal_arn: Option<&str>) -> Option<Caller> {
         if text == "anonymous" {
             return Some(Caller::Anonymous);
         }

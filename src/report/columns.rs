@@ -58,6 +58,10 @@ pub struct ColumnDef<T> {
     /// Whether Parquet should dictionary-encode it: yes for the low-cardinality columns
     /// (accounts, actions, policy types), no for ids that are unique per row.
     pub dictionary: bool,
+    /// Added after reports were already in use: a report written before it lacks the column,
+    /// and is read with the row's default there instead of being refused (nightly runs keep
+    /// their earlier days' files across an upgrade).
+    pub added_later: bool,
 }
 
 impl<T> ColumnDef<T> {
@@ -66,7 +70,7 @@ impl<T> ColumnDef<T> {
         get: fn(&T) -> Option<i64>,
         set: fn(&mut T, Option<i64>),
     ) -> Self {
-        Self { name, access: Access::Time { get, set }, dictionary: false }
+        Self { name, access: Access::Time { get, set }, dictionary: false, added_later: false }
     }
 
     pub const fn text(
@@ -74,15 +78,15 @@ impl<T> ColumnDef<T> {
         get: fn(&T) -> Option<&str>,
         set: fn(&mut T, Option<String>) -> Option<()>,
     ) -> Self {
-        Self { name, access: Access::Text { get, set }, dictionary: true }
+        Self { name, access: Access::Text { get, set }, dictionary: true, added_later: false }
     }
 
     pub const fn flag(name: &'static str, get: fn(&T) -> bool, set: fn(&mut T, bool)) -> Self {
-        Self { name, access: Access::Flag { get, set }, dictionary: false }
+        Self { name, access: Access::Flag { get, set }, dictionary: false, added_later: false }
     }
 
     pub const fn count(name: &'static str, get: fn(&T) -> u64, set: fn(&mut T, u64)) -> Self {
-        Self { name, access: Access::Count { get, set }, dictionary: false }
+        Self { name, access: Access::Count { get, set }, dictionary: false, added_later: false }
     }
 
     pub const fn text_list(
@@ -90,7 +94,13 @@ impl<T> ColumnDef<T> {
         get: fn(&T) -> &[String],
         set: fn(&mut T, Vec<String>),
     ) -> Self {
-        Self { name, access: Access::TextList { get, set }, dictionary: true }
+        Self { name, access: Access::TextList { get, set }, dictionary: true, added_later: false }
+    }
+
+    /// A column that reports written by earlier versions lack (see [`ColumnDef::added_later`]).
+    pub const fn added_later(mut self) -> Self {
+        self.added_later = true;
+        self
     }
 
     /// A text column whose values are (nearly) unique per row: no dictionary.
@@ -294,7 +304,11 @@ pub fn read_batch<T>(
 ) -> Result<Vec<T>, BadColumn> {
     let mut rows: Vec<T> = (0..batch.num_rows()).map(|_| blank()).collect();
     for column in columns {
-        let array = batch.column_by_name(column.name).ok_or(column.name)?;
+        let array = match batch.column_by_name(column.name) {
+            Some(array) => array,
+            None if column.added_later => continue,
+            None => return Err(column.name),
+        };
         set_column(column, array.as_ref(), &mut rows).ok_or(column.name)?;
     }
     Ok(rows)

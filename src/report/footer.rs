@@ -7,6 +7,8 @@ use super::escape::for_terminal;
 use super::failure_noun;
 use crate::aggregate::SummaryRows;
 use crate::stats::ScanStats;
+use crate::verdict::VerdictKind;
+use crate::verdict::rewrite::Judged;
 
 /// Problems listed one by one before the rest are only counted (all of them are in `--format json`).
 const LISTED_PROBLEMS: usize = 20;
@@ -197,6 +199,28 @@ pub fn human_bytes(bytes: u64) -> String {
         unit += 1;
     }
     if unit == 0 { format!("{bytes} B") } else { format!("{value:.1} {}", UNITS[unit]) }
+}
+
+/// With `--policies`: "judged 629 denials: 120 explicit_deny, …", the mismatches, and the gaps
+/// that left the most denials undecided ("37 denials need bucket-policy:data-lake:not-captured").
+pub fn write_judged(out: &mut dyn Write, judged: &Judged) -> io::Result<()> {
+    let counts: Vec<String> = VerdictKind::ALL
+        .iter()
+        .filter(|k| judged.count(**k) > 0)
+        .map(|k| format!("{} {}", judged.count(*k), k.as_str()))
+        .collect();
+    writeln!(out, "judged {} denials: {}", judged.total(), counts.join(", "))?;
+    if judged.mismatches > 0 {
+        writeln!(
+            out,
+            "  {} where the error message names a layer the policies at hand do not refuse in (eval_mismatch)",
+            judged.mismatches
+        )?;
+    }
+    for (gap, n) in judged.top_gaps(3) {
+        writeln!(out, "  {n} denials need {}", for_terminal(gap))?;
+    }
+    Ok(())
 }
 
 #[cfg(test)]

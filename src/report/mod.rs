@@ -93,6 +93,16 @@ pub fn reason_label(row: &SummaryRow) -> String {
         let code = row.error_codes.first().map_or("code not recorded", String::as_str);
         return format!("error {code}");
     }
+    let stated = stated_reason(row);
+    match row.eval.as_ref().and_then(|e| e.label()) {
+        Some(judged) if stated == NOT_STATED => format!("judged {judged}"),
+        Some(judged) => format!("{stated}; judged {judged}"),
+        None => stated,
+    }
+}
+
+/// What the error messages of the group say.
+fn stated_reason(row: &SummaryRow) -> String {
     match row.deny_kind {
         DenyKind::Explicit | DenyKind::Implicit => {
             format!("{} ({})", denied_by_label(row.denied_by.as_str()), row.deny_kind.as_str())

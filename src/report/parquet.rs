@@ -128,6 +128,28 @@ pub struct FinishedReport {
 }
 
 impl FinishedReport {
+    /// The name it will be published under.
+    pub fn final_path(&self) -> &Path {
+        &self.final_path
+    }
+
+    /// The complete file under its temporary name, to read back before publishing.
+    pub fn temp_path(&self) -> &Path {
+        &self.temp_path
+    }
+
+    /// Moves the temporary file aside (`.<name>.<tag>.partial-<pid>`), so that a new report of
+    /// the same final name can be written while this one is read; still removed when dropped.
+    pub fn set_aside(mut self, tag: &str) -> Result<FinishedReport, ReportError> {
+        let name = self.final_path.file_name().unwrap_or_default().to_string_lossy();
+        let aside =
+            crate::partial::path_for(&self.final_path.with_file_name(format!("{name}.{tag}")));
+        fs::rename(&self.temp_path, &aside)
+            .map_err(|source| ReportError::Io { path: aside.clone(), source })?;
+        self.temp_path = aside;
+        Ok(self)
+    }
+
     /// Renames the report to its final name: one `rename(2)`, atomic.
     pub fn publish(mut self) -> Result<PathBuf, ReportError> {
         fs::rename(&self.temp_path, &self.final_path)

@@ -60,7 +60,15 @@ pub fn denial_files(dir: &Path) -> Result<Vec<PathBuf>, ReadError> {
 
 /// Calls `each` with every denial of the file at `path`.
 pub fn read_denials(path: &Path, mut each: impl FnMut(Denial)) -> Result<(), ReadError> {
-    read_rows(path, DENIAL_COLUMNS, blank_denial, |rows| rows.into_iter().for_each(&mut each))
+    read_denial_batches(path, |rows| rows.into_iter().for_each(&mut each))
+}
+
+/// Calls `each_batch` with the denials of the file at `path`, a batch (of bounded size) at a time.
+pub fn read_denial_batches(
+    path: &Path,
+    each_batch: impl FnMut(Vec<Denial>),
+) -> Result<(), ReadError> {
+    read_rows(path, DENIAL_COLUMNS, blank_denial, each_batch)
 }
 
 /// Every policy-changes file under `dir`, in both layouts, sorted; none for reports written
@@ -98,6 +106,11 @@ pub fn read_summary_keys(path: &Path, seen: &mut HashSet<SummaryKey>) -> Result<
     })
 }
 
+/// Calls `each` with every row of the summary report at `path`.
+pub fn read_summaries(path: &Path, mut each: impl FnMut(SummaryRow)) -> Result<(), ReadError> {
+    read_rows(path, SUMMARY_COLUMNS, blank_summary, |rows| rows.into_iter().for_each(&mut each))
+}
+
 /// Reads the report at `path` batch by batch into rows of the registered `columns`.
 fn read_rows<T>(
     path: &Path,
@@ -111,7 +124,8 @@ fn read_rows<T>(
         .map_err(|e| file_error(path, e.to_string()))?;
     // A file without our columns is refused by name even when it has no rows.
     let schema = arrow_array::RecordBatchReader::schema(&reader);
-    if let Some(column) = columns.iter().find(|c| schema.field_with_name(c.name).is_err()) {
+    let missing = |c: &&ColumnDef<T>| !c.added_later && schema.field_with_name(c.name).is_err();
+    if let Some(column) = columns.iter().find(missing) {
         return Err(ReadError::Column { path: path.to_path_buf(), column: column.name });
     }
     for batch in reader {
@@ -178,6 +192,7 @@ mod tests {
             suppressed_by: Some("backup-probe".into()),
             noise: Some("console_internal"),
             eval_context: Some(r#"{"context":{"aws:SourceIp":"192.0.2.1"},"unknown_keys":[]}"#.into()),
+            verdict: None,
         }
     }
 

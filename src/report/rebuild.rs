@@ -12,6 +12,7 @@ use super::read::{
 use crate::aggregate::{Summary, SummaryKey, SummaryRows};
 use crate::changes::link::ChangeIndex;
 use crate::suppress::Suppressions;
+use crate::verdict::tally::Tally;
 use crate::window::{Placement, TimeWindow};
 
 /// The re-aggregated summary.
@@ -52,6 +53,7 @@ pub fn rebuild(
     let (mut all, mut windowed) = (Summary::default(), Summary::default());
     let (mut denials, mut outside_window, mut kept, mut suppressed) = (0, 0, 0, 0);
     let mut matched: BTreeMap<String, u64> = BTreeMap::new();
+    let mut verdicts = Tally::default();
     for file in &files {
         read_denials(file, |mut d| {
             denials += 1;
@@ -74,6 +76,9 @@ pub fn rebuild(
             }
             if inside {
                 windowed.add(&d);
+                if let Some(verdict) = &d.verdict {
+                    verdicts.add(&d, verdict);
+                }
             }
             if new_since.is_some() {
                 all.add(&d);
@@ -90,6 +95,7 @@ pub fn rebuild(
     if !index.is_empty() {
         rows.amend(|row| index.link(row));
     }
+    rows.amend(|row| verdicts.amend(row));
     let unused_rules = rules.map_or_else(Vec::new, |rules| {
         rules.unused(&matched).into_iter().map(String::from).collect()
     });

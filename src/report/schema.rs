@@ -14,6 +14,8 @@ use crate::classify::principal::Principal;
 use crate::classify::reason::{DeniedBy, DenyKind, PolicyType};
 use crate::classify::resource::Target;
 use crate::suppress::noise_label_named;
+use crate::verdict::tally::GroupVerdict;
+use crate::verdict::{Verdict, VerdictKind};
 
 type D = ColumnDef<Denial>;
 
@@ -148,7 +150,98 @@ pub static DENIAL_COLUMNS: &[ColumnDef<Denial>] = &[
         |d, v| set::optional(&mut d.eval_context, v),
     )
     .unique(),
+    // The verdict (`scan --policies`, `explain OUT`): null until a run judges the denial.
+    D::text(
+        "eval_verdict",
+        |d| d.verdict.as_ref().map(|v| v.kind.as_str()),
+        |d, v| match v {
+            Some(name) => {
+                verdict_mut(d).kind = VerdictKind::from_str_opt(&name)?;
+                Some(())
+            }
+            None => Some(()),
+        },
+    )
+    .added_later(),
+    D::text(
+        "eval_layer",
+        |d| d.verdict.as_ref().and_then(|v| v.layer).map(DeniedBy::as_str),
+        |d, v| set_verdict(d, v, |verdict, v| verdict.layer = DeniedBy::from_str_opt(&v)),
+    )
+    .added_later(),
+    D::text(
+        "eval_policy",
+        |d| d.verdict.as_ref().and_then(|v| v.policy.as_deref()),
+        |d, v| set_verdict(d, v, |verdict, v| verdict.policy = Some(v)),
+    )
+    .added_later(),
+    D::text(
+        "eval_statement",
+        |d| d.verdict.as_ref().and_then(|v| v.statement.as_deref()),
+        |d, v| set_verdict(d, v, |verdict, v| verdict.statement = Some(v)),
+    )
+    .added_later(),
+    D::text(
+        "eval_condition",
+        |d| d.verdict.as_ref().and_then(|v| v.condition.as_deref()),
+        |d, v| set_verdict(d, v, |verdict, v| verdict.condition = Some(v)),
+    )
+    .unique()
+    .added_later(),
+    D::text_list(
+        "eval_unknown_keys",
+        |d| d.verdict.as_ref().map_or(&[], |v| &v.unknown_keys),
+        |d, v| set_verdict_list(d, v, |verdict, v| verdict.unknown_keys = v),
+    )
+    .added_later(),
+    D::text_list(
+        "eval_assumptions",
+        |d| d.verdict.as_ref().map_or(&[], |v| &v.assumptions),
+        |d, v| set_verdict_list(d, v, |verdict, v| verdict.assumptions = v),
+    )
+    .added_later(),
+    D::text(
+        "eval_policies_as_of",
+        |d| d.verdict.as_ref().and_then(|v| v.policies_as_of.as_deref()),
+        |d, v| set_verdict(d, v, |verdict, v| verdict.policies_as_of = Some(v)),
+    )
+    .added_later(),
+    D::flag(
+        "eval_mismatch",
+        |d| d.verdict.as_ref().is_some_and(|v| v.mismatch),
+        |d, v| {
+            if v {
+                verdict_mut(d).mismatch = true;
+            }
+        },
+    )
+    .added_later(),
+    D::text_list(
+        "eval_gaps",
+        |d| d.verdict.as_ref().map_or(&[], |v| &v.gaps),
+        |d, v| set_verdict_list(d, v, |verdict, v| verdict.gaps = v),
+    )
+    .added_later(),
 ];
+
+/// The denial's verdict, created when a report row has one (its `eval_verdict` comes first and
+/// sets the kind; a row without one has null or empty `eval_…` cells and stays unjudged).
+fn verdict_mut(d: &mut Denial) -> &mut Verdict {
+    d.verdict.get_or_insert_with(|| Box::new(Verdict::not_evaluated(Vec::new())))
+}
+
+fn set_verdict(d: &mut Denial, value: Option<String>, put: fn(&mut Verdict, String)) -> Option<()> {
+    if let Some(value) = value {
+        put(verdict_mut(d), value);
+    }
+    Some(())
+}
+
+fn set_verdict_list(d: &mut Denial, value: Vec<String>, put: fn(&mut Verdict, Vec<String>)) {
+    if !value.is_empty() {
+        put(verdict_mut(d), value);
+    }
+}
 
 type S = ColumnDef<SummaryRow>;
 
@@ -262,7 +355,76 @@ pub static SUMMARY_COLUMNS: &[ColumnDef<SummaryRow>] = &[
         },
     ),
     S::text_list("session_names", |r| &r.session_names, |r, v| r.session_names = v),
+    S::text(
+        "eval_verdict",
+        |r| r.eval.as_ref().and_then(|e| e.verdict).map(VerdictKind::as_str),
+        |r, v| set_eval(r, v, |e, v| e.verdict = VerdictKind::from_str_opt(&v)),
+    )
+    .added_later(),
+    S::text(
+        "eval_policy",
+        |r| r.eval.as_ref().and_then(|e| e.policy.as_deref()),
+        |r, v| set_eval(r, v, |e, v| e.policy = Some(v)),
+    )
+    .added_later(),
+    S::text(
+        "eval_statement",
+        |r| r.eval.as_ref().and_then(|e| e.statement.as_deref()),
+        |r, v| set_eval(r, v, |e, v| e.statement = Some(v)),
+    )
+    .added_later(),
+    S::count(
+        "eval_explicit_deny",
+        |r| eval_count(r, VerdictKind::ExplicitDeny),
+        |r, v| set_eval_count(r, VerdictKind::ExplicitDeny, v),
+    )
+    .added_later(),
+    S::count(
+        "eval_implicit_deny",
+        |r| eval_count(r, VerdictKind::ImplicitDeny),
+        |r, v| set_eval_count(r, VerdictKind::ImplicitDeny, v),
+    )
+    .added_later(),
+    S::count(
+        "eval_conditional",
+        |r| eval_count(r, VerdictKind::Conditional),
+        |r, v| set_eval_count(r, VerdictKind::Conditional, v),
+    )
+    .added_later(),
+    S::count(
+        "eval_allowed_now",
+        |r| eval_count(r, VerdictKind::AllowedNow),
+        |r, v| set_eval_count(r, VerdictKind::AllowedNow, v),
+    )
+    .added_later(),
+    S::count(
+        "eval_not_evaluated",
+        |r| eval_count(r, VerdictKind::NotEvaluated),
+        |r, v| set_eval_count(r, VerdictKind::NotEvaluated, v),
+    )
+    .added_later(),
 ];
+
+fn set_eval(
+    row: &mut SummaryRow,
+    value: Option<String>,
+    put: fn(&mut GroupVerdict, String),
+) -> Option<()> {
+    if let Some(value) = value {
+        put(row.eval.get_or_insert_with(GroupVerdict::default), value);
+    }
+    Some(())
+}
+
+fn eval_count(row: &SummaryRow, kind: VerdictKind) -> u64 {
+    row.eval.as_ref().map_or(0, |e| e.count(kind))
+}
+
+fn set_eval_count(row: &mut SummaryRow, kind: VerdictKind, n: u64) {
+    if n > 0 {
+        row.eval.get_or_insert_with(GroupVerdict::default).set_count(kind, n);
+    }
+}
 
 /// Sets a part of the row's change link from a non-null cell (a row without a link has null in
 /// every `change_…` column, and stays without one).
@@ -368,6 +530,7 @@ pub fn blank_denial() -> Denial {
         suppressed_by: None,
         noise: None,
         eval_context: None,
+        verdict: None,
     }
 }
 
@@ -399,6 +562,7 @@ pub fn blank_summary() -> SummaryRow {
         self_change_event_id: None,
         noise: None,
         session_names: Vec::new(),
+        eval: None,
     }
 }
 

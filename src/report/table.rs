@@ -468,6 +468,7 @@ mod tests {
             self_change_event_id: None,
             noise: None,
             session_names: vec![],
+            eval: None,
         }
     }
 

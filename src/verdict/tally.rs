@@ -1,0 +1,104 @@
+//! The verdicts of a summary group: how many of each, and the usual one (with its policy and
+//! statement), for the `eval_…` columns of `summary.parquet`.
+
+use std::collections::HashMap;
+
+use super::{Verdict, VerdictKind};
+use crate::aggregate::SummaryRow;
+use crate::classify::Denial;
+
+/// What a group's denials were judged, as the summary shows it.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct GroupVerdict {
+    /// The most frequent verdict (ties: the first in [`VerdictKind::ALL`], the more definite).
+    pub verdict: Option<VerdictKind>,
+    /// The most frequent (policy, statement) among the denials with that verdict.
+    pub policy: Option<String>,
+    pub statement: Option<String>,
+    /// Per verdict, in [`VerdictKind::ALL`] order.
+    pub counts: [u64; 5],
+}
+
+impl GroupVerdict {
+    pub fn count(&self, kind: VerdictKind) -> u64 {
+        self.counts[index(kind)]
+    }
+
+    /// "explicit_deny data-lake#bucket-policy DenyNoVpce": the usual verdict as people read it;
+    /// `None` when nothing was judged (`not_evaluated` says nothing about the policies).
+    pub fn label(&self) -> Option<String> {
+        let verdict = self.verdict.filter(|v| *v != VerdictKind::NotEvaluated)?;
+        let parts: Vec<String> = [
+            Some(verdict.as_str().to_string()),
+            self.policy.as_deref().map(super::short_policy),
+            self.statement.clone(),
+        ]
+        .into_iter()
+        .flatten()
+        .collect();
+        Some(parts.join(" "))
+    }
+
+    pub fn set_count(&mut self, kind: VerdictKind, n: u64) {
+        self.counts[index(kind)] = n;
+    }
+}
+
+fn index(kind: VerdictKind) -> usize {
+    VerdictKind::ALL.iter().position(|k| *k == kind).expect("listed")
+}
+
+type Key = (String, String, Option<String>);
+type Answer = (VerdictKind, Option<String>, Option<String>);
+
+/// Tallies verdicts by summary group while the denials are re-written.
+#[derive(Default)]
+pub struct Tally {
+    groups: HashMap<Key, HashMap<Answer, u64>>,
+}
+
+impl Tally {
+    /// Counts `denial` (judged `verdict`) in its group; suppressed denials are not in the summary.
+    pub fn add(&mut self, denial: &Denial, verdict: &Verdict) {
+        if denial.suppressed_by.is_some() {
+            return;
+        }
+        let key = (
+            denial.principal.principal.clone(),
+            denial.action.clone(),
+            denial.target.bucket.clone(),
+        );
+        let answer = (verdict.kind, verdict.policy.clone(), verdict.statement.clone());
+        *self.groups.entry(key).or_default().entry(answer).or_default() += 1;
+    }
+
+    /// Sets the row's verdict columns; `false` when the group had no judged denial.
+    pub fn amend(&self, row: &mut SummaryRow) -> bool {
+        let key = (row.principal.clone(), row.action.clone(), row.bucket.clone());
+        let Some(answers) = self.groups.get(&key) else { return false };
+        let mut group = GroupVerdict::default();
+        for ((kind, _, _), n) in answers {
+            group.counts[index(*kind)] += n;
+        }
+        let verdict = VerdictKind::ALL
+            .iter()
+            .copied()
+            .max_by_key(|k| (group.count(*k), std::cmp::Reverse(index(*k))))
+            .filter(|k| group.count(*k) > 0);
+        if let Some(verdict) = verdict {
+            // The usual policy and statement of that verdict; ties by name, so the choice does
+            // not depend on the order the denials were read in.
+            let best = answers
+                .iter()
+                .filter(|((kind, _, _), _)| *kind == verdict)
+                .max_by(|(a, n), (b, m)| n.cmp(m).then_with(|| (&b.1, &b.2).cmp(&(&a.1, &a.2))));
+            if let Some(((_, policy, statement), _)) = best {
+                group.policy = policy.clone();
+                group.statement = statement.clone();
+            }
+        }
+        group.verdict = verdict;
+        row.eval = Some(group);
+        true
+    }
+}

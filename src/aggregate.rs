@@ -572,10 +572,11 @@ impl SummaryRows {
         self.amended.values()
     }
 
-    /// Lets `change` amend every row; the rows it reports changed are kept as changed.
+    /// Lets `change` amend every row (as earlier stages left it); the rows it reports changed
+    /// are kept as changed.
     pub fn amend(&mut self, mut change: impl FnMut(&mut SummaryRow) -> bool) {
         for (i, (key, group)) in self.groups.iter().enumerate() {
-            let mut made = row(key, group);
+            let mut made = self.amended.get(&i).cloned().unwrap_or_else(|| row(key, group));
             if change(&mut made) {
                 self.amended.insert(i, made);
             }
@@ -719,6 +720,24 @@ mod tests {
             origin: Arc::from("f"),
             ..Denial::example()
         }
+    }
+
+    #[test]
+    fn a_later_amendment_keeps_what_an_earlier_one_changed() {
+        let mut summary = Summary::default();
+        summary.add(&denial("alice", 30, "192.0.2.1", DeniedBy::Unknown));
+        let mut rows = summary.into_rows();
+        rows.amend(|row| {
+            row.changed_after = true;
+            true
+        });
+        rows.amend(|row| {
+            row.hint = "second".into();
+            true
+        });
+        let row = rows.head(1).remove(0);
+        assert!(row.changed_after, "the first amendment was lost");
+        assert_eq!(row.hint, "second");
     }
 
     #[test]

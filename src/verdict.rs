@@ -155,7 +155,21 @@ impl<'a> Judge<'a> {
             Err(gaps) => return Some(Verdict::not_evaluated(gaps)),
         };
         let evaluation = evaluate(&prepared.request);
-        Some(verdict_of(&evaluation, &prepared, denial))
+        let mut verdict = verdict_of(&evaluation, &prepared, denial);
+        // Undecided only for want of policies that changed after the event: today's allow it.
+        if verdict.kind == VerdictKind::Conditional
+            && let Some(now) = prepared.as_now()
+            && evaluate(&now).decision == Decision::Allowed
+        {
+            verdict.kind = VerdictKind::AllowedNow;
+            verdict.layer = None;
+            verdict.policy = None;
+            verdict.statement = None;
+            verdict.condition = None;
+            verdict.unknown_keys.clear();
+            verdict.policies_as_of = prepared.default_as_of.clone();
+        }
+        Some(verdict)
     }
 
     /// The request and evaluation of one denial, for `explain --event-id`.

@@ -96,13 +96,20 @@ impl<'c> History<'c> {
     /// snapshot, and then only the trail can say).
     pub fn as_of(&self, subject: &Subject, at: i64, snapshot_time: Option<i64>) -> AsOf<'c> {
         let Some(entries) = self.by_subject.get(subject) else { return AsOf::Snapshot };
-        if let Some(latest) = entries.iter().rev().find(|e| e.time <= at && e.replaces) {
-            // A later change without a document (none for these kinds today) would not undo it.
-            return AsOf::Trail {
-                time: latest.time,
-                event_id: latest.event_id,
-                document: latest.document,
-            };
+        // The latest change at or before the event decides, if the trail logged its document;
+        // one without (a request the trail truncated) leaves the policy unknown from then on.
+        match entries.iter().rev().find(|e| e.time <= at) {
+            Some(latest) if latest.replaces => {
+                return AsOf::Trail {
+                    time: latest.time,
+                    event_id: latest.event_id,
+                    document: latest.document,
+                };
+            }
+            Some(latest) if snapshot_time.is_none_or(|s| s <= latest.time) => {
+                return AsOf::Unknown { changed_at: latest.time };
+            }
+            _ => {}
         }
         let (from, to) = match snapshot_time {
             Some(snapshot) if snapshot < at => (snapshot, at),
@@ -214,6 +221,24 @@ mod tests {
         ));
         // A bucket the trail never touched.
         assert_eq!(history.as_of(&bucket("c"), 10, Some(100)), AsOf::Snapshot);
+    }
+
+    #[test]
+    fn a_change_without_its_document_hides_what_came_before() {
+        let changes = [
+            change(10, "PutBucketPolicy", "b", Some("one")),
+            change(20, "PutBucketPolicy", "b", None),
+        ];
+        let history = History::new(&changes);
+        assert!(matches!(history.as_of(&bucket("b"), 15, Some(100)), AsOf::Trail { time: 10, .. }));
+        // After the undocumented change, with a snapshot from before it: not known.
+        assert_eq!(history.as_of(&bucket("b"), 25, Some(18)), AsOf::Unknown { changed_at: 20 });
+        // Nor without a snapshot.
+        assert_eq!(history.as_of(&bucket("b"), 25, None), AsOf::Unknown { changed_at: 20 });
+        // A snapshot taken after it, with no change since, is what applied: before or after
+        // the event.
+        assert_eq!(history.as_of(&bucket("b"), 25, Some(100)), AsOf::Snapshot);
+        assert_eq!(history.as_of(&bucket("b"), 25, Some(22)), AsOf::Snapshot);
     }
 
     #[test]

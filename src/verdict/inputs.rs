@@ -40,9 +40,27 @@ pub struct Prepared {
     pub as_of: HashMap<String, String>,
     /// `snapshot@<captured_at>` when a snapshot was given.
     pub default_as_of: Option<String>,
+    /// The snapshot's version of each policy that is not known as of the event because it
+    /// changed after it: today's policies, for telling `allowed_now` apart.
+    pub now: Vec<Policy>,
 }
 
 impl Prepared {
+    /// The request with today's policies in place of those that changed after the event;
+    /// `None` when none did.
+    pub fn as_now(&self) -> Option<Request> {
+        if self.now.is_empty() {
+            return None;
+        }
+        let mut request = self.request.clone();
+        for policy in policies_mut(&mut request) {
+            if let Some(now) = self.now.iter().find(|p| p.name == policy.name) {
+                *policy = now.clone();
+            }
+        }
+        Some(request)
+    }
+
     /// The one policy of a single-policy layer, named for an implicit deny there.
     pub fn single_policy(&self, layer: DeniedBy) -> Option<String> {
         let r = &self.request;
@@ -66,6 +84,18 @@ pub struct Inputs<'a> {
     snapshot_time: Option<i64>,
 }
 
+/// Every policy slot of a request, to replace one by name.
+fn policies_mut(r: &mut Request) -> impl Iterator<Item = &mut Policy> {
+    r.identity_policies
+        .iter_mut()
+        .chain(r.permissions_boundary.iter_mut())
+        .chain(r.session_policy.iter_mut())
+        .chain(r.scp.iter_mut().flatten().flatten())
+        .chain(r.rcp.iter_mut().flatten().flatten())
+        .chain(r.resource_policy.iter_mut())
+        .chain(r.vpc_endpoint_policy.iter_mut())
+}
+
 /// What one lookup found, before trail replay.
 struct Found {
     policy: Option<Policy>,
@@ -81,6 +111,7 @@ struct Builder<'i, 'a> {
     assumptions: Vec<String>,
     as_of: HashMap<String, String>,
     used_snapshot: bool,
+    now: Vec<Policy>,
 }
 
 impl<'a> Inputs<'a> {
@@ -100,6 +131,15 @@ impl<'a> Inputs<'a> {
         if !denial.action.contains(':') {
             return Err(vec![format!("action:{}:unknown", denial.action)]);
         }
+        if let Some(snapshot) = self.snapshot
+            && let Some(partition) = caller_partition(denial)
+            && partition != snapshot.partition()
+        {
+            return Err(vec![format!(
+                "identity:{}:partition-{partition}-not-in-snapshot",
+                denial.principal.principal
+            )]);
+        }
         if let (Some(snapshot), Some(account)) = (self.snapshot, caller.account())
             && caller.has_identity_policies()
             && !snapshot.accounts().any(|a| a == account)
@@ -113,6 +153,7 @@ impl<'a> Inputs<'a> {
             assumptions: Vec::new(),
             as_of: HashMap::new(),
             used_snapshot: false,
+            now: Vec::new(),
         };
         let action = denial.action.clone();
         let lower = action.to_lowercase();
@@ -270,6 +311,7 @@ impl<'a> Inputs<'a> {
             assumptions: b.assumptions,
             as_of: b.as_of,
             default_as_of,
+            now: b.now,
         })
     }
 }
@@ -313,6 +355,12 @@ impl Builder<'_, '_> {
             AsOf::Unknown { changed_at } => {
                 let gap = format!("{name}:changed-after-event@{}", rfc3339(changed_at));
                 self.gaps.push(gap.clone());
+                match self.snapshot(from_snapshot) {
+                    Known::Present(policy) => self.now.push(policy),
+                    // Deleted since: today there is none (an empty policy grants nothing).
+                    Known::Absent => self.now.push(empty_policy(name)),
+                    Known::NotCaptured(_) => {}
+                }
                 Some(not_known(name, &gap, principals))
             }
             AsOf::Snapshot => match self.snapshot(from_snapshot) {
@@ -476,10 +524,23 @@ pub fn not_known(name: &str, gap: &str, principals: bool) -> Policy {
     Policy::parse(name, &document).expect("a well-formed placeholder")
 }
 
+/// A policy with no statement: what a deleted policy is today.
+fn empty_policy(name: &str) -> Policy {
+    Policy { name: name.to_string(), variables: true, statements: Vec::new() }
+}
+
 /// The caller as the engine names it, from the principal columns.
 fn caller_of(d: &Denial) -> Option<Caller> {
     let p = &d.principal;
     match p.principal_type.as_str() {
+        // A SAML or web identity asking to assume a role is nobody IAM knows yet: only a
+        // Principal "*" names it, and a Federated element (whose provider the row does not
+        // give) stays unknown in the engine.
+        "SAMLUser" | "WebIdentityUser"
+            if TRUST_ACTIONS.contains(&d.action.to_lowercase().as_str()) =>
+        {
+            Some(Caller::Anonymous)
+        }
         "AssumedRole" => Caller::parse(p.caller_arn.as_deref()?, Some(&p.principal)),
         "IAMUser" | "Root" | "FederatedUser" => {
             Caller::parse(p.caller_arn.as_deref().unwrap_or(&p.principal), None)
@@ -488,6 +549,14 @@ fn caller_of(d: &Denial) -> Option<Caller> {
         "Anonymous" => Some(Caller::Anonymous),
         _ => None,
     }
+}
+
+/// The partition of an IAM principal's ARN (`aws`, `aws-us-gov`, `aws-cn`).
+fn caller_partition(d: &Denial) -> Option<&str> {
+    let arn = d.principal.caller_arn.as_deref().unwrap_or(&d.principal.principal);
+    let mut parts = arn.split(':');
+    (parts.next()? == "arn").then_some(())?;
+    parts.next()
 }
 
 /// The resource ARN: as the row has it, else built from the bucket and key of an S3 request.

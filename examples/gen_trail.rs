@@ -1215,6 +1215,12 @@ fn fresh(out: &Path) -> io::Result<()> {
 // Declared after `obj!` so that the module sees the macro.
 #[path = "gen_trail/cases.rs"]
 mod cases;
+#[path = "gen_trail/matching.rs"]
+mod matching;
+#[path = "gen_trail/replay.rs"]
+mod replay;
+#[path = "gen_trail/snapshot.rs"]
+mod snapshot;
 #[path = "gen_trail/truth.rs"]
 mod truth;
 #[path = "gen_trail/world.rs"]
@@ -1276,7 +1282,7 @@ fn sample(out: &Path, truth_csv: Option<&Path>) -> io::Result<()> {
 /// Writes `out/policies/`, captured at the trail's last event: the policies as they are after it.
 fn write_snapshot(out: &Path, records: &[serde_json::Value]) -> io::Result<()> {
     let last = records.iter().filter_map(|r| r["eventTime"].as_str()).max().unwrap_or_default();
-    let files = world::snapshot_files(last);
+    let files = snapshot::snapshot_files(last);
     for (path, text) in &files {
         let path = out.join("policies").join(path);
         if let Some(dir) = path.parent() {

@@ -9,7 +9,6 @@
 //! of the strict comparison (tests/reference/check_verdicts.py). Vocabulary: issue 16 and POLICY.md
 //! §4.5; naming of policies and statements: POLICY.md §2.3.
 
-use std::collections::BTreeMap;
 use std::fs::{self, File};
 use std::io::{self, BufReader, Write};
 use std::path::{Path, PathBuf};
@@ -17,6 +16,8 @@ use std::path::{Path, PathBuf};
 use flate2::read::GzDecoder;
 use serde_json::Value;
 
+use super::matching::{Caller, Doc, Layer, Request, Tri, Tri::*, layer};
+use super::replay::History;
 use super::world::{self, Entity};
 use super::{ACCOUNTS, APIS, KMS_KEYS, VPC_ENDPOINT};
 
@@ -58,79 +59,6 @@ fn is_denial(r: &Value) -> bool {
         || message.find("because no ").is_some_and(|at| message[at..].contains(" allows the "))
 }
 
-/// Kleene's three truth values.
-#[derive(Clone, Copy, PartialEq, Debug)]
-enum Tri {
-    T,
-    F,
-    U,
-}
-use Tri::*;
-
-impl Tri {
-    fn of(b: bool) -> Tri {
-        if b { T } else { F }
-    }
-    fn and(self, o: Tri) -> Tri {
-        match (self, o) {
-            (F, _) | (_, F) => F,
-            (T, T) => T,
-            _ => U,
-        }
-    }
-    fn or(self, o: Tri) -> Tri {
-        match (self, o) {
-            (T, _) | (_, T) => T,
-            (F, F) => F,
-            _ => U,
-        }
-    }
-}
-
-/// Who made the request, as far as the evaluation needs it.
-#[derive(Clone, PartialEq)]
-enum Caller {
-    User {
-        account: String,
-        arn: String,
-    },
-    Role {
-        account: String,
-        arn: String,
-    },
-    Root {
-        account: String,
-    },
-    Service(String),
-    Anonymous,
-    /// A SAML or web identity caller of `AssumeRoleWith*`.
-    Federation,
-}
-
-impl Caller {
-    fn account(&self) -> Option<&str> {
-        match self {
-            Caller::User { account, .. }
-            | Caller::Role { account, .. }
-            | Caller::Root { account } => Some(account),
-            _ => None,
-        }
-    }
-}
-
-/// One denial as the evaluation sees it.
-struct Request<'r> {
-    time: &'r str,
-    caller: Caller,
-    action: String,
-    resource: String,
-    region: &'r str,
-    account: &'r str,
-    vpce: Option<&'r str>,
-    tls: bool,
-    acl: Option<&'r str>,
-}
-
 /// The generator's verdict on one denial.
 struct Truth {
     verdict: &'static str,
@@ -149,257 +77,6 @@ impl Truth {
             statement: String::new(),
             note: note.to_owned(),
         }
-    }
-}
-
-/// Case-insensitive (actions) or case-sensitive (resources) glob with `*` and `?`.
-fn glob(pattern: &str, text: &str, fold: bool) -> bool {
-    let (p, t): (Vec<char>, Vec<char>) = if fold {
-        (pattern.to_lowercase().chars().collect(), text.to_lowercase().chars().collect())
-    } else {
-        (pattern.chars().collect(), text.chars().collect())
-    };
-    let (mut pi, mut ti, mut star, mut mark) = (0, 0, None, 0);
-    while ti < t.len() {
-        if pi < p.len() && (p[pi] == '?' || p[pi] == t[ti]) {
-            pi += 1;
-            ti += 1;
-        } else if pi < p.len() && p[pi] == '*' {
-            star = Some(pi);
-            mark = ti;
-            pi += 1;
-        } else if let Some(s) = star {
-            pi = s + 1;
-            mark += 1;
-            ti = mark;
-        } else {
-            return false;
-        }
-    }
-    p[pi..].iter().all(|&c| c == '*')
-}
-
-fn strings(v: &Value) -> Vec<&str> {
-    match v {
-        Value::String(s) => vec![s.as_str()],
-        Value::Array(items) => items.iter().filter_map(Value::as_str).collect(),
-        _ => Vec::new(),
-    }
-}
-
-/// Whether a `Principal` element names the caller: `Some(direct)` (by its own ARN) or `None`.
-fn principal_matches(element: &Value, caller: &Caller) -> Tri {
-    if element.as_str() == Some("*") {
-        return T;
-    }
-    let mut result = F;
-    for entry in strings(&element["AWS"]) {
-        let hit = match caller {
-            _ if entry == "*" => !matches!(caller, Caller::Service(_) | Caller::Federation),
-            Caller::User { account, arn } | Caller::Role { account, arn } => {
-                entry == arn || entry == format!("arn:aws:iam::{account}:root") || entry == account
-            }
-            Caller::Root { account } => {
-                entry == format!("arn:aws:iam::{account}:root") || entry == account
-            }
-            _ => false,
-        };
-        result = result.or(Tri::of(hit));
-    }
-    for entry in strings(&element["Service"]) {
-        result = result.or(Tri::of(matches!(caller, Caller::Service(s) if s == entry)));
-    }
-    if !strings(&element["Federated"]).is_empty() && caller == &Caller::Federation {
-        // The record does not say which identity provider issued the caller's token.
-        result = result.or(U);
-    }
-    result
-}
-
-/// A condition block over the keys a record makes known (src/classify/context.rs).
-fn condition_holds(condition: &Value, req: &Request) -> Tri {
-    let Some(ops) = condition.as_object() else { return T };
-    let mut result = T;
-    for (op, keys) in ops {
-        let Some(keys) = keys.as_object() else { return U };
-        for (key, wanted) in keys {
-            let known: Option<String> = match key.to_ascii_lowercase().as_str() {
-                "aws:requestedregion" => Some(req.region.to_owned()),
-                "aws:securetransport" => req.tls.then(|| "true".to_owned()),
-                "s3:x-amz-acl" => req.acl.map(str::to_owned),
-                _ => None,
-            };
-            let Some(value) = known else {
-                result = result.and(U);
-                continue;
-            };
-            let values = strings(wanted);
-            let one = match op.as_str() {
-                "StringEquals" => values.contains(&value.as_str()),
-                "StringNotEquals" => !values.contains(&value.as_str()),
-                "Bool" => values.iter().any(|w| w.eq_ignore_ascii_case(&value)),
-                _ => return U,
-            };
-            result = result.and(Tri::of(one));
-        }
-    }
-    result
-}
-
-/// Whether a statement applies to the request; `resource_policy` checks its `Principal`.
-fn applies(statement: &Value, req: &Request, resource_policy: bool) -> Tri {
-    let action = match (&statement["Action"], &statement["NotAction"]) {
-        (a, _) if !a.is_null() => strings(a).iter().any(|p| glob(p, &req.action, true)),
-        (_, n) => !strings(n).iter().any(|p| glob(p, &req.action, true)),
-    };
-    let resource = match strings(&statement["Resource"]) {
-        patterns if patterns.contains(&"*") => T,
-        _ if req.resource.is_empty() => U,
-        patterns => Tri::of(patterns.iter().any(|p| glob(p, &req.resource, false))),
-    };
-    let principal =
-        if resource_policy { principal_matches(&statement["Principal"], &req.caller) } else { T };
-    Tri::of(action).and(resource).and(principal).and(condition_holds(&statement["Condition"], req))
-}
-
-/// A policy's state at the event: its document, known absent, or not known.
-enum Doc {
-    Known(Value),
-    Absent,
-    Unknown(String),
-}
-
-/// What one layer says: its first definite Deny, whether some Deny may apply, whether it allows.
-struct Layer {
-    name: &'static str,
-    deny: Option<(String, String)>,
-    maybe_deny: bool,
-    allow: Tri,
-    /// The policy named for an implicit deny by a single-policy layer.
-    single: String,
-    gap: Option<String>,
-}
-
-fn layer(name: &'static str, policies: &[(String, Doc)], req: &Request, resource: bool) -> Layer {
-    let mut out =
-        Layer { name, deny: None, maybe_deny: false, allow: F, single: String::new(), gap: None };
-    if let [(policy, _)] = policies {
-        out.single = policy.clone();
-    }
-    for (policy, doc) in policies {
-        let doc = match doc {
-            Doc::Known(doc) => doc,
-            Doc::Absent => continue,
-            Doc::Unknown(why) => {
-                out.maybe_deny = true;
-                out.allow = out.allow.or(U);
-                out.gap = Some(why.clone());
-                continue;
-            }
-        };
-        let statements = match &doc["Statement"] {
-            Value::Array(list) => list.clone(),
-            one => vec![one.clone()],
-        };
-        for (i, s) in statements.iter().enumerate() {
-            let hit = applies(s, req, resource);
-            if s["Effect"] == "Deny" {
-                if hit == T && out.deny.is_none() {
-                    let sid =
-                        s["Sid"].as_str().map_or_else(|| format!("#{}", i + 1), str::to_owned);
-                    out.deny = Some((policy.clone(), sid));
-                }
-                out.maybe_deny |= hit == U;
-            } else if s["Effect"] == "Allow" {
-                out.allow = out.allow.or(hit);
-            }
-        }
-    }
-    out
-}
-
-/// Changes of policies the trail made, by what they changed: the as-of-event replay.
-#[derive(Default)]
-struct History {
-    /// Bucket → (time, document after the change).
-    buckets: BTreeMap<String, Vec<(String, Option<Value>)>>,
-    /// `account/user-or-role name` → times of changes whose effect the trail does not spell out.
-    entities: BTreeMap<String, Vec<String>>,
-    /// `account/role name` → times of changes of its trust policy.
-    trusts: BTreeMap<String, Vec<String>>,
-}
-
-impl History {
-    fn record(&mut self, r: &Value) {
-        if !r["errorCode"].is_null() {
-            return; // A failed change changes nothing (POLICY.md §6.2).
-        }
-        let (time, params) =
-            (r["eventTime"].as_str().unwrap_or_default().to_owned(), &r["requestParameters"]);
-        let account = r["recipientAccountId"].as_str().unwrap_or_default();
-        let name = r["eventName"].as_str().unwrap_or_default();
-        match name {
-            "PutBucketPolicy" | "DeleteBucketPolicy" => {
-                let Some(bucket) = params["bucketName"].as_str() else { return };
-                let doc =
-                    params["bucketPolicy"].is_object().then(|| params["bucketPolicy"].clone());
-                let doc = if name == "DeleteBucketPolicy" { Some(Value::Null) } else { doc };
-                self.buckets.entry(bucket.to_owned()).or_default().push((time, doc));
-            }
-            "CreateRole"
-            | "DeleteRole"
-            | "UpdateAssumeRolePolicy"
-            | "PutRolePolicy"
-            | "DeleteRolePolicy"
-            | "AttachRolePolicy"
-            | "DetachRolePolicy"
-            | "PutRolePermissionsBoundary"
-            | "DeleteRolePermissionsBoundary" => {
-                let role = params["roleName"].as_str().unwrap_or("?");
-                let key = format!("{account}/{role}");
-                if matches!(name, "CreateRole" | "DeleteRole" | "UpdateAssumeRolePolicy") {
-                    self.trusts.entry(key.clone()).or_default().push(time.clone());
-                }
-                self.entities.entry(key).or_default().push(time);
-            }
-            "PutUserPolicy"
-            | "DeleteUserPolicy"
-            | "AttachUserPolicy"
-            | "DetachUserPolicy"
-            | "AddUserToGroup"
-            | "RemoveUserFromGroup"
-            | "PutUserPermissionsBoundary" => {
-                let user = params["userName"].as_str().unwrap_or("?");
-                self.entities.entry(format!("{account}/{user}")).or_default().push(time);
-            }
-            _ => {}
-        }
-    }
-
-    /// The bucket policy as of `time`: the trail's last change at or before it, else the snapshot.
-    fn bucket(&self, bucket: &str, time: &str) -> Doc {
-        let last = self.buckets.get(bucket).and_then(|changes| {
-            changes.iter().filter(|(t, _)| t.as_str() <= time).max_by(|a, b| a.0.cmp(&b.0))
-        });
-        match last {
-            Some((_, Some(Value::Null))) => Doc::Absent,
-            Some((_, Some(doc))) => Doc::Known(doc.clone()),
-            Some((t, None)) => Doc::Unknown(format!(
-                "bucket policy of {bucket} set at {t} without its document in the trail"
-            )),
-            None => match world::bucket_policy(bucket) {
-                Some(doc) => Doc::Known(doc),
-                None if bucket == world::BUCKET_NOT_CAPTURED => {
-                    Doc::Unknown(format!("bucket policy of {bucket} not captured"))
-                }
-                None if world::bucket_owner(bucket).is_some() => Doc::Absent,
-                None => Doc::Unknown(format!("bucket {bucket} not in the snapshot")),
-            },
-        }
-    }
-
-    fn changed(map: &BTreeMap<String, Vec<String>>, key: &str, time: &str) -> Option<String> {
-        map.get(key)?.iter().filter(|t| t.as_str() <= time).max().cloned()
     }
 }
 
@@ -611,40 +288,44 @@ fn evaluate(req: &Request, history: &History) -> Truth {
         },
         _ => None,
     };
-    let changed = entity.as_ref().and_then(|e| {
-        let (account, name) = account_and_name(&e.arn);
-        History::changed(&history.entities, &format!("{account}/{name}"), req.time)
-    });
-    let (boundary, identity) = match (&entity, &changed) {
-        (Some(e), None) => {
-            let account = account_and_name(&e.arn).0;
-            let boundary = e.boundary.as_ref().map(|arn| {
-                let doc = world::managed_document(account, arn).map_or(Doc::Absent, Doc::Known);
-                layer("permissions_boundary", &[(arn.clone(), doc)], req, false)
-            });
-            (boundary, Some(layer("identity_policy", &identity_policies(e, account), req, false)))
+    // An inline policy put by the trail is unknown from then on; the boundary stays known unless
+    // the trail changed it (or re-created the role).
+    let (boundary, identity) = match &entity {
+        Some(e) => {
+            let (account, name) = account_and_name(&e.arn);
+            let key = format!("{account}/{name}");
+            let unknown = |kind: &'static str, t: String| {
+                let why =
+                    format!("{} changed at {t} in the trail without the whole document", e.arn);
+                layer(kind, &[(String::new(), Doc::Unknown(why))], req, false)
+            };
+            let boundary = match History::changed(&history.boundaries, &key, req.time) {
+                Some(t) => Some(unknown("permissions_boundary", t)),
+                None => e.boundary.as_ref().map(|arn| {
+                    let doc = world::managed_document(account, arn).map_or(Doc::Absent, Doc::Known);
+                    layer("permissions_boundary", &[(arn.clone(), doc)], req, false)
+                }),
+            };
+            let identity = match History::changed(&history.entities, &key, req.time) {
+                Some(t) => unknown("identity_policy", t),
+                None => layer("identity_policy", &identity_policies(e, account), req, false),
+            };
+            (boundary, Some(identity))
         }
-        (Some(e), Some(t)) => {
-            let why = format!("{} changed at {t} in the trail without the whole document", e.arn);
-            let unknown =
-                layer("identity_policy", &[(String::new(), Doc::Unknown(why.clone()))], req, false);
-            let boundary = (e.boundary.is_some()).then(|| {
-                layer("permissions_boundary", &[(String::new(), Doc::Unknown(why))], req, false)
-            });
-            (boundary, Some(unknown))
-        }
-        (None, _) => (None, None),
+        None => (None, None),
     };
 
     // The resource's policy: bucket, key or trust policy.
     let mut resource_account: Option<String> = None;
+    // Said only when the missing bucket policy is what refuses: naming it is then a convention.
+    let mut absent: Option<String> = None;
     let resource = if service == "s3" && req.resource.starts_with("arn:aws:s3:::") {
         let bucket =
             req.resource["arn:aws:s3:::".len()..].split('/').next().unwrap_or_default().to_owned();
         resource_account = world::bucket_owner(&bucket).map(str::to_owned);
         let name = format!("arn:aws:s3:::{bucket}#bucket-policy");
         if matches!(history.bucket(&bucket, req.time), Doc::Absent) {
-            notes.push(format!("{bucket} has no bucket policy (NoSuchBucketPolicy)"));
+            absent = Some(format!("{bucket} has no bucket policy (NoSuchBucketPolicy)"));
         }
         Some(layer("resource_policy", &[(name, history.bucket(&bucket, req.time))], req, true))
     } else if service == "kms" && req.resource.starts_with("arn:aws:kms:") {
@@ -789,14 +470,16 @@ fn evaluate(req: &Request, history: &History) -> Truth {
             "conditional",
             &note("depends on what the record or the snapshot does not say"),
         ),
+        // Denied for certain, but explicitly or implicitly depends on a Deny that may apply: a
+        // different verdict for different values of the unknown, so `conditional`.
+        F if maybe_deny && gaps_only && !notes.is_empty() => Truth::plain("conditional", ""),
+        F if maybe_deny => Truth::plain(
+            "conditional",
+            &note("a Deny may apply: explicit or implicit is not known"),
+        ),
         F => {
             let Some(first) = required.iter().find(|l| layer_allow(l) == F) else {
                 return Truth::plain("conditional", &note("no single refusing layer"));
-            };
-            let extra = if maybe_deny {
-                "a Deny may also apply (explicit or implicit is not known)"
-            } else {
-                ""
             };
             let single = matches!(
                 first.name,
@@ -809,19 +492,15 @@ fn evaluate(req: &Request, history: &History) -> Truth {
             // Notes that do not change an implicit deny by the layer that refuses first.
             let keep: Vec<String> = notes
                 .iter()
-                .filter(|n| {
-                    n.contains("resource policies are not in the snapshot")
-                        || n.contains("no bucket policy") && first.name == "resource_policy"
-                        || is_gap(n)
-                })
+                .filter(|n| n.contains("resource policies are not in the snapshot") || is_gap(n))
                 .cloned()
                 .collect();
             let mut all = keep;
+            if first.name == "resource_policy" {
+                all.extend(absent.clone());
+            }
             if first.name == "vpc_endpoint_policy" {
                 all.extend(elsewhere.map(str::to_owned));
-            }
-            if !extra.is_empty() {
-                all.push(extra.to_owned());
             }
             Truth {
                 verdict: "implicit_deny",

@@ -130,7 +130,14 @@ fn action_and_resource(r: &Value) -> (Option<String>, String) {
             let tail = &rest[on + " on resource: ".len()..];
             let end =
                 [" because ", " with an explicit deny"].iter().filter_map(|m| tail.find(m)).min();
-            tail[..end.unwrap_or(tail.len())].trim().trim_matches('"').to_owned()
+            let named = tail[..end.unwrap_or(tail.len())].trim().trim_matches('"');
+            // IAM names its resources `role NAME` and `policy ARN`.
+            let account = r["recipientAccountId"].as_str().unwrap_or_default();
+            match (named.strip_prefix("policy "), named.strip_prefix("role ")) {
+                (Some(arn), _) => arn.to_owned(),
+                (_, Some(name)) => format!("arn:aws:iam::{account}:role/{name}"),
+                _ => named.to_owned(),
+            }
         });
         if let Some(resource) = resource {
             return (Some(action), resource);

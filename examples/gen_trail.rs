@@ -1,14 +1,16 @@
 //! Deterministic synthetic CloudTrail trail generator for `whydenied`.
 //!
 //! `sample DIR` writes the small trail committed as `sample-logs/` from a fixed seed, so every
-//! run is byte-identical and tests can pin numbers computed independently from the same files.
+//! run is byte-identical and tests can pin numbers computed independently from the same files,
+//! and the policy snapshot of its organization as `DIR/policies/` ([`world`]); `--truth CSV`
+//! also writes the verdict the generator meant for each denial ([`truth`]).
 //! `bench DIR --size-mb N` writes GB-scale data in the same `AWSLogs/` layout for benchmarks.
 //! `groups DIR --groups N` writes N S3 denials, each on a bucket of its own: N distinct
 //! (principal, action, bucket) groups, the case that measures memory per group (failed requests
 //! choose their bucket names, so a scanner probing names makes a group of every probe).
 //!
 //! ```text
-//! rm -rf sample-logs && cargo run --release --example gen_trail -- sample sample-logs
+//! rm -rf sample-logs && cargo run --release --example gen_trail -- sample sample-logs --truth tests/fixtures/sample-verdicts.csv
 //! cargo run --release --example gen_trail -- bench bench-data --size-mb 1000 --failure-rate 0.01
 //! cargo run --release --example gen_trail -- groups bench-groups --groups 1000000
 //! ```
@@ -31,11 +33,12 @@ use std::{panic, thread};
 
 use flate2::{Compression, GzBuilder, write::GzEncoder};
 
-const USAGE: &str = "usage: gen_trail sample DIR
+const USAGE: &str = "usage: gen_trail sample DIR [--truth CSV]
        gen_trail bench DIR --size-mb N [--failure-rate F] [--seed N]
        gen_trail groups DIR --groups N [--seed N]
 
-  sample  the committed synthetic trail (fixed seed: byte-identical on every run)
+  sample  the committed synthetic trail (fixed seed: byte-identical on every run) and its
+          policy snapshot DIR/policies; --truth writes the verdict meant for each denial
   bench   about N MB of uncompressed CloudTrail JSON in 1-10 MB gzipped files
           (failure rate default 0.01, seed default 1)
   groups  N S3 denials, each on a bucket of its own (N distinct summary groups),
@@ -1199,10 +1202,12 @@ fn write_insight(rng: &mut Rng, out: &Path) -> io::Result<()> {
 /// Refuses to write into an existing trail: objects of an older run would survive and make
 /// the tree differ from what the seed produces.
 fn fresh(out: &Path) -> io::Result<()> {
-    let logs = out.join("AWSLogs");
-    if logs.exists() {
-        let msg = format!("{} exists; remove it first", logs.display());
-        return Err(io::Error::new(io::ErrorKind::AlreadyExists, msg));
+    for dir in ["AWSLogs", "policies"] {
+        let dir = out.join(dir);
+        if dir.exists() {
+            let msg = format!("{} exists; remove it first", dir.display());
+            return Err(io::Error::new(io::ErrorKind::AlreadyExists, msg));
+        }
     }
     Ok(())
 }
@@ -1210,6 +1215,16 @@ fn fresh(out: &Path) -> io::Result<()> {
 // Declared after `obj!` so that the module sees the macro.
 #[path = "gen_trail/cases.rs"]
 mod cases;
+#[path = "gen_trail/matching.rs"]
+mod matching;
+#[path = "gen_trail/replay.rs"]
+mod replay;
+#[path = "gen_trail/snapshot.rs"]
+mod snapshot;
+#[path = "gen_trail/truth.rs"]
+mod truth;
+#[path = "gen_trail/world.rs"]
+mod world;
 
 /// Counts for the summary `sample` prints.
 #[derive(Default)]
@@ -1218,7 +1233,7 @@ struct Tally {
     failures: BTreeMap<&'static str, u64>,
 }
 
-fn sample(out: &Path) -> io::Result<()> {
+fn sample(out: &Path, truth_csv: Option<&Path>) -> io::Result<()> {
     fresh(out)?;
     let (mut rng, mut plan, mut tally) = (Rng(SAMPLE_SEED), coverage_plan(), Tally::default());
     let (mut files, mut digests) = (0, 0);
@@ -1251,6 +1266,35 @@ fn sample(out: &Path) -> io::Result<()> {
     for (code, n) in tally.failures {
         println!("  {code:<36} {n:>5}");
     }
+    // The snapshot and the truth read the trail back: they draw nothing from its RNG.
+    let records = truth::records(out)?;
+    write_snapshot(out, &records)?;
+    if let Some(path) = truth_csv {
+        let (rows, noted) = truth::write_truth(&records, path)?;
+        println!(
+            "{}: {rows} denials, {noted} with a note (left out of the strict comparison)",
+            path.display()
+        );
+    }
+    Ok(())
+}
+
+/// Writes `out/policies/`, captured at the trail's last event: the policies as they are after it.
+fn write_snapshot(out: &Path, records: &[serde_json::Value]) -> io::Result<()> {
+    let last = records.iter().filter_map(|r| r["eventTime"].as_str()).max().unwrap_or_default();
+    let files = snapshot::snapshot_files(last);
+    for (path, text) in &files {
+        let path = out.join("policies").join(path);
+        if let Some(dir) = path.parent() {
+            fs::create_dir_all(dir).map_err(|e| with_context(e, &dir.display()))?;
+        }
+        fs::write(&path, text).map_err(|e| with_context(e, &path.display()))?;
+    }
+    println!(
+        "{} snapshot files in {}, captured at {last}",
+        files.len(),
+        out.join("policies").display()
+    );
     Ok(())
 }
 
@@ -1533,14 +1577,17 @@ fn write_files(
 }
 
 enum Mode {
-    Sample(String),
+    Sample(String, Option<String>),
     Bench(BenchArgs),
     Groups(GroupsArgs),
 }
 
 fn parse(args: &[String]) -> Option<Mode> {
     match args {
-        [mode, dir] if mode == "sample" => Some(Mode::Sample(dir.clone())),
+        [mode, dir] if mode == "sample" => Some(Mode::Sample(dir.clone(), None)),
+        [mode, dir, flag, csv] if mode == "sample" && flag == "--truth" => {
+            Some(Mode::Sample(dir.clone(), Some(csv.clone())))
+        }
         [mode, dir, flags @ ..] if mode == "bench" => {
             let (mut size_mb, mut rate, mut seed) = (None, 0.01, 1);
             for pair in flags.chunks(2) {
@@ -1579,7 +1626,7 @@ fn main() -> ExitCode {
         return ExitCode::from(2);
     };
     let result = match mode {
-        Mode::Sample(dir) => sample(Path::new(&dir)),
+        Mode::Sample(dir, truth) => sample(Path::new(&dir), truth.as_deref().map(Path::new)),
         Mode::Bench(args) => bench(&args),
         Mode::Groups(args) => groups(&args),
     };

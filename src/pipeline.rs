@@ -325,6 +325,7 @@ pub fn scan(config: &ScanConfig) -> Result<ScanOutcome, ScanError> {
     stats.other_shard += finished.unselected.other_shard;
     stats.already_scanned += finished.unselected.already_scanned;
     stats.duplicates += finished.duplicates;
+    stats.policy_snapshots = (finished.snapshots.iter()).map(|p| p.display().to_string()).collect();
     stats.not_listed = finished.not_listed;
     stats.not_listed_named = finished.not_listed_named;
     stats.requests = finished.s3;

@@ -90,6 +90,8 @@ pub struct ScanStats {
     /// Inputs named more than once (the same file by another name, an object under
     /// overlapping prefixes): read once; not an error.
     pub duplicates: u64,
+    /// Policy snapshot directories inside the input: not log input, left out and named.
+    pub policy_snapshots: Vec<String>,
     /// Requests made to S3, when there were any.
     pub requests: Option<RequestStats>,
     /// Requests made to CloudWatch Logs, when there were any.
@@ -134,6 +136,7 @@ impl ScanStats {
         self.already_scanned += other.already_scanned;
         self.resumed_records += other.resumed_records;
         self.duplicates += other.duplicates;
+        self.policy_snapshots.extend(other.policy_snapshots);
         self.requests = match (self.requests, other.requests) {
             (Some(a), Some(b)) => Some(RequestStats {
                 list_requests: a.list_requests + b.list_requests,

@@ -69,6 +69,13 @@ pub fn write_footer(out: &mut dyn Write, stats: &ScanStats) -> io::Result<()> {
             if one { "was" } else { "were" },
         )?;
     }
+    for dir in &stats.policy_snapshots {
+        writeln!(
+            out,
+            "policy snapshot {}: not log input, left out of the scan",
+            for_terminal(dir)
+        )?;
+    }
     if stats.not_listed > 0 {
         // Key names are chosen by whoever can write to the bucket: escaped.
         let shown: Vec<String> = (stats.not_listed_named.iter().take(3))

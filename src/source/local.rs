@@ -6,6 +6,9 @@
 //! any other file found in it is reported as not scanned), and a symbolic link to a directory
 //! already being walked is not followed again, so a link loop cannot make the walk endless.
 //!
+//! A policy snapshot (`--policies DIR`, see [`crate::snapshot`]) found inside the input is not
+//! log input: it is left out whole and named, once, in the footer.
+//!
 //! A file is read once however often it is named (twice, as a directory and a file in it,
 //! through a symbolic or hard link): files are told apart by device and inode, and the names
 //! after the first are counted as duplicates.
@@ -35,6 +38,8 @@ pub struct Discovered {
     pub problems: Vec<Problem>,
     /// Names of a file (or of stdin) already taken: not read again.
     pub duplicates: u64,
+    /// Policy snapshot directories met in the walk: not read.
+    pub snapshots: Vec<PathBuf>,
 }
 
 /// The report directory of a run: never walked as input.
@@ -129,7 +134,11 @@ impl Walker {
         if self.output.as_ref().is_some_and(|(out, _)| *out == real) {
             return self.note_output_files(dir, visited);
         }
-        for (path, meta) in self.entries(dir) {
+        let entries = self.entries(dir);
+        if might_be_snapshot(&entries) && crate::snapshot::is_snapshot_dir(dir) {
+            return self.found.snapshots.push(dir.to_path_buf());
+        }
+        for (path, meta) in entries {
             if meta.is_dir() {
                 self.walk(&path, visited);
             } else if meta.is_file() {
@@ -202,6 +211,16 @@ impl Walker {
         }
         self.found
     }
+}
+
+/// Whether a directory has either of the entries that mark a policy snapshot: a look at the
+/// names already listed, so a log directory costs no extra file system call.
+fn might_be_snapshot(entries: &[(PathBuf, fs::Metadata)]) -> bool {
+    entries.iter().any(|(path, meta)| match path.file_name().and_then(|n| n.to_str()) {
+        Some(crate::snapshot::SNAPSHOT_FILE) => meta.is_file(),
+        Some("accounts") => meta.is_dir(),
+        _ => false,
+    })
 }
 
 fn stdin_object() -> LogObject {

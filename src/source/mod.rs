@@ -24,6 +24,7 @@ pub mod s3_claims;
 pub mod s3_layout;
 
 use std::io::{self, Read};
+use std::path::PathBuf;
 use std::sync::Arc;
 
 use crate::classify::FailureFilter;
@@ -128,6 +129,8 @@ pub struct Inputs {
     unselected: Unselected,
     /// Inputs named more than once so far (local files, stdin, log groups).
     duplicates: u64,
+    /// Policy snapshot directories inside local inputs: not read.
+    snapshots: Vec<PathBuf>,
     selection: Arc<dyn Selection>,
     /// The `s3://` and `cwlogs://` inputs being listed and read.
     remote: Option<remote::Remote>,
@@ -158,6 +161,7 @@ impl Inputs {
             problems: self.problems,
             unselected: self.unselected,
             duplicates: self.duplicates,
+            snapshots: self.snapshots,
             not_listed: 0,
             not_listed_named: Vec::new(),
             s3: None,
@@ -198,6 +202,8 @@ pub struct Finished {
     /// Inputs named more than once (a file by another name, an object under overlapping
     /// prefixes, a log group twice): read once, counted here.
     pub duplicates: u64,
+    /// Policy snapshot directories inside local inputs: not log input, not read.
+    pub snapshots: Vec<PathBuf>,
     /// Prefixes and keys beside a followed `AWSLogs/` layout: not listed; the first few named.
     pub not_listed: u64,
     pub not_listed_named: Vec<String>,
@@ -233,6 +239,7 @@ pub fn open(
         problems: found.problems,
         unselected,
         duplicates: found.duplicates,
+        snapshots: found.snapshots,
         selection: Arc::clone(&selection),
         remote: None,
     };

@@ -140,3 +140,80 @@ fn the_readme_policy_change_queries_show_the_stories() {
         serde_json::json!({"Effect": "Allow", "Action": "*", "Resource": "*"})
     );
 }
+
+/// The README's "Policy snapshot" recipe: every `aws SERVICE COMMAND` it runs, as IAM actions.
+fn snapshot_recipe_actions() -> BTreeSet<String> {
+    let readme = repo_file("README.md");
+    let section = readme.split("\n## Policy snapshot").nth(1).expect("a Policy snapshot section");
+    let recipe =
+        section.split("```bash\n").nth(1).and_then(|r| r.split("```").next()).expect("bash");
+    let mut commands: Vec<(String, String)> = Vec::new();
+    for line in recipe.lines() {
+        // `aws SERVICE COMMAND`, also inside `$(…)` and `${X:-$(…)}`.
+        for (at, _) in line.match_indices("aws ") {
+            if line[..at].ends_with(|c: char| c.is_alphanumeric() || c == '_' || c == '-') {
+                continue;
+            }
+            let words: Vec<&str> = line[at..].split_whitespace().take(3).collect();
+            let [_, service, command] = words.as_slice() else { continue };
+            if *command == "\"$c\"" {
+                // `for c in get-… get-…; do … aws s3api "$c"`: the loop's list, a line above.
+                let list =
+                    recipe.lines().find(|l| l.trim_start().starts_with("for c in")).expect("for c");
+                let names = list
+                    .trim()
+                    .trim_start_matches("for c in")
+                    .trim_end_matches("do")
+                    .trim_end_matches("; ");
+                commands
+                    .extend(names.split_whitespace().map(|c| (service.to_string(), c.to_string())));
+            } else {
+                commands.push((service.to_string(), command.to_string()));
+            }
+        }
+    }
+    let camel = |command: &str| -> String {
+        let mut out = String::new();
+        for word in command.split('-') {
+            let mut chars = word.chars();
+            out.extend(chars.next().map(|c| c.to_ascii_uppercase()));
+            out.push_str(chars.as_str());
+        }
+        out
+    };
+    commands
+        .into_iter()
+        .filter_map(|(service, command)| {
+            // Where the IAM action is not the operation's name (Service Authorization Reference).
+            let action = match (service.as_str(), command.as_str()) {
+                ("sts", "get-caller-identity") => return None, // needs no permission
+                ("s3api", "list-buckets") => "s3:ListAllMyBuckets".to_string(),
+                ("s3api", "get-public-access-block") => "s3:GetBucketPublicAccessBlock".to_string(),
+                ("s3control", "get-public-access-block") => {
+                    "s3:GetAccountPublicAccessBlock".to_string()
+                }
+                ("s3api" | "s3control", other) => format!("s3:{}", camel(other)),
+                (service, other) => format!("{service}:{}", camel(other)),
+            };
+            Some(action)
+        })
+        .collect()
+}
+
+#[test]
+fn the_snapshot_policy_is_valid_and_grants_exactly_what_the_recipe_calls() {
+    let policy: Value =
+        serde_json::from_str(&repo_file("docs/snapshot-policy.json")).expect("valid JSON");
+    assert_eq!(policy["Version"], "2012-10-17");
+    let mut granted = BTreeSet::new();
+    for statement in policy["Statement"].as_array().expect("statements") {
+        assert_eq!(statement["Effect"], "Allow");
+        assert_eq!(statement["Resource"], "*", "reads across the account");
+        for action in statement["Action"].as_array().expect("a list of actions") {
+            granted.insert(action.as_str().expect("a string").to_string());
+        }
+    }
+    let called = snapshot_recipe_actions();
+    assert!(called.len() >= 20, "{called:?}");
+    assert_eq!(granted, called);
+}

@@ -22,6 +22,7 @@ mod nightly;
 mod nothing_lost;
 mod sample_logs;
 mod signals;
+mod snapshot_input;
 mod terminal;
 mod verdicts;
 

@@ -1,6 +1,8 @@
-//! The trail's own policy changes, replayed (POLICY.md §6.2): a change with its document replaces
-//! the snapshot's from its time on; a change without one makes the policy unknown from then on;
-//! a failed change changes nothing.
+//! The trail's own policy changes, replayed (POLICY.md §6.2). The snapshot is taken at the
+//! trail's end, so a policy the trail does not change after an event is, at the event, what the
+//! snapshot holds. One it changes after the event is, at the event, the document of its latest
+//! change at or before the event when the trail logged it, and unknown otherwise. A failed
+//! change changes nothing.
 
 use std::collections::BTreeMap;
 
@@ -75,18 +77,19 @@ impl History {
         }
     }
 
-    /// The bucket policy as of `time`: the trail's last change at or before it, else the snapshot.
+    /// The bucket policy as of `time`: the snapshot's when the trail does not change it later,
+    /// else the document of the trail's last change at or before `time`, else unknown.
     pub fn bucket(&self, bucket: &str, time: &str) -> Doc {
-        let last = self.buckets.get(bucket).and_then(|changes| {
-            changes.iter().filter(|(t, _)| t.as_str() <= time).max_by(|a, b| a.0.cmp(&b.0))
-        });
-        match last {
-            Some((_, Some(Value::Null))) => Doc::Absent,
-            Some((_, Some(doc))) => Doc::Known(doc.clone()),
-            Some((t, None)) => Doc::Unknown(format!(
-                "bucket policy of {bucket} set at {t} without its document in the trail"
+        let changes = self.buckets.get(bucket).map_or(&[][..], Vec::as_slice);
+        let later = changes.iter().filter(|(t, _)| t.as_str() > time).map(|(t, _)| t).min();
+        let last = changes.iter().filter(|(t, _)| t.as_str() <= time).max_by(|a, b| a.0.cmp(&b.0));
+        match (later, last) {
+            (Some(_), Some((_, Some(Value::Null)))) => Doc::Absent,
+            (Some(_), Some((_, Some(doc)))) => Doc::Known(doc.clone()),
+            (Some(t), _) => Doc::Unknown(format!(
+                "bucket policy of {bucket} changed at {t}, after the event, and the trail has no earlier document"
             )),
-            None => match world::bucket_policy(bucket) {
+            (None, _) => match world::bucket_policy(bucket) {
                 Some(doc) => Doc::Known(doc),
                 None if bucket == world::BUCKET_NOT_CAPTURED => {
                     Doc::Unknown(format!("bucket policy of {bucket} not captured"))
@@ -97,7 +100,9 @@ impl History {
         }
     }
 
+    /// The first change of `key` after `time`: before it, the trail does not say what applied
+    /// (these changes' documents are not replayed); without one, the snapshot does.
     pub fn changed(map: &BTreeMap<String, Vec<String>>, key: &str, time: &str) -> Option<String> {
-        map.get(key)?.iter().filter(|t| t.as_str() <= time).max().cloned()
+        map.get(key)?.iter().filter(|t| t.as_str() > time).min().cloned()
     }
 }

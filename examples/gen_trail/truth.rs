@@ -295,15 +295,18 @@ fn evaluate(req: &Request, history: &History) -> Truth {
         },
         _ => None,
     };
-    // An inline policy put by the trail is unknown from then on; the boundary stays known unless
-    // the trail changed it (or re-created the role).
+    // Identity policies and boundary changed by the trail after the event are unknown at the
+    // event (their earlier documents are not replayed); the boundary stays known unless the
+    // trail changed it (or re-created the role).
     let (boundary, identity) = match &entity {
         Some(e) => {
             let (account, name) = account_and_name(&e.arn);
             let key = format!("{account}/{name}");
             let unknown = |kind: &'static str, t: String| {
-                let why =
-                    format!("{} changed at {t} in the trail without the whole document", e.arn);
+                let why = format!(
+                    "{} changed at {t}, after the event: what applied is not in the trail",
+                    e.arn
+                );
                 layer(kind, &[(String::new(), Doc::Unknown(why))], req, false)
             };
             let boundary = match History::changed(&history.boundaries, &key, req.time) {
@@ -353,7 +356,7 @@ fn evaluate(req: &Request, history: &History) -> Truth {
             History::changed(&history.trusts, &format!("{account}/{name}"), req.time),
         ) {
             (_, Some(t)) => Doc::Unknown(format!(
-                "role {name} of {account} re-created at {t}: its trust policy is not in the trail"
+                "role {name} of {account} changed at {t}, after the event: its trust policy then is not in the trail"
             )),
             (Some((_, _, e)), None) => e.trust.map_or(Doc::Absent, Doc::Known),
             (None, None) => Doc::Unknown(format!("role {} not in the snapshot", req.resource)),

@@ -52,8 +52,15 @@ pub enum Subject {
     EndpointPolicy {
         vpce: String,
     },
-    /// Anything whose change the trail records without the new document (attachments, versions,
-    /// boundaries, group membership, tags, Block Public Access): only "changed at" is known.
+    /// A user or role as a whole: its inline policies, attachments, group membership,
+    /// boundary and tags, and the role itself (re-created). Only "changed at" is replayed.
+    Entity {
+        account: String,
+        kind: &'static str,
+        name: String,
+    },
+    /// Anything else whose change the trail records without replaying it (managed policy
+    /// versions, Block Public Access, sessions): only "changed at" is known.
     Other {
         what: String,
     },
@@ -135,31 +142,53 @@ fn subjects(change: &PolicyChange) -> Vec<(Subject, bool)> {
     let Some(target) = change.target.clone() else { return Vec::new() };
     let deletes = change.event_name.starts_with("Delete");
     let full = deletes || change.document.is_some();
+    let mut found = Vec::new();
+    let kind = entity_kind(&change.event_name);
+    let names_an_entity = matches!(
+        change.target_type,
+        TargetType::InlinePolicy
+            | TargetType::PolicyAttachment
+            | TargetType::PermissionsBoundary
+            | TargetType::PrincipalTags
+            | TargetType::GroupMembership
+    ) || change.event_name == "CreateRole";
+    if names_an_entity && kind != "group" {
+        // Group membership changes name the user; the rest the user or role they change.
+        let kind = if change.target_type == TargetType::GroupMembership { "user" } else { kind };
+        let entity = Subject::Entity { account: account.clone(), kind, name: target.clone() };
+        found.push((entity, false));
+    }
     let subject = match change.target_type {
         TargetType::BucketPolicy => Subject::BucketPolicy { bucket: target },
         TargetType::RoleTrustPolicy => Subject::TrustPolicy { account, role: target },
         TargetType::InlinePolicy => {
-            let kind = if change.event_name.contains("User") {
-                "user"
-            } else if change.event_name.contains("Group") {
-                "group"
-            } else {
-                "role"
-            };
-            let Some(name) = change.detail.clone() else { return Vec::new() };
+            let Some(name) = change.detail.clone() else { return found };
             Subject::Inline { account, kind, entity: target, name }
         }
         TargetType::KeyPolicy => Subject::KeyPolicy { key_id: key_id(&target).to_string() },
         TargetType::Scp | TargetType::Rcp => Subject::OrgPolicy { id: target },
         TargetType::EndpointPolicy => Subject::EndpointPolicy { vpce: target },
-        TargetType::Session => {
-            return vec![(Subject::Other { what: format!("session:{target}") }, false)];
-        }
-        other => {
-            return vec![(Subject::Other { what: format!("{}:{target}", other.as_str()) }, false)];
-        }
+        TargetType::Session => Subject::Other { what: format!("session:{target}") },
+        TargetType::PolicyAttachment
+        | TargetType::PermissionsBoundary
+        | TargetType::PrincipalTags
+        | TargetType::GroupMembership => return found,
+        other => Subject::Other { what: format!("{}:{target}", other.as_str()) },
     };
-    vec![(subject, full)]
+    let full = full && !matches!(subject, Subject::Other { .. });
+    found.push((subject, full));
+    found
+}
+
+/// Which kind of IAM entity an event names: `user`, `group` or `role`.
+fn entity_kind(event_name: &str) -> &'static str {
+    if event_name.contains("User") {
+        "user"
+    } else if event_name.contains("Group") {
+        "group"
+    } else {
+        "role"
+    }
 }
 
 /// The key id in a key ARN (`arn:…:key/ID`) or the id itself.

@@ -172,24 +172,31 @@ impl<'a> Inputs<'a> {
                     for policy in identity.identity_policies {
                         identity_policies.extend(b.inline_as_of(policy, entity.as_ref()));
                     }
-                    if let Some((account, kind, name)) = &entity {
-                        let subjects =
-                            ["policy_attachment", "permissions_boundary", "group_membership"];
-                        for what in subjects {
-                            let subject = Subject::Other { what: format!("{what}:{name}") };
-                            if let AsOf::Unknown { .. } = b.history_as_of(&subject) {
-                                let gap = format!("identity:{arn}:{what}-changed-after-event");
-                                identity_policies.push(not_known(
-                                    &format!("{arn}#{what}"),
-                                    &gap,
-                                    false,
-                                ));
-                                b.gaps.push(gap);
-                            }
-                        }
-                        let _ = (account, kind);
-                    }
                     permissions_boundary = identity.permissions_boundary;
+                    // Attachments, group membership, boundary, tags or the role itself changed
+                    // after the event: what applied then is not in the trail.
+                    if let Some((account, kind, name)) = entity {
+                        let subject = Subject::Entity { account, kind, name };
+                        if let AsOf::Unknown { changed_at } = b.history_as_of(&subject) {
+                            let gap = format!(
+                                "identity:{arn}:changed-after-event@{}",
+                                rfc3339(changed_at)
+                            );
+                            let placeholder = format!("{arn}#changed-after-event");
+                            identity_policies.push(not_known(&placeholder, &gap, false));
+                            b.now.push(empty_policy(&placeholder));
+                            let boundary_name = format!("{arn}#permissions-boundary");
+                            b.now.push(match permissions_boundary.take() {
+                                Some(mut today) => {
+                                    today.name = boundary_name.clone();
+                                    today
+                                }
+                                None => empty_policy(&boundary_name),
+                            });
+                            permissions_boundary = Some(not_known(&boundary_name, &gap, false));
+                            b.gaps.push(gap);
+                        }
+                    }
                     tags = identity.tags;
                 }
                 Known::Absent => {

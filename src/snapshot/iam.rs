@@ -138,7 +138,7 @@ struct GetPolicyVersion {
     policy_version: PolicyVersion,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 enum Kind {
     User,
     Role,
@@ -169,6 +169,10 @@ struct Group {
 /// One account's IAM.
 pub(in crate::snapshot) struct AccountIam {
     entities: Vec<Entity>,
+    /// Indexes into `entities`: by kind and name (unique per account), by unique id. A scan
+    /// looks up one principal per denial.
+    by_name: HashMap<(Kind, String), usize>,
+    by_id: HashMap<String, usize>,
     groups: HashMap<String, Group>,
     /// Managed policies by ARN: the default version.
     managed: HashMap<String, Parsed>,
@@ -272,7 +276,19 @@ pub(super) fn load(reader: &mut Reader, account_dir: &Path, account: &str) -> Kn
         managed.insert(p.arn.clone(), policy);
     }
     load_fetched_versions(reader, &dir, &mut managed);
-    Known::Present(AccountIam { entities, groups, managed })
+    // The content names the account (in every ARN): a GAAD in another account's directory
+    // must not make that account's users and roles pass for this one's.
+    let elsewhere = entities.iter().filter(|e| e.arn.split(':').nth(4) != Some(account)).count();
+    if elsewhere > 0 {
+        let message =
+            format!("{elsewhere} users and roles of another account than {account}: left out");
+        reader.problem(&file, message);
+        entities.retain(|e| e.arn.split(':').nth(4) == Some(account));
+    }
+    let by_name =
+        (entities.iter().enumerate()).map(|(i, e)| ((e.kind, e.name.clone()), i)).collect();
+    let by_id = (entities.iter().enumerate()).map(|(i, e)| (e.unique_id.clone(), i)).collect();
+    Known::Present(AccountIam { entities, by_name, by_id, groups, managed })
 }
 
 /// Parses the documents of one file; an unreadable one is a problem naming the file and the
@@ -325,17 +341,14 @@ fn load_fetched_versions(
 
 impl AccountIam {
     pub fn find(&self, wanted: &Wanted<'_>) -> Option<&Entity> {
-        self.entities.iter().find(|e| {
-            e.kind == wanted.kind
-                && e.name == wanted.name
-                && wanted.full_arn.is_none_or(|arn| arn == e.arn)
-        })
+        let entity = &self.entities[*self.by_name.get(&(wanted.kind, wanted.name.to_string()))?];
+        wanted.full_arn.is_none_or(|arn| arn == entity.arn).then_some(entity)
     }
 
     /// By unique id (`AIDA…`, `AROA…`); a role session's principal id `AROA…:session` too.
     pub fn by_unique_id(&self, id: &str) -> Option<&Entity> {
         let id = id.split_once(':').map_or(id, |(id, _session)| id);
-        self.entities.iter().find(|e| e.unique_id == id)
+        self.by_id.get(id).map(|&i| &self.entities[i])
     }
 
     pub fn managed(&self, arn: &str) -> Option<&Parsed> {

@@ -586,3 +586,28 @@ fn a_snapshot_directory_is_recognised_and_a_log_directory_is_not() {
         .unwrap();
     assert!(is_snapshot_dir(other.path()));
 }
+
+#[test]
+fn a_gaad_in_another_accounts_directory_does_not_pass_for_it() {
+    let dir = copy();
+    let moved = dir.path().join("accounts/999988887777/iam");
+    fs::create_dir_all(&moved).unwrap();
+    let gaad = "iam/get-account-authorization-details.json";
+    fs::rename(
+        dir.path().join("accounts/444455556666").join(gaad),
+        moved.join("get-account-authorization-details.json"),
+    )
+    .unwrap();
+    let (s, problems) = Snapshot::load(dir.path()).expect("loads");
+    assert_eq!(
+        gap(s.identity("arn:aws:iam::999988887777:user/alice")),
+        "identity:arn:aws:iam::999988887777:user/alice:not-in-gaad"
+    );
+    assert_eq!(gap(s.identity(ALICE)), "gaad:444455556666:not-captured");
+    assert_eq!(problems.len(), 1, "{problems:?}");
+    assert_eq!(problems[0].path, moved.join("get-account-authorization-details.json"));
+    assert_eq!(
+        problems[0].message,
+        "2 users and roles of another account than 999988887777: left out"
+    );
+}

@@ -17,6 +17,7 @@ mod hostile;
 mod html_report;
 mod incremental;
 mod inputs;
+mod judging;
 mod messages;
 mod nightly;
 mod nothing_lost;

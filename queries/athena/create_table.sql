@@ -46,7 +46,17 @@ CREATE EXTERNAL TABLE IF NOT EXISTS whydenied.denials (
     origin              string,
     suppressed_by       string,
     noise               string,
-    eval_context        string
+    eval_context        string,
+    eval_verdict        string,
+    eval_layer          string,
+    eval_policy         string,
+    eval_statement      string,
+    eval_condition      string,
+    eval_unknown_keys   array<string>,
+    eval_assumptions    array<string>,
+    eval_policies_as_of string,
+    eval_mismatch       boolean,
+    eval_gaps           array<string>
 )
 PARTITIONED BY (`date` string)
 STORED AS PARQUET

@@ -104,13 +104,16 @@ pub fn run_checker(script: &str, args: &[&Path]) -> String {
     text
 }
 
-/// Files under `dir`, sorted, as paths relative to it.
+/// Files under `dir`, sorted, as paths relative to it; a policy snapshot inside is left out.
 pub fn relative_files(dir: &Path) -> Vec<PathBuf> {
     fn walk(root: &Path, dir: &Path, out: &mut Vec<PathBuf>) {
         for entry in std::fs::read_dir(dir).expect("readable") {
             let path = entry.expect("entry").path();
             if path.is_dir() {
-                walk(root, &path, out);
+                // A policy snapshot (sample-logs/policies) is not log input, as for the scan.
+                if !path.join("SNAPSHOT.json").is_file() {
+                    walk(root, &path, out);
+                }
             } else {
                 out.push(path.strip_prefix(root).expect("below root").to_path_buf());
             }

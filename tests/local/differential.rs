@@ -131,25 +131,12 @@ fn slow(inputs: &[PathBuf], filter: FailureFilter) -> Vec<Row> {
     rows
 }
 
-fn files_under(dir: &Path) -> Vec<PathBuf> {
-    let mut files = Vec::new();
-    for entry in fs::read_dir(dir).expect("readable dir") {
-        let path = entry.expect("entry").path();
-        if path.is_dir() {
-            files.extend(files_under(&path));
-        } else {
-            files.push(path);
-        }
-    }
-    files.sort();
-    files
-}
-
 #[test]
 fn sample_logs_fast_equals_slow() {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("sample-logs");
-    let files: Vec<PathBuf> = files_under(&dir)
+    let files: Vec<PathBuf> = crate::common::relative_files(&dir)
         .into_iter()
+        .map(|p| dir.join(p))
         .filter(|p| {
             !p.to_string_lossy().contains("CloudTrail-Digest")
                 && !p.to_string_lossy().contains("CloudTrail-Insight")

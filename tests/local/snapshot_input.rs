@@ -26,7 +26,8 @@ fn a_snapshot_inside_the_input_is_left_out_and_named() {
     let snapshot = repo().join("tests/fixtures/snapshot");
     // The trail, a snapshot as the fetcher writes it (with SNAPSHOT.json) and a hand-made one
     // (without), deeper down.
-    copy_tree(&sample_logs(), &input.join("trail"));
+    let trail = sample_logs().join("AWSLogs");
+    copy_tree(&trail, &input.join("trail"));
     let fetched = input.join("policies");
     copy_tree(&snapshot, &fetched);
     let hand_made = input.join("more/hand-made");
@@ -35,7 +36,7 @@ fn a_snapshot_inside_the_input_is_left_out_and_named() {
 
     let (code, with, err) = scan_json(utf8(&input), &dir.path().join("out"), &[]);
     assert_eq!(code, Some(0), "{err}");
-    let (code, without, plain_err) = scan_json(utf8(&sample_logs()), &dir.path().join("out2"), &[]);
+    let (code, without, plain_err) = scan_json(utf8(&trail), &dir.path().join("out2"), &[]);
     assert_eq!(code, Some(0), "{plain_err}");
 
     assert_eq!(with["scanned"]["kept"], crate::SAMPLE_DENIALS, "{err}");

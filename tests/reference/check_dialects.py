@@ -58,6 +58,8 @@ def parse(path, text, dialect):
 
 
 def arrow_type(kind):
+    if kind.this == exp.DataType.Type.ARRAY:
+        return pa.list_(arrow_type(kind.expressions[0]))
     return {
         exp.DataType.Type.TEXT: pa.string(),
         exp.DataType.Type.VARCHAR: pa.string(),

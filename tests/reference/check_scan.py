@@ -109,6 +109,9 @@ def read_records(log_dir):
     """Every record of every trail object under log_dir; also counts digests and objects."""
     records, digests, insights = [], 0, 0
     for root, dirs, files in os.walk(log_dir):
+        if "SNAPSHOT.json" in files:
+            dirs.clear()  # a policy snapshot (sample-logs/policies) is not log input
+            continue
         dirs.sort()
         for name in sorted(files):
             with open(os.path.join(root, name), "rb") as f:

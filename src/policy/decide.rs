@@ -13,7 +13,7 @@ use super::truth::Truth;
 use crate::classify::reason::{DeniedBy, PolicyType};
 
 /// Actions whose resource policy is the role's trust policy.
-const TRUST_ACTIONS: &[&str] = &[
+pub const TRUST_ACTIONS: &[&str] = &[
     "sts:assumerole",
     "sts:assumerolewithsaml",
     "sts:assumerolewithwebidentity",

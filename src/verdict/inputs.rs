@@ -17,18 +17,10 @@ use super::history::{AsOf, History, Subject, key_id};
 use crate::classify::Denial;
 use crate::classify::reason::{DeniedBy, PolicyType};
 use crate::policy::Request;
+use crate::policy::decide::TRUST_ACTIONS;
 use crate::policy::document::{Policy, scalars};
 use crate::policy::request::{Caller, Context};
 use crate::snapshot::{Known, Snapshot};
-
-/// Actions whose resource policy is the role's trust policy (as the engine's `decide` has it).
-const TRUST_ACTIONS: &[&str] = &[
-    "sts:assumerole",
-    "sts:assumerolewithsaml",
-    "sts:assumerolewithwebidentity",
-    "sts:tagsession",
-    "sts:setsourceidentity",
-];
 
 /// A denial made ready for the engine, with what the verdict reports about its inputs.
 #[derive(Debug, Clone)]

@@ -116,3 +116,28 @@ for name in ("denials.parquet", "summary.parquet"):
         .count();
     assert!(judged_groups > 0, "no group judged after explain OUT");
 }
+
+#[test]
+fn the_html_drill_down_shows_each_judged_denials_verdict() {
+    let dir = tempfile::tempdir().unwrap();
+    let (judged, plain) = (dir.path().join("judged.html"), dir.path().join("plain.html"));
+    let policies = policies();
+    scan(
+        &dir.path().join("a"),
+        &["--policies", common::utf8(&policies), "--html", common::utf8(&judged)],
+    );
+    scan(&dir.path().join("b"), &["--html", common::utf8(&plain)]);
+    let judged = std::fs::read_to_string(judged).unwrap();
+    let cells: Vec<&str> = judged
+        .split("data-label=\"Verdict\">")
+        .skip(1)
+        .map(|rest| rest.split('<').next().unwrap_or_default())
+        .collect();
+    assert!(!cells.is_empty(), "no verdict in the drill-downs");
+    let verdicts =
+        ["explicit_deny", "implicit_deny", "conditional", "allowed_now", "not_evaluated"];
+    for cell in &cells {
+        assert!(verdicts.iter().any(|v| cell.starts_with(v)), "not a verdict: {cell}");
+    }
+    assert!(!std::fs::read_to_string(plain).unwrap().contains("data-label=\"Verdict\""));
+}

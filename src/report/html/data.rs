@@ -41,6 +41,10 @@ const DENIALS_READ: &[&str] = &[
     "source_ip",
     "user_agent",
     "suppressed_by",
+    // Judged runs only (`scan --policies`, `explain OUT`); older reports lack them.
+    "eval_verdict",
+    "eval_policy",
+    "eval_statement",
 ];
 
 /// One denial, as listed under its table row.
@@ -58,6 +62,8 @@ pub struct SampleEvent {
     pub error_code: Option<String>,
     pub error_message: Option<String>,
     pub object_key: Option<String>,
+    /// "explicit_deny data-lake#bucket-policy DenyX", when the denial was judged.
+    pub verdict: Option<String>,
 }
 
 /// Denials per hour, split by `denied_by`.
@@ -231,6 +237,11 @@ impl DenialReduction<'_, '_> {
             account_id: c.text("account_id")?,
             session_name: c.text("session_name")?,
             resource_arn: c.text("resource_arn")?,
+            verdict: [
+                c.optional_text("eval_verdict")?,
+                c.optional_text("eval_policy")?,
+                c.optional_text("eval_statement")?,
+            ],
         };
         // With noise hidden, the rows are a subset of the groups: only their denials are drawn.
         let subset = self.page.rows.hidden_noise().is_some();
@@ -277,6 +288,8 @@ struct SampleColumns<'a> {
     error_code: &'a StringArray,
     error_message: &'a StringArray,
     object_key: &'a StringArray,
+    /// Verdict, policy and statement; absent in reports of unjudged runs.
+    verdict: [Option<&'a StringArray>; 3],
 }
 
 impl SampleColumns<'_> {
@@ -305,9 +318,20 @@ impl SampleColumns<'_> {
                 error_code: owned(self.error_code),
                 error_message: owned(self.error_message),
                 object_key: owned(self.object_key),
+                verdict: self.verdict(i),
             },
         );
         kept.truncate(limit);
+    }
+}
+
+impl SampleColumns<'_> {
+    fn verdict(&self, i: usize) -> Option<String> {
+        let [verdict, policy, statement] = self.verdict.map(|a| a.and_then(|a| text(a, i)));
+        let policy = policy.map(crate::verdict::short_policy);
+        let parts: Vec<&str> =
+            [verdict, policy.as_deref(), statement].into_iter().flatten().collect();
+        (!parts.is_empty()).then(|| parts.join(" "))
     }
 }
 
@@ -340,6 +364,14 @@ impl<'a> Columns<'a> {
 
     fn text(&self, name: &'static str) -> Result<&'a StringArray, HtmlError> {
         self.column(name, "text", |c| c.as_string_opt::<i32>())
+    }
+
+    /// A text column that reports of older versions lack: `None` then.
+    fn optional_text(&self, name: &'static str) -> Result<Option<&'a StringArray>, HtmlError> {
+        match self.batch.column_by_name(name) {
+            None => Ok(None),
+            Some(_) => self.text(name).map(Some),
+        }
     }
 
     fn time(&self, name: &'static str) -> Result<&'a TimestampMicrosecondArray, HtmlError> {

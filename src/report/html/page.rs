@@ -460,12 +460,16 @@ fn facts(g: &SummaryRow) -> Markup {
 
 fn sample_table(samples: &[SampleEvent]) -> Markup {
     let or_dash = |v: &Option<String>| v.clone().unwrap_or_else(|| "–".into());
+    // The verdict column only for judged runs (`--policies`).
+    let judged = samples.iter().any(|s| s.verdict.is_some());
     html! {
         table.samples {
             thead {
                 tr {
                     th { "Time (UTC)" } th { "Account" } th { "Session" } th { "Source IP" }
-                    th { "User agent" } th { "Resource" } th { "Error" } th { "Event id" }
+                    th { "User agent" } th { "Resource" } th { "Error" }
+                    @if judged { th { "Verdict" } }
+                    th { "Event id" }
                 }
             }
             tbody {
@@ -479,6 +483,7 @@ fn sample_table(samples: &[SampleEvent]) -> Markup {
                         // The ARN names the object too; without one, the key.
                         td data-label="Resource" { (or_dash(&s.resource_arn.clone().or_else(|| s.object_key.clone()))) }
                         td data-label="Error" { code { (or_dash(&s.error_code)) } " " (or_dash(&s.error_message)) }
+                        @if judged { td data-label="Verdict" { (or_dash(&s.verdict)) } }
                         td data-label="Event id" { (or_dash(&s.event_id)) }
                     }
                 }

@@ -48,6 +48,12 @@ pub(super) enum Caller {
     Root {
         account: String,
     },
+    /// A `GetFederationToken` session: its permissions are a session policy the trail does not
+    /// give, within its IAM user's.
+    FederatedUser {
+        account: String,
+        arn: String,
+    },
     Service(String),
     Anonymous,
     /// A SAML or web identity caller of `AssumeRoleWith*`.
@@ -59,6 +65,7 @@ impl Caller {
         match self {
             Caller::User { account, .. }
             | Caller::Role { account, .. }
+            | Caller::FederatedUser { account, .. }
             | Caller::Root { account } => Some(account),
             _ => None,
         }
@@ -72,7 +79,6 @@ pub(super) struct Request<'r> {
     pub action: String,
     pub resource: String,
     pub region: &'r str,
-    pub account: &'r str,
     pub vpce: Option<&'r str>,
     pub tls: bool,
     pub acl: Option<&'r str>,
@@ -122,7 +128,9 @@ pub(super) fn principal_matches(element: &Value, caller: &Caller) -> Tri {
     for entry in strings(&element["AWS"]) {
         let hit = match caller {
             _ if entry == "*" => !matches!(caller, Caller::Service(_) | Caller::Federation),
-            Caller::User { account, arn } | Caller::Role { account, arn } => {
+            Caller::User { account, arn }
+            | Caller::Role { account, arn }
+            | Caller::FederatedUser { account, arn } => {
                 entry == arn || entry == format!("arn:aws:iam::{account}:root") || entry == account
             }
             Caller::Root { account } => {
@@ -192,7 +200,7 @@ pub(super) fn applies(statement: &Value, req: &Request, resource_policy: bool) -
 pub(super) enum Doc {
     Known(Value),
     Absent,
-    Unknown(String),
+    Unknown,
 }
 
 /// What one layer says: its first definite Deny, whether some Deny may apply, whether it allows.
@@ -203,7 +211,6 @@ pub(super) struct Layer {
     pub allow: Tri,
     /// The policy named for an implicit deny by a single-policy layer.
     pub single: String,
-    pub gap: Option<String>,
 }
 
 pub(super) fn layer(
@@ -212,19 +219,18 @@ pub(super) fn layer(
     req: &Request,
     resource: bool,
 ) -> Layer {
-    let mut out =
-        Layer { name, deny: None, maybe_deny: false, allow: F, single: String::new(), gap: None };
-    if let [(policy, _)] = policies {
+    let mut out = Layer { name, deny: None, maybe_deny: false, allow: F, single: String::new() };
+    // A layer's one policy, when it has one: a known-absent policy is not named.
+    if let [(policy, Doc::Known(_) | Doc::Unknown)] = policies {
         out.single = policy.clone();
     }
     for (policy, doc) in policies {
         let doc = match doc {
             Doc::Known(doc) => doc,
             Doc::Absent => continue,
-            Doc::Unknown(why) => {
+            Doc::Unknown => {
                 out.maybe_deny = true;
                 out.allow = out.allow.or(U);
-                out.gap = Some(why.clone());
                 continue;
             }
         };

@@ -16,12 +16,11 @@ use super::world;
 pub(super) struct History {
     /// Bucket → (time, document after the change).
     pub buckets: BTreeMap<String, Vec<(String, Option<Value>)>>,
-    /// `account/user-or-role name` → times of changes whose effect the trail does not spell out.
+    /// `account/user-or-role name` → times of changes of it as a whole (its identity policies
+    /// and boundary), whose effect the generator does not replay.
     pub entities: BTreeMap<String, Vec<String>>,
     /// `account/role name` → times of changes of its trust policy.
     pub trusts: BTreeMap<String, Vec<String>>,
-    /// `account/user-or-role name` → times of changes of its permissions boundary.
-    pub boundaries: BTreeMap<String, Vec<String>>,
 }
 
 impl History {
@@ -41,23 +40,25 @@ impl History {
                 let doc = if name == "DeleteBucketPolicy" { Some(Value::Null) } else { doc };
                 self.buckets.entry(bucket.to_owned()).or_default().push((time, doc));
             }
-            "CreateRole"
-            | "DeleteRole"
-            | "UpdateAssumeRolePolicy"
-            | "PutRolePolicy"
+            "CreateRole" | "DeleteRole" | "UpdateAssumeRolePolicy" => {
+                let key = format!("{account}/{}", params["roleName"].as_str().unwrap_or("?"));
+                self.trusts.entry(key.clone()).or_default().push(time.clone());
+                // A re-created role is changed as a whole (README "Every denial judged", rule 2).
+                if name == "CreateRole" {
+                    self.entities.entry(key).or_default().push(time);
+                }
+            }
+            // Changes of a user or role as a whole: its identity policies and its boundary at an
+            // earlier event are not known (rule 2), whatever the change was.
+            "PutRolePolicy"
             | "DeleteRolePolicy"
             | "AttachRolePolicy"
             | "DetachRolePolicy"
             | "PutRolePermissionsBoundary"
-            | "DeleteRolePermissionsBoundary" => {
-                let role = params["roleName"].as_str().unwrap_or("?");
-                let key = format!("{account}/{role}");
-                if matches!(name, "CreateRole" | "DeleteRole" | "UpdateAssumeRolePolicy") {
-                    self.trusts.entry(key.clone()).or_default().push(time.clone());
-                }
-                if !name.contains("RolePolic") {
-                    self.boundaries.entry(key.clone()).or_default().push(time.clone());
-                }
+            | "DeleteRolePermissionsBoundary"
+            | "TagRole"
+            | "UntagRole" => {
+                let key = format!("{account}/{}", params["roleName"].as_str().unwrap_or("?"));
                 self.entities.entry(key).or_default().push(time);
             }
             "PutUserPolicy"
@@ -66,11 +67,11 @@ impl History {
             | "DetachUserPolicy"
             | "AddUserToGroup"
             | "RemoveUserFromGroup"
-            | "PutUserPermissionsBoundary" => {
+            | "PutUserPermissionsBoundary"
+            | "DeleteUserPermissionsBoundary"
+            | "TagUser"
+            | "UntagUser" => {
                 let key = format!("{account}/{}", params["userName"].as_str().unwrap_or("?"));
-                if name == "PutUserPermissionsBoundary" {
-                    self.boundaries.entry(key.clone()).or_default().push(time.clone());
-                }
                 self.entities.entry(key).or_default().push(time);
             }
             _ => {}
@@ -86,23 +87,21 @@ impl History {
         match (later, last) {
             (Some(_), Some((_, Some(Value::Null)))) => Doc::Absent,
             (Some(_), Some((_, Some(doc)))) => Doc::Known(doc.clone()),
-            (Some(t), _) => Doc::Unknown(format!(
-                "bucket policy of {bucket} changed at {t}, after the event, and the trail has no earlier document"
-            )),
+            // Changed after the event, and the trail has no earlier document.
+            (Some(_), _) => Doc::Unknown,
             (None, _) => match world::bucket_policy(bucket) {
                 Some(doc) => Doc::Known(doc),
-                None if bucket == world::BUCKET_NOT_CAPTURED => {
-                    Doc::Unknown(format!("bucket policy of {bucket} not captured"))
-                }
+                None if bucket == world::BUCKET_NOT_CAPTURED => Doc::Unknown,
                 None if world::bucket_owner(bucket).is_some() => Doc::Absent,
-                None => Doc::Unknown(format!("bucket {bucket} not in the snapshot")),
+                // A bucket the snapshot does not hold.
+                None => Doc::Unknown,
             },
         }
     }
 
-    /// The first change of `key` after `time`: before it, the trail does not say what applied
-    /// (these changes' documents are not replayed); without one, the snapshot does.
-    pub fn changed(map: &BTreeMap<String, Vec<String>>, key: &str, time: &str) -> Option<String> {
-        map.get(key)?.iter().filter(|t| t.as_str() > time).min().cloned()
+    /// Whether the trail changes `key` after `time`: if so, it does not say what applied at
+    /// `time` (these changes' documents are not replayed); if not, the snapshot does.
+    pub fn changed_after(map: &BTreeMap<String, Vec<String>>, key: &str, time: &str) -> bool {
+        map.get(key).is_some_and(|times| times.iter().any(|t| t.as_str() > time))
     }
 }

@@ -5,9 +5,13 @@
 //! The evaluation follows AWS's documented logic as POLICY.md §1.7 summarises it, for the small
 //! policy language the world uses (actions and resources with `*`, `Principal` by account, ARN or
 //! service, the three condition keys the world's policies test). It is written for these policies,
-//! not as a general engine: whatever it cannot decide with confidence gets a `note` and stays out
-//! of the strict comparison (tests/reference/check_verdicts.py). Vocabulary: issue 16 and POLICY.md
-//! §4.5; naming of policies and statements: POLICY.md §2.3.
+//! not as a general engine. It follows the rules of README "Every denial judged": a policy the
+//! trail changes after the event without an earlier document, or a user or role it changes as a
+//! whole, is not known at the event (`conditional` when the verdict hangs on it, `allowed_now` when
+//! today's snapshot allows it). Only a denial it leaves out of its model (a service's own check, an
+//! S3 setting) gets a `note` and stays out of the strict comparison
+//! (tests/reference/check_verdicts.py). Vocabulary: issue 16 and POLICY.md §4.5; naming of
+//! policies and statements: POLICY.md §2.3.
 
 use std::fs::{self, File};
 use std::io::{self, BufReader, Write};
@@ -39,11 +43,6 @@ const DENIAL_CODES: &[&str] = &[
     "unauthorizedoperation",
     "vpceaccessdenied",
 ];
-
-/// Services whose own resource policies (topics, functions, secrets, tables…) the snapshot does
-/// not hold: an implicit deny there could be lifted by such a policy.
-const UNMODELLED_RESOURCE_POLICIES: &[&str] =
-    &["sns", "lambda", "secretsmanager", "dynamodb", "sqs", "ecr", "acm-pca", "ses"];
 
 fn is_denial(r: &Value) -> bool {
     let code = r["errorCode"].as_str().unwrap_or_default();
@@ -101,11 +100,7 @@ fn identity_policies(e: &Entity, account: &str) -> Vec<(String, Doc)> {
         .map(|(name, doc)| (format!("{}#inline/{name}", e.arn), Doc::Known(doc.clone())))
         .collect();
     let managed = |arn: &String| {
-        (
-            arn.clone(),
-            world::managed_document(account, arn)
-                .map_or(Doc::Unknown(format!("{arn} not in the snapshot")), Doc::Known),
-        )
+        (arn.clone(), world::managed_document(account, arn).map_or(Doc::Unknown, Doc::Known))
     };
     out.extend(e.attached.iter().map(managed));
     for g in &e.groups {
@@ -148,6 +143,14 @@ fn action_and_resource(r: &Value) -> (Option<String>, String) {
     let source = r["eventSource"].as_str().unwrap_or_default();
     let action =
         APIS.iter().find(|a| a.name == name && a.source == source).map(|a| a.action.to_owned());
+    // S3 checks another action for one version of an object: "To get a specific version … you
+    // need s3:GetObjectVersion" (S3 API reference, GetObject; DeleteObject likewise).
+    let versioned = !r["requestParameters"]["versionId"].is_null();
+    let action = match action.as_deref() {
+        Some("s3:GetObject") if versioned => Some("s3:GetObjectVersion".to_owned()),
+        Some("s3:DeleteObject") if versioned => Some("s3:DeleteObjectVersion".to_owned()),
+        _ => action,
+    };
     (action, resource_of(r))
 }
 
@@ -228,10 +231,9 @@ fn caller_of(r: &Value) -> Result<Caller, Truth> {
         Some("AWSAccount") if text("accountId") == "ANONYMOUS_PRINCIPAL" => Ok(Caller::Anonymous),
         Some("AWSAccount") if !ACCOUNTS.contains(&text("accountId").as_str()) => not_in_snapshot(),
         Some("SAMLUser" | "WebIdentityUser") => Ok(Caller::Federation),
-        Some("FederatedUser") => Err(Truth::plain(
-            "conditional",
-            "a federated user's permissions are its session policy, which no GetFederationToken in the trail gives",
-        )),
+        Some("FederatedUser") if partition_ok(&text("arn")) => {
+            Ok(Caller::FederatedUser { account: text("accountId"), arn: text("arn") })
+        }
         _ => not_in_snapshot(),
     }
 }
@@ -259,16 +261,23 @@ fn judge(r: &Value, history: &History) -> Truth {
         action,
         resource,
         region: r["awsRegion"].as_str().unwrap_or_default(),
-        account: r["recipientAccountId"].as_str().unwrap_or_default(),
         vpce: r["vpcEndpointId"].as_str(),
         tls: !r["tlsDetails"].is_null() || !extra["CipherSuite"].is_null(),
         acl: p["x-amz-acl"].as_str(),
     };
-    evaluate(&req, history)
+    let verdict = evaluate(&req, history);
+    // Rule 4 (README "Every denial judged"): undecided only for want of policies the trail
+    // changed after the event, and today's (the snapshot's, an empty replay) allow it.
+    if verdict.verdict == "conditional"
+        && verdict.note.is_empty()
+        && evaluate(&req, &History::default()).verdict == "allowed_now"
+    {
+        return Truth::plain("allowed_now", "");
+    }
+    verdict
 }
 
 fn evaluate(req: &Request, history: &History) -> Truth {
-    let mut notes: Vec<String> = Vec::new();
     let service = req.action.split(':').next().unwrap_or_default().to_owned();
     let principal_account = req.caller.account().map(str::to_owned);
 
@@ -295,48 +304,41 @@ fn evaluate(req: &Request, history: &History) -> Truth {
         },
         _ => None,
     };
-    // Identity policies and boundary changed by the trail after the event are unknown at the
-    // event (their earlier documents are not replayed); the boundary stays known unless the
-    // trail changed it (or re-created the role).
+    // A user or role the trail changes as a whole after the event: its identity policies and
+    // its boundary are unknown at the event (their earlier documents are not replayed).
+    let unknown = |kind: &'static str| layer(kind, &[(String::new(), Doc::Unknown)], req, false);
     let (boundary, identity) = match &entity {
+        // A federated user's session policy is not in the trail (no GetFederationToken there).
+        None if matches!(req.caller, Caller::FederatedUser { .. }) => {
+            (None, Some(unknown("identity_policy")))
+        }
         Some(e) => {
             let (account, name) = account_and_name(&e.arn);
             let key = format!("{account}/{name}");
-            let unknown = |kind: &'static str, t: String| {
-                let why = format!(
-                    "{} changed at {t}, after the event: what applied is not in the trail",
-                    e.arn
-                );
-                layer(kind, &[(String::new(), Doc::Unknown(why))], req, false)
-            };
-            let boundary = match History::changed(&history.boundaries, &key, req.time) {
-                Some(t) => Some(unknown("permissions_boundary", t)),
-                None => e.boundary.as_ref().map(|arn| {
+            let changed = History::changed_after(&history.entities, &key, req.time);
+            if changed {
+                (Some(unknown("permissions_boundary")), Some(unknown("identity_policy")))
+            } else {
+                let boundary = e.boundary.as_ref().map(|arn| {
                     let doc = world::managed_document(account, arn).map_or(Doc::Absent, Doc::Known);
                     layer("permissions_boundary", &[(arn.clone(), doc)], req, false)
-                }),
-            };
-            let identity = match History::changed(&history.entities, &key, req.time) {
-                Some(t) => unknown("identity_policy", t),
-                None => layer("identity_policy", &identity_policies(e, account), req, false),
-            };
-            (boundary, Some(identity))
+                });
+                (
+                    boundary,
+                    Some(layer("identity_policy", &identity_policies(e, account), req, false)),
+                )
+            }
         }
         None => (None, None),
     };
 
     // The resource's policy: bucket, key or trust policy.
     let mut resource_account: Option<String> = None;
-    // Said only when the missing bucket policy is what refuses: naming it is then a convention.
-    let mut absent: Option<String> = None;
     let resource = if service == "s3" && req.resource.starts_with("arn:aws:s3:::") {
         let bucket =
             req.resource["arn:aws:s3:::".len()..].split('/').next().unwrap_or_default().to_owned();
         resource_account = world::bucket_owner(&bucket).map(str::to_owned);
         let name = format!("arn:aws:s3:::{bucket}#bucket-policy");
-        if matches!(history.bucket(&bucket, req.time), Doc::Absent) {
-            absent = Some(format!("{bucket} has no bucket policy (NoSuchBucketPolicy)"));
-        }
         Some(layer("resource_policy", &[(name, history.bucket(&bucket, req.time))], req, true))
     } else if service == "kms" && req.resource.starts_with("arn:aws:kms:") {
         let (account, key) = account_and_name(&req.resource);
@@ -344,7 +346,7 @@ fn evaluate(req: &Request, history: &History) -> Truth {
         let doc = if ACCOUNTS.contains(&account) && KMS_KEYS.contains(&key) {
             Doc::Known(world::key_policy(account, key))
         } else {
-            Doc::Unknown(format!("key {} not in the snapshot", req.resource))
+            Doc::Unknown // a key the snapshot does not hold
         };
         Some(layer("resource_policy", &[(format!("{}#key-policy", req.resource), doc)], req, true))
     } else if req.action.to_ascii_lowercase().starts_with("sts:assumerole") {
@@ -353,13 +355,13 @@ fn evaluate(req: &Request, history: &History) -> Truth {
         let role = world::roles(account).into_iter().find(|(_, _, e)| e.arn == req.resource);
         let doc = match (
             role,
-            History::changed(&history.trusts, &format!("{account}/{name}"), req.time),
+            History::changed_after(&history.trusts, &format!("{account}/{name}"), req.time),
         ) {
-            (_, Some(t)) => Doc::Unknown(format!(
-                "role {name} of {account} changed at {t}, after the event: its trust policy then is not in the trail"
-            )),
-            (Some((_, _, e)), None) => e.trust.map_or(Doc::Absent, Doc::Known),
-            (None, None) => Doc::Unknown(format!("role {} not in the snapshot", req.resource)),
+            // Changed after the event: its trust policy then is not in the trail.
+            (_, true) => Doc::Unknown,
+            (Some((_, _, e)), false) => e.trust.map_or(Doc::Absent, Doc::Known),
+            // A role the snapshot does not hold.
+            (None, false) => Doc::Unknown,
         };
         Some(layer(
             "role_trust_policy",
@@ -368,16 +370,12 @@ fn evaluate(req: &Request, history: &History) -> Truth {
             true,
         ))
     } else {
-        if UNMODELLED_RESOURCE_POLICIES.contains(&service.as_str()) {
-            notes.push(format!("{service} resource policies are not in the snapshot"));
-        }
+        // Other services' resource policies (topics, secrets, tables…) are not in the snapshot,
+        // neither side evaluates them: the identity side decides.
         None
     };
 
     // The VPC endpoint's policy, when the request came through the sample's endpoint.
-    let elsewhere = (req.account, req.region) != world::ENDPOINT_HOME;
-    let elsewhere = elsewhere
-        .then_some("the endpoint is logged in another account or region than the snapshot has it");
     let endpoint = (req.vpce == Some(VPC_ENDPOINT)).then(|| {
         let name = format!("{VPC_ENDPOINT}#endpoint-policy");
         layer("vpc_endpoint_policy", &[(name, Doc::Known(world::endpoint_policy()))], req, true)
@@ -385,26 +383,18 @@ fn evaluate(req: &Request, history: &History) -> Truth {
 
     let order: Vec<&Layer> =
         [&scp, &boundary, &identity, &resource, &endpoint].into_iter().flatten().collect();
-    for (i, l) in order.iter().enumerate() {
+    // The first Deny that applies for certain decides, whatever may apply besides.
+    for l in &order {
         if let Some((policy, statement)) = &l.deny {
-            let mut note = Vec::new();
-            if l.name == "vpc_endpoint_policy" {
-                note.extend(elsewhere);
-            }
-            if order[..i].iter().any(|earlier| earlier.maybe_deny) {
-                note.push("an earlier layer may deny too");
-            }
-            let note = note.join("; ");
             return Truth {
                 verdict: "explicit_deny",
                 layer: l.name,
                 policy: policy.clone(),
                 statement: statement.clone(),
-                note,
+                note: String::new(),
             };
         }
     }
-    notes.extend(order.iter().filter_map(|l| l.gap.clone()));
     let maybe_deny = order.iter().any(|l| l.maybe_deny);
 
     // Which layers must allow, and whether the whole request is allowed.
@@ -439,9 +429,6 @@ fn evaluate(req: &Request, history: &History) -> Truth {
             );
         }
         (_, Some(res)) if res.name == "resource_policy" && service == "s3" && same_account => {
-            if res.allow == T {
-                notes.push("a same-account bucket policy grant: its bypass of IAM depends on whom it names".into());
-            }
             required.extend(boundary.iter().chain(identity.iter()));
             iam_ok.or(res.allow)
         }
@@ -459,37 +446,18 @@ fn evaluate(req: &Request, history: &History) -> Truth {
         }
         None => allowed,
     };
-    notes.dedup();
-    let gaps_only = notes.iter().all(|n| is_gap(n));
     let layer_allow = |l: &Layer| {
         if l.name == "identity_policy" { identity_ok } else { l.allow }
     };
-    let note = |extra: &str| {
-        let mut all = notes.clone();
-        if !extra.is_empty() {
-            all.push(extra.to_owned());
-        }
-        all.join("; ")
-    };
     match allowed {
-        T if !maybe_deny => Truth::plain("allowed_now", &note("")),
-        // A verdict that hangs on a policy the snapshot or the trail does not hold is
-        // `conditional` for certain; on anything else, only perhaps.
-        T | U if gaps_only && !notes.is_empty() => Truth::plain("conditional", ""),
-        T | U => Truth::plain(
-            "conditional",
-            &note("depends on what the record or the snapshot does not say"),
-        ),
-        // Denied for certain, but explicitly or implicitly depends on a Deny that may apply: a
-        // different verdict for different values of the unknown, so `conditional`.
-        F if maybe_deny && gaps_only && !notes.is_empty() => Truth::plain("conditional", ""),
-        F if maybe_deny => Truth::plain(
-            "conditional",
-            &note("a Deny may apply: explicit or implicit is not known"),
-        ),
+        T if !maybe_deny => Truth::plain("allowed_now", ""),
+        // Allowed perhaps, or denied for certain but explicitly or implicitly as a Deny that
+        // may apply decides: a different verdict for different values of the unknown.
+        T | U => Truth::plain("conditional", ""),
+        F if maybe_deny => Truth::plain("conditional", ""),
         F => {
             let Some(first) = required.iter().find(|l| layer_allow(l) == F) else {
-                return Truth::plain("conditional", &note("no single refusing layer"));
+                return Truth::plain("conditional", "no single refusing layer");
             };
             let single = matches!(
                 first.name,
@@ -499,43 +467,15 @@ fn evaluate(req: &Request, history: &History) -> Truth {
                     | "vpc_endpoint_policy"
             );
             let policy = if single { first.single.clone() } else { String::new() };
-            // Notes that do not change an implicit deny by the layer that refuses first.
-            let keep: Vec<String> = notes
-                .iter()
-                .filter(|n| n.contains("resource policies are not in the snapshot") || is_gap(n))
-                .cloned()
-                .collect();
-            let mut all = keep;
-            if first.name == "resource_policy" {
-                all.extend(absent.clone());
-            }
-            if first.name == "vpc_endpoint_policy" {
-                all.extend(elsewhere.map(str::to_owned));
-            }
             Truth {
                 verdict: "implicit_deny",
                 layer: first.name,
                 policy,
                 statement: String::new(),
-                note: all.join("; "),
+                note: String::new(),
             }
         }
     }
-}
-
-/// A note that names a policy the evaluation lacks (not captured, or changed by the trail without
-/// its document): the verdict is `conditional` because of it.
-fn is_gap(note: &str) -> bool {
-    [
-        "not captured",
-        "without its document",
-        "without the whole document",
-        "trust policy is not in the trail",
-        "not in the snapshot",
-    ]
-    .iter()
-    .any(|g| note.contains(g))
-        && !note.contains("resource policies are not in the snapshot")
 }
 
 fn trail_files(dir: &Path, out: &mut Vec<PathBuf>) -> io::Result<()> {

@@ -32,25 +32,40 @@ pub struct Prepared {
     pub as_of: HashMap<String, String>,
     /// `snapshot@<captured_at>` when a snapshot was given.
     pub default_as_of: Option<String>,
-    /// The snapshot's version of each policy that is not known as of the event because it
-    /// changed after it: today's policies, for telling `allowed_now` apart.
-    pub now: Vec<Policy>,
+    /// Today's version of each policy that is not known as of the event because it changed
+    /// after it (`None`: there is none today), for telling `allowed_now` apart.
+    pub now: Vec<(String, Option<Policy>)>,
 }
 
 impl Prepared {
-    /// The request with today's policies in place of those that changed after the event;
-    /// `None` when none did.
+    /// The request with today's policies in place of those that changed after the event, and
+    /// without those that are gone today (no boundary is not an empty boundary, which would
+    /// refuse everything); `None` when none changed.
     pub fn as_now(&self) -> Option<Request> {
         if self.now.is_empty() {
             return None;
         }
-        let mut request = self.request.clone();
-        for policy in policies_mut(&mut request) {
-            if let Some(now) = self.now.iter().find(|p| p.name == policy.name) {
-                *policy = now.clone();
-            }
+        let today = |policy: Policy| match self.now.iter().find(|(name, _)| *name == policy.name) {
+            Some((_, now)) => now.clone(),
+            None => Some(policy),
+        };
+        let list = |policies: &mut Vec<Policy>| {
+            *policies = std::mem::take(policies).into_iter().filter_map(today).collect();
+        };
+        let mut r = self.request.clone();
+        list(&mut r.identity_policies);
+        for level in r.scp.iter_mut().chain(r.rcp.iter_mut()).flatten() {
+            list(level);
         }
-        Some(request)
+        for slot in [
+            &mut r.permissions_boundary,
+            &mut r.session_policy,
+            &mut r.resource_policy,
+            &mut r.vpc_endpoint_policy,
+        ] {
+            *slot = slot.take().and_then(today);
+        }
+        Some(r)
     }
 
     /// The one policy of a single-policy layer, named for an implicit deny there.
@@ -77,17 +92,6 @@ pub struct Inputs<'a> {
 }
 
 /// Every policy slot of a request, to replace one by name.
-fn policies_mut(r: &mut Request) -> impl Iterator<Item = &mut Policy> {
-    r.identity_policies
-        .iter_mut()
-        .chain(r.permissions_boundary.iter_mut())
-        .chain(r.session_policy.iter_mut())
-        .chain(r.scp.iter_mut().flatten().flatten())
-        .chain(r.rcp.iter_mut().flatten().flatten())
-        .chain(r.resource_policy.iter_mut())
-        .chain(r.vpc_endpoint_policy.iter_mut())
-}
-
 /// What one lookup found, before trail replay.
 struct Found {
     policy: Option<Policy>,
@@ -103,7 +107,7 @@ struct Builder<'i, 'a> {
     assumptions: Vec<String>,
     as_of: HashMap<String, String>,
     used_snapshot: bool,
-    now: Vec<Policy>,
+    now: Vec<(String, Option<Policy>)>,
 }
 
 impl<'a> Inputs<'a> {
@@ -176,15 +180,13 @@ impl<'a> Inputs<'a> {
                             );
                             let placeholder = format!("{arn}#changed-after-event");
                             identity_policies.push(not_known(&placeholder, &gap, false));
-                            b.now.push(empty_policy(&placeholder));
+                            b.now.push((placeholder.clone(), None));
                             let boundary_name = format!("{arn}#permissions-boundary");
-                            b.now.push(match permissions_boundary.take() {
-                                Some(mut today) => {
-                                    today.name = boundary_name.clone();
-                                    today
-                                }
-                                None => empty_policy(&boundary_name),
+                            let today = permissions_boundary.take().map(|mut today| {
+                                today.name = boundary_name.clone();
+                                today
                             });
+                            b.now.push((boundary_name.clone(), today));
                             permissions_boundary = Some(not_known(&boundary_name, &gap, false));
                             b.gaps.push(gap);
                         }
@@ -355,9 +357,9 @@ impl Builder<'_, '_> {
                 let gap = format!("{name}:changed-after-event@{}", rfc3339(changed_at));
                 self.gaps.push(gap.clone());
                 match self.snapshot(from_snapshot) {
-                    Known::Present(policy) => self.now.push(policy),
-                    // Deleted since: today there is none (an empty policy grants nothing).
-                    Known::Absent => self.now.push(empty_policy(name)),
+                    Known::Present(policy) => self.now.push((name.to_string(), Some(policy))),
+                    // Deleted since: today there is none.
+                    Known::Absent => self.now.push((name.to_string(), None)),
                     Known::NotCaptured(_) => {}
                 }
                 Some(not_known(name, &gap, principals))
@@ -521,11 +523,6 @@ pub fn not_known(name: &str, gap: &str, principals: bool) -> Policy {
         ],
     });
     Policy::parse(name, &document).expect("a well-formed placeholder")
-}
-
-/// A policy with no statement: what a deleted policy is today.
-fn empty_policy(name: &str) -> Policy {
-    Policy { name: name.to_string(), variables: true, statements: Vec::new() }
 }
 
 /// The caller as the engine names it, from the principal columns.

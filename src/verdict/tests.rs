@@ -164,3 +164,46 @@ fn short_forms_for_the_terminal() {
         "role/r#trust-policy"
     );
 }
+
+/// alice of tests/fixtures/snapshot (captured 2026-11-05) has no permissions boundary and reads
+/// any object through `ReadOnlyAccess`; logs-archive, of her account, has no bucket policy.
+fn alice_reads_logs_archive(time: i64) -> Denial {
+    let mut d = user_denial("logs-archive", time);
+    d.account_id = Some("444455556666".into());
+    d.region = Some("eu-west-1".into());
+    d.principal.principal = "arn:aws:iam::444455556666:user/alice".into();
+    d.principal.caller_arn = Some(d.principal.principal.clone());
+    d.principal.account = Some("444455556666".into());
+    d
+}
+
+#[test]
+fn a_user_without_a_boundary_today_is_allowed_now_once_changed_after_the_event() {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/snapshot");
+    let (snapshot, problems) = Snapshot::load(&dir).expect("the fixture loads");
+    assert!(problems.is_empty(), "{problems:?}");
+    // An attachment an hour after the denial: her policies and boundary then are not known.
+    let attached = PolicyChange {
+        event_time: Some(T0 + 3_600_000_000),
+        event_id: Some("attach".into()),
+        account_id: Some("444455556666".into()),
+        event_name: "AttachUserPolicy".into(),
+        target_type: TargetType::PolicyAttachment,
+        target: Some("alice".into()),
+        ..blank_policy_change()
+    };
+    let changes = [attached];
+    let judge = Judge::new(Some(&snapshot), &changes);
+    let v = judge.judge(&alice_reads_logs_archive(T0)).expect("judged");
+    assert!(
+        v.gaps.iter().any(|g| g.starts_with("identity:arn:aws:iam::444455556666:user/alice:")),
+        "{:?}",
+        v.gaps
+    );
+    // Today she has no boundary at all (not an empty one, which would refuse everything), and
+    // ReadOnlyAccess allows s3:Get* on any resource.
+    assert_eq!(v.kind, VerdictKind::AllowedNow, "{v:?}");
+    // After the change, everything is the snapshot's: allowed, with nothing unknown.
+    let later = judge.judge(&alice_reads_logs_archive(T0 + 7_200_000_000)).expect("judged");
+    assert_eq!((later.kind, later.gaps), (VerdictKind::AllowedNow, Vec::<String>::new()));
+}

@@ -6,7 +6,6 @@
 use crate::common::{self, require, run_checker, sample_logs, venv, whydenied};
 
 #[test]
-#[ignore = "needs scan --policies (lead)"]
 fn sample_verdicts_agree_with_the_generators_truth() {
     require!(venv());
     let (out, logs) = (tempfile::tempdir().expect("temp dir"), sample_logs());

@@ -35,6 +35,9 @@ pub struct Prepared {
     /// Today's version of each policy that is not known as of the event because it changed
     /// after it (`None`: there is none today), for telling `allowed_now` apart.
     pub now: Vec<(String, Option<Policy>)>,
+    /// Today's identity policies, when the user or role changed as a whole after the event:
+    /// then, only a not-known policy stands for them (one attached later must not be named).
+    pub now_identity: Option<Vec<Policy>>,
 }
 
 impl Prepared {
@@ -42,7 +45,7 @@ impl Prepared {
     /// without those that are gone today (no boundary is not an empty boundary, which would
     /// refuse everything); `None` when none changed.
     pub fn as_now(&self) -> Option<Request> {
-        if self.now.is_empty() {
+        if self.now.is_empty() && self.now_identity.is_none() {
             return None;
         }
         let today = |policy: Policy| match self.now.iter().find(|(name, _)| *name == policy.name) {
@@ -53,6 +56,9 @@ impl Prepared {
             *policies = std::mem::take(policies).into_iter().filter_map(today).collect();
         };
         let mut r = self.request.clone();
+        if let Some(today) = &self.now_identity {
+            r.identity_policies = today.clone();
+        }
         list(&mut r.identity_policies);
         for level in r.scp.iter_mut().chain(r.rcp.iter_mut()).flatten() {
             list(level);
@@ -108,6 +114,7 @@ struct Builder<'i, 'a> {
     as_of: HashMap<String, String>,
     used_snapshot: bool,
     now: Vec<(String, Option<Policy>)>,
+    now_identity: Option<Vec<Policy>>,
 }
 
 impl<'a> Inputs<'a> {
@@ -150,6 +157,7 @@ impl<'a> Inputs<'a> {
             as_of: HashMap::new(),
             used_snapshot: false,
             now: Vec::new(),
+            now_identity: None,
         };
         let action = denial.action.clone();
         let lower = action.to_lowercase();
@@ -179,8 +187,8 @@ impl<'a> Inputs<'a> {
                                 rfc3339(changed_at)
                             );
                             let placeholder = format!("{arn}#changed-after-event");
-                            identity_policies.push(not_known(&placeholder, &gap, false));
-                            b.now.push((placeholder.clone(), None));
+                            let then = vec![not_known(&placeholder, &gap, false)];
+                            b.now_identity = Some(std::mem::replace(&mut identity_policies, then));
                             let boundary_name = format!("{arn}#permissions-boundary");
                             let today = permissions_boundary.take().map(|mut today| {
                                 today.name = boundary_name.clone();
@@ -313,6 +321,7 @@ impl<'a> Inputs<'a> {
             as_of: b.as_of,
             default_as_of,
             now: b.now,
+            now_identity: b.now_identity,
         })
     }
 }

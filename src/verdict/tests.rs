@@ -207,3 +207,36 @@ fn a_user_without_a_boundary_today_is_allowed_now_once_changed_after_the_event()
     let later = judge.judge(&alice_reads_logs_archive(T0 + 7_200_000_000)).expect("judged");
     assert_eq!((later.kind, later.gaps), (VerdictKind::AllowedNow, Vec::<String>::new()));
 }
+
+#[test]
+fn a_deny_that_may_have_come_later_is_not_named_as_the_cause() {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/snapshot");
+    let (snapshot, _) = Snapshot::load(&dir).expect("the fixture loads");
+    // alice deletes under data-lake/prod/: her group `developers` denies it (NoProdDelete).
+    let mut delete = alice_reads_logs_archive(T0);
+    delete.action = "s3:DeleteObject".into();
+    delete.target.bucket = Some("data-lake".into());
+    delete.target.object_key = Some("prod/q3.csv".into());
+    let judge = Judge::new(Some(&snapshot), &[]);
+    let v = judge.judge(&delete).expect("judged");
+    assert_eq!(v.kind, VerdictKind::ExplicitDeny, "{v:?}");
+    assert_eq!(v.statement.as_deref(), Some("NoProdDelete"));
+    // The trail shows her joining the group an hour after the denial: then the group's Deny may
+    // not have applied, and is not named.
+    let joined = PolicyChange {
+        event_time: Some(T0 + 3_600_000_000),
+        event_id: Some("join".into()),
+        account_id: Some("444455556666".into()),
+        event_name: "AddUserToGroup".into(),
+        target_type: TargetType::GroupMembership,
+        target: Some("alice".into()),
+        detail: Some("developers".into()),
+        ..blank_policy_change()
+    };
+    let changes = [joined];
+    let judge = Judge::new(Some(&snapshot), &changes);
+    let v = judge.judge(&delete).expect("judged");
+    assert_eq!(v.kind, VerdictKind::Conditional, "{v:?}");
+    // (data-lake's own DenyNoVpce, on an endpoint the record does not give, may be named.)
+    assert_ne!(v.statement.as_deref(), Some("NoProdDelete"), "{v:?}");
+}

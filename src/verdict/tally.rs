@@ -24,7 +24,8 @@ impl GroupVerdict {
         self.counts[index(kind)]
     }
 
-    /// "explicit_deny data-lake#bucket-policy DenyNoVpce": the usual verdict as people read it;
+    /// "explicit_deny data-lake#bucket-policy DenyNoVpce: narrow or remove that statement …": the
+    /// usual verdict as people read it, with what to change where;
     /// `None` when nothing was judged (`not_evaluated` says nothing about the policies).
     pub fn label(&self) -> Option<String> {
         let verdict = self.verdict.filter(|v| *v != VerdictKind::NotEvaluated)?;
@@ -36,7 +37,28 @@ impl GroupVerdict {
         .into_iter()
         .flatten()
         .collect();
-        Some(parts.join(" "))
+        Some(format!("{}: {}", parts.join(" "), self.next_step(verdict)))
+    }
+
+    /// What to change, and where, for the usual verdict.
+    fn next_step(&self, verdict: VerdictKind) -> &'static str {
+        match (verdict, &self.policy, &self.statement) {
+            (VerdictKind::ExplicitDeny, _, Some(_)) => {
+                "narrow or remove that statement (no Allow overrides an explicit deny)"
+            }
+            (VerdictKind::ExplicitDeny, _, None) => "find the Deny in eval_policy",
+            (VerdictKind::ImplicitDeny, Some(_), _) => "add an Allow to that policy",
+            (VerdictKind::ImplicitDeny, None, _) => {
+                "add an Allow to the principal's identity policies"
+            }
+            (VerdictKind::AllowedNow, _, _) => {
+                "today's policies allow it: they changed since (see policy_changes.parquet)"
+            }
+            (VerdictKind::Conditional, _, _) => {
+                "depends on what eval_condition and eval_gaps in denials.parquet name"
+            }
+            (VerdictKind::NotEvaluated, _, _) => "",
+        }
     }
 
     pub fn set_count(&mut self, kind: VerdictKind, n: u64) {

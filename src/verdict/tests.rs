@@ -240,3 +240,35 @@ fn a_deny_that_may_have_come_later_is_not_named_as_the_cause() {
     // (data-lake's own DenyNoVpce, on an endpoint the record does not give, may be named.)
     assert_ne!(v.statement.as_deref(), Some("NoProdDelete"), "{v:?}");
 }
+
+#[test]
+fn a_groups_label_says_what_to_change_where() {
+    use tally::GroupVerdict;
+    let scp =
+        "arn:aws:organizations::111122223333:policy/o-a1b2c3d4e5/service_control_policy/p-1a2b";
+    let explicit = GroupVerdict {
+        verdict: Some(VerdictKind::ExplicitDeny),
+        policy: Some(scp.into()),
+        statement: Some("DenyOutsideEU".into()),
+        counts: [3, 0, 0, 0, 0],
+    };
+    assert_eq!(
+        explicit.label().as_deref(),
+        Some(
+            "explicit_deny p-1a2b DenyOutsideEU: narrow or remove that statement (no Allow overrides an explicit deny)"
+        )
+    );
+    let implicit = GroupVerdict {
+        verdict: Some(VerdictKind::ImplicitDeny),
+        policy: Some("arn:aws:s3:::logs#bucket-policy".into()),
+        statement: None,
+        counts: [0, 2, 0, 0, 0],
+    };
+    assert_eq!(
+        implicit.label().as_deref(),
+        Some("implicit_deny logs#bucket-policy: add an Allow to that policy")
+    );
+    let unjudged =
+        GroupVerdict { verdict: Some(VerdictKind::NotEvaluated), ..GroupVerdict::default() };
+    assert_eq!(unjudged.label(), None);
+}

@@ -15,6 +15,7 @@ mod explain;
 mod filters;
 mod hostile;
 mod html_report;
+mod iam_prefixes;
 mod incremental;
 mod inputs;
 mod messages;

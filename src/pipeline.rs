@@ -516,7 +516,7 @@ fn scan_objects(
             )
             .map(Worker::finish)
             .reduce(
-                || Done::default(),
+                Done::default,
                 |(s1, t1, mut d1, mut c1, a1), (s2, t2, d2, c2, a2)| {
                     d1.extend(d2);
                     c1.extend(c2);

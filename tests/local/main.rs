@@ -24,6 +24,7 @@ mod nothing_lost;
 mod sample_logs;
 mod signals;
 mod terminal;
+mod transient;
 
 /// Denials in sample-logs/ as tests/reference/check_scan.py counts them from the raw logs with
 /// plain Python; `sample_logs::scan_agrees_with_the_independent_reference` checks this number

@@ -1,0 +1,109 @@
+//! Transient `sts:AssumeRole` denials on a fixture trail (tests/fixtures/assume-role-transient/,
+//! records in the shape of the IAM User Guide's AssumeRole CloudTrail example). Its two files hold
+//! each case's later records in the file read first, newest first inside each file, so that a
+//! link depending on reading order would show. The cases, with the times written in the files:
+//!
+//! - `ci-deployer` denied `deploy-role` at 09:00:00 and 09:00:05, assumes it at 09:00:25:
+//!   transient, 20 s after the last denial;
+//! - a session `build-17` of role `ci-runner` denied `deploy-role` at 14:00:00, another session
+//!   `build-18` of the same role assumes it at 14:00:30: the principal is the role, transient, 30 s;
+//! - `alice` denied `data-role` at 10:00:00, `bob` assumes it at 10:00:10: not transient;
+//! - `carol` denied `build-role` at 11:00:00, assumes `other-role` at 11:00:10: not transient;
+//! - `dave` assumes `ops-role` at 11:59:50 and is denied it at 12:00:00: not transient;
+//! - `erin` denied `audit-role` at 13:00:00, assumes it at 15:00:00: not transient.
+
+use serde_json::Value;
+
+use crate::common::{json_of, repo, stdout, utf8, whydenied};
+
+const ACCOUNT: &str = "arn:aws:iam::111122223333";
+
+fn fixture(name: &str) -> String {
+    let path = repo().join("tests/fixtures/assume-role-transient").join(name);
+    path.to_str().expect("utf-8 path").to_string()
+}
+
+/// (principal, transient_success_time) of every summary row, sorted.
+fn transient_times(summary: &Value) -> Vec<(String, Option<String>)> {
+    let rows = summary["summary"].as_array().expect("summary rows");
+    let mut times: Vec<(String, Option<String>)> = rows
+        .iter()
+        .map(|row| {
+            let principal = row["principal"].as_str().expect("principal");
+            let time = row["transient_success_time"].as_str().map(str::to_string);
+            (principal.trim_start_matches(ACCOUNT).to_string(), time)
+        })
+        .collect();
+    times.sort();
+    times
+}
+
+#[test]
+fn a_success_seconds_after_an_assume_role_denial_makes_it_transient_whatever_the_file_order() {
+    let expected: Vec<(String, Option<String>)> = [
+        (":role/ci-runner", Some("2026-11-05T14:00:30Z")),
+        (":user/alice", None),
+        (":user/carol", None),
+        (":user/ci-deployer", Some("2026-11-05T09:00:25Z")),
+        (":user/dave", None),
+        (":user/erin", None),
+    ]
+    .into_iter()
+    .map(|(p, t)| (p.to_string(), t.map(str::to_string)))
+    .collect();
+    let work = tempfile::tempdir().expect("temporary directory");
+    let later = fixture("1-later.json");
+    let earlier = fixture("2-earlier.json");
+    for (n, inputs) in
+        [vec![later.clone(), earlier.clone()], vec![earlier, later]].into_iter().enumerate()
+    {
+        let out = work.path().join(format!("out-{n}"));
+        let mut args = vec!["scan"];
+        args.extend(inputs.iter().map(String::as_str));
+        args.extend(["--out", utf8(&out), "--format", "json", "--threads", "1", "-q"]);
+        let (code, summary, stderr) = json_of(&args);
+        assert_eq!(code, Some(0), "{stderr}");
+        assert_eq!(transient_times(&summary), expected, "inputs {inputs:?}");
+    }
+}
+
+#[test]
+fn the_table_hint_says_transient_and_names_the_delay() {
+    let work = tempfile::tempdir().expect("temporary directory");
+    let out = work.path().join("out");
+    let dir = repo().join("tests/fixtures/assume-role-transient");
+    let output = whydenied(&["scan", utf8(&dir), "--out", utf8(&out), "--top", "all"]);
+    let table = stdout(&output);
+    assert_eq!(output.status.code(), Some(0), "{table}");
+    // Each row with the lines under it, which start with spaces.
+    let mut rows: Vec<String> = Vec::new();
+    for line in table.lines() {
+        match (line.starts_with(' '), rows.last_mut()) {
+            (true, Some(row)) => {
+                row.push_str(line.trim_start());
+                row.push(' ');
+            }
+            _ => rows.push(format!("{line} ")),
+        }
+    }
+    let hint = |principal: &str| {
+        rows.iter()
+            .find(|row| row.contains(principal))
+            .unwrap_or_else(|| panic!("{principal} in {table}"))
+            .clone()
+    };
+    let deployer = hint("user/ci-deployer");
+    assert!(
+        deployer.contains(
+            "transient: the same principal assumed role deploy-role successfully 20 s later"
+        ),
+        "{deployer}"
+    );
+    assert!(deployer.contains("retry with backoff rather than changing the trust policy"));
+    assert!(hint("role/ci-runner").contains("successfully 30 s later"), "{table}");
+    for principal in ["user/alice", "user/carol", "user/dave", "user/erin"] {
+        let text = hint(principal);
+        assert!(!text.contains("transient"), "{text}");
+        assert!(text.contains("--query Role.AssumeRolePolicyDocument"), "{text}");
+    }
+}

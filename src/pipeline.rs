@@ -515,14 +515,11 @@ fn scan_objects(
                 },
             )
             .map(Worker::finish)
-            .reduce(
-                Done::default,
-                |(s1, t1, mut d1, mut c1, a1), (s2, t2, d2, c2, a2)| {
-                    d1.extend(d2);
-                    c1.extend(c2);
-                    (s1.merge(s2), t1.merge(t2), d1, c1, a1.merge(a2))
-                },
-            )
+            .reduce(Done::default, |(s1, t1, mut d1, mut c1, a1), (s2, t2, d2, c2, a2)| {
+                d1.extend(d2);
+                c1.extend(c2);
+                (s1.merge(s2), t1.merge(t2), d1, c1, a1.merge(a2))
+            })
     });
     drop(sender);
     let report = writer.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic))?;

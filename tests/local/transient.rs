@@ -10,11 +10,15 @@
 //! - `alice` denied `data-role` at 10:00:00, `bob` assumes it at 10:00:10: not transient;
 //! - `carol` denied `build-role` at 11:00:00, assumes `other-role` at 11:00:10: not transient;
 //! - `dave` assumes `ops-role` at 11:59:50 and is denied it at 12:00:00: not transient;
-//! - `erin` denied `audit-role` at 13:00:00, assumes it at 15:00:00: not transient.
+//! - `erin` denied `audit-role` at 13:00:00, assumes it at 15:00:00: not transient;
+//! - `frank` denied `release-role` at 16:00:00, `admin` rewrites its trust policy
+//!   (`UpdateAssumeRolePolicy`) at 16:00:10, `frank` assumes it at 16:00:20: a fix, not transient.
+//!
+//! tests/reference/check_links.py recomputes the same from the raw records.
 
 use serde_json::Value;
 
-use crate::common::{json_of, repo, stdout, utf8, whydenied};
+use crate::common::{json_of, repo, require, run_checker, stdout, utf8, venv, whydenied};
 
 const ACCOUNT: &str = "arn:aws:iam::111122223333";
 
@@ -47,6 +51,7 @@ fn a_success_seconds_after_an_assume_role_denial_makes_it_transient_whatever_the
         (":user/ci-deployer", Some("2026-11-05T09:00:25Z")),
         (":user/dave", None),
         (":user/erin", None),
+        (":user/frank", None),
     ]
     .into_iter()
     .map(|(p, t)| (p.to_string(), t.map(str::to_string)))
@@ -101,9 +106,20 @@ fn the_table_hint_says_transient_and_names_the_delay() {
     );
     assert!(deployer.contains("retry with backoff rather than changing the trust policy"));
     assert!(hint("role/ci-runner").contains("successfully 30 s later"), "{table}");
-    for principal in ["user/alice", "user/carol", "user/dave", "user/erin"] {
+    for principal in ["user/alice", "user/carol", "user/dave", "user/erin", "user/frank"] {
         let text = hint(principal);
         assert!(!text.contains("transient"), "{text}");
         assert!(text.contains("--query Role.AssumeRolePolicyDocument"), "{text}");
     }
+}
+
+#[test]
+fn transient_groups_agree_with_the_independent_checker() {
+    require!(venv());
+    let work = tempfile::tempdir().expect("temporary directory");
+    let dir = repo().join("tests/fixtures/assume-role-transient");
+    let output = whydenied(&["scan", utf8(&dir), "--out", utf8(work.path()), "-q"]);
+    assert_eq!(output.status.code(), Some(0), "{}", crate::common::stderr(&output));
+    let report = run_checker("check_links.py", &[&dir, work.path()]);
+    assert!(report.contains("7 groups") && report.contains("2 transient"), "{report}");
 }

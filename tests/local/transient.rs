@@ -123,3 +123,44 @@ fn transient_groups_agree_with_the_independent_checker() {
     let report = run_checker("check_links.py", &[&dir, work.path()]);
     assert!(report.contains("7 groups") && report.contains("2 transient"), "{report}");
 }
+
+/// `whydenied report` has only the reports: it takes the successes from the scans' summaries and
+/// judges them again, so a denial a later run adds after the success ends the transience.
+#[test]
+fn report_keeps_transient_groups_until_a_later_run_is_denied_again() {
+    let work = tempfile::tempdir().expect("temporary directory");
+    let out = work.path().join("out");
+    let dir = repo().join("tests/fixtures/assume-role-transient");
+    let scan = |input: &str| {
+        let output = whydenied(&["scan", input, "--out", utf8(&out), "--partitioned", "-q"]);
+        assert_eq!(output.status.code(), Some(0), "{}", crate::common::stderr(&output));
+    };
+    let report = || {
+        let (code, summary, stderr) = json_of(&["report", utf8(&out), "--format", "json"]);
+        assert_eq!(code, Some(0), "{stderr}");
+        transient_times(&summary)
+    };
+    scan(utf8(&dir));
+    let transient = |times: &[(String, Option<String>)], who: &str| {
+        times.iter().find(|(p, _)| p == who).and_then(|(_, t)| t.clone())
+    };
+    let first = report();
+    assert_eq!(transient(&first, ":user/ci-deployer").as_deref(), Some("2026-11-05T09:00:25Z"));
+    assert_eq!(transient(&first, ":role/ci-runner").as_deref(), Some("2026-11-05T14:00:30Z"));
+    // ci-deployer denied again at 09:10:00, five minutes after its success, in another file.
+    let earlier: Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.join("2-earlier.json")).expect("read"))
+            .expect("json");
+    let mut again = (earlier["Records"].as_array().expect("records").iter())
+        .find(|r| r["eventTime"] == "2026-11-05T09:00:05Z")
+        .expect("the 09:00:05 denial")
+        .clone();
+    again["eventTime"] = "2026-11-05T09:10:00Z".into();
+    again["eventID"] = "0b7c5e1a-9d2f-4c3e-8a6b-1f2e3d4c5b6a".into();
+    let file = work.path().join("later-run.json");
+    std::fs::write(&file, serde_json::json!({ "Records": [again] }).to_string()).expect("write");
+    scan(utf8(&file));
+    let second = report();
+    assert_eq!(transient(&second, ":user/ci-deployer"), None);
+    assert_eq!(transient(&second, ":role/ci-runner").as_deref(), Some("2026-11-05T14:00:30Z"));
+}

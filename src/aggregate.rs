@@ -332,6 +332,9 @@ pub struct SummaryRow {
     pub changed_after: bool,
     /// A permissions change the denied principal made itself right after its denials.
     pub self_change_event_id: Option<String>,
+    /// For `sts:AssumeRole*`: when the same principal assumed the same role successfully right
+    /// after the last denial, which makes the denials transient ([`crate::changes::transient`]).
+    pub transient_success_time: Option<i64>,
     /// The built-in noise label of the group (see [`crate::suppress::NOISE_LABELS`]): set when
     /// every denial of the group has one. A later stage may clear it.
     pub noise: Option<&'static str>,
@@ -691,6 +694,7 @@ fn row(key: &SummaryKey, g: &Group) -> SummaryRow {
         change: None,
         changed_after: false,
         self_change_event_id: None,
+        transient_success_time: None,
         noise: g.noise_label(),
         session_names: g.sessions.to_strings(),
         eval: None,

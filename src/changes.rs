@@ -1,12 +1,15 @@
 //! What changed before the denials started: the policy changes a trail records about itself
 //! (POLICY.md §6). The scan picks them out with a second prefilter on event names
-//! ([`events::may_be_change`]), [`capture`] turns each into a [`PolicyChange`] — the row of
+//! ([`events::ChangePrefilter`]), [`capture`] turns each into a [`PolicyChange`] — the row of
 //! `policy_changes.parquet` — and [`link`] ties each summary group to the change that most
-//! plausibly caused it.
+//! plausibly caused it. Successful role assumptions are read on the side ([`assumption`]), to
+//! tell a transient `sts:AssumeRole*` denial from one that needs a fix ([`transient`]).
 
+pub mod assumption;
 pub mod capture;
 pub mod events;
 pub mod link;
+pub mod transient;
 
 use std::sync::Arc;
 

@@ -22,6 +22,7 @@ use rayon::prelude::*;
 use crate::aggregate::{Summary, SummaryRows};
 use crate::changes::PolicyChange;
 use crate::changes::link::ChangeIndex;
+use crate::changes::transient::RoleAssumptions;
 use crate::classify::{Denial, FailureFilter};
 use crate::decode::split::{ObjectKind, SplitLimits, split_records};
 use crate::decode::{Encoding, decoder};
@@ -318,7 +319,7 @@ pub fn scan(config: &ScanConfig) -> Result<ScanOutcome, ScanError> {
         // Dropping the uncommitted reports removes their partial files.
         return Err(ScanError::Interrupted(signal));
     }
-    let WorkersDone { summary, mut stats, sink, read, mut changes } = scanned;
+    let WorkersDone { summary, mut stats, sink, read, mut changes, assumptions } = scanned;
     let finished = inputs.finish()?;
     stats.problems.extend(finished.problems);
     stats.problems.sort();
@@ -343,8 +344,9 @@ pub fn scan(config: &ScanConfig) -> Result<ScanOutcome, ScanError> {
     });
     let mut rows = summary.into_rows();
     let changes_index = ChangeIndex::new(&changes, config.change_lookback);
-    if !changes_index.is_empty() {
-        rows.amend(|row| changes_index.link(row));
+    if !changes_index.is_empty() || !assumptions.is_empty() {
+        // Transient first: a linked change then leads the transient hint.
+        rows.amend(|row| assumptions.mark(row, &changes_index) | changes_index.link(row));
     }
     // Every change is known now: judge the denials just written, before they are published.
     let mut judged = None;
@@ -511,6 +513,7 @@ struct WorkersDone {
     sink: DenialSink,
     read: Vec<ObjectRead>,
     changes: Vec<PolicyChange>,
+    assumptions: RoleAssumptions,
 }
 
 /// Runs the workers over `objects`, feeding `sink` from one writer thread.
@@ -540,7 +543,7 @@ fn scan_objects(
     let threads =
         config.threads.unwrap_or_else(|| thread::available_parallelism().map_or(1, |n| n.get()));
     let pool = rayon::ThreadPoolBuilder::new().num_threads(threads).build()?;
-    let (summary, stats, read, changes) = pool.install(|| {
+    let (summary, stats, read, changes, assumptions) = pool.install(|| {
         objects
             .fold(
                 || Worker::new(config, selection, sender.clone(), &writer_failed, progress),
@@ -550,19 +553,19 @@ fn scan_objects(
                 },
             )
             .map(Worker::finish)
-            .reduce(
-                || (Summary::default(), ScanStats::default(), Vec::new(), Vec::new()),
-                |(s1, t1, mut d1, mut c1), (s2, t2, d2, c2)| {
-                    d1.extend(d2);
-                    c1.extend(c2);
-                    (s1.merge(s2), t1.merge(t2), d1, c1)
-                },
-            )
+            .reduce(Done::default, |(s1, t1, mut d1, mut c1, a1), (s2, t2, d2, c2, a2)| {
+                d1.extend(d2);
+                c1.extend(c2);
+                (s1.merge(s2), t1.merge(t2), d1, c1, a1.merge(a2))
+            })
     });
     drop(sender);
     let report = writer.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic))?;
-    Ok(WorkersDone { summary, stats, sink: report, read, changes })
+    Ok(WorkersDone { summary, stats, sink: report, read, changes, assumptions })
 }
+
+/// What one worker produced, as [`WorkersDone`] holds it merged.
+type Done = (Summary, ScanStats, Vec<ObjectRead>, Vec<PolicyChange>, RoleAssumptions);
 
 /// Per-thread scanning state: reusable parse buffers, the local summary and statistics, and
 /// the batch of rows not yet sent to the writer.
@@ -577,6 +580,8 @@ struct Worker<'a> {
     batch: Vec<Denial>,
     /// Policy changes seen (few: they stay here until the end of the run).
     changes: Vec<PolicyChange>,
+    /// Successful role assumptions, by principal and role (see [`RoleAssumptions`]).
+    assumptions: RoleAssumptions,
     sender: SyncSender<Vec<Denial>>,
     writer_failed: &'a AtomicBool,
     progress: &'a ProgressBar,
@@ -599,6 +604,7 @@ impl<'a> Worker<'a> {
             stats: ScanStats::default(),
             batch: Vec::with_capacity(BATCH),
             changes: Vec::new(),
+            assumptions: RoleAssumptions::default(),
             sender,
             writer_failed,
             progress,
@@ -712,6 +718,9 @@ impl<'a> Worker<'a> {
 
     fn on_record(&mut self, record: &mut [u8], origin: &Arc<str>) {
         let found = self.records.read(record, origin);
+        if let Some(assumption) = &found.assumption {
+            self.assumptions.add(assumption);
+        }
         let scope = &self.config.sources.layout;
         if let Some(change) = found.change
             && self.config.window.place(change.event_time) == Placement::Inside
@@ -759,14 +768,14 @@ impl<'a> Worker<'a> {
         }
     }
 
-    fn finish(mut self) -> (Summary, ScanStats, Vec<ObjectRead>, Vec<PolicyChange>) {
+    fn finish(mut self) -> Done {
         if !self.batch.is_empty() {
             self.send_batch();
         }
         self.stats.parsed = self.records.parsed;
         self.stats.repaired_utf8 = self.records.repaired_utf8;
         self.stats.malformed_records = self.records.malformed;
-        (self.summary, self.stats, self.read, self.changes)
+        (self.summary, self.stats, self.read, self.changes, self.assumptions)
     }
 }
 

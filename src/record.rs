@@ -9,8 +9,9 @@ use std::sync::Arc;
 use simd_json::prelude::*;
 
 use crate::changes::PolicyChange;
+use crate::changes::assumption::{AssumptionReader, RoleAssumption};
 use crate::changes::capture::capture;
-use crate::changes::events::ChangePrefilter;
+use crate::changes::events::{ChangePrefilter, Interest};
 use crate::classify::{Denial, FailureFilter, classify};
 use crate::decode::envelope::cloudtrail_event;
 use crate::decode::prefilter::Prefilter;
@@ -18,17 +19,20 @@ use crate::event::Event;
 use crate::event::json::parameters;
 
 /// What one record holds: a denial the filter keeps, a policy change, both (a failed attempt to
-/// change a policy), or neither.
+/// change a policy), a successful role assumption (with or without a session change), or
+/// nothing.
 #[derive(Debug, Default)]
 pub struct Found {
     pub denial: Option<Denial>,
     pub change: Option<PolicyChange>,
+    pub assumption: Option<RoleAssumption>,
 }
 
 /// Reads records one at a time; one per worker thread (it owns reusable parse buffers).
 pub struct RecordReader {
     prefilter: Prefilter,
     changes: ChangePrefilter,
+    assumptions: AssumptionReader,
     buffers: simd_json::Buffers,
     filter: FailureFilter,
     /// Records that passed a prefilter and were parsed.
@@ -46,6 +50,7 @@ impl RecordReader {
         Self {
             prefilter: Prefilter::new(filter.needs_console_sign_ins()),
             changes: ChangePrefilter::default(),
+            assumptions: AssumptionReader::default(),
             buffers: simd_json::Buffers::default(),
             filter,
             parsed: 0,
@@ -59,10 +64,14 @@ impl RecordReader {
     /// unescapes strings in place).
     pub fn read(&mut self, record: &mut [u8], origin: &Arc<str>) -> Found {
         let failure = self.prefilter.may_be_failure(record);
-        let change = self.changes.may_be_change(record, failure);
-        if !failure && !change {
-            return Found::default();
-        }
+        let change = match self.changes.interest(record, failure) {
+            Interest::None if !failure => return Found::default(),
+            Interest::RoleAssumption => {
+                let assumption = self.assumptions.read(record, &mut self.buffers);
+                return Found { assumption, ..Found::default() };
+            }
+            interest => interest == Interest::Change,
+        };
         self.parsed += 1;
         if std::str::from_utf8(record).is_err() {
             // A record is kept even if a hostile or damaged byte sits in one of its strings.
@@ -94,6 +103,7 @@ impl RecordReader {
         Found {
             denial: failure.then(|| classify(&event, self.filter, origin)).flatten(),
             change: change.then(|| capture(&event, &parameters(event_value), origin)).flatten(),
+            assumption: change.then(|| RoleAssumption::of_event(&event)).flatten(),
         }
     }
 }

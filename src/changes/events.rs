@@ -286,6 +286,17 @@ pub fn change_event(source: &str, name: &str) -> Option<&'static ChangeEvent> {
     })
 }
 
+/// What the scan's second prefilter makes of a record's bytes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Interest {
+    None,
+    /// It may be a policy change (or a failed attempt at one): parse it.
+    Change,
+    /// A successful `AssumeRole*` without a session policy or tags: no change, but a role
+    /// assumption, which [`super::assumption::AssumptionReader`] reads without parsing it whole.
+    RoleAssumption,
+}
+
 /// The byte test of the scan's second prefilter: whether the record's `"eventName"` names an
 /// event of the table (as the whole value, or its prefix for Lambda's versioned names) and, for
 /// the events that need it, holds one of its [`ChangeEvent::hint`]s. Like the failure prefilter
@@ -305,6 +316,8 @@ pub struct ChangePrefilter {
     prefixed: Vec<usize>,
     /// The compiled hints of each table entry.
     hints: Vec<Vec<Finder<'static>>>,
+    /// Per table entry: a success without its hint is still a role assumption.
+    assumes_role: Vec<bool>,
 }
 
 impl Default for ChangePrefilter {
@@ -321,17 +334,22 @@ impl Default for ChangePrefilter {
         }
         let hints =
             CHANGE_EVENTS.iter().map(|e| e.hint.iter().map(Finder::new).collect()).collect();
-        Self { key: Finder::new(b"\"eventName\""), by_length, prefixed, hints }
+        let assumes_role = CHANGE_EVENTS
+            .iter()
+            .map(|e| e.source == STS && e.name.starts_with("AssumeRole"))
+            .collect();
+        Self { key: Finder::new(b"\"eventName\""), by_length, prefixed, hints, assumes_role }
     }
 }
 
 impl ChangePrefilter {
-    /// Whether the record may be a policy change. A failed attempt is kept whatever it carried,
-    /// so a record that may be a failure skips the [`ChangeEvent::hint`] test.
-    pub fn may_be_change(&self, record: &[u8], failure: bool) -> bool {
-        let Some(at) = self.key.find(record) else { return false };
+    /// Whether the record may be a policy change, or else a plain role assumption. A failed
+    /// attempt is kept whatever it carried, so a record that may be a failure skips the
+    /// [`ChangeEvent::hint`] test.
+    pub fn interest(&self, record: &[u8], failure: bool) -> Interest {
+        let Some(at) = self.key.find(record) else { return Interest::None };
         let Some(name) = value_after_key(&record[at + b"\"eventName\"".len()..]) else {
-            return false;
+            return Interest::None;
         };
         let hinted = |i: usize| {
             let hints = &self.hints[i];
@@ -339,14 +357,21 @@ impl ChangePrefilter {
         };
         if let Some(same_length) = self.by_length.get(name.len()) {
             for &i in same_length {
-                if CHANGE_EVENTS[i].name.as_bytes() == name && hinted(i) {
-                    return true;
+                if CHANGE_EVENTS[i].name.as_bytes() == name {
+                    if hinted(i) {
+                        return Interest::Change;
+                    }
+                    if self.assumes_role[i] {
+                        return Interest::RoleAssumption;
+                    }
                 }
             }
         }
-        self.prefixed
+        let prefixed = self
+            .prefixed
             .iter()
-            .any(|&i| name.starts_with(CHANGE_EVENTS[i].name.as_bytes()) && hinted(i))
+            .any(|&i| name.starts_with(CHANGE_EVENTS[i].name.as_bytes()) && hinted(i));
+        if prefixed { Interest::Change } else { Interest::None }
     }
 }
 
@@ -365,26 +390,36 @@ mod tests {
     #[test]
     fn the_prefilter_passes_change_events_only() {
         let p = ChangePrefilter::default();
-        assert!(p.may_be_change(br#"{"eventName":"PutBucketPolicy"}"#, false));
-        assert!(p.may_be_change(br#"{"eventName" :  "AttachRolePolicy","x":1}"#, false));
-        assert!(p.may_be_change(br#"{"eventName":"AddPermission20150331v2"}"#, false));
-        assert!(!p.may_be_change(br#"{"eventName":"GetObject"}"#, false));
-        assert!(!p.may_be_change(br#"{"eventName":"PutBucketPolicyX"}"#, false));
-        assert!(!p.may_be_change(br#"{"eventname":"PutBucketPolicy"}"#, false));
+        let may_be_change =
+            |record: &[u8], failure| p.interest(record, failure) == Interest::Change;
+        assert!(may_be_change(br#"{"eventName":"PutBucketPolicy"}"#, false));
+        assert!(may_be_change(br#"{"eventName" :  "AttachRolePolicy","x":1}"#, false));
+        assert!(may_be_change(br#"{"eventName":"AddPermission20150331v2"}"#, false));
+        assert!(!may_be_change(br#"{"eventName":"GetObject"}"#, false));
+        assert!(!may_be_change(br#"{"eventName":"PutBucketPolicyX"}"#, false));
+        assert!(!may_be_change(br#"{"eventname":"PutBucketPolicy"}"#, false));
         // Only the first key is read (CloudTrail writes it before anything a requester chose).
-        assert!(p.may_be_change(
+        assert!(may_be_change(
             br#"{"eventName":"PutRolePolicy","requestParameters":{"eventName":"x"}}"#,
             false
         ));
-        assert!(!p.may_be_change(
+        assert!(!may_be_change(
             br#"{"eventName":"GetObject","requestParameters":{"eventName":"PutRolePolicy"}}"#,
             false
         ));
-        // A plain AssumeRole is not parsed; one with a session policy, or a failed one, is.
+        // A plain AssumeRole is not parsed as a change but read as a role assumption; one with a
+        // session policy, or a failed one, is parsed.
         let plain = br#"{"eventName":"AssumeRole","requestParameters":{"roleArn":"r"}}"#;
-        assert!(!p.may_be_change(plain, false));
-        assert!(p.may_be_change(plain, true));
-        assert!(p.may_be_change(
+        assert_eq!(p.interest(plain, false), Interest::RoleAssumption);
+        assert!(may_be_change(plain, true));
+        for name in ["AssumeRoleWithSAML", "AssumeRoleWithWebIdentity"] {
+            let plain =
+                format!(r#"{{"eventName":"{name}","requestParameters":{{"roleArn":"r"}}}}"#);
+            assert_eq!(p.interest(plain.as_bytes(), false), Interest::RoleAssumption);
+        }
+        let other = br#"{"eventName":"GetCallerIdentity","requestParameters":null}"#;
+        assert_eq!(p.interest(other, false), Interest::None);
+        assert!(may_be_change(
             br#"{"eventName":"AssumeRole","requestParameters":{"policyArns":[]}}"#,
             false
         ));

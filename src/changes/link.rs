@@ -226,6 +226,13 @@ impl<'c> ChangeIndex<'c> {
         found
     }
 
+    /// Whether a change that governs the group of `row` took effect after `after` and at or
+    /// before `until` (microseconds).
+    pub fn changed_between(&self, row: &SummaryRow, after: i64, until: i64) -> bool {
+        let within = |c: &&PolicyChange| c.event_time.is_some_and(|t| t > after && t <= until);
+        self.governing(row).iter().any(within)
+    }
+
     /// Whether no change can be linked (then rows need not be looked at).
     pub fn is_empty(&self) -> bool {
         // Every change another index holds is also indexed by its actor (sessions are in none).

@@ -8,14 +8,15 @@ use std::path::{Path, PathBuf};
 use parquet::arrow::arrow_reader::{ParquetRecordBatchReader, ParquetRecordBatchReaderBuilder};
 
 use super::columns::{ColumnDef, read_batch};
-use super::layout::POLICY_CHANGES_DIR;
-use super::parquet::{DENIALS_FILE, POLICY_CHANGES_FILE};
+use super::layout::{POLICY_CHANGES_DIR, run_summaries};
+use super::parquet::{DENIALS_FILE, POLICY_CHANGES_FILE, SUMMARY_FILE};
 use super::schema::{
     DENIAL_COLUMNS, POLICY_CHANGE_COLUMNS, SUMMARY_COLUMNS, blank_denial, blank_policy_change,
     blank_summary,
 };
 use crate::aggregate::{SummaryKey, SummaryRow};
 use crate::changes::PolicyChange;
+use crate::changes::assumption::RoleAssumption;
 use crate::classify::Denial;
 
 #[derive(Debug, thiserror::Error)]
@@ -97,6 +98,38 @@ pub fn read_policy_changes(files: &[PathBuf]) -> Result<Vec<PolicyChange>, ReadE
         read_rows(file, POLICY_CHANGE_COLUMNS, blank_policy_change, |rows| changes.extend(rows))?;
     }
     Ok(changes)
+}
+
+/// Every summary file under `dir`, in both layouts: the single run's, then the partitioned
+/// runs', oldest first.
+pub fn summary_files(dir: &Path) -> Vec<PathBuf> {
+    let single = Some(dir.join(SUMMARY_FILE)).filter(|path| path.is_file());
+    single.into_iter().chain(run_summaries(dir)).collect()
+}
+
+/// The successful role assumptions that made a group of the summary reports `files` transient
+/// (its principal, its sample role and `transient_success_time`): the successes the scans saw
+/// that `whydenied report` can still use, since the reports keep no other.
+pub fn read_transient_successes(files: &[PathBuf]) -> Result<Vec<RoleAssumption>, ReadError> {
+    let mut found = Vec::new();
+    for file in files {
+        let read = read_rows(file, SUMMARY_COLUMNS, blank_summary, |rows| {
+            found.extend(rows.into_iter().filter_map(|row| {
+                Some(RoleAssumption {
+                    time: row.transient_success_time?,
+                    principal: row.principal,
+                    role_arn: row.sample_resource_arn?,
+                })
+            }))
+        });
+        // A summary written by an older whydenied lacks the column (or others added since): it
+        // remembers no success, and `report` works from the denials as it always did.
+        match read {
+            Err(ReadError::Column { .. }) => {}
+            other => other?,
+        }
+    }
+    Ok(found)
 }
 
 /// Adds the groups (principal, action, bucket) of the summary report at `path` to `seen`.

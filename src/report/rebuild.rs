@@ -7,10 +7,11 @@ use std::path::{Path, PathBuf};
 use super::layout::run_summaries;
 use super::read::{
     ReadError, denial_files, policy_change_files, read_denials, read_policy_changes,
-    read_summary_keys,
+    read_summary_keys, read_transient_successes, summary_files,
 };
 use crate::aggregate::{Summary, SummaryKey, SummaryRows};
 use crate::changes::link::ChangeIndex;
+use crate::changes::transient::RoleAssumptions;
 use crate::suppress::Suppressions;
 use crate::verdict::tally::Tally;
 use crate::window::{Placement, TimeWindow};
@@ -91,9 +92,15 @@ pub fn rebuild(
     };
     let changes = read_policy_changes(&policy_change_files(dir))?;
     let index = ChangeIndex::new(&changes, change_lookback);
+    // The successes the scans' summaries remember, judged again by the same rule: a group that
+    // merged denials of later runs is transient only if a success followed its new last denial.
+    let mut successes = RoleAssumptions::default();
+    for success in read_transient_successes(&summary_files(dir))? {
+        successes.add(&success);
+    }
     let mut rows = windowed.into_rows();
-    if !index.is_empty() {
-        rows.amend(|row| index.link(row));
+    if !index.is_empty() || !successes.is_empty() {
+        rows.amend(|row| successes.mark(row, &index) | index.link(row));
     }
     rows.amend(|row| verdicts.amend(row));
     let unused_rules = rules.map_or_else(Vec::new, |rules| {

@@ -346,6 +346,11 @@ pub static SUMMARY_COLUMNS: &[ColumnDef<SummaryRow>] = &[
         |r, v| set::optional(&mut r.self_change_event_id, v),
     )
     .unique(),
+    S::time(
+        "transient_success_time",
+        |r| r.transient_success_time,
+        |r, v| r.transient_success_time = v,
+    ),
     S::text(
         "noise",
         |r| r.noise,
@@ -560,6 +565,7 @@ pub fn blank_summary() -> SummaryRow {
         change: None,
         changed_after: false,
         self_change_event_id: None,
+        transient_success_time: None,
         noise: None,
         session_names: Vec::new(),
         eval: None,

@@ -466,6 +466,7 @@ mod tests {
             change: None,
             changed_after: false,
             self_change_event_id: None,
+            transient_success_time: None,
             noise: None,
             session_names: vec![],
             eval: None,

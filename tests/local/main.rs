@@ -15,6 +15,7 @@ mod explain;
 mod filters;
 mod hostile;
 mod html_report;
+mod iam_prefixes;
 mod incremental;
 mod inputs;
 mod judging;
@@ -25,6 +26,7 @@ mod sample_logs;
 mod signals;
 mod snapshot_input;
 mod terminal;
+mod transient;
 mod verdicts;
 
 /// Denials in sample-logs/ as tests/reference/check_scan.py counts them from the raw logs with

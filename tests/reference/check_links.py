@@ -22,7 +22,12 @@ links each group to a change by the rules written in the module doc of src/chang
   principal itself between its first denial and an hour after its last;
 - `noise`: the group's label is the most frequent of its denials' labels (denials.parquet) when
   every denial has one; a `service_principal` group linked to a change of the resource's own
-  policy or settings has none.
+  policy or settings has none;
+- `transient_success_time` (src/changes/transient.rs): for an `sts:AssumeRole*` group, the first
+  successful `AssumeRole*` (eventSource sts, no errorCode) by the same principal for the group's
+  role (`requestParameters.roleArn` equal to `sample_resource_arn`) at or after its last denial,
+  when it is at most 300 s later and no governing change took effect after the last denial and at
+  or before it.
 
 Where src/changes/link.rs's code reads more into a change than its doc says, this checker keeps
 to the doc (and so disagrees with the code on such trails; sample-logs has none): a group the user
@@ -58,6 +63,7 @@ from check_scan import bucket_of, is_authorization_failure, principal_of, read_r
 
 LOOKBACK = 7 * 86400 * 1_000_000
 SELF_CHANGE_AFTER = 3600 * 1_000_000
+TRANSIENT_WINDOW = 300 * 1_000_000
 EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
 
 # --- The IAM action (README "What and where"; tables of src/classify/action.rs) ---------------
@@ -466,6 +472,32 @@ class Changes:
             "self_change_event_id": first_own and first_own["event_id"],
         }
 
+    def transient(self, group, successes):
+        """When the group's denials proved transient (see the module doc), or None."""
+        role = group["sample_resource_arn"]
+        if not group["action"].lower().startswith("sts:assumerole") or not role:
+            return None
+        last = group["last"]
+        after = [t for t in successes.get((group["principal"], role), ()) if t >= last]
+        if not after or min(after) - last > TRANSIENT_WINDOW:
+            return None
+        success = min(after)
+        if any(last < c["event_time"] <= success for c in self.ok if self.governs(c, group)):
+            return None
+        return success
+
+
+def role_assumptions(records):
+    """(principal, role ARN) -> times of the successful AssumeRole* calls in the logs."""
+    successes = defaultdict(list)
+    for r in records:
+        params = r.get("requestParameters")
+        role = params.get("roleArn") if isinstance(params, dict) else None
+        if (r.get("eventSource") == "sts.amazonaws.com" and str(r.get("eventName", "")).startswith("AssumeRole")
+                and not failed(r) and isinstance(role, str) and isinstance(r.get("eventTime"), str)):
+            successes[(principal_of(r.get("userIdentity"))[0], role)].append(micros(r["eventTime"]))
+    return successes
+
 
 RESOURCE_SIDE = {"bucket_policy", "public_access_block", "ownership_controls", "acl", "key_policy",
                  "resource_policy", "endpoint_policy"}
@@ -548,6 +580,7 @@ def main(log_dir, out_dir):
 
     extracted = [c for c in (change_of(r) for r in records) if c is not None]
     index = Changes(extracted)
+    successes = role_assumptions(records)
     linked, by_type, flags = 0, Counter(), Counter()
     for key in sorted(set(groups) & set(summary), key=str):
         row, g = summary[key], groups[key]
@@ -580,6 +613,11 @@ def main(log_dir, out_dir):
             by_type[expected["change_target_type"]] += 1
         flags["changed_after"] += expected["changed_after"]
         flags["self_change"] += expected["self_change_event_id"] is not None
+        transient = index.transient(group, successes)
+        if transient != micros(row["transient_success_time"]):
+            failures.append(f"{key}: transient_success_time expected {transient}, "
+                            f"got {micros(row['transient_success_time'])}")
+        flags["transient"] += transient is not None
 
     reported = pq.read_table(os.path.join(out_dir, "policy_changes.parquet")).to_pylist()
     as_row = lambda c: (c["event_time"], c["account_id"], c["event_source"], c["event_name"], c["actor"],  # noqa: E731
@@ -605,7 +643,8 @@ def main(log_dir, out_dir):
         sys.exit(1)
     types = ", ".join(f"{t} {n}" for t, n in sorted(by_type.items()))
     print(f"ok: {len(groups)} groups, {len(want)} successful changes, {linked} links ({types}), "
-          f"{flags['changed_after']} changed_after, {flags['self_change']} self changes, {stories} stories agree")
+          f"{flags['changed_after']} changed_after, {flags['self_change']} self changes, "
+          f"{flags['transient']} transient, {stories} stories agree")
 
 
 if __name__ == "__main__":

@@ -1,0 +1,127 @@
+//! Role assumptions read from records in the shapes CloudTrail writes (IAM User Guide, "Logging
+//! IAM and AWS STS API calls with AWS CloudTrail", the AssumeRole example), and in the shapes
+//! whydenied accepts besides (EventBridge envelopes, key-sorted copies).
+
+use std::sync::Arc;
+
+use super::*;
+use crate::classify::{FailureFilter, classify};
+use crate::record::RecordReader;
+
+const ROLE: &str = "arn:aws:iam::111122223333:role/deploy-role";
+/// 2026-11-05T09:00:20Z.
+const AT: i64 = 1_793_869_220_000_000;
+
+const USER_IDENTITY: &str = r#"{"type":"IAMUser","principalId":"AIDACKCEVSQ6C2EXAMPLE","arn":"arn:aws:iam::111122223333:user/ci-deployer","accountId":"111122223333","accessKeyId":"AKIAIOSFODNN7EXAMPLE","userName":"ci-deployer"}"#;
+
+const SESSION_IDENTITY: &str = r#"{"type":"AssumedRole","principalId":"AROAEXAMPLEID:build-17","arn":"arn:aws:sts::111122223333:assumed-role/ci-runner/build-17","accountId":"111122223333","accessKeyId":"ASIAEXAMPLEKEY","sessionContext":{"sessionIssuer":{"type":"Role","principalId":"AROAEXAMPLEID","arn":"arn:aws:iam::111122223333:role/ci-runner","accountId":"111122223333","userName":"ci-runner"},"attributes":{"creationDate":"2026-11-05T08:55:00Z","mfaAuthenticated":"false"}}}"#;
+
+/// A successful AssumeRole as CloudTrail writes it; `user_agent` and `request` are inserted as
+/// JSON text.
+fn success(identity: &str, user_agent: &str, request: &str) -> String {
+    format!(
+        r#"{{"eventVersion":"1.08","userIdentity":{identity},"eventTime":"2026-11-05T09:00:20Z","eventSource":"sts.amazonaws.com","eventName":"AssumeRole","awsRegion":"us-east-1","sourceIPAddress":"203.0.113.10","userAgent":{user_agent},"requestParameters":{request},"responseElements":{{"credentials":{{"accessKeyId":"ASIAIOSFODNN7EXAMPLE","sessionToken":"IQoJb3JpZ2luX2VjEXAMPLETOKEN","expiration":"Nov 5, 2026, 10:00:20 AM"}},"assumedRoleUser":{{"assumedRoleId":"AROA3XFRBF535PLBIFPI4:ci-run-42","arn":"arn:aws:sts::111122223333:assumed-role/deploy-role/ci-run-42"}}}},"requestID":"c6104cbe-af31-11e0-8154-cbc7ccf896c7","eventID":"df9a1d4c-3b3e-4a8e-8f0e-5c7f8f4c2a11","readOnly":true,"resources":[{{"accountId":"111122223333","type":"AWS::IAM::Role","ARN":"{ROLE}"}}],"eventType":"AwsApiCall","managementEvent":true,"recipientAccountId":"111122223333","eventCategory":"Management","tlsDetails":{{"tlsVersion":"TLSv1.3","cipherSuite":"TLS_AES_128_GCM_SHA256","clientProvidedHostHeader":"sts.amazonaws.com"}}}}"#
+    )
+}
+
+const REQUEST: &str = r#"{"roleArn":"arn:aws:iam::111122223333:role/deploy-role","roleSessionName":"ci-run-42","durationSeconds":3600}"#;
+
+fn read(record: &str) -> Option<RoleAssumption> {
+    AssumptionReader::default().read(record.as_bytes(), &mut simd_json::Buffers::default())
+}
+
+#[test]
+fn a_plain_assume_role_gives_time_caller_and_role() {
+    let found = read(&success(USER_IDENTITY, r#""aws-cli/2.15.0""#, REQUEST));
+    assert_eq!(
+        found,
+        Some(RoleAssumption {
+            time: AT,
+            principal: "arn:aws:iam::111122223333:user/ci-deployer".into(),
+            role_arn: ROLE.into(),
+        })
+    );
+}
+
+#[test]
+fn a_role_session_is_its_role_as_in_the_principal_column() {
+    let record = success(SESSION_IDENTITY, r#""Boto3/1.34.0""#, REQUEST);
+    let found = read(&record).expect("an assumption");
+    assert_eq!(found.principal, "arn:aws:iam::111122223333:role/ci-runner");
+    // The same caller denied: the classifier's principal is the same text.
+    let denied = record.replace(
+        r#""eventName":"AssumeRole","#,
+        r#""eventName":"AssumeRole","errorCode":"AccessDenied","#,
+    );
+    let mut value = denied.into_bytes();
+    let parsed = simd_json::to_borrowed_value(&mut value).expect("json");
+    let event = Event::from_json(&parsed).expect("event");
+    let denial = classify(&event, FailureFilter::default(), &Arc::from("t")).expect("denial");
+    assert_eq!(denial.principal.principal, found.principal);
+}
+
+#[test]
+fn envelopes_sorted_keys_and_escaped_slashes_read_the_same() {
+    let plain = success(USER_IDENTITY, r#""aws-cli/2.15.0""#, REQUEST);
+    let expected = read(&plain);
+    assert!(expected.is_some());
+    let envelope = format!(
+        r#"{{"version":"0","id":"6a7e8feb-b491-4cf7-a9f1-bf3703467718","detail-type":"AWS API Call via CloudTrail","source":"aws.sts","account":"111122223333","time":"2026-11-05T09:00:20Z","region":"us-east-1","resources":[],"detail":{plain}}}"#
+    );
+    assert_eq!(read(&envelope), expected);
+    let mut value: serde_json::Value = serde_json::from_str(&plain).expect("json");
+    value.sort_all_objects();
+    assert_eq!(read(&value.to_string()), expected, "jq -S order");
+    let escaped = REQUEST.replace(":role/", r":role\/");
+    assert_eq!(read(&success(USER_IDENTITY, r#""aws-cli/2.15.0""#, &escaped)), expected);
+}
+
+#[test]
+fn a_requester_chosen_user_agent_cannot_stand_in_for_the_request() {
+    let hostile =
+        r#""x\"requestParameters\":{\"roleArn\":\"arn:aws:iam::111122223333:role/evil\"}""#;
+    let found = read(&success(USER_IDENTITY, hostile, REQUEST)).expect("an assumption");
+    assert_eq!(found.role_arn, ROLE);
+    // A user agent that ends in a member's quoted name: its closing quote is real.
+    for name in ["requestParameters", "userIdentity"] {
+        let hostile = format!(r#""x\"{name}""#);
+        let found = read(&success(USER_IDENTITY, &hostile, REQUEST)).expect("an assumption");
+        assert_eq!(found.role_arn, ROLE);
+        assert_eq!(found.principal, "arn:aws:iam::111122223333:user/ci-deployer");
+    }
+}
+
+#[test]
+fn records_that_are_no_clean_success_give_nothing() {
+    let agent = r#""aws-cli/2.15.0""#;
+    assert_eq!(read(&success(USER_IDENTITY, agent, r#"{"roleSessionName":"s"}"#)), None);
+    assert_eq!(read(&success(USER_IDENTITY, agent, "null")), None);
+    let other_service = success(USER_IDENTITY, agent, REQUEST).replace(
+        r#""eventSource":"sts.amazonaws.com""#,
+        r#""eventSource":"example.amazonaws.com""#,
+    );
+    assert_eq!(read(&other_service), None);
+    let no_time = success(USER_IDENTITY, agent, REQUEST).replace("2026-11-05T09:00:20Z", "soon");
+    assert_eq!(read(&no_time), None);
+    let cut = success(USER_IDENTITY, agent, REQUEST);
+    assert_eq!(read(&cut[..cut.find("\"requestParameters\"").expect("key") + 30]), None);
+}
+
+#[test]
+fn the_record_reader_reads_plain_successes_without_parsing_and_session_ones_with_their_change() {
+    let mut reader = RecordReader::new(FailureFilter::default());
+    let plain = success(USER_IDENTITY, r#""aws-cli/2.15.0""#, REQUEST);
+    let found = reader.read(&mut plain.into_bytes(), &Arc::from("t"));
+    assert_eq!(found.assumption.map(|a| a.time), Some(AT));
+    assert!(found.denial.is_none() && found.change.is_none());
+    assert_eq!(reader.parsed, 0, "not parsed whole");
+    let with_policy = REQUEST.replace(
+        r#""durationSeconds":3600"#,
+        r#""durationSeconds":3600,"policyArns":[{"arn":"arn:aws:iam::aws:policy/ReadOnlyAccess"}]"#,
+    );
+    let session = success(USER_IDENTITY, r#""aws-cli/2.15.0""#, &with_policy);
+    let found = reader.read(&mut session.into_bytes(), &Arc::from("t"));
+    assert_eq!(found.assumption.map(|a| a.role_arn), Some(ROLE.to_string()));
+    assert!(found.change.is_some());
+    assert_eq!(reader.parsed, 1);
+}

@@ -350,7 +350,8 @@ pub static SUMMARY_COLUMNS: &[ColumnDef<SummaryRow>] = &[
         "transient_success_time",
         |r| r.transient_success_time,
         |r, v| r.transient_success_time = v,
-    ),
+    )
+    .added_later(),
     S::text(
         "noise",
         |r| r.noise,

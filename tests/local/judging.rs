@@ -1,7 +1,7 @@
 //! Judging denials against a snapshot, end to end on the bundled sample: `explain OUT` equals
 //! `scan --policies` row for row, one denial explained names the statement the generator meant
-//! (tests/fixtures/sample-verdicts.csv), and reports written before the `eval_` columns existed
-//! are still read.
+//! (tests/fixtures/sample-verdicts.csv), and reports written before the `eval_` columns (and
+//! `transient_success_time`) existed are still read.
 
 use std::path::Path;
 use std::process::Command;
@@ -91,13 +91,21 @@ import sys, pyarrow.parquet as pq
 for name in ("denials.parquet", "summary.parquet"):
     path = sys.argv[1] + "/" + name
     t = pq.read_table(path)
-    t = t.drop_columns([c for c in t.column_names if c.startswith("eval_") and c != "eval_context"])
+    newer = [c for c in t.column_names if c.startswith("eval_") and c != "eval_context"]
+    t = t.drop_columns(newer + [c for c in ["transient_success_time"] if c in t.column_names])
     pq.write_table(t, path, compression="zstd")
 "#;
     let status =
         Command::new(common::python()).args(["-c", drop, common::utf8(&out)]).status().unwrap();
     assert!(status.success());
-    let report = common::whydenied(&["report", common::utf8(&out), "--format", "json"]);
+    let report = common::whydenied(&[
+        "report",
+        common::utf8(&out),
+        "--format",
+        "json",
+        "--new-since",
+        "2026-11-04",
+    ]);
     assert_eq!(report.status.code(), Some(0), "{}", common::stderr(&report));
     let json: serde_json::Value = serde_json::from_slice(&report.stdout).expect("json");
     assert_eq!(json["summary"][0]["eval_verdict"], serde_json::Value::Null);

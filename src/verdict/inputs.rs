@@ -223,7 +223,14 @@ impl<'a> Inputs<'a> {
         let mut session_policy = None;
         if matches!(caller, Caller::Session { .. } | Caller::FederatedUser { .. }) {
             match access_key.as_deref().and_then(|k| self.history.session(k)) {
-                Some(parts) => session_policy = b.session_policy(&caller, parts),
+                Some(parts) => {
+                    session_policy = b.session_policy(&caller, parts);
+                    // Session tags are principal tags of the session, over the role's own.
+                    for (key, value) in session_tags(parts) {
+                        tags.retain(|(k, _)| !k.eq_ignore_ascii_case(&key));
+                        tags.push((key, value));
+                    }
+                }
                 None => b.assumptions.push("A1 no session policy".into()),
             }
         }
@@ -495,6 +502,19 @@ impl Builder<'_, '_> {
             }
         }
     }
+}
+
+/// The `tags` of an `AssumeRole*`/`GetFederationToken` request (`[{"key": …, "value": …}]`).
+fn session_tags(parts: &str) -> Vec<(String, String)> {
+    let Ok(parts) = serde_json::from_str::<Value>(parts) else { return Vec::new() };
+    let Some(tags) = parts.get("tags").and_then(Value::as_array) else { return Vec::new() };
+    tags.iter()
+        .filter_map(|t| {
+            let key = t.get("key").or_else(|| t.get("Key"))?.as_str()?;
+            let value = t.get("value").or_else(|| t.get("Value"))?.as_str()?;
+            Some((key.to_string(), value.to_string()))
+        })
+        .collect()
 }
 
 /// `p-…` from an SCP/RCP ARN (`arn:aws:organizations::M:policy/o-…/service_control_policy/p-…`)

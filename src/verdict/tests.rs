@@ -272,3 +272,46 @@ fn a_groups_label_says_what_to_change_where() {
         GroupVerdict { verdict: Some(VerdictKind::NotEvaluated), ..GroupVerdict::default() };
     assert_eq!(unjudged.label(), None);
 }
+
+#[test]
+fn session_tags_from_the_issuing_assume_role_are_the_sessions_principal_tags() {
+    const DENY_OTHER_TEAMS: &str = r#"{"Version":"2012-10-17","Statement":[
+      {"Sid":"OnlyTeamBlue","Effect":"Deny","Principal":"*","Action":"s3:*",
+       "Resource":"arn:aws:s3:::data-lake/*",
+       "Condition":{"StringNotEquals":{"aws:PrincipalTag/team":"blue"}}}]}"#;
+    let session = |team: &str| PolicyChange {
+        event_time: Some(T0 - 60_000_000),
+        event_id: Some(format!("assume-{team}")),
+        event_name: "AssumeRole".into(),
+        target_type: TargetType::Session,
+        target: Some(format!("ASIA{}", team.to_uppercase())),
+        document: Some(format!(r#"{{"tags":[{{"key":"team","value":"{team}"}}]}}"#)),
+        ..blank_policy_change()
+    };
+    let changes = [
+        bucket_policy_change(T0 - 120_000_000, "data-lake", DENY_OTHER_TEAMS),
+        session("red"),
+        session("blue"),
+    ];
+    let judge = Judge::new(None, &changes);
+    let denial = |key: &str| {
+        let mut d = user_denial("data-lake", T0);
+        d.principal.principal = "arn:aws:iam::111122223333:role/app".into();
+        d.principal.principal_type = "AssumedRole".into();
+        d.principal.caller_arn = Some("arn:aws:sts::111122223333:assumed-role/app/s1".into());
+        d.eval_context =
+            Some(format!(r#"{{"context":{{"whydenied:AccessKeyId":"{key}"}},"unknown_keys":[]}}"#));
+        d
+    };
+    let red = judge.judge(&denial("ASIARED")).expect("judged");
+    assert_eq!(
+        (red.kind, red.statement.as_deref()),
+        (VerdictKind::ExplicitDeny, Some("OnlyTeamBlue"))
+    );
+    let blue = judge.judge(&denial("ASIABLUE")).expect("judged");
+    assert_ne!(blue.kind, VerdictKind::ExplicitDeny, "{blue:?}");
+    // A session the trail did not issue: its tags are not known, and nothing is assumed of them.
+    let unknown = judge.judge(&denial("ASIAOTHER")).expect("judged");
+    assert_eq!(unknown.kind, VerdictKind::Conditional, "{unknown:?}");
+    assert!(unknown.assumptions.iter().any(|a| a.starts_with("A1")));
+}

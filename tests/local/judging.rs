@@ -147,5 +147,20 @@ fn the_html_drill_down_shows_each_judged_denials_verdict() {
     for cell in &cells {
         assert!(verdicts.iter().any(|v| cell.starts_with(v)), "not a verdict: {cell}");
     }
-    assert!(!std::fs::read_to_string(plain).unwrap().contains("data-label=\"Verdict\""));
+    let plain = std::fs::read_to_string(plain).unwrap();
+    assert!(!plain.contains("data-label=\"Verdict\""));
+    // The timeline: by verdict when judged (legend, segments and rows carry the verdict facet
+    // the page's script filters by), by the message's policy type otherwise.
+    assert!(judged.contains("by verdict"), "no verdict timeline");
+    for verdict in verdicts {
+        assert!(
+            judged.contains(&format!("data-facet=\"verdict\" data-value=\"{verdict}\"")),
+            "no legend entry for {verdict}"
+        );
+    }
+    assert!(judged.contains("data-facet=\"verdict\" data-series="));
+    assert!(!judged.contains("data-facet=\"denied_by\" data-series="));
+    assert!(judged.contains("data-verdicts=\"explicit_deny"));
+    assert!(plain.contains("data-facet=\"denied_by\" data-series="));
+    assert!(!plain.contains("data-facet=\"verdict\""));
 }

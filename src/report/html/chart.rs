@@ -11,10 +11,11 @@ use std::collections::BTreeMap;
 use chrono::{DateTime, Datelike, Utc};
 use maud::{Markup, html};
 
-use super::data::HourlyCounts;
+use super::data::{HourlyCounts, UNJUDGED};
 use super::grouped;
 use crate::classify::reason::DeniedBy;
 use crate::report::denied_by_label;
+use crate::verdict::VerdictKind;
 
 /// One colour per [`DeniedBy::ALL`] entry, in that order (the last, grey, is `unknown`).
 const PALETTE: [&str; 13] = [
@@ -25,6 +26,55 @@ const _: () = assert!(PALETTE.len() == DeniedBy::ALL.len());
 
 /// For values a newer or foreign report may hold that this version does not know.
 const OTHER_COLOUR: &str = "#6b6b6b";
+
+/// One colour per verdict, in [`VerdictKind::ALL`] order, then `unjudged`.
+const VERDICT_PALETTE: [&str; 6] =
+    ["#e15759", "#f28e2b", "#edc948", "#59a14f", "#9d9d9d", "#bab0ac"];
+const _: () = assert!(VERDICT_PALETTE.len() == VerdictKind::ALL.len() + 1);
+
+/// What the timeline's series are: the `denied_by` of the messages, or, in a judged report,
+/// the verdicts.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Facet {
+    DeniedBy,
+    Verdict,
+}
+
+impl Facet {
+    /// The table filter a series selects (the rows' `data-*` the page's script reads).
+    pub fn key(self) -> &'static str {
+        match self {
+            Facet::DeniedBy => "denied_by",
+            Facet::Verdict => "verdict",
+        }
+    }
+
+    /// A series' place in the legend; `None` for values this version does not know.
+    fn rank(self, name: &str) -> Option<usize> {
+        match self {
+            Facet::DeniedBy => DeniedBy::ALL.iter().position(|b| b.as_str() == name),
+            Facet::Verdict => VerdictKind::ALL
+                .iter()
+                .map(|k| k.as_str())
+                .chain([UNJUDGED])
+                .position(|k| k == name),
+        }
+    }
+
+    fn label(self, name: &str) -> String {
+        match self {
+            Facet::DeniedBy => denied_by_label(name).to_string(),
+            Facet::Verdict => name.replace('_', " "),
+        }
+    }
+
+    fn colour(self, name: &str) -> &'static str {
+        match self {
+            Facet::DeniedBy => colour_of(name),
+            Facet::Verdict => self.rank(name).map_or(OTHER_COLOUR, |i| VERDICT_PALETTE[i]),
+        }
+    }
+}
 
 /// The colour that stands for a `denied_by` value, in the timeline and the table.
 pub fn colour_of(denied_by: &str) -> &'static str {
@@ -116,9 +166,9 @@ fn date_of_day(day: i64) -> DateTime<Utc> {
     DateTime::from_timestamp(day.saturating_mul(86_400), 0).unwrap_or(DateTime::UNIX_EPOCH)
 }
 
-/// A series of the timeline: one `denied_by` value.
+/// A series of the timeline: one `denied_by` value, or one verdict.
 pub struct Series {
-    /// The `denied_by` value, as the reports hold it.
+    /// The value, as the reports hold it.
     pub key: String,
     /// As people are shown it (`not stated` for `unknown`).
     pub name: String,
@@ -133,6 +183,7 @@ pub struct Timeline {
     pub svg: Markup,
     pub log_svg: Markup,
     pub legend: Vec<Series>,
+    pub facet: Facet,
     /// One bin holds so much more than the others that the linear scale flattens them: the
     /// page starts on the logarithmic one.
     pub spiky: bool,
@@ -171,7 +222,12 @@ pub struct Marker {
 /// The timeline of `hourly` with the policy changes `markers` that fall inside it, or `None`
 /// when no denial has a time.
 /// `what` names what is counted: `Denials`, or `Failures` when not all are denials.
-pub fn timeline(hourly: &HourlyCounts, markers: &[Marker], what: &str) -> Option<Timeline> {
+pub fn timeline(
+    hourly: &HourlyCounts,
+    facet: Facet,
+    markers: &[Marker],
+    what: &str,
+) -> Option<Timeline> {
     let first_denial = hourly.counts.keys().map(|(h, _)| *h).min()?;
     let last_hour = hourly.counts.keys().map(|(h, _)| *h).max()?;
     // A change shortly before the first denial widens the chart to show it (a week at most,
@@ -187,8 +243,8 @@ pub fn timeline(hourly: &HourlyCounts, markers: &[Marker], what: &str) -> Option
     let first = bin.index(first_hour);
     let bins = usize::try_from(bin.index(last_hour) - first + 1).unwrap_or(1);
 
-    // Series in a fixed order: DeniedBy's, then values this version does not know, by name.
-    let rank = |name: &str| DeniedBy::ALL.iter().position(|b| b.as_str() == name);
+    // Series in a fixed order: the facet's, then values this version does not know, by name.
+    let rank = |name: &str| facet.rank(name);
     let mut order: Vec<usize> = (0..hourly.series.len()).collect();
     order.sort_by(|&a, &b| {
         let (a, b) = (&hourly.series[a], &hourly.series[b]);
@@ -199,8 +255,8 @@ pub fn timeline(hourly: &HourlyCounts, markers: &[Marker], what: &str) -> Option
         .iter()
         .map(|&s| Series {
             key: hourly.series[s].clone(),
-            name: denied_by_label(&hourly.series[s]).to_string(),
-            colour: colour_of(&hourly.series[s]),
+            name: facet.label(&hourly.series[s]),
+            colour: facet.colour(&hourly.series[s]),
             total: 0,
         })
         .collect();
@@ -215,13 +271,23 @@ pub fn timeline(hourly: &HourlyCounts, markers: &[Marker], what: &str) -> Option
     totals.sort_unstable();
     let spiky = totals.len() > 2
         && totals[totals.len() - 1] >= totals[totals.len() / 2].saturating_mul(SPIKE_RATIO);
-    let plot =
-        Plot { bin, first, bins, stacks: &stacks, legend: &legend, markers, drawn: &drawn, what };
+    let plot = Plot {
+        bin,
+        first,
+        bins,
+        stacks: &stacks,
+        legend: &legend,
+        facet,
+        markers,
+        drawn: &drawn,
+        what,
+    };
     Some(Timeline {
         bin,
         svg: plot.draw(Scale::Linear),
         log_svg: plot.draw(Scale::Log),
         legend,
+        facet,
         spiky,
     })
 }
@@ -235,6 +301,7 @@ struct Plot<'a, F: Fn(&&Marker) -> bool> {
     /// Bin offset → denials per series, in legend order.
     stacks: &'a BTreeMap<i64, Vec<u64>>,
     legend: &'a [Series],
+    facet: Facet,
     markers: &'a [Marker],
     drawn: &'a F,
     what: &'a str,
@@ -242,7 +309,7 @@ struct Plot<'a, F: Fn(&&Marker) -> bool> {
 
 impl<F: Fn(&&Marker) -> bool> Plot<'_, F> {
     fn draw(&self, scale: Scale) -> Markup {
-        let Plot { bin, first, bins, stacks, legend, markers, drawn, what } = *self;
+        let Plot { bin, first, bins, stacks, legend, facet, markers, drawn, what } = *self;
         let tallest = stacks.values().map(|s| s.iter().sum::<u64>()).max().unwrap_or(1);
         let plot_width = WIDTH - LEFT - RIGHT;
         let plot_height = HEIGHT - TOP - BOTTOM;
@@ -296,6 +363,7 @@ impl<F: Fn(&&Marker) -> bool> Plot<'_, F> {
                             // data-*: what a click on the segment filters the table by.
                             rect x=(fmt(x)) y=(fmt(y)) width=(fmt(bar_width)) height=(fmt(height))
                                 fill=(legend[series].colour)
+                                data-facet=(facet.key())
                                 data-series=(legend[series].key)
                                 data-from=(bin.start_hour(index))
                                 data-to=(bin.start_hour(index + 1))
@@ -442,7 +510,7 @@ mod tests {
         for hour in 0..10 {
             hourly.counts.insert((hour, 0), if hour == 5 { 100_000 } else { 2 });
         }
-        let chart = timeline(&hourly, &[], "Denials").expect("a chart");
+        let chart = timeline(&hourly, Facet::DeniedBy, &[], "Denials").expect("a chart");
         assert!(chart.spiky);
         let heights = |svg: &str| -> Vec<f64> {
             svg.split(" height=\"")
@@ -496,7 +564,7 @@ mod tests {
         hourly.counts.insert((10, 0), 3);
         hourly.counts.insert((10, 1), 2);
         hourly.counts.insert((12, 1), 1);
-        let chart = timeline(&hourly, &[], "Denials").expect("a chart");
+        let chart = timeline(&hourly, Facet::DeniedBy, &[], "Denials").expect("a chart");
         assert_eq!(chart.bin, Bin::Hour);
         let legend: Vec<_> = chart.legend.iter().map(|s| (&*s.name, s.total)).collect();
         assert_eq!(legend, [("scp", 3), ("not stated", 3)]);
@@ -504,6 +572,6 @@ mod tests {
         assert_eq!(chart.log_svg.0.matches("<rect").count(), 3);
         assert!(chart.svg.0.contains("data-series=\"unknown\" data-from=\"10\" data-to=\"11\""));
         assert!(!chart.spiky);
-        assert!(timeline(&HourlyCounts::default(), &[], "Denials").is_none());
+        assert!(timeline(&HourlyCounts::default(), Facet::DeniedBy, &[], "Denials").is_none());
     }
 }

@@ -21,6 +21,9 @@ use super::{HtmlError, PageInput};
 use crate::aggregate::{SummaryRow, SummaryRows};
 use crate::window::Placement;
 
+/// The timeline series of denials without a verdict, in a judged report.
+pub const UNJUDGED: &str = "unjudged";
+
 /// Microseconds in an hour, the timeline's finest resolution.
 pub const HOUR_MICROS: i64 = 3_600_000_000;
 
@@ -66,7 +69,7 @@ pub struct SampleEvent {
     pub verdict: Option<String>,
 }
 
-/// Denials per hour, split by `denied_by`.
+/// Denials per hour, split by `denied_by` (or, in [`HourlyCounts::by_verdict`], by verdict).
 #[derive(Debug, Default)]
 pub struct HourlyCounts {
     /// The `denied_by` values, in the order first met.
@@ -98,6 +101,9 @@ pub struct ReportData<'a> {
     /// Sample events of each row of `shown`, most recent first.
     pub samples: Vec<Vec<SampleEvent>>,
     pub hourly: HourlyCounts,
+    /// The same by `eval_verdict` (`unjudged` for denials without one); the timeline shows it
+    /// instead when some denial was judged.
+    pub by_verdict: HourlyCounts,
     /// Denials the rows count (the sum of their counts).
     pub denials: u64,
     /// Of those, the ones without an event time (not in the timeline).
@@ -178,6 +184,7 @@ pub fn load<'a>(
         samples: (0..shown.len()).map(|_| Vec::new()).collect(),
         samples_per_row,
         hourly: HourlyCounts::default(),
+        by_verdict: HourlyCounts::default(),
         without_time: 0,
         first_time: None,
         last_time: None,
@@ -185,13 +192,16 @@ pub fn load<'a>(
     for denials in page.denials {
         reduction.read(denials)?;
     }
-    let DenialReduction { samples, hourly, without_time, first_time, last_time, .. } = reduction;
+    let DenialReduction {
+        samples, hourly, by_verdict, without_time, first_time, last_time, ..
+    } = reduction;
     Ok(ReportData {
         denials: groups.totals().denials,
         groups,
         shown,
         samples,
         hourly,
+        by_verdict,
         without_time,
         first_time,
         last_time,
@@ -208,6 +218,7 @@ struct DenialReduction<'p, 'g> {
     samples: Vec<Vec<SampleEvent>>,
     samples_per_row: usize,
     hourly: HourlyCounts,
+    by_verdict: HourlyCounts,
     without_time: u64,
     first_time: Option<i64>,
     last_time: Option<i64>,
@@ -246,6 +257,7 @@ impl DenialReduction<'_, '_> {
         // With noise hidden, the rows are a subset of the groups: only their denials are drawn.
         let subset = self.page.rows.hidden_noise().is_some();
         let suppressed_by = c.text("suppressed_by")?;
+        let verdict = c.optional_text("eval_verdict")?;
         for i in 0..c.batch.num_rows() {
             let when = time(event_time, i);
             if suppressed_by.is_valid(i) || self.page.window.place(when) != Placement::Inside {
@@ -265,6 +277,8 @@ impl DenialReduction<'_, '_> {
                     self.last_time = Some(self.last_time.map_or(t, |l| l.max(t)));
                     let by = text(denied_by, i).unwrap_or("unknown");
                     self.hourly.add(t.div_euclid(HOUR_MICROS), by);
+                    let judged = verdict.and_then(|v| text(v, i)).unwrap_or(UNJUDGED);
+                    self.by_verdict.add(t.div_euclid(HOUR_MICROS), judged);
                 }
                 None => self.without_time += 1,
             }

@@ -7,14 +7,15 @@ use base64::engine::general_purpose::STANDARD as BASE64;
 use maud::{DOCTYPE, Markup, PreEscaped, html};
 use sha2::{Digest, Sha256};
 
-use super::chart::{self, Timeline};
-use super::data::{HOUR_MICROS, ReportData, SampleEvent};
+use super::chart::{self, Facet, Timeline};
+use super::data::{HOUR_MICROS, ReportData, SampleEvent, UNJUDGED};
 use super::{NewGroups, PageInput, SAMPLES_PER_ROW, Since, grouped, utc};
 use crate::aggregate::{GroupFacts, SummaryRow, Totals};
 use crate::report::columns::Cell;
 use crate::report::schema::SUMMARY_COLUMNS;
 use crate::report::{failure_noun, reason_label};
 use crate::stats::ScanStats;
+use crate::verdict::VerdictKind;
 
 const CSS: &str = include_str!("report.css");
 const JS: &str = include_str!("report.js");
@@ -35,7 +36,13 @@ pub fn render(data: &ReportData<'_>, input: &PageInput<'_>) -> String {
     let noun = failure_noun(&totals);
     let marks = NewMarks::of(data, input.new);
     let what = if totals.not_denials() == 0 { "Denials" } else { "Failures" };
-    let timeline = chart::timeline(&data.hourly, &change_markers(data.groups.amended()), what);
+    // A judged report's timeline shows the verdicts; any other, what the messages say.
+    let judged = data.by_verdict.series.iter().any(|s| s != UNJUDGED);
+    let (counts, facet) = match judged {
+        true => (&data.by_verdict, Facet::Verdict),
+        false => (&data.hourly, Facet::DeniedBy),
+    };
+    let timeline = chart::timeline(counts, facet, &change_markers(data.groups.amended()), what);
     let page = html! {
         (DOCTYPE)
         html lang="en" {
@@ -235,7 +242,13 @@ fn timeline_section(timeline: Option<&Timeline>, what: &str, without_time: u64) 
     html! {
         section {
             @if let Some(timeline) = timeline {
-                h2 { (what) " per " (timeline.bin.noun()) ", by the policy that denied" }
+                h2 {
+                    (what) " per " (timeline.bin.noun())
+                    @match timeline.facet {
+                        Facet::DeniedBy => ", by the policy that denied",
+                        Facet::Verdict => ", by verdict (against the policies that applied)",
+                    }
+                }
                 div.tools {
                     label.toggle {
                         input #log-scale type="checkbox" checked[timeline.spiky];
@@ -252,8 +265,14 @@ fn timeline_section(timeline: Option<&Timeline>, what: &str, without_time: u64) 
                 ul.legend {
                     @for series in &timeline.legend {
                         li {
-                            button.series type="button" data-facet="denied_by" data-value=(series.key)
-                                data-label=(series.name) title={ "Show only the rows denied by " (series.name) } {
+                            button.series type="button" data-facet=(timeline.facet.key()) data-value=(series.key)
+                                data-label=(series.name) title={
+                                    @match timeline.facet {
+                                        Facet::DeniedBy => "Show only the rows denied by ",
+                                        Facet::Verdict => "Show only the rows with denials judged ",
+                                    }
+                                    (series.name)
+                                } {
                                 (chart::swatch(series.colour)) (series.name) " " span.sub { (grouped(series.total)) }
                             }
                         }
@@ -340,6 +359,16 @@ fn group_rows(
     // Every policy type among the group's denials: a timeline segment filters by any of them.
     let mut denied_by: Vec<&str> = group.denied_by.iter().map(|((by, _), _)| by.as_str()).collect();
     denied_by.dedup();
+    // And every verdict among them, for a judged report's timeline.
+    let judged = g.eval.as_ref().map_or(0, |e| e.counts.iter().sum::<u64>());
+    let mut verdicts: Vec<&str> = VerdictKind::ALL
+        .iter()
+        .filter(|k| g.eval.as_ref().is_some_and(|e| e.count(**k) > 0))
+        .map(|k| k.as_str())
+        .collect();
+    if judged < g.count {
+        verdicts.push(UNJUDGED);
+    }
     let hour = |t: Option<i64>| t.map(|t| t.div_euclid(HOUR_MICROS));
     html! {
         tbody {
@@ -347,7 +376,7 @@ fn group_rows(
             tr.group.new[is_new].noise[g.noise.is_some()]
                 data-principal=(g.principal) data-action=(g.action) data-bucket=[g.bucket.as_deref()]
                 data-accounts=(g.accounts.join(" ")) data-policy=[g.denying_policy_arn.as_deref()]
-                data-denied-by=(denied_by.join(" "))
+                data-denied-by=(denied_by.join(" ")) data-verdicts=(verdicts.join(" "))
                 data-first=[hour(g.first_seen)] data-last=[hour(g.last_seen)] {
                 td.num data-label="Count" data-column="count" data-sort=(g.count) {
                     @if is_new {

@@ -72,6 +72,9 @@
     denied_by: function (row, value) {
       return (row.dataset.deniedBy || '').split(' ').indexOf(value) !== -1;
     },
+    verdict: function (row, value) {
+      return (row.dataset.verdicts || '').split(' ').indexOf(value) !== -1;
+    },
     // A time bin [from, to) in hours: the group was active in it (first seen before its end,
     // last seen at or after its start).
     time: function (row, value) {
@@ -82,7 +85,7 @@
   };
   var facetNames = {
     principal: 'principal', bucket: 'bucket', action: 'action', policy: 'denying policy',
-    account: 'account', denied_by: 'denied by', time: 'time',
+    account: 'account', denied_by: 'denied by', verdict: 'verdict', time: 'time',
   };
   var facets = new Map();
   var facetBox = document.getElementById('facets');
@@ -168,23 +171,25 @@
       table.scrollIntoView({ block: 'start' });
     });
   });
-  // A timeline segment: the rows denied by its series and active in its time bin; again drops both.
+  // A timeline segment: the rows of its series (denied by, or judged) active in its time bin;
+  // again drops both.
   document.querySelectorAll('svg.timeline rect[data-series]').forEach(function (rect) {
     rect.addEventListener('click', function () {
       var series = rect.dataset.series;
+      var kind = rect.dataset.facet || 'denied_by';
       var from = Number(rect.dataset.from);
       var to = Number(rect.dataset.to);
       var time = facets.get('time');
-      var by = facets.get('denied_by');
+      var by = facets.get(kind);
       if (time !== undefined && time.key === from + '-' + to && by !== undefined && by.key === series) {
         facets.delete('time');
-        facets.delete('denied_by');
+        facets.delete(kind);
       } else {
         var legend = Array.prototype.find.call(
           document.querySelectorAll('button.series[data-value]'),
           function (button) { return button.dataset.value === series; }
         );
-        facets.set('denied_by', { key: series, value: series, label: legend ? legend.dataset.label : series });
+        facets.set(kind, { key: series, value: series, label: legend ? legend.dataset.label : series });
         facets.set('time', { key: from + '-' + to, value: { from: from, to: to }, label: rect.dataset.label });
       }
       applyFilter();

@@ -1258,7 +1258,8 @@ fn sample(out: &Path, truth_csv: Option<&Path>) -> io::Result<()> {
     write_stories(&mut rng, out, &mut tally)?;
     // After the stories, for the same reason: the cases of issue 17, one record each.
     cases::write_cases(&mut rng, out, &mut tally)?;
-    files += 3;
+    cases::write_transient(&mut rng, out, &mut tally)?;
+    files += 4;
     let (records, failed) = (tally.records, tally.failures.values().sum::<u64>());
     println!(
         "{files} log files, {digests} digests, 1 Insights object; {records} records, {failed} failures:"

@@ -127,3 +127,44 @@ pub(super) fn write_cases(rng: &mut Rng, out: &Path, tally: &mut Tally) -> io::R
     writer.finish()?;
     Ok(())
 }
+
+/// The role [`write_transient`]'s session is first refused, then allowed, to assume.
+const TRANSIENT_ROLE: &str = "arn:aws:iam::111122223333:role/deploy-role";
+
+/// Issue 17's transient case, in a log object of its own after [`write_cases`] (so that every
+/// object before it stays the same): the DataPipelineRole session is refused `sts:AssumeRole` on
+/// [`TRANSIENT_ROLE`] with a bare message, and assumes it successfully 20 seconds later — IAM
+/// propagation after a change, not a policy to fix.
+pub(super) fn write_transient(rng: &mut Rng, out: &Path, tally: &mut Tally) -> io::Result<()> {
+    let denied_at = SAMPLE_START + DAY + 16 * 3600;
+    let assumed_at = denied_at + 20;
+    let mut writer =
+        LogWriter::create(out, log_key(rng, ACCT, REGION, assumed_at + 600), Compression::best())?;
+    let message = format!(
+        "User: arn:aws:sts::{ACCT}:assumed-role/DataPipelineRole/etl is not authorized to perform: sts:AssumeRole on resource: {TRANSIENT_ROLE}"
+    );
+    for (time, denied) in [(denied_at, true), (assumed_at, false)] {
+        let response = obj! {
+            "credentials": obj! {"accessKeyId": "ASIATRANSIENT0000001", "sessionToken": "IQoJb3JpZ2luX2VjEXAMPLE", "expiration": iso(time + 3600)},
+            "assumedRoleUser": obj! {"assumedRoleId": "AROATRANSIENTDEPLOY1:deploy", "arn": format!("arn:aws:sts::{ACCT}:assumed-role/deploy-role/deploy")},
+        };
+        let record = obj! {
+            "eventVersion": "1.11", "userIdentity": pipeline(), "eventTime": iso(time),
+            "eventSource": STS, "eventName": "AssumeRole", "awsRegion": REGION,
+            "sourceIPAddress": "203.0.113.77", "userAgent": "aws-cli/2.22.4 md/Botocore#1.35.70 os/linux",
+            "errorCode": opt(denied.then_some(AD)), "errorMessage": opt(denied.then(|| message.clone())),
+            "requestParameters": obj! {"roleArn": TRANSIENT_ROLE, "roleSessionName": "deploy"},
+            "responseElements": if denied { J::Null } else { response },
+            "requestID": rng.uuid(), "eventID": rng.uuid(), "readOnly": true,
+            "eventType": "AwsApiCall", "managementEvent": true, "recipientAccountId": ACCT,
+            "eventCategory": "Management",
+        };
+        writer.push(&record, time)?;
+        tally.records += 1;
+        if denied {
+            *tally.failures.entry(AD).or_default() += 1;
+        }
+    }
+    writer.finish()?;
+    Ok(())
+}

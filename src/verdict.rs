@@ -67,6 +67,11 @@ impl VerdictKind {
     pub fn from_str_opt(s: &str) -> Option<Self> {
         Self::ALL.iter().copied().find(|k| k.as_str() == s)
     }
+
+    /// Its place in [`VerdictKind::ALL`], where per-verdict counts keep it.
+    pub const fn index(self) -> usize {
+        self as usize
+    }
 }
 
 /// The `eval_…` columns of one denial.

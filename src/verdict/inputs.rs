@@ -10,7 +10,6 @@
 
 use std::collections::HashMap;
 
-use chrono::DateTime;
 use serde_json::{Value, json};
 
 use super::history::{AsOf, History, Subject, key_id};
@@ -20,6 +19,7 @@ use crate::policy::Request;
 use crate::policy::decide::TRUST_ACTIONS;
 use crate::policy::document::{Policy, scalars};
 use crate::policy::request::{Caller, Context};
+use crate::report::rfc3339;
 use crate::snapshot::{Known, Snapshot};
 
 /// A denial made ready for the engine, with what the verdict reports about its inputs.
@@ -95,14 +95,6 @@ pub struct Inputs<'a> {
     snapshot: Option<&'a Snapshot>,
     history: History<'a>,
     snapshot_time: Option<i64>,
-}
-
-/// Every policy slot of a request, to replace one by name.
-/// What one lookup found, before trail replay.
-struct Found {
-    policy: Option<Policy>,
-    /// Where it came from, when the trail supplied it.
-    trail_time: Option<i64>,
 }
 
 /// Collects the gaps and provenance while one request is put together.
@@ -184,7 +176,7 @@ impl<'a> Inputs<'a> {
                         if let AsOf::Unknown { changed_at } = b.history_as_of(&subject) {
                             let gap = format!(
                                 "identity:{arn}:changed-after-event@{}",
-                                rfc3339(changed_at)
+                                rfc3339(Some(changed_at))
                             );
                             let placeholder = format!("{arn}#changed-after-event");
                             let then = vec![not_known(&placeholder, &gap, false)];
@@ -303,7 +295,7 @@ impl<'a> Inputs<'a> {
         let default_as_of = self
             .snapshot
             .and_then(Snapshot::captured_at)
-            .map(|t| format!("snapshot@{}", t.format("%Y-%m-%dT%H:%M:%SZ")));
+            .map(|t| format!("snapshot@{}", rfc3339(Some(t.timestamp_micros()))));
         let request = Request {
             caller,
             principal_account,
@@ -363,14 +355,11 @@ impl Builder<'_, '_> {
     ) -> Option<Policy> {
         match self.inputs.history.as_of(subject, self.at, self.inputs.snapshot_time) {
             AsOf::Trail { time, document, .. } => {
-                let found = Found {
-                    policy: document.and_then(|d| self.parse_trail(name, d, principals)),
-                    trail_time: Some(time),
-                };
-                self.record(name, found)
+                self.as_of.insert(name.to_string(), format!("trail@{}", rfc3339(Some(time))));
+                document.and_then(|d| self.parse_trail(name, d, principals))
             }
             AsOf::Unknown { changed_at } => {
-                let gap = format!("{name}:changed-after-event@{}", rfc3339(changed_at));
+                let gap = format!("{name}:changed-after-event@{}", rfc3339(Some(changed_at)));
                 self.gaps.push(gap.clone());
                 match self.snapshot(from_snapshot) {
                     Known::Present(policy) => self.now.push((name.to_string(), Some(policy))),
@@ -389,13 +378,6 @@ impl Builder<'_, '_> {
                 }
             },
         }
-    }
-
-    fn record(&mut self, name: &str, found: Found) -> Option<Policy> {
-        if let Some(time) = found.trail_time {
-            self.as_of.insert(name.to_string(), format!("trail@{}", rfc3339(time)));
-        }
-        found.policy
     }
 
     /// A trail document; one that does not parse is a gap, never a silently empty policy.
@@ -618,12 +600,6 @@ fn arn_account(arn: &str) -> Option<String> {
         .then(|| account.to_string())
 }
 
-fn rfc3339(micros: i64) -> String {
-    DateTime::from_timestamp_micros(micros)
-        .map(|t| t.format("%Y-%m-%dT%H:%M:%SZ").to_string())
-        .unwrap_or_default()
-}
-
 /// The request context: the row's columns (which `eval_context` leaves out so as not to repeat
 /// them), its `eval_context`, the principal's tags from the snapshot; every other key unknown.
 fn context_of(
@@ -635,7 +611,7 @@ fn context_of(
     let mut known: Vec<(String, Vec<String>)> = Vec::new();
     let mut put = |key: &str, value: String| known.push((key.to_string(), vec![value]));
     if let Some(t) = d.event_time {
-        put("aws:CurrentTime", rfc3339(t));
+        put("aws:CurrentTime", rfc3339(Some(t)));
         put("aws:EpochTime", (t.div_euclid(1_000_000)).to_string());
     }
     if let Some(region) = &d.region {

@@ -45,7 +45,7 @@ pub enum OutputError {
 /// verdicts.
 pub fn judge_output(out: &Path, snapshot: Option<&Snapshot>) -> Result<Judged, OutputError> {
     let _lock = RunLock::directory(out)?;
-    let changes = read_policy_changes(&policy_change_files(out))?;
+    let changes = changes_of(out)?;
     let judge = Judge::new(snapshot, &changes);
     let files = denial_files(out)?;
     // A partitioned directory holds several runs: each run's summary counts its own denials.

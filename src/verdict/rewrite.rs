@@ -33,8 +33,7 @@ pub struct Judged {
 
 impl Judged {
     fn add(&mut self, verdict: &Verdict) {
-        let i = VerdictKind::ALL.iter().position(|k| *k == verdict.kind).expect("listed");
-        self.counts[i] += 1;
+        self.counts[verdict.kind.index()] += 1;
         for gap in &verdict.gaps {
             *self.gaps.entry(gap.clone()).or_default() += 1;
         }
@@ -42,7 +41,7 @@ impl Judged {
     }
 
     pub fn count(&self, kind: VerdictKind) -> u64 {
-        self.counts[VerdictKind::ALL.iter().position(|k| *k == kind).expect("listed")]
+        self.counts[kind.index()]
     }
 
     pub fn total(&self) -> u64 {

@@ -21,7 +21,7 @@ pub struct GroupVerdict {
 
 impl GroupVerdict {
     pub fn count(&self, kind: VerdictKind) -> u64 {
-        self.counts[index(kind)]
+        self.counts[kind.index()]
     }
 
     /// "explicit_deny data-lake#bucket-policy DenyNoVpce: narrow or remove that statement …": the
@@ -62,12 +62,8 @@ impl GroupVerdict {
     }
 
     pub fn set_count(&mut self, kind: VerdictKind, n: u64) {
-        self.counts[index(kind)] = n;
+        self.counts[kind.index()] = n;
     }
-}
-
-fn index(kind: VerdictKind) -> usize {
-    VerdictKind::ALL.iter().position(|k| *k == kind).expect("listed")
 }
 
 type Key = (String, String, Option<String>);
@@ -100,12 +96,12 @@ impl Tally {
         let Some(answers) = self.groups.get(&key) else { return false };
         let mut group = GroupVerdict::default();
         for ((kind, _, _), n) in answers {
-            group.counts[index(*kind)] += n;
+            group.counts[kind.index()] += n;
         }
         let verdict = VerdictKind::ALL
             .iter()
             .copied()
-            .max_by_key(|k| (group.count(*k), std::cmp::Reverse(index(*k))))
+            .max_by_key(|k| (group.count(*k), std::cmp::Reverse(k.index())))
             .filter(|k| group.count(*k) > 0);
         if let Some(verdict) = verdict {
             // The usual policy and statement of that verdict; ties by name, so the choice does

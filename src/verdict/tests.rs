@@ -315,3 +315,10 @@ fn session_tags_from_the_issuing_assume_role_are_the_sessions_principal_tags() {
     assert_eq!(unknown.kind, VerdictKind::Conditional, "{unknown:?}");
     assert!(unknown.assumptions.iter().any(|a| a.starts_with("A1")));
 }
+
+#[test]
+fn a_verdicts_index_is_its_place_in_the_list() {
+    for (i, kind) in VerdictKind::ALL.iter().enumerate() {
+        assert_eq!(kind.index(), i, "{kind:?}");
+    }
+}

@@ -11,7 +11,11 @@
 //! addresses and the key's parts are interned once per summary and shared ([`Strings`]), the
 //! small sets and counters stay inline while they hold one item ([`Few`]), and the rows of the
 //! report are made one at a time when they are written ([`SummaryRows`]), never all at once.
+//! The texts of each group's sample event, most of what is left, live apart ([`samples`]).
 
+mod samples;
+
+use std::cmp::Ordering;
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
@@ -23,6 +27,7 @@ use crate::classify::category::ErrorCategory;
 use crate::classify::hint::{HintInput, group_hint};
 use crate::classify::reason::{DeniedBy, DenyKind};
 use crate::verdict::tally::GroupVerdict;
+use samples::{SampleAt, Samples};
 
 /// The grouping of the summary. Its parts are shared with every other group and set that
 /// names the same principal, action or bucket.
@@ -178,31 +183,49 @@ impl<K: Copy + Ord> Few<(K, u64)> {
 }
 
 /// The example event shown for a group: its earliest (by time, then event id). Its time is the
-/// group's `first_seen`, so it is not stored twice.
-#[derive(Clone, Debug, Default)]
+/// group's `first_seen`, so it is not stored twice; its texts are in the summary's [`Samples`].
+#[derive(Clone, Debug)]
 struct Sample {
-    event_id: Option<Box<str>>,
-    error_message: Option<Box<str>>,
-    resource_arn: Option<Box<str>>,
+    texts: SampleAt,
     denying_policy_arn: Option<Arc<str>>,
     vpc_endpoint_id: Option<Arc<str>>,
 }
 
 impl Sample {
-    fn of(denial: &Denial, strings: &mut Strings) -> Self {
+    fn of(
+        denial: &Denial,
+        strings: &mut Strings,
+        samples: &mut Samples,
+        old: Option<SampleAt>,
+    ) -> Self {
         Self {
-            event_id: denial.event_id.as_deref().map(Box::from),
-            error_message: denial.error_message.as_deref().map(Box::from),
-            resource_arn: denial.target.resource_arn.as_deref().map(Box::from),
+            texts: samples.put(
+                denial.event_id.as_deref(),
+                denial.error_message.as_deref(),
+                denial.target.resource_arn.as_deref(),
+                old,
+            ),
             denying_policy_arn: denial.denying_policy_arn.as_deref().map(|s| strings.get(s)),
             vpc_endpoint_id: denial.vpc_endpoint_id.as_deref().map(|s| strings.get(s)),
         }
     }
 }
 
-/// Events without a time sort last.
-fn sample_order(time: Option<i64>, event_id: Option<&str>) -> (bool, Option<i64>, Option<&str>) {
-    (time.is_none(), time, event_id)
+/// Whether an event at `time` with `event_id` comes before one at `than_time` with
+/// `than_event_id`: by time, events without one last, then by event id. The ids are asked for
+/// only on a tie of times, since a stored sample's id may have to be read back from disk.
+fn earlier(
+    time: Option<i64>,
+    event_id: impl FnOnce() -> Option<String>,
+    than_time: Option<i64>,
+    than_event_id: impl FnOnce() -> Option<String>,
+) -> bool {
+    let order = |t: Option<i64>| (t.is_none(), t);
+    match order(time).cmp(&order(than_time)) {
+        Ordering::Less => true,
+        Ordering::Greater => false,
+        Ordering::Equal => event_id() < than_event_id(),
+    }
 }
 
 /// Statistics of one group.
@@ -228,17 +251,14 @@ struct Group {
 }
 
 impl Group {
-    /// Where this group's sample sorts among candidates.
-    fn sample_order(&self) -> Option<(bool, Option<i64>, Option<&str>)> {
-        let sample = self.sample.as_ref()?;
-        Some(sample_order(self.first_seen, sample.event_id.as_deref()))
-    }
-
-    fn add(&mut self, d: &Denial, strings: &mut Strings) {
+    fn add(&mut self, d: &Denial, strings: &mut Strings, samples: &mut Samples) {
         // Before first_seen moves: the sample's time is the first_seen of the events before.
-        let candidate = sample_order(d.event_time, d.event_id.as_deref());
-        if self.sample_order().is_none_or(|current| candidate < current) {
-            self.sample = Some(Sample::of(d, strings));
+        let current = self.sample.as_ref().map(|s| s.texts);
+        let replace = current.is_none_or(|at| {
+            earlier(d.event_time, || d.event_id.clone(), self.first_seen, || samples.event_id(at))
+        });
+        if replace {
+            self.sample = Some(Sample::of(d, strings, samples, current));
         }
         self.count += 1;
         self.principal_types.insert(&d.principal.principal_type, strings);
@@ -264,9 +284,21 @@ impl Group {
         }
     }
 
-    fn merge(&mut self, other: Group) {
-        if other.sample_order().is_some_and(|o| self.sample_order().is_none_or(|s| o < s)) {
-            self.sample = other.sample;
+    /// `other`'s sample must already name its record among `samples`' stores.
+    fn merge(&mut self, other: Group, samples: &mut Samples) {
+        if let Some(theirs) = other.sample {
+            let replace = self.sample.as_ref().is_none_or(|ours| {
+                let (ours, theirs) = (ours.texts, theirs.texts);
+                let (id, than_id) = (|| samples.event_id(theirs), || samples.event_id(ours));
+                earlier(other.first_seen, id, self.first_seen, than_id)
+            });
+            if replace {
+                if let Some(ours) = self.sample.replace(theirs) {
+                    samples.release(ours.texts);
+                }
+            } else {
+                samples.release(theirs.texts);
+            }
         }
         self.count += other.count;
         self.principal_types.unite(other.principal_types);
@@ -364,9 +396,10 @@ impl SummaryRow {
 const MERGE_SLICE: usize = 1 << 16;
 
 /// Denials grouped by (principal, action, bucket).
-#[derive(Clone, Debug, Default)]
+#[derive(Debug, Default)]
 pub struct Summary {
     strings: Strings,
+    samples: Samples,
     groups: IndexMap<SummaryKey, Group>,
 }
 
@@ -388,7 +421,11 @@ impl Summary {
                 self.groups.insert_full(key, Group::default()).0
             }
         };
-        self.groups[index].add(denial, &mut self.strings);
+        self.groups[index].add(denial, &mut self.strings, &mut self.samples);
+        if self.samples.needs_compaction() {
+            let live = self.groups.values_mut().filter_map(|g| g.sample.as_mut());
+            self.samples.compact(live.map(|s| &mut s.texts));
+        }
     }
 
     pub fn merge(self, other: Summary) -> Summary {
@@ -402,10 +439,14 @@ impl Summary {
         if self.groups.len() < other.groups.len() {
             std::mem::swap(&mut self, &mut other);
         }
+        let shift = self.samples.absorb(std::mem::take(&mut other.samples));
         while !other.groups.is_empty() {
             let start = other.groups.len().saturating_sub(slice);
-            for (key, group) in other.groups.drain(start..) {
-                self.groups.entry(key).or_default().merge(group);
+            for (key, mut group) in other.groups.drain(start..) {
+                if let Some(sample) = &mut group.sample {
+                    sample.texts = sample.texts.shifted(shift);
+                }
+                self.groups.entry(key).or_default().merge(group, &mut self.samples);
             }
             other.groups.shrink_to_fit();
         }
@@ -427,7 +468,8 @@ impl Summary {
     pub fn into_rows(self) -> SummaryRows {
         let mut groups = self.groups;
         groups.sort_unstable_by(|ka, a, kb, b| b.count.cmp(&a.count).then_with(|| ka.cmp(kb)));
-        SummaryRows { groups, amended: HashMap::new(), hidden_noise: None }
+        let samples = Arc::new(self.samples);
+        SummaryRows { groups, samples, amended: HashMap::new(), hidden_noise: None }
     }
 }
 
@@ -436,6 +478,8 @@ impl Summary {
 #[derive(Clone, Debug, Default)]
 pub struct SummaryRows {
     groups: IndexMap<SummaryKey, Group>,
+    /// The texts of the groups' samples, shared by the row sets made from these.
+    samples: Arc<Samples>,
     /// Rows a later stage changed (linked to a policy change), by position: kept whole, since
     /// they are few, and returned instead of the row made afresh.
     amended: HashMap<usize, SummaryRow>,
@@ -566,7 +610,7 @@ impl SummaryRows {
     pub fn iter(&self) -> impl ExactSizeIterator<Item = SummaryRow> + '_ {
         self.groups.iter().enumerate().map(|(i, (key, group))| match self.amended.get(&i) {
             Some(amended) => amended.clone(),
-            None => row(key, group),
+            None => row(key, group, &self.samples),
         })
     }
 
@@ -579,7 +623,8 @@ impl SummaryRows {
     /// are kept as changed.
     pub fn amend(&mut self, mut change: impl FnMut(&mut SummaryRow) -> bool) {
         for (i, (key, group)) in self.groups.iter().enumerate() {
-            let mut made = self.amended.get(&i).cloned().unwrap_or_else(|| row(key, group));
+            let made = self.amended.get(&i).cloned();
+            let mut made = made.unwrap_or_else(|| row(key, group, &self.samples));
             if change(&mut made) {
                 self.amended.insert(i, made);
             }
@@ -631,7 +676,11 @@ impl SummaryRows {
     }
 
     fn kept(&self, mut keep: impl FnMut(usize, &SummaryKey) -> bool) -> SummaryRows {
-        let mut kept = SummaryRows { hidden_noise: self.hidden_noise, ..SummaryRows::default() };
+        let mut kept = SummaryRows {
+            samples: Arc::clone(&self.samples),
+            hidden_noise: self.hidden_noise,
+            ..SummaryRows::default()
+        };
         for (i, (key, group)) in self.groups.iter().enumerate() {
             if !keep(i, key) {
                 continue;
@@ -645,28 +694,29 @@ impl SummaryRows {
     }
 }
 
-fn row(key: &SummaryKey, g: &Group) -> SummaryRow {
+fn row(key: &SummaryKey, g: &Group, samples: &Samples) -> SummaryRow {
     let (denied_by, deny_kind) =
         g.reasons.most_frequent().unwrap_or((DeniedBy::Unknown, DenyKind::Generic));
     let category = g.categories.most_frequent().unwrap_or(ErrorCategory::Authorization);
-    let sample = g.sample.clone().unwrap_or_default();
+    let texts = g.sample.as_ref().map(|s| samples.get(s.texts)).unwrap_or_default();
+    let sample = g.sample.as_ref();
+    let denying_policy_arn = sample.and_then(|s| s.denying_policy_arn.as_deref());
+    let vpc_endpoint_id = sample.and_then(|s| s.vpc_endpoint_id.as_deref());
     let principal_type = g.principal_types.as_slice().join("|");
     let accounts = g.accounts.to_strings();
-    let text = |s: Option<Box<str>>| s.map(String::from);
-    let shared = |s: Option<Arc<str>>| s.map(|s| s.to_string());
     let input = HintInput {
         denied_by,
         deny_kind,
         principal: &key.principal,
         principal_type: &principal_type,
         action: &key.action,
-        resource_arn: sample.resource_arn.as_deref(),
+        resource_arn: texts.resource_arn.as_deref(),
         bucket: key.bucket.as_deref(),
         account_id: accounts.first().map(String::as_str),
         error_category: category.as_str(),
-        denying_policy_arn: sample.denying_policy_arn.as_deref(),
-        vpc_endpoint_id: sample.vpc_endpoint_id.as_deref(),
-        message: sample.error_message.as_deref(),
+        denying_policy_arn,
+        vpc_endpoint_id,
+        message: texts.error_message.as_deref(),
     };
     // Every kind of denial the group holds: a Deny among missing Allows needs its own step.
     let hint = group_hint(&input, g.reasons.as_slice());
@@ -685,11 +735,11 @@ fn row(key: &SummaryKey, g: &Group) -> SummaryRow {
         category,
         denied_by,
         deny_kind,
-        denying_policy_arn: shared(sample.denying_policy_arn),
-        sample_event_id: text(sample.event_id),
-        sample_error_message: text(sample.error_message),
-        sample_resource_arn: text(sample.resource_arn),
-        sample_vpc_endpoint_id: shared(sample.vpc_endpoint_id),
+        denying_policy_arn: denying_policy_arn.map(String::from),
+        sample_event_id: texts.event_id,
+        sample_error_message: texts.error_message,
+        sample_resource_arn: texts.resource_arn,
+        sample_vpc_endpoint_id: vpc_endpoint_id.map(String::from),
         hint,
         change: None,
         changed_after: false,
@@ -782,15 +832,18 @@ mod tests {
             .collect();
         let mut whole = Summary::default();
         all.iter().for_each(|d| whole.add(d));
+        let whole = whole.into_rows().head(usize::MAX);
         for split in [1, 7, 13] {
-            let (mut left, mut right) = (Summary::default(), Summary::default());
-            all[..split].iter().rev().for_each(|d| left.add(d));
-            all[split..].iter().for_each(|d| right.add(d));
-            assert_eq!(
-                right.merge(left).into_rows().head(usize::MAX),
-                whole.clone().into_rows().head(usize::MAX),
-                "split at {split}"
-            );
+            // A budget of nothing puts every sample's texts in the temporary file.
+            for budget in [0, samples::MEMORY_BUDGET] {
+                let summary =
+                    || Summary { samples: Samples::with_budget(budget), ..Summary::default() };
+                let (mut left, mut right) = (summary(), summary());
+                all[..split].iter().rev().for_each(|d| left.add(d));
+                all[split..].iter().for_each(|d| right.add(d));
+                let merged = right.merge(left).into_rows().head(usize::MAX);
+                assert_eq!(merged, whole, "split at {split}, budget {budget}");
+            }
         }
     }
 
@@ -889,7 +942,7 @@ mod tests {
         let mut whole = Summary::default();
         all.iter().for_each(|d| whole.add(d));
         let expected: Vec<String> = (0..SESSION_NAMES).map(|i| format!("session-{i:02}")).collect();
-        assert_eq!(whole.clone().into_rows().head(1)[0].session_names, expected);
+        assert_eq!(whole.into_rows().head(1)[0].session_names, expected);
         for split in [3, 15, 29] {
             let (mut left, mut right) = (Summary::default(), Summary::default());
             all[..split].iter().rev().for_each(|d| left.add(d));

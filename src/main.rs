@@ -28,6 +28,7 @@ use whydenied::suppress::Suppressions;
 use whydenied::window::TimeWindow;
 
 fn main() -> ExitCode {
+    hand_large_blocks_back();
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
         Err(e) => {
@@ -45,6 +46,19 @@ fn main() -> ExitCode {
         Command::Man { dir } => write_man_pages(&dir),
     }
     .into()
+}
+
+/// Makes glibc give every block of 1 MiB or more its own mapping, returned to the system when it
+/// is freed. By default the threshold rises with each large block freed (up to 32 MiB), after
+/// which the summary's tables grow in the heap of the worker thread that made them and stay
+/// there once merged away: a million groups peaked about 80 MB higher. The scan's own buffers are
+/// far smaller, and its throughput was the same with and without (README, Performance).
+fn hand_large_blocks_back() {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    // SAFETY: mallopt only sets a malloc parameter; called before any thread is started.
+    unsafe {
+        libc::mallopt(libc::M_MMAP_THRESHOLD, 1 << 20);
+    }
 }
 
 /// The completion script of `shell`, made from the same definitions as `--help`.

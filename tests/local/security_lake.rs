@@ -45,7 +45,9 @@ fn a_lake_scan_finds_what_the_trail_scan_finds() {
     let work = tempfile::tempdir().expect("temp dir");
     let lake = work.path().join("lake");
     let objects = sample_lake(&lake);
-    assert!(objects.iter().all(|o| o.to_string_lossy().contains("/aws/CLOUD_TRAIL_MGMT/2.0/region=")));
+    assert!(
+        objects.iter().all(|o| o.to_string_lossy().contains("/aws/CLOUD_TRAIL_MGMT/2.0/region="))
+    );
     let (trail_out, lake_out) = (work.path().join("trail-out"), work.path().join("lake-out"));
     let (code, trail, err) = scan_json(utf8(&sample_logs().join("AWSLogs")), &trail_out, &[]);
     assert_eq!(code, Some(0), "{err}");
@@ -66,11 +68,8 @@ fn lake_selections_agree_with_the_raw_counts() {
     let counts = sample_failures_by_account_region();
     let (accounts, regions) = (["111122223333"], ["us-east-1"]);
     let out = work.path().join("out");
-    let (code, json, err) = scan_json(
-        utf8(&lake),
-        &out,
-        &["--account", accounts[0], "--region", regions[0]],
-    );
+    let (code, json, err) =
+        scan_json(utf8(&lake), &out, &["--account", accounts[0], "--region", regions[0]]);
     assert_eq!(code, Some(0), "{err}");
     let expected = failures_kept(&counts, &accounts, &regions);
     assert!(expected > 0 && expected < SAMPLE_DENIALS);

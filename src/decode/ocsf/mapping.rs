@@ -24,7 +24,7 @@
 //! | `metadata.event_code`               | `eventType`                                             |
 //! | `cloud.region`                      | `awsRegion`                                             |
 //! | `cloud.account.uid`                 | `recipientAccountId`                                    |
-//! | `src_endpoint.ip`, else `.domain`   | `sourceIPAddress`                                       |
+//! | `src_endpoint.ip`, else `src_endpoint.domain` | `sourceIPAddress`                             |
 //! | `src_endpoint.uid`                  | `vpcEndpointId`                                         |
 //! | `http_request.user_agent`           | `userAgent`                                             |
 //! | `actor.user.type`                   | `userIdentity.type`                                     |
@@ -41,7 +41,7 @@
 //! | `resources[].uid`                   | `resources[].ARN`                                       |
 //! | `resources[].type`                  | `resources[].type`                                      |
 //! | `resources[].owner.account.uid`     | `resources[].accountId`                                 |
-//! | `unmapped[path]`                    | the field at `path`, when no column above gave it       |
+//! | `unmapped[path]`                    | the field at that path, when no column above gave it    |
 
 use serde_json::{Map, Value};
 

@@ -189,10 +189,10 @@ fn rfc3339(millis: i64) -> Option<String> {
 
 /// An `unmapped` value: an object or array travels as its JSON text, anything else as text.
 fn unmapped_value(text: &str) -> Value {
-    if text.starts_with(['{', '[']) {
-        if let Ok(value) = serde_json::from_str(text) {
-            return value;
-        }
+    if text.starts_with(['{', '['])
+        && let Ok(value) = serde_json::from_str(text)
+    {
+        return value;
     }
     Value::String(text.to_string())
 }

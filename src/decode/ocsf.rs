@@ -21,6 +21,7 @@
 //! memory first (Security Lake writes objects of a few to a few hundred MB), up to
 //! [`MAX_OBJECT_BYTES`].
 
+mod guard;
 pub mod mapping;
 mod row;
 
@@ -37,6 +38,7 @@ use serde_json::Value;
 use crate::changes::events::change_event;
 use crate::classify::FailureFilter;
 use crate::decode::split::{ObjectKind, SplitReport};
+use guard::guarded;
 
 /// Parquet's magic bytes, at the start (and the end) of every Parquet file.
 pub const MAGIC: &[u8; 4] = b"PAR1";
@@ -59,6 +61,8 @@ pub enum OcsfError {
     Parquet(#[from] parquet::errors::ParquetError),
     #[error("Parquet rows could not be decoded: {0}")]
     Arrow(#[from] arrow_schema::ArrowError),
+    #[error("damaged Parquet data: the reader failed ({0})")]
+    Damaged(String),
     #[error(
         "Parquet without the OCSF API Activity columns of Security Lake's CloudTrail (missing {0}): not understood, not read"
     )]
@@ -104,8 +108,10 @@ fn read_rows(
     if whole.len() as u64 > MAX_OBJECT_BYTES {
         return Err(OcsfError::TooLarge.into());
     }
-    let builder =
-        ParquetRecordBatchReaderBuilder::try_new(Bytes::from(whole)).map_err(OcsfError::from)?;
+    let whole = Bytes::from(whole);
+    let builder = guarded(|| ParquetRecordBatchReaderBuilder::try_new(whole))
+        .map_err(OcsfError::Damaged)?
+        .map_err(OcsfError::from)?;
     let schema = builder.parquet_schema();
     let leaves = logical_leaves(schema);
     let has = |path: &str| leaves.iter().any(|leaf| under(leaf, path));
@@ -120,20 +126,23 @@ fn read_rows(
     let projection = mask(schema, &leaves, &projected_columns());
     let tested = mask(schema, &leaves, &[ERROR, SERVICE, OPERATION]);
     let predicate = ArrowPredicateFn::new(tested, move |batch| Ok(may_matter(&batch, filter)));
-    let batches = builder
+    let mut batches = builder
         .with_projection(projection)
         .with_row_filter(RowFilter::new(vec![Box::new(predicate)]))
         .with_batch_size(BATCH_ROWS)
         .build()
         .map_err(OcsfError::from)?;
-    for batch in batches {
+    // Only the decoding is guarded: a panic of whydenied's own code below stays a bug.
+    while let Some(batch) = guarded(|| batches.next()).map_err(OcsfError::Damaged)? {
         let batch = batch.map_err(OcsfError::from)?;
         for i in 0..batch.num_rows() {
             let record = mapping::cloudtrail_record(&row::row_json(&batch, i));
             let mut text = serde_json::to_vec(&Value::Object(record)).unwrap_or_default();
             on_record(&mut text);
+            report.records += 1;
         }
     }
+    // Every row was read, kept or not: the file's count (until then, the rows handed on).
     report.records = rows;
     Ok(())
 }

@@ -116,6 +116,11 @@ fn broken_and_foreign_parquet_is_named_and_the_rest_is_scanned() {
     let whole = fs::read(&objects[1]).expect("read");
     fs::write(d.join("truncated.gz.parquet"), &whole[..whole.len() / 2]).expect("write");
     fs::write(d.join("magic-only.parquet"), b"PAR1").expect("write");
+    // One of the sample lake's objects with one byte of a page header changed: the Parquet
+    // crate panics on it (an unwrap), which the reader turns into this object's error.
+    let fixture = crate::common::repo().join("tests/fixtures/security-lake");
+    fs::copy(fixture.join("damaged_page_header.gz.parquet"), d.join("damaged.gz.parquet"))
+        .expect("copy");
     // Some other Parquet: one of whydenied's own reports is not a CloudTrail source.
     let foreign = d.join("foreign.parquet");
     let script = "import pyarrow as pa, pyarrow.parquet as pq, sys; \
@@ -139,11 +144,48 @@ fn broken_and_foreign_parquet_is_named_and_the_rest_is_scanned() {
     expect("magic-only.parquet", "not a readable Parquet file");
     expect("foreign.parquet", "without the OCSF API Activity columns");
     expect("foreign.parquet", "not understood");
-    assert_eq!(problems.len(), 3, "{problems:?}");
+    expect("damaged.gz.parquet", "damaged Parquet data: the reader failed");
+    assert_eq!(problems.len(), 4, "{problems:?}");
     assert!(err.contains("foreign.parquet"), "the footer names the file: {err}");
     // The good object alone gives its own denials.
     let (code, alone, err) = scan_json(utf8(good), &work.path().join("alone"), &[]);
     assert_eq!(code, Some(0), "{err}");
     assert!(alone["scanned"]["kept"].as_u64() > Some(0));
     assert_eq!(json["scanned"]["kept"], alone["scanned"]["kept"]);
+}
+
+#[test]
+fn damaged_lake_objects_are_errors_never_panics() {
+    require!(venv());
+    let work = tempfile::tempdir().expect("temp dir");
+    let objects = sample_lake(&work.path().join("lake"));
+    let whole = fs::read(&objects[3]).expect("read");
+    // Bytes overwritten at pseudo-random places (a fixed sequence): whatever they hit (page
+    // headers, levels, dictionaries, gzip streams), the outcome is rows or an error.
+    let mut state: u64 = 0x9e37_79b9_7f4a_7c15;
+    let mut next = move || {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        state
+    };
+    let (mut failed, mut denials) = (0, 0);
+    for round in 0..300 {
+        let mut damaged = whole.clone();
+        for _ in 0..[1, 4, 16][round % 3] {
+            let at = (next() % damaged.len() as u64) as usize;
+            damaged[at] = next() as u8;
+        }
+        let filter = whydenied::classify::FailureFilter::default();
+        let (report, error) =
+            whydenied::decode::ocsf::split_rows(damaged.as_slice(), filter, |record| {
+                denials += usize::from(record.windows(11).any(|w| w == b"\"errorCode\""));
+            });
+        if let Some(error) = error {
+            failed += 1;
+            assert!(!error.to_string().is_empty());
+        }
+        assert!(report.records <= whole.len() as u64);
+    }
+    assert!(failed > 0 && denials > 0, "{failed} failed, {denials} failed rows handed on");
 }

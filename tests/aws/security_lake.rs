@@ -92,3 +92,27 @@ fn account_region_and_time_prune_the_partitions() {
     assert!(day_files > 0 && accounts > 1);
     assert_eq!(requests["get"], day_files, "{requests}");
 }
+
+#[test]
+fn a_bucket_root_is_listed_flat_and_event_days_outside_the_window_are_not_downloaded() {
+    require!(moto(), venv());
+    let runtime = Runtime::new().expect("runtime");
+    let work = tempfile::tempdir().expect("temp dir");
+    let (lake, files) = lake_files(work.path());
+    let bucket = bucket_with(&runtime, "lake-root", files);
+    let window = ["--since", "2026-11-04T00:00:00Z", "--until", "2026-11-05T00:00:00Z"];
+    let (code, remote, err) =
+        scan_json_aws(&format!("s3://{bucket}"), &work.path().join("s3"), &window);
+    assert_eq!(code, Some(0), "{err}");
+    let (code, local, err) = scan_json(utf8(&lake), &work.path().join("local"), &window);
+    assert_eq!(code, Some(0), "{err}");
+    assert_eq!(remote["summary"], local["summary"]);
+    let all = relative_files(&lake);
+    let on_the_day =
+        all.iter().filter(|p| p.to_string_lossy().contains("/eventDay=20261104/")).count() as u64;
+    let requests = &remote["scanned"]["requests"];
+    assert!(on_the_day > 0 && on_the_day < all.len() as u64);
+    assert_eq!(requests["listed"], all.len() as u64, "{requests}");
+    assert_eq!(requests["get"], on_the_day, "{requests}");
+    assert_eq!(requests["pruned_by_time"], all.len() as u64 - on_the_day, "{requests}");
+}

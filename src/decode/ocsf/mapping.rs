@@ -176,6 +176,8 @@ fn converted(value: &Value, convert: Convert) -> Option<Value> {
         (EpochMillis, Value::Number(n)) => n.as_i64().and_then(rfc3339).map(Value::String),
         (EpochMillis, Value::String(_)) => Some(value.clone()),
         (JsonText, Value::String(s)) => serde_json::from_str(s).ok(),
+        // A writer that stored the parameters as a map or struct rather than as JSON text.
+        (JsonText, Value::Object(_)) => Some(value.clone()),
         _ => None,
     }
 }
@@ -268,5 +270,11 @@ mod tests {
         let row = json!({"time": 1_793_793_900_123_i64, "api": {"request": {"data": "{not json"},
                          "operation": ""}, "unmapped": {"x": 5, "y": "[1,"}});
         assert_eq!(record(row), json!({"eventTime": "2026-11-04T12:05:00.123Z", "y": "[1,"}));
+    }
+
+    #[test]
+    fn parameters_stored_as_a_map_are_taken_as_they_are() {
+        let row = json!({"api": {"response": {"data": {"assumedRoleUser": {"arn": "a"}}}}});
+        assert_eq!(record(row), json!({"responseElements": {"assumedRoleUser": {"arn": "a"}}}));
     }
 }

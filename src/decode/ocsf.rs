@@ -121,17 +121,18 @@ fn read_rows(
     }
     let metadata = builder.metadata();
     let rows = u64::try_from(metadata.file_metadata().num_rows()).unwrap_or(0);
-    let decoded: i64 = metadata.row_groups().iter().map(|g| g.total_byte_size()).sum();
-    report.decoded_bytes = u64::try_from(decoded).unwrap_or(0);
+    // Sizes from the footer, which a damaged file may make absurd: saturated, never overflowed.
+    let sizes = metadata.row_groups().iter().map(|g| u64::try_from(g.total_byte_size()));
+    report.decoded_bytes = sizes.fold(0, |sum, size| sum.saturating_add(size.unwrap_or(0)));
     let projection = mask(schema, &leaves, &projected_columns());
     let tested = mask(schema, &leaves, &[ERROR, SERVICE, OPERATION]);
     let predicate = ArrowPredicateFn::new(tested, move |batch| Ok(may_matter(&batch, filter)));
-    let mut batches = builder
+    let builder = builder
         .with_projection(projection)
         .with_row_filter(RowFilter::new(vec![Box::new(predicate)]))
-        .with_batch_size(BATCH_ROWS)
-        .build()
-        .map_err(OcsfError::from)?;
+        .with_batch_size(BATCH_ROWS);
+    let mut batches =
+        guarded(|| builder.build()).map_err(OcsfError::Damaged)?.map_err(OcsfError::from)?;
     // Only the decoding is guarded: a panic of whydenied's own code below stays a bug.
     while let Some(batch) = guarded(|| batches.next()).map_err(OcsfError::Damaged)? {
         let batch = batch.map_err(OcsfError::from)?;
@@ -167,13 +168,14 @@ fn may_matter(batch: &RecordBatch, filter: FailureFilter) -> BooleanArray {
     let operation = Leaf::find(batch, OPERATION);
     (0..batch.num_rows())
         .map(|row| {
-            let failed = Leaf::text_of(&error, row).is_some_and(|e| !e.is_empty());
+            if Leaf::text_of(&error, row).is_some_and(|e| !e.is_empty()) {
+                return Some(true);
+            }
             let name = Leaf::text_of(&operation, row);
             let change = name
                 .zip(Leaf::text_of(&service, row))
                 .is_some_and(|(n, s)| change_event(s, n).is_some());
-            let sign_in = filter.needs_console_sign_ins() && name == Some("ConsoleLogin");
-            Some(failed || change || sign_in)
+            Some(change || filter.needs_console_sign_ins() && name == Some("ConsoleLogin"))
         })
         .collect()
 }

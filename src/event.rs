@@ -1,8 +1,10 @@
 //! The fields of one CloudTrail event that classification reads, borrowed from wherever the
 //! record lives, with no parser type in sight: `classify` depends on this struct only, so a
-//! source whose records are not JSON text (OCSF Parquet rows, Arrow batches from Spark) fills
-//! it in its own adapter and reuses the classifier unchanged. [`json`] is the adapter for
-//! CloudTrail's own JSON (today's hot path, from simd-json's borrowed values).
+//! source whose records are not JSON text (Arrow batches from Spark) can fill it in its own
+//! adapter and reuse the classifier unchanged. [`json`] is the adapter for CloudTrail's own
+//! JSON (the hot path, from simd-json's borrowed values). Security Lake's OCSF rows do not take
+//! that route: the policy-change capture reads `requestParameters` as JSON trees too, so
+//! `decode::ocsf` rebuilds each kept row as CloudTrail JSON text instead.
 //!
 //! Field names and meanings follow the AWS CloudTrail User Guide, "CloudTrail record contents
 //! for management, data, and network activity events". Every field is optional; an adapter

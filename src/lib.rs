@@ -7,6 +7,7 @@
 //! source     local files, directories, stdin            (source::local)
 //!            s3:// and cwlogs:// with the `aws` feature (source::remote)
 //!   -> decode   gzip sniffed by magic bytes, streamed   (decode)
+//!               Parquet: Security Lake's OCSF rows, rebuilt as CloudTrail records (decode::ocsf)
 //!   -> split    one record's bytes at a time            (decode::split, decode::structural)
 //!   -> prefilter  only records with "errorCode" go on   (decode::prefilter, record)
 //!   -> parse    simd-json, borrowed, into a plain Event  (record, event::json)

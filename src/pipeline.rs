@@ -25,7 +25,7 @@ use crate::changes::link::ChangeIndex;
 use crate::changes::transient::RoleAssumptions;
 use crate::classify::{Denial, FailureFilter};
 use crate::decode::split::{ObjectKind, SplitLimits, split_records};
-use crate::decode::{Encoding, decoder};
+use crate::decode::{Encoding, decoder, ocsf};
 use crate::interrupt;
 use crate::lock::{LockError, RunLock, state_lock_path};
 use crate::record::RecordReader;
@@ -640,13 +640,18 @@ impl<'a> Worker<'a> {
             .version
             .as_deref()
             .map_or(0, |version| self.selection.records_done(&origin, version));
+        let (filter, limits) = (self.config.filter, self.config.limits);
         let mut handed = 0;
-        let (report, error) = split_records(decoded, self.config.limits, |record| {
+        let on_record = |record: &mut [u8]| {
             handed += 1;
             if handed > skip {
                 self.on_record(record, &origin);
             }
-        });
+        };
+        let (report, error) = match encoding {
+            Encoding::Parquet => ocsf::split_rows(decoded, filter, on_record),
+            Encoding::Gzip | Encoding::Plain => split_records(decoded, limits, on_record),
+        };
         self.stats.resumed_records += handed.min(skip);
         self.stats.stored_bytes += stored.load(Ordering::Relaxed);
         self.stats.decoded_bytes += report.decoded_bytes;
@@ -690,6 +695,7 @@ impl<'a> Worker<'a> {
                     format!("gzip data is corrupt or truncated after {records} records: {e}")
                 }
                 (None, Encoding::Plain) => format!("read failed after {records} records: {e}"),
+                (None, Encoding::Parquet) => e.to_string(),
             };
             self.stats.problem(&origin, what);
         }

@@ -4,6 +4,7 @@
 
 pub mod by_design;
 pub mod envelope;
+pub mod ocsf;
 pub mod prefilter;
 pub mod split;
 pub mod structural;
@@ -22,6 +23,9 @@ pub enum Encoding {
     Gzip,
     /// Anything else is read as text; the splitter decides whether it is JSON.
     Plain,
+    /// Parquet (`PAR1`): passed through undecoded, for [`ocsf`] to read as Security Lake's
+    /// OCSF, or to report as some other Parquet.
+    Parquet,
 }
 
 /// A compression we recognise but do not read: named in the error instead of being
@@ -41,6 +45,7 @@ pub fn decoder<'r>(
         |name| Err(io::Error::new(io::ErrorKind::InvalidData, UnsupportedCompression(name)));
     let encoding = match head {
         [0x1f, 0x8b, ..] => Encoding::Gzip,
+        [b'P', b'A', b'R', b'1', ..] => Encoding::Parquet,
         [0x28, 0xb5, 0x2f, 0xfd, ..] => return unsupported("zstd"),
         [b'B', b'Z', b'h', ..] => return unsupported("bzip2"),
         [0xfd, b'7', b'z', b'X', b'Z', 0x00] => return unsupported("xz"),
@@ -50,7 +55,7 @@ pub fn decoder<'r>(
     let whole = BufReader::with_capacity(READ_BUFFER, io::Cursor::new(head.to_vec()).chain(reader));
     Ok(match encoding {
         Encoding::Gzip => (encoding, Box::new(MultiGzDecoder::new(whole))),
-        Encoding::Plain => (encoding, Box::new(whole)),
+        Encoding::Plain | Encoding::Parquet => (encoding, Box::new(whole)),
     })
 }
 

@@ -59,6 +59,8 @@ pub enum ObjectKind {
     Insight,
     /// Bytes that are not CloudTrail JSON at all.
     Unrecognised,
+    /// Security Lake's CloudTrail in OCSF Parquet ([`super::ocsf`]).
+    Ocsf,
 }
 
 /// Something inside an object that could not be used; counted per object.

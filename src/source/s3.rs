@@ -1,6 +1,8 @@
 //! Trail objects straight from S3: layout-aware listing, bounded concurrent downloads, bodies
 //! streamed into the same decode/split workers as local files.
 //!
+//! Under the root of a Security Lake source (`…/aws/CLOUD_TRAIL_MGMT/2.0/`), listing follows its
+//! `region=/accountId=/eventDay=` partitions the same way ([`Lister::walk_lake`]).
 //! Under a prefix that holds `AWSLogs/`, listing follows the CloudTrail layout with delimiter
 //! requests (organisation ids, accounts, regions), keeps only the accounts and regions asked for,
 //! and lists only the day directories inside the time window ([`super::s3_layout`]); digest and
@@ -28,7 +30,8 @@ use tokio::sync::{OwnedSemaphorePermit, Semaphore, mpsc};
 use super::aws::{AwsError, cause_chain, credential_error};
 use super::s3_claims::Claims;
 use super::s3_layout::{
-    LayoutFilter, S3Url, day_prefixes, is_account_id, is_org_id, may_hold_window, skipped_by_design,
+    LayoutFilter, S3Url, day_prefixes, is_account_id, is_lake_source_root, is_org_id,
+    may_hold_window, skipped_by_design,
 };
 use super::{LogObject, Selection, Wanted};
 
@@ -139,6 +142,11 @@ struct Lister {
 impl Lister {
     async fn run(mut self) -> Result<Vec<(String, String)>, S3Error> {
         let prefix = self.url.prefix.clone();
+        if !self.filter.list_flat && is_lake_source_root(&prefix) {
+            let root = format!("{}/", prefix.trim_end_matches('/'));
+            self.walk_lake(&root).await?;
+            return Ok(self.problems);
+        }
         let root = match self.filter.list_flat {
             true => None,
             false => self.layout_root(&prefix).await?,
@@ -208,7 +216,7 @@ impl Lister {
             }
         }
         let now = chrono::Utc::now().timestamp_micros();
-        let days = day_prefixes(&self.filter.window, now, MAX_DAY_PREFIXES);
+        let days = day_prefixes(&self.filter.window, now, MAX_DAY_PREFIXES, "%Y/%m/%d/");
         for account_dir in account_dirs {
             if !self.filter.keeps_account(last_component(&account_dir)) {
                 continue;
@@ -235,6 +243,44 @@ impl Lister {
             }
         }
         Ok(())
+    }
+
+    /// Security Lake's partitions under one source's `root` (`…/aws/CLOUD_TRAIL_MGMT/2.0/`):
+    /// `region=`, `accountId=` and `eventDay=` directories, only those the filter keeps; asked-for
+    /// regions and accounts and the days of a window need no listing, their prefixes are known.
+    async fn walk_lake(&mut self, root: &str) -> Result<(), S3Error> {
+        let regions = self.partitions(root, "region=", &self.filter.regions.clone()).await?;
+        let now = chrono::Utc::now().timestamp_micros();
+        let days = day_prefixes(&self.filter.window, now, MAX_DAY_PREFIXES, "eventDay=%Y%m%d/");
+        for region_dir in regions {
+            let accounts = self.filter.accounts.clone();
+            for account_dir in self.partitions(&region_dir, "accountId=", &accounts).await? {
+                match &days {
+                    Some(days) => {
+                        for day in days {
+                            self.fetch_all_under(&format!("{account_dir}{day}")).await?;
+                        }
+                    }
+                    None => self.fetch_all_under(&account_dir).await?,
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// The `<key>=<value>/` partition directories under `prefix`: the `wanted` values' (no
+    /// request), or, when none are asked for, every one listed there.
+    async fn partitions(
+        &mut self,
+        prefix: &str,
+        key: &str,
+        wanted: &[String],
+    ) -> Result<Vec<String>, S3Error> {
+        if !wanted.is_empty() {
+            return Ok(wanted.iter().map(|value| format!("{prefix}{key}{value}/")).collect());
+        }
+        let listed = self.directories(prefix).await?;
+        Ok(listed.into_iter().filter(|dir| last_component(dir).starts_with(key)).collect())
     }
 
     /// Records the prefixes and keys beside the layout `root` (`<base>/AWSLogs/`), which the

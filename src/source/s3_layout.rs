@@ -93,10 +93,16 @@ pub fn is_account_id(name: &str) -> bool {
     name.len() == 12 && name.bytes().all(|b| b.is_ascii_digit())
 }
 
-/// The day directories (`YYYY/MM/DD/`) that can hold files of `window`, or `None` when the
-/// window has no start (then every day is listed). Capped at `max_days` so that `--since 10y`
-/// does not turn into thousands of requests for empty days: beyond it, list everything.
-pub fn day_prefixes(window: &TimeWindow, now_micros: i64, max_days: usize) -> Option<Vec<String>> {
+/// The day directories (`format`: `%Y/%m/%d/` for a trail, `eventDay=%Y%m%d/` for Security
+/// Lake) that can hold files of `window`, or `None` when the window has no start (then every
+/// day is listed). Capped at `max_days` so that `--since 10y` does not turn into thousands of
+/// requests for empty days: beyond it, list everything.
+pub fn day_prefixes(
+    window: &TimeWindow,
+    now_micros: i64,
+    max_days: usize,
+    format: &str,
+) -> Option<Vec<String>> {
     let since = window.since? - DELIVERY_SLACK_MICROS;
     let until = window.until.unwrap_or(now_micros) + DELIVERY_SLACK_MICROS;
     let first = DateTime::from_timestamp_micros(since)?.date_naive();
@@ -106,7 +112,7 @@ pub fn day_prefixes(window: &TimeWindow, now_micros: i64, max_days: usize) -> Op
     if days.len() > max_days {
         return None;
     }
-    Some(days.iter().map(|d| d.format("%Y/%m/%d/").to_string()).collect())
+    Some(days.iter().map(|d| d.format(format).to_string()).collect())
 }
 
 /// The delivery time in a CloudTrail file name, if the name has one.
@@ -120,14 +126,43 @@ pub fn delivery_time(key: &str) -> Option<i64> {
         .map(|t| t.and_utc().timestamp_micros())
 }
 
-/// Whether a delivered file can hold events of the window (files without a time in their name
-/// are always kept).
+/// The day of the events under a Security Lake `eventDay=YYYYMMDD/` partition in `key`.
+pub fn event_day(key: &str) -> Option<NaiveDate> {
+    let day = key.split('/').find_map(|part| part.strip_prefix("eventDay="))?;
+    NaiveDate::parse_from_str(day, "%Y%m%d").ok()
+}
+
+/// Whether a delivered file can hold events of the window: by the delivery time in a trail
+/// file's name, or the day of a Security Lake partition (files with neither are always kept).
 pub fn may_hold_window(key: &str, window: &TimeWindow) -> bool {
+    if let Some(day) = event_day(key) {
+        let micros = |d: NaiveDate| d.and_hms_opt(0, 0, 0).map(|t| t.and_utc().timestamp_micros());
+        let (Some(start), Some(end)) = (micros(day), day.succ_opt().and_then(micros)) else {
+            return true;
+        };
+        return window.since.is_none_or(|s| end > s) && window.until.is_none_or(|u| start < u);
+    }
     let Some(time) = delivery_time(key) else {
         return true;
     };
     window.since.is_none_or(|s| time >= s - DELIVERY_SLACK_MICROS)
         && window.until.is_none_or(|u| time < u + DELIVERY_SLACK_MICROS)
+}
+
+/// Whether `prefix` is the root of one Security Lake source's partitions,
+/// `…aws/<SOURCE>/<version>[/]` (`aws/CLOUD_TRAIL_MGMT/2.0/`), under which Security Lake writes
+/// `region=<region>/accountId=<account>/eventDay=<YYYYMMDD>/` (Security Lake User Guide,
+/// "Collecting data from AWS services"; the layout of its S3 bucket).
+pub fn is_lake_source_root(prefix: &str) -> bool {
+    let parts: Vec<&str> = prefix.trim_end_matches('/').split('/').collect();
+    let [.., aws, source, version] = parts[..] else {
+        return false;
+    };
+    aws == "aws"
+        && !source.is_empty()
+        && source.bytes().all(|b| b.is_ascii_uppercase() || b.is_ascii_digit() || b == b'_')
+        && !version.is_empty()
+        && version.bytes().all(|b| b.is_ascii_digit() || b == b'.')
 }
 
 /// Digest and Insights objects, recognised by their directory: never downloaded.
@@ -176,17 +211,19 @@ mod tests {
             since: Some(micros("2026-11-02T00:30:00Z")),
             until: Some(micros("2026-11-03T12:00:00Z")),
         };
-        let days = day_prefixes(&window, 0, 400).expect("bounded");
+        let days = day_prefixes(&window, 0, 400, "%Y/%m/%d/").expect("bounded");
         assert_eq!(days, ["2026/11/01/", "2026/11/02/", "2026/11/03/"]);
         let open_ended = TimeWindow { since: Some(micros("2026-11-27T12:00:00Z")), until: None };
         let now = micros("2026-11-28T08:00:00Z");
         assert_eq!(
-            day_prefixes(&open_ended, now, 400).expect("bounded"),
+            day_prefixes(&open_ended, now, 400, "%Y/%m/%d/").expect("bounded"),
             ["2026/11/27/", "2026/11/28/"]
         );
-        assert_eq!(day_prefixes(&TimeWindow::default(), now, 400), None);
+        assert_eq!(day_prefixes(&TimeWindow::default(), now, 400, "%Y/%m/%d/"), None);
         let decade = TimeWindow { since: Some(micros("2016-11-27T12:00:00Z")), until: None };
-        assert_eq!(day_prefixes(&decade, now, 400), None);
+        assert_eq!(day_prefixes(&decade, now, 400, "%Y/%m/%d/"), None);
+        let lake = day_prefixes(&window, 0, 400, "eventDay=%Y%m%d/").expect("bounded");
+        assert_eq!(lake, ["eventDay=20261101/", "eventDay=20261102/", "eventDay=20261103/"]);
     }
 
     #[test]
@@ -202,6 +239,28 @@ mod tests {
         let later = TimeWindow { since: Some(micros("2026-11-02T11:06:00Z")), until: None };
         assert!(!may_hold_window(key, &later));
         assert!(may_hold_window("no-time.json", &later));
+    }
+
+    #[test]
+    fn security_lake_partitions() {
+        assert!(is_lake_source_root("aws/CLOUD_TRAIL_MGMT/2.0/"));
+        assert!(is_lake_source_root("lake/aws/S3_DATA/2.0"));
+        assert!(!is_lake_source_root("aws/CLOUD_TRAIL_MGMT/"));
+        assert!(!is_lake_source_root("aws/cloudtrail/2.0/") && !is_lake_source_root("2.0"));
+        let key = "aws/CLOUD_TRAIL_MGMT/2.0/region=us-east-1/accountId=111122223333/eventDay=20261103/a.gz.parquet";
+        assert_eq!(event_day(key), NaiveDate::from_ymd_opt(2026, 11, 3));
+        let window = |since: &str, until: &str| TimeWindow {
+            since: Some(micros(since)),
+            until: Some(micros(until)),
+        };
+        assert!(may_hold_window(key, &window("2026-11-03T23:00:00Z", "2026-11-05T00:00:00Z")));
+        assert!(may_hold_window(key, &window("2026-11-01T00:00:00Z", "2026-11-03T00:00:01Z")));
+        assert!(!may_hold_window(key, &window("2026-11-04T00:00:00Z", "2026-11-05T00:00:00Z")));
+        assert!(!may_hold_window(key, &window("2026-11-01T00:00:00Z", "2026-11-03T00:00:00Z")));
+        assert!(may_hold_window(
+            "aws/X/2.0/eventDay=2026-11-03/a",
+            &window("2027-01-01T00:00:00Z", "2027-01-02T00:00:00Z")
+        ));
     }
 
     #[test]

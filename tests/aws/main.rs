@@ -8,6 +8,7 @@ mod common;
 
 mod cloudwatch;
 mod s3;
+mod security_lake;
 
 use std::path::Path;
 use std::process::{Command, Output};

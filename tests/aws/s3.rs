@@ -41,7 +41,7 @@ fn client_at(endpoint: &str) -> Client {
 }
 
 /// A fresh bucket holding `files` (key, bytes).
-fn bucket_with(runtime: &Runtime, name: &str, files: Vec<(String, Vec<u8>)>) -> String {
+pub(crate) fn bucket_with(runtime: &Runtime, name: &str, files: Vec<(String, Vec<u8>)>) -> String {
     let bucket = format!("{name}-{}", std::process::id());
     fill_bucket(runtime, &client(), &bucket, files);
     bucket

@@ -217,3 +217,53 @@ fn the_snapshot_policy_is_valid_and_grants_exactly_what_the_recipe_calls() {
     assert!(called.len() >= 20, "{called:?}");
     assert_eq!(granted, called);
 }
+
+/// The (OCSF, CloudTrail) pairs of a Markdown table whose cells name columns in backticks.
+fn mapping_pairs<'t>(lines: impl Iterator<Item = &'t str>) -> BTreeSet<(String, String)> {
+    let ticked = |cell: &str| -> Vec<String> {
+        cell.split('`').skip(1).step_by(2).map(|name| name.to_string()).collect()
+    };
+    let mut pairs = BTreeSet::new();
+    for line in lines {
+        let cells: Vec<&str> = line.split('|').collect();
+        if cells.len() < 4 {
+            continue;
+        }
+        for ocsf in ticked(cells[1]) {
+            for cloudtrail in ticked(cells[2]) {
+                pairs.insert((ocsf.clone(), cloudtrail));
+            }
+        }
+    }
+    pairs
+}
+
+#[test]
+fn the_security_lake_mapping_tables_are_the_code_s() {
+    use whydenied::decode::ocsf::mapping::{COLUMNS, RESOURCE_FIELDS, RESOURCES, UNMAPPED};
+    let mut expected: BTreeSet<(String, String)> =
+        COLUMNS.iter().map(|c| (c.ocsf.to_string(), c.cloudtrail.to_string())).collect();
+    for field in RESOURCE_FIELDS {
+        expected.insert((
+            format!("{RESOURCES}[].{}", field.ocsf),
+            format!("resources[].{}", field.cloudtrail),
+        ));
+    }
+    let readme = repo_file("README.md");
+    let section = readme
+        .split("### Amazon Security Lake (OCSF Parquet)")
+        .nth(1)
+        .and_then(|rest| rest.split("\n### ").next())
+        .expect("the README has a Security Lake section");
+    let module = repo_file("src/decode/ocsf/mapping.rs");
+    let doc_table = module.lines().filter_map(|l| l.strip_prefix("//! ")).collect::<Vec<_>>();
+    for (name, lines) in [
+        ("README.md", section.lines().collect::<Vec<_>>()),
+        ("src/decode/ocsf/mapping.rs", doc_table),
+    ] {
+        let table: Vec<&str> = lines.into_iter().filter(|l| l.starts_with("| `")).collect();
+        assert_eq!(mapping_pairs(table.iter().copied()), expected, "{name}");
+        let unmapped = format!("| `{UNMAPPED}[path]`");
+        assert!(table.iter().any(|l| l.starts_with(&unmapped)), "{name}: no {unmapped} row");
+    }
+}

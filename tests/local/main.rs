@@ -23,6 +23,7 @@ mod messages;
 mod nightly;
 mod nothing_lost;
 mod sample_logs;
+mod security_lake;
 mod signals;
 mod snapshot_input;
 mod terminal;

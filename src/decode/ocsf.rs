@@ -84,15 +84,7 @@ pub fn split_rows(
     filter: FailureFilter,
     mut on_record: impl FnMut(&mut [u8]),
 ) -> (SplitReport, Option<io::Error>) {
-    let mut report = SplitReport {
-        kind: ObjectKind::Ocsf,
-        decoded_bytes: 0,
-        records: 0,
-        insight_records: 0,
-        digests: 0,
-        malformed: Vec::new(),
-        preview: Vec::new(),
-    };
+    let mut report = SplitReport::new(ObjectKind::Ocsf);
     let error = read_rows(reader, filter, &mut report, &mut on_record).err();
     (report, error)
 }

@@ -128,6 +128,19 @@ pub struct SplitReport {
 }
 
 impl SplitReport {
+    /// Nothing seen yet, in an object taken to be of `kind`.
+    pub fn new(kind: ObjectKind) -> Self {
+        SplitReport {
+            kind,
+            decoded_bytes: 0,
+            records: 0,
+            insight_records: 0,
+            digests: 0,
+            malformed: Vec::new(),
+            preview: Vec::new(),
+        }
+    }
+
     fn note(&mut self, what: Malformed) {
         match self.malformed.iter_mut().find(|(kind, _)| *kind == what) {
             Some((_, count)) => *count += 1,
@@ -237,15 +250,7 @@ impl<R: Read> Splitter<R> {
             end: 0,
             eof: false,
             limits,
-            report: SplitReport {
-                kind: ObjectKind::Empty,
-                decoded_bytes: 0,
-                records: 0,
-                insight_records: 0,
-                digests: 0,
-                malformed: Vec::new(),
-                preview: Vec::new(),
-            },
+            report: SplitReport::new(ObjectKind::Empty),
             insight_check: InsightCheck::FirstRecord,
             insight: memmem::Finder::new(b"\"AwsCloudTrailInsight\""),
             digest: memmem::Finder::new(b"\"logFiles\""),

@@ -397,8 +397,10 @@ pub struct ScanArgs {
     pub state: Option<PathBuf>,
 
     /// Scan only shard i of N (1-based), a deterministic share of the objects; run N of them for
-    /// everything. Implies partitioned reports.
-    #[arg(long, value_name = "i/N")]
+    /// everything. Implies partitioned reports. `auto` takes the shard from an AWS Batch array
+    /// job (AWS_BATCH_JOB_ARRAY_INDEX and _SIZE); `auto/N` also from a Kubernetes Indexed Job
+    /// (JOB_COMPLETION_INDEX), whose count N is not in its environment.
+    #[arg(long, value_name = "i/N|auto|auto/N")]
     pub shard: Option<String>,
 
     /// Write partitioned reports (denials/date=YYYY-MM-DD/denials-<run>.parquet,
@@ -497,7 +499,8 @@ impl ScanArgs {
             (self.out.clone(), None, None)
         };
         let window = self.summary.window()?;
-        let shard = self.shard.as_deref().map(Shard::parse).transpose()?;
+        let shard = self.shard.as_deref().map(|s| Shard::parse(s, |v| std::env::var(v).ok()));
+        let shard = shard.transpose()?;
         let progress = match self.progress {
             ProgressArg::Always => true,
             ProgressArg::Never => false,

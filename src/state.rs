@@ -362,17 +362,67 @@ pub struct Shard {
     pub count: u32,
 }
 
+/// The schedulers whose array jobs say which child a process is, 0-based, and how many there
+/// are (`None`: the count is not in the environment and `--shard auto/N` must give it).
+const SCHEDULERS: [(&str, Option<&str>); 2] = [
+    ("AWS_BATCH_JOB_ARRAY_INDEX", Some("AWS_BATCH_JOB_ARRAY_SIZE")),
+    // A Kubernetes Indexed Job; its completions count is not passed to the pod.
+    ("JOB_COMPLETION_INDEX", None),
+];
+
 impl Shard {
-    pub fn parse(text: &str) -> Result<Self, String> {
-        let parsed = text
-            .split_once('/')
-            .and_then(|(i, n)| Some((i.parse::<u32>().ok()?, n.parse::<u32>().ok()?)));
-        match parsed {
-            Some((index, count)) if count >= 1 && (1..=count).contains(&index) => {
-                Ok(Shard { index, count })
-            }
-            _ => Err(format!("--shard {text:?}: expected i/N with 1 <= i <= N, e.g. 3/8")),
+    /// `i/N`, or `auto` / `auto/N`: the index (and count) an array job's scheduler gives the
+    /// process, read from the environment through `env`, so an array job needs no wrapper.
+    pub fn parse(text: &str, env: impl Fn(&str) -> Option<String>) -> Result<Self, String> {
+        let usage = "expected i/N with 1 <= i <= N (e.g. 3/8), or auto or auto/N";
+        let (index, count) = text.split_once('/').unwrap_or((text, ""));
+        let count = match count {
+            "" if index == "auto" => None,
+            n => Some(n.parse::<u32>().map_err(|_| format!("--shard {text:?}: {usage}"))?),
+        };
+        let shard = if index == "auto" {
+            Shard::from_scheduler(count, env).map_err(|e| format!("--shard {text}: {e}"))?
+        } else {
+            let index = index.parse::<u32>().map_err(|_| format!("--shard {text:?}: {usage}"))?;
+            Shard { index, count: count.unwrap_or(0) }
+        };
+        if shard.count >= 1 && (1..=shard.count).contains(&shard.index) {
+            Ok(shard)
+        } else {
+            Err(format!("--shard {text:?} is shard {}/{}: {usage}", shard.index, shard.count))
         }
+    }
+
+    fn from_scheduler(
+        count: Option<u32>,
+        env: impl Fn(&str) -> Option<String>,
+    ) -> Result<Self, String> {
+        let number =
+            |name: &str| -> Result<Option<u32>, String> {
+                match env(name) {
+                    None => Ok(None),
+                    Some(value) => value.trim().parse::<u32>().map(Some).map_err(|_| {
+                        format!("{name} is \"{}\", not a number", value.escape_debug())
+                    }),
+                }
+            };
+        for (index_var, count_var) in SCHEDULERS {
+            let Some(index) = number(index_var)? else { continue };
+            let given = match count_var {
+                Some(count_var) => number(count_var)?,
+                None => None,
+            };
+            let count = match (count, given) {
+                (Some(n), Some(m)) if n != m => {
+                    return Err(format!("N is {n} but {} is {m}", count_var.unwrap_or_default()));
+                }
+                (Some(n), _) | (None, Some(n)) => n,
+                (None, None) => return Err(format!("{index_var} is set; give the count: auto/N")),
+            };
+            return Ok(Shard { index: index.saturating_add(1), count });
+        }
+        let names: Vec<&str> = SCHEDULERS.iter().map(|(index, _)| *index).collect();
+        Err(format!("none of {} is set: not an array job", names.join(", ")))
     }
 
     pub fn owns(&self, origin: &str) -> bool {
@@ -451,12 +501,38 @@ mod tests {
             per_shard[owners[0]] += 1;
         }
         assert!(per_shard.iter().all(|&n| n > 200), "roughly even: {per_shard:?}");
-        assert_eq!(Shard::parse("3/8"), Ok(Shard { index: 3, count: 8 }));
-        for bad in ["0/8", "9/8", "3", "a/b", "1/0"] {
-            assert!(Shard::parse(bad).is_err(), "{bad}");
+        let no_env = |_: &str| None;
+        assert_eq!(Shard::parse("3/8", no_env), Ok(Shard { index: 3, count: 8 }));
+        for bad in ["0/8", "9/8", "3", "a/b", "1/0", "auto", "auto/4", "auto/x", "/8", "3/"] {
+            assert!(Shard::parse(bad, no_env).is_err(), "{bad}");
         }
         // Stable: the same origin always lands in the same shard, on every platform.
         assert_eq!(fnv1a(b"a"), 0xaf63_dc4c_8601_ec8c);
+    }
+
+    /// An AWS Batch child 4 of an array of 10 is shard 5/10 (its index is 0-based); a
+    /// Kubernetes Indexed Job pod says only its index, so the count comes with `auto/N`.
+    #[test]
+    fn auto_takes_the_shard_from_the_array_job() {
+        let env = |vars: &'static [(&'static str, &'static str)]| {
+            move |name: &str| vars.iter().find(|(n, _)| *n == name).map(|(_, v)| v.to_string())
+        };
+        let batch = env(&[("AWS_BATCH_JOB_ARRAY_INDEX", "4"), ("AWS_BATCH_JOB_ARRAY_SIZE", "10")]);
+        assert_eq!(Shard::parse("auto", batch), Ok(Shard { index: 5, count: 10 }));
+        assert_eq!(Shard::parse("auto/10", batch), Ok(Shard { index: 5, count: 10 }));
+        let mismatch = Shard::parse("auto/8", batch).unwrap_err();
+        assert!(mismatch.contains("AWS_BATCH_JOB_ARRAY_SIZE is 10"), "{mismatch}");
+        let pod = env(&[("JOB_COMPLETION_INDEX", "0")]);
+        assert_eq!(Shard::parse("auto/3", pod), Ok(Shard { index: 1, count: 3 }));
+        let no_count = Shard::parse("auto", pod).unwrap_err();
+        assert!(no_count.contains("give the count: auto/N"), "{no_count}");
+        let past_the_end = env(&[("JOB_COMPLETION_INDEX", "3")]);
+        assert!(Shard::parse("auto/3", past_the_end).is_err(), "index 3 of 3 (0-based)");
+        let garbage = env(&[("AWS_BATCH_JOB_ARRAY_INDEX", "\u{1b}]52;c;x\u{7}")]);
+        let refused = Shard::parse("auto/2", garbage).unwrap_err();
+        assert!(refused.contains("not a number") && !refused.contains('\u{1b}'), "{refused}");
+        let neither = Shard::parse("auto/2", |_: &str| None).unwrap_err();
+        assert!(neither.contains("not an array job"), "{neither}");
     }
 
     #[test]

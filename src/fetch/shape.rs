@@ -64,7 +64,7 @@ impl Field for Option<Value> {
     }
 }
 
-/// An object of the members that have a value, in the order given.
+/// An object of the members that have a value (its keys sorted, as serde_json keeps them).
 pub(super) fn object<const N: usize>(members: [(&str, Option<Value>); N]) -> Value {
     let mut map = Map::new();
     for (key, value) in members {
@@ -108,7 +108,8 @@ mod tests {
 
     #[test]
     fn absent_members_are_left_out_and_times_read_as_the_cli_prints_them() {
-        let created = DateTime::from_secs(1_793_953_800);
+        // 2026-11-05T08:30:00Z (Python: calendar.timegm((2026, 11, 5, 8, 30, 0))).
+        let created = DateTime::from_secs(1_793_867_400);
         let value = object([
             ("UserName", "alice".field()),
             ("Path", None::<&str>.field()),
@@ -117,7 +118,7 @@ mod tests {
         ]);
         assert_eq!(
             value,
-            json!({"UserName": "alice", "CreateDate": "2026-11-06T10:30:00+00:00", "Enabled": false})
+            json!({"UserName": "alice", "CreateDate": "2026-11-05T08:30:00+00:00", "Enabled": false})
         );
     }
 

@@ -15,7 +15,7 @@ const ACCOUNT_DIR: &str = "accounts/111122223333";
 
 fn refused(code: &str, message: &str) -> SdkError<GetBucketPolicyError, HttpResponse> {
     let metadata = ErrorMetadata::builder().code(code).message(message).build();
-    let response = HttpResponse::new(403.try_into().expect("a status"), SdkBody::empty());
+    let response = HttpResponse::new(403u16.try_into().expect("a status"), SdkBody::empty());
     SdkError::service_error(GetBucketPolicyError::generic(metadata), response)
 }
 
@@ -69,7 +69,7 @@ fn a_refused_call_is_recorded_and_the_rest_is_captured() {
     );
 
     let (snapshot, problems) = Snapshot::load(dir.path()).expect("a snapshot");
-    assert_eq!(problems, []);
+    assert!(problems.is_empty(), "{problems:?}");
     let gap = |bucket: &str| crate::snapshot::Gap(format!("bucket-policy:{bucket}:not-captured"));
     let locked = snapshot.bucket_policy("locked-bucket");
     assert!(matches!(&locked, Known::NotCaptured(g) if *g == gap("locked-bucket")), "{locked:?}");

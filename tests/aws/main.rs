@@ -7,6 +7,8 @@
 mod common;
 
 mod cloudwatch;
+#[cfg(feature = "fetch")]
+mod fetch;
 mod s3;
 
 use std::path::Path;

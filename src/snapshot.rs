@@ -47,6 +47,7 @@ use std::path::{Path, PathBuf};
 
 pub use files::is_known_absent;
 pub use iam::Identity;
+#[cfg(feature = "fetch")]
 pub(crate) use iam::percent_decode;
 
 /// What the snapshot knows about one piece.

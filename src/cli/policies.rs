@@ -16,7 +16,7 @@ const FETCH_EXAMPLES: &str = "\
 Examples:
   whydenied policies fetch --out policies/
   whydenied policies fetch --out policies/ --profile prod --regions all
-  # another account into the same snapshot; the organization from the management account
+  # another account, into the same snapshot
   whydenied policies fetch --out policies/ --profile staging --no-org
   whydenied scan s3://trail-bucket/AWSLogs/ --policies policies/
 

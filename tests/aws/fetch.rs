@@ -185,6 +185,35 @@ fn fetch_writes_what_the_loader_reads_and_the_scan_names_the_seeded_denies() {
 
     // The scan names the seeded Deny statements.
     scan_names_the_denies(dir.path(), &out, &seeded);
+
+    // Again into the same snapshot, without the organization: the account's directory is
+    // replaced, the tree and the earlier capture time stay.
+    let again = whydenied_aws(&[
+        "policies",
+        "fetch",
+        "--out",
+        out.to_str().expect("utf-8"),
+        "--buckets",
+        data,
+        "--no-org",
+    ]);
+    assert_eq!(again.status.code(), Some(0), "{}", stderr(&again));
+    let remarked = read_json(&out.join("SNAPSHOT.json"));
+    assert_eq!(remarked["captured_at"], marker["captured_at"]);
+    assert!(out.join("organization/list-roots.json").is_file());
+    assert!(!out.join(format!("accounts/{account}/s3/buckets/{plain}")).exists(), "replaced");
+    // A directory that holds anything else is refused, and left as it was.
+    let other = dir.path().join("other");
+    std::fs::create_dir(&other).expect("mkdir");
+    std::fs::write(other.join("notes.txt"), "mine").expect("write");
+    let refused = whydenied_aws(&["policies", "fetch", "--out", other.to_str().expect("utf-8")]);
+    assert_eq!(refused.status.code(), Some(1));
+    assert!(
+        stderr(&refused).contains("is neither empty nor a policy snapshot"),
+        "{}",
+        stderr(&refused)
+    );
+    assert_eq!(std::fs::read_dir(&other).expect("listed").count(), 1);
 }
 
 fn read_json(path: &Path) -> Value {

@@ -1,5 +1,9 @@
 //! Command-line definitions (clap derive) and their translation into a [`ScanConfig`].
 
+mod policies;
+
+pub use policies::{FetchArgs, PoliciesCommand};
+
 use std::io::IsTerminal;
 use std::path::PathBuf;
 
@@ -40,6 +44,11 @@ pub enum Command {
     /// statements that decide.
     #[command(after_help = EXPLAIN_EXAMPLES)]
     Explain(ExplainArgs),
+    /// The policy snapshot that `scan --policies` and `explain` judge denials against.
+    Policies {
+        #[command(subcommand)]
+        command: PoliciesCommand,
+    },
     /// Print the shell completion script for SHELL on stdout.
     #[command(after_help = COMPLETIONS_EXAMPLES)]
     Completions {

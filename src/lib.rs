@@ -27,6 +27,8 @@ pub mod changes;
 pub mod classify;
 pub mod decode;
 pub mod event;
+#[cfg(feature = "fetch")]
+pub mod fetch;
 pub mod interrupt;
 pub mod lock;
 pub mod partial;

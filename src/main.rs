@@ -3,6 +3,7 @@
 
 mod cli;
 mod exit_code;
+mod policies_fetch;
 
 use std::io::{self, IsTerminal, Write};
 use std::path::{Path, PathBuf};
@@ -10,7 +11,9 @@ use std::process::ExitCode;
 
 use clap::Parser;
 
-use cli::{Cli, Command, ExplainArgs, ExplainFormat, LogFormat, ReportArgs, ScanArgs};
+use cli::{
+    Cli, Command, ExplainArgs, ExplainFormat, LogFormat, PoliciesCommand, ReportArgs, ScanArgs,
+};
 use exit_code::Exit;
 use whydenied::aggregate::SummaryRows;
 use whydenied::interrupt;
@@ -42,6 +45,10 @@ fn main() -> ExitCode {
         Command::Scan(args) => run_scan(&args),
         Command::Report(args) => run_report(&args),
         Command::Explain(args) => run_explain(&args),
+        Command::Policies { command: PoliciesCommand::Fetch(args) } => {
+            init_logging(0, args.quiet, LogFormat::Text);
+            policies_fetch::run(&args)
+        }
         Command::Completions { shell } => print_completions(shell),
         Command::Man { dir } => write_man_pages(&dir),
     }

@@ -45,7 +45,10 @@ use std::collections::BTreeMap;
 use std::fmt;
 use std::path::{Path, PathBuf};
 
+pub use files::is_known_absent;
 pub use iam::Identity;
+#[cfg(feature = "fetch")]
+pub(crate) use iam::percent_decode;
 
 /// What the snapshot knows about one piece.
 #[derive(Debug, Clone, PartialEq)]

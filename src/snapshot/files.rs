@@ -22,6 +22,12 @@ const KNOWN_ABSENT: &[&str] = &[
     "AWSOrganizationsNotInUseException",
 ];
 
+/// Whether an AWS error code means "this does not exist" (known absent) rather than a failed
+/// fetch: the fetcher's summary counts by it, the loader reads by it.
+pub fn is_known_absent(code: &str) -> bool {
+    KNOWN_ABSENT.contains(&code)
+}
+
 /// Reads files, collecting the problems and the newest modification time on the way.
 #[derive(Default)]
 pub(super) struct Reader {
@@ -90,7 +96,7 @@ impl Reader {
         let stderr = self.read(&err_path);
         match stderr.as_deref().map(String::from_utf8_lossy) {
             Some(text) if !text.trim().is_empty() => match error_code(&text) {
-                Some(code) if KNOWN_ABSENT.contains(&code) => Known::Absent,
+                Some(code) if is_known_absent(code) => Known::Absent,
                 Some(_) => Known::NotCaptured(gap),
                 None => {
                     let first =

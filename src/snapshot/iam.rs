@@ -428,7 +428,7 @@ fn decoded(document: &Value) -> Cow<'_, Value> {
 
 /// RFC 3986 percent-decoding (as Python's `urllib.parse.unquote`, which botocore uses): `%XX`
 /// becomes its byte, anything else stays, and bytes that are not UTF-8 become U+FFFD.
-fn percent_decode(text: &str) -> String {
+pub(crate) fn percent_decode(text: &str) -> String {
     let bytes = text.as_bytes();
     let mut out = Vec::with_capacity(bytes.len());
     let mut i = 0;

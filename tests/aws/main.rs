@@ -7,6 +7,8 @@
 mod common;
 
 mod cloudwatch;
+#[cfg(feature = "fetch")]
+mod fetch;
 mod s3;
 mod security_lake;
 

@@ -201,7 +201,7 @@ fn snapshot_recipe_actions() -> BTreeSet<String> {
 }
 
 #[test]
-fn the_snapshot_policy_is_valid_and_grants_exactly_what_the_recipe_calls() {
+fn the_snapshot_policy_is_valid_and_grants_exactly_what_the_recipe_and_the_fetcher_call() {
     let policy: Value =
         serde_json::from_str(&repo_file("docs/snapshot-policy.json")).expect("valid JSON");
     assert_eq!(policy["Version"], "2012-10-17");
@@ -213,8 +213,24 @@ fn the_snapshot_policy_is_valid_and_grants_exactly_what_the_recipe_calls() {
             granted.insert(action.as_str().expect("a string").to_string());
         }
     }
-    let called = snapshot_recipe_actions();
+    let mut called = snapshot_recipe_actions();
     assert!(called.len() >= 20, "{called:?}");
+    // `policies fetch` calls what the recipe calls (and GetBucketLocation, where the CLI
+    // follows redirects instead): the one table of its calls, whydenied::fetch::Api.
+    #[cfg(feature = "fetch")]
+    {
+        let fetcher: BTreeSet<String> =
+            whydenied::fetch::required_actions().into_iter().map(str::to_string).collect();
+        let only_fetcher: Vec<&String> = fetcher.difference(&called).collect();
+        assert_eq!(only_fetcher, ["s3:GetBucketLocation"]);
+        let only_recipe: Vec<&String> = called.difference(&fetcher).collect();
+        assert_eq!(
+            only_recipe,
+            Vec::<&String>::new(),
+            "the recipe calls what the fetcher does not"
+        );
+        called.extend(fetcher);
+    }
     assert_eq!(granted, called);
 }
 

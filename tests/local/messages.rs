@@ -105,9 +105,13 @@ fn options_in(help: &str) -> BTreeSet<String> {
 fn help_and_readme_agree_and_examples_fit_80_columns() {
     let readme = std::fs::read_to_string(repo().join("README.md")).expect("README");
     let in_readme = long_flags(&readme);
-    for command in
-        [&["--help"][..], &["scan", "--help"], &["report", "--help"], &["explain", "--help"]]
-    {
+    for command in [
+        &["--help"][..],
+        &["scan", "--help"],
+        &["report", "--help"],
+        &["explain", "--help"],
+        &["policies", "fetch", "--help"],
+    ] {
         let output = Command::new(env!("CARGO_BIN_EXE_whydenied"))
             .args(command)
             .env("COLUMNS", "80")

@@ -34,9 +34,9 @@ pub enum Require {
 pub struct ChangeEvent {
     pub source: &'static str,
     /// The event name; Lambda's carry an API version suffix (`AddPermission20150331v2`), matched
-    /// as a prefix when `prefix` is set.
+    /// with or without it when `versioned` is set ([`unversioned`]).
     pub name: &'static str,
-    pub prefix: bool,
+    pub versioned: bool,
     pub target_type: TargetType,
     /// The first of these that is present names the target.
     pub target: &'static [Field],
@@ -63,7 +63,7 @@ const fn change(
     ChangeEvent {
         source,
         name,
-        prefix: false,
+        versioned: false,
         target_type,
         target,
         detail: &[],
@@ -90,8 +90,8 @@ impl ChangeEvent {
         self.hint = hint;
         self
     }
-    const fn prefix(mut self) -> Self {
-        self.prefix = true;
+    const fn versioned(mut self) -> Self {
+        self.versioned = true;
         self
     }
 }
@@ -248,10 +248,10 @@ pub static CHANGE_EVENTS: &[ChangeEvent] = &[
     ),
     change("lambda.amazonaws.com", "AddPermission", T::ResourcePolicy, &[Q(&["functionName"])])
         .detail(&[Q(&["statementId"])])
-        .prefix(),
+        .versioned(),
     change("lambda.amazonaws.com", "RemovePermission", T::ResourcePolicy, &[Q(&["functionName"])])
         .detail(&[Q(&["statementId"])])
-        .prefix(),
+        .versioned(),
     change(
         "ecr.amazonaws.com",
         "SetRepositoryPolicy",
@@ -290,7 +290,8 @@ pub static CHANGE_EVENTS: &[ChangeEvent] = &[
 /// The table entry for an event, if it is a policy change.
 pub fn change_event(source: &str, name: &str) -> Option<&'static ChangeEvent> {
     CHANGE_EVENTS.iter().find(|e| {
-        e.source == source && if e.prefix { name.starts_with(e.name) } else { e.name == name }
+        e.source == source
+            && (e.name == name || e.versioned && e.name.as_bytes() == unversioned(name.as_bytes()))
     })
 }
 
@@ -307,7 +308,7 @@ pub enum Interest {
 }
 
 /// The byte test of the scan's second prefilter: whether the record's `"eventName"` names an
-/// event of the table (as the whole value, or its prefix for Lambda's versioned names) and, for
+/// event of the table (as the whole value, or without the API version of Lambda's names) and, for
 /// the events that need it, holds one of its [`ChangeEvent::hint`]s. Like the failure prefilter
 /// it may say yes wrongly; the parser decides.
 ///
@@ -322,8 +323,8 @@ pub struct ChangePrefilter {
     /// foldhash's (a dozen bytes hash in a few instructions): measured with callgrind, the
     /// lengths-then-byte-compares it replaces cost three `memcmp` calls a record.
     by_name: HashMap<&'static [u8], Vec<usize>, foldhash::fast::FixedState>,
-    /// Table indices of the events matched by prefix.
-    prefixed: Vec<usize>,
+    /// Table indices of the events also named with an API version, by the name without it.
+    versioned: HashMap<&'static [u8], Vec<usize>, foldhash::fast::FixedState>,
     /// The compiled hints of each table entry.
     hints: Vec<Vec<Finder<'static>>>,
     /// Per table entry: a success is a role assumption, whose hints the
@@ -334,12 +335,11 @@ pub struct ChangePrefilter {
 impl Default for ChangePrefilter {
     fn default() -> Self {
         let mut by_name = HashMap::<_, Vec<usize>, _>::default();
-        let mut prefixed = Vec::new();
+        let mut versioned = HashMap::<_, Vec<usize>, _>::default();
         for (i, e) in CHANGE_EVENTS.iter().enumerate() {
-            if e.prefix {
-                prefixed.push(i);
-            } else {
-                by_name.entry(e.name.as_bytes()).or_default().push(i);
+            by_name.entry(e.name.as_bytes()).or_default().push(i);
+            if e.versioned {
+                versioned.entry(e.name.as_bytes()).or_default().push(i);
             }
         }
         let hints =
@@ -348,7 +348,7 @@ impl Default for ChangePrefilter {
             .iter()
             .map(|e| e.source == STS && e.name.starts_with("AssumeRole"))
             .collect();
-        Self { key: Finder::new(b"\"eventName\""), by_name, prefixed, hints, assumes_role }
+        Self { key: Finder::new(b"\"eventName\""), by_name, versioned, hints, assumes_role }
     }
 }
 
@@ -373,11 +373,25 @@ impl ChangePrefilter {
                 return Interest::Change;
             }
         }
-        let prefixed = self
-            .prefixed
-            .iter()
-            .any(|&i| name.starts_with(CHANGE_EVENTS[i].name.as_bytes()) && hinted(i));
-        if prefixed { Interest::Change } else { Interest::None }
+        // Only names that end in a digit can carry a version: most records stop here.
+        if !name.last().is_some_and(u8::is_ascii_digit) {
+            return Interest::None;
+        }
+        let versioned = self.versioned.get(unversioned(name)).into_iter().flatten();
+        if versioned.copied().any(hinted) { Interest::Change } else { Interest::None }
+    }
+}
+
+/// `name` without the API version Lambda appends to some event names (`AddPermission20150331`,
+/// `AddPermission20150331v2`): trailing digits, and before a `v` and digits, digits again.
+pub fn unversioned(name: &[u8]) -> &[u8] {
+    let digits = |n: &[u8]| n.len() - n.iter().rev().take_while(|b| b.is_ascii_digit()).count();
+    let end = digits(name);
+    match name[..end].strip_suffix(b"v") {
+        Some(before) if end < name.len() && before.last().is_some_and(u8::is_ascii_digit) => {
+            &before[..digits(before)]
+        }
+        _ => &name[..end],
     }
 }
 
@@ -427,6 +441,31 @@ mod tests {
         }
         let other = br#"{"eventName":"GetCallerIdentity","requestParameters":null}"#;
         assert_eq!(p.interest(other, false), Interest::None);
+    }
+
+    #[test]
+    fn lambda_api_versions_are_stripped_and_nothing_else() {
+        for (name, bare) in [
+            ("AddPermission20150331v2", "AddPermission"),
+            ("AddPermission20150331", "AddPermission"),
+            ("AddPermission", "AddPermission"),
+            ("RemovePermission20150331v12", "RemovePermission"),
+            ("PutObject", "PutObject"),
+            ("Create2v", "Create2v"),
+            ("v2", "v"),
+            ("2026", ""),
+        ] {
+            assert_eq!(unversioned(name.as_bytes()), bare.as_bytes(), "{name}");
+        }
+        let lambda = "lambda.amazonaws.com";
+        assert!(change_event(lambda, "AddPermission20150331v2").is_some());
+        assert!(change_event(lambda, "AddPermission").is_some());
+        assert!(change_event(lambda, "AddPermissionSomething").is_none());
+        assert!(change_event(lambda, "RemovePermission20150331").is_some());
+        let p = ChangePrefilter::default();
+        let record = br#"{"eventName":"RemovePermission20150331v2"}"#;
+        assert_eq!(p.interest(record, false), Interest::Change);
+        assert_eq!(p.interest(br#"{"eventName":"PutObject2"}"#, false), Interest::None);
     }
 
     #[test]

@@ -12,7 +12,7 @@ use std::ffi::CString;
 
 use arrow_array::ffi::{FFI_ArrowArray, FFI_ArrowSchema, from_ffi, to_ffi};
 use arrow_array::ffi_stream::{FFI_ArrowArrayStream, RecordBatchStreamReader};
-use arrow_array::{Array, RecordBatch, StructArray};
+use arrow_array::{Array, RecordBatch, RecordBatchReader, StructArray};
 use arrow_schema::SchemaRef;
 use pyo3::exceptions::{PyTypeError, PyValueError};
 use pyo3::prelude::*;
@@ -88,7 +88,13 @@ fn batches_of(data: &Bound<'_, PyAny>) -> PyResult<Vec<RecordBatch>> {
         // the capsule's destructor then ignores.
         let stream = unsafe { FFI_ArrowArrayStream::from_raw(pointer.as_ptr().cast()) };
         let reader = RecordBatchStreamReader::try_new(stream).map_err(value_error)?;
-        return reader.collect::<Result<Vec<_>, _>>().map_err(value_error);
+        let schema = reader.schema();
+        let mut batches = reader.collect::<Result<Vec<_>, _>>().map_err(value_error)?;
+        if batches.is_empty() {
+            // An empty table still has columns to check.
+            batches.push(RecordBatch::new_empty(schema));
+        }
+        return Ok(batches);
     }
     if data.hasattr("__arrow_c_array__")? {
         let pair = data.call_method0("__arrow_c_array__")?;

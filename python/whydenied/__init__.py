@@ -110,5 +110,7 @@ def summarize(denials) -> pa.RecordBatch:
     another unit) are cast to ``DENIALS_SCHEMA`` first.
     """
     table = denials if isinstance(denials, pa.Table) else pa.table(denials)
-    table = table.select(DENIALS_SCHEMA.names).cast(DENIALS_SCHEMA)
+    # Columns missing are the Rust side's to judge (reports of older versions lack some).
+    fields = [field for field in DENIALS_SCHEMA if field.name in table.column_names]
+    table = table.select([field.name for field in fields]).cast(pa.schema(fields))
     return pa.record_batch(_whydenied.summarize(table))

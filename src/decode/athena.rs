@@ -15,115 +15,91 @@
 //! ([`crate::decode::ocsf::mapping::Table`]) and then read as a line of a trail is, so a denial
 //! from the table is the very denial the trail gives.
 
+use std::sync::LazyLock;
+
 use serde_json::{Map, Value};
 
-use super::ocsf::mapping::Convert::{EpochMillis, JsonText, Text};
+use super::ocsf::mapping::Convert::{self, EpochMillis, JsonText, Text};
 use super::ocsf::mapping::{Column, Table, column};
 
 /// The Athena CloudTrail table.
-pub const ATHENA: Table = Table {
-    columns: COLUMNS,
-    resources: "resources",
-    resource_fields: &[
-        column("arn", "ARN", Text),
-        column("accountid", "accountId", Text),
-        column("type", "type", Text),
-    ],
-    unmapped: None,
-};
+pub fn table() -> Table {
+    Table {
+        columns: &COLUMNS,
+        resources: "resources",
+        resource_fields: &RESOURCE_COLUMNS,
+        unmapped: None,
+    }
+}
 
-/// The table's columns (lower case) and the CloudTrail fields they hold.
-const COLUMNS: &[Column] = &[
-    column("eventversion", "eventVersion", Text),
-    column("useridentity.type", "userIdentity.type", Text),
-    column("useridentity.principalid", "userIdentity.principalId", Text),
-    column("useridentity.arn", "userIdentity.arn", Text),
-    column("useridentity.accountid", "userIdentity.accountId", Text),
-    column("useridentity.invokedby", "userIdentity.invokedBy", Text),
-    column("useridentity.accesskeyid", "userIdentity.accessKeyId", Text),
-    column("useridentity.username", "userIdentity.userName", Text),
-    column("useridentity.onbehalfof.userid", "userIdentity.onBehalfOf.userId", Text),
-    column(
-        "useridentity.onbehalfof.identitystorearn",
-        "userIdentity.onBehalfOf.identityStoreArn",
-        Text,
-    ),
-    column(
-        "useridentity.sessioncontext.attributes.mfaauthenticated",
-        "userIdentity.sessionContext.attributes.mfaAuthenticated",
-        Text,
-    ),
-    column(
-        "useridentity.sessioncontext.attributes.creationdate",
-        "userIdentity.sessionContext.attributes.creationDate",
-        EpochMillis,
-    ),
-    column(
-        "useridentity.sessioncontext.sessionissuer.type",
-        "userIdentity.sessionContext.sessionIssuer.type",
-        Text,
-    ),
-    column(
-        "useridentity.sessioncontext.sessionissuer.principalid",
-        "userIdentity.sessionContext.sessionIssuer.principalId",
-        Text,
-    ),
-    column(
-        "useridentity.sessioncontext.sessionissuer.arn",
-        "userIdentity.sessionContext.sessionIssuer.arn",
-        Text,
-    ),
-    column(
-        "useridentity.sessioncontext.sessionissuer.accountid",
-        "userIdentity.sessionContext.sessionIssuer.accountId",
-        Text,
-    ),
-    column(
-        "useridentity.sessioncontext.sessionissuer.username",
-        "userIdentity.sessionContext.sessionIssuer.userName",
-        Text,
-    ),
-    column(
-        "useridentity.sessioncontext.ec2roledelivery",
-        "userIdentity.sessionContext.ec2RoleDelivery",
-        Text,
-    ),
-    column(
-        "useridentity.sessioncontext.sourceidentity",
-        "userIdentity.sessionContext.sourceIdentity",
-        Text,
-    ),
-    column("eventtime", "eventTime", EpochMillis),
-    column("eventsource", "eventSource", Text),
-    column("eventname", "eventName", Text),
-    column("awsregion", "awsRegion", Text),
-    column("sourceipaddress", "sourceIPAddress", Text),
-    column("useragent", "userAgent", Text),
-    column("errorcode", "errorCode", Text),
-    column("errormessage", "errorMessage", Text),
-    column("requestparameters", "requestParameters", JsonText),
-    column("responseelements", "responseElements", JsonText),
-    column("additionaleventdata", "additionalEventData", JsonText),
-    column("requestid", "requestID", Text),
-    column("eventid", "eventID", Text),
-    column("eventtype", "eventType", Text),
-    column("apiversion", "apiVersion", Text),
-    column("readonly", "readOnly", Text),
-    column("recipientaccountid", "recipientAccountId", Text),
-    column("serviceeventdetails", "serviceEventDetails", JsonText),
-    column("sharedeventid", "sharedEventID", Text),
-    column("vpcendpointid", "vpcEndpointId", Text),
-    column("vpcendpointaccountid", "vpcEndpointAccountId", Text),
-    column("eventcategory", "eventCategory", Text),
-    column("tlsdetails.tlsversion", "tlsDetails.tlsVersion", Text),
-    column("tlsdetails.ciphersuite", "tlsDetails.cipherSuite", Text),
-    column("tlsdetails.clientprovidedhostheader", "tlsDetails.clientProvidedHostHeader", Text),
+/// The CloudTrail fields the table has, `.` between struct fields. Its column for each is the
+/// field's path in lower case (`userIdentity.sessionContext.sessionIssuer.arn` is
+/// `useridentity.sessioncontext.sessionissuer.arn`), so the fields are all this list names.
+const FIELDS: &[(&str, Convert)] = &[
+    ("eventVersion", Text),
+    ("userIdentity.type", Text),
+    ("userIdentity.principalId", Text),
+    ("userIdentity.arn", Text),
+    ("userIdentity.accountId", Text),
+    ("userIdentity.invokedBy", Text),
+    ("userIdentity.accessKeyId", Text),
+    ("userIdentity.userName", Text),
+    ("userIdentity.onBehalfOf.userId", Text),
+    ("userIdentity.onBehalfOf.identityStoreArn", Text),
+    ("userIdentity.sessionContext.attributes.mfaAuthenticated", Text),
+    ("userIdentity.sessionContext.attributes.creationDate", EpochMillis),
+    ("userIdentity.sessionContext.sessionIssuer.type", Text),
+    ("userIdentity.sessionContext.sessionIssuer.principalId", Text),
+    ("userIdentity.sessionContext.sessionIssuer.arn", Text),
+    ("userIdentity.sessionContext.sessionIssuer.accountId", Text),
+    ("userIdentity.sessionContext.sessionIssuer.userName", Text),
+    ("userIdentity.sessionContext.ec2RoleDelivery", Text),
+    ("userIdentity.sessionContext.sourceIdentity", Text),
+    // A string in the DDL; a timestamp in tables that typed it (Glue crawlers may).
+    ("eventTime", EpochMillis),
+    ("eventSource", Text),
+    ("eventName", Text),
+    ("awsRegion", Text),
+    ("sourceIPAddress", Text),
+    ("userAgent", Text),
+    ("errorCode", Text),
+    ("errorMessage", Text),
+    ("requestParameters", JsonText),
+    ("responseElements", JsonText),
+    ("additionalEventData", JsonText),
+    ("requestID", Text),
+    ("eventID", Text),
+    ("eventType", Text),
+    ("apiVersion", Text),
+    ("readOnly", Text),
+    ("recipientAccountId", Text),
+    ("serviceEventDetails", JsonText),
+    ("sharedEventID", Text),
+    ("vpcEndpointId", Text),
+    ("vpcEndpointAccountId", Text),
+    ("eventCategory", Text),
+    ("tlsDetails.tlsVersion", Text),
+    ("tlsDetails.cipherSuite", Text),
+    ("tlsDetails.clientProvidedHostHeader", Text),
 ];
+
+/// The fields of each element of `resources` (`array<struct<arn, accountid, type>>`).
+const RESOURCE_FIELDS: &[(&str, Convert)] = &[("ARN", Text), ("accountId", Text), ("type", Text)];
+
+static COLUMNS: LazyLock<Vec<Column>> = LazyLock::new(|| lower_case_columns(FIELDS));
+static RESOURCE_COLUMNS: LazyLock<Vec<Column>> =
+    LazyLock::new(|| lower_case_columns(RESOURCE_FIELDS));
+
+/// The table's columns for `fields`: made once, and kept for the life of the process.
+fn lower_case_columns(fields: &[(&'static str, Convert)]) -> Vec<Column> {
+    let lower = |field: &str| -> &'static str { Box::leak(field.to_lowercase().into_boxed_str()) };
+    fields.iter().map(|&(field, convert)| column(lower(field), field, convert)).collect()
+}
 
 /// The CloudTrail record that `row` (one row of the table as JSON, see
 /// [`crate::decode::row::row_json`]) stands for.
 pub fn cloudtrail_record(row: Map<String, Value>) -> Map<String, Value> {
-    ATHENA.record(&lower_case_keys(row))
+    table().record(&lower_case_keys(row))
 }
 
 /// `row` with every member name in lower case, at every depth.

@@ -114,9 +114,18 @@ fn binary_at(array: &dyn Array, row: usize) -> Option<&[u8]> {
 /// `"$path"`, Spark's `input_file_name()`), becomes each denial's `origin`; else it is empty.
 pub fn classify_rows(batch: &RecordBatch) -> Result<RecordBatch, FrameError> {
     let paths = batch.column_by_name("path");
+    // Most rows of a trail succeeded: a null `errorcode` is no failure, and the row is not
+    // rebuilt at all (the scan's prefilter, by column; rows would otherwise cost a JSON tree each).
+    let schema = batch.schema();
+    let error_code =
+        schema.fields().iter().position(|f| f.name().eq_ignore_ascii_case("errorcode"));
+    let error_code = error_code.map(|i| batch.column(i));
     let mut rows = Rows::default();
     let mut origin: Arc<str> = Arc::from("");
     for i in 0..batch.num_rows() {
+        if error_code.is_some_and(|codes| codes.is_null(i)) {
+            continue;
+        }
         let path = paths.and_then(|p| row::text_at(p.as_ref(), i)).unwrap_or_default();
         if *origin != *path {
             origin = Arc::from(path);

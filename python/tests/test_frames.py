@@ -199,3 +199,25 @@ def test_schemas_and_spark_ddl_name_the_same_columns():
     ]:
         names = [part.split("`")[1] for part in ddl.split(", ")]
         assert names == schema.names
+
+
+def test_a_glue_table_with_typed_or_camel_case_columns_gives_the_same_denials():
+    rows = {
+        "eventtime": ["2026-11-02T10:00:00Z"],
+        "eventsource": ["s3.amazonaws.com"],
+        "eventname": ["GetObject"],
+        "errorcode": ["AccessDenied"],
+        "errormessage": ["Access Denied"],
+        "requestparameters": ['{"bucketName":"b","key":"k"}'],
+        "useridentity": [{"type": "IAMUser", "arn": "arn:aws:iam::111122223333:user/bob"}],
+    }
+    plain = whydenied.classify(pa.table(rows))
+    typed = dict(rows, eventtime=pa.array([datetime(2026, 11, 2, 10)], pa.timestamp("ms", "UTC")))
+    camel = {"eventTime" if k == "eventtime" else "userIdentity" if k == "useridentity" else k: v for k, v in rows.items()}
+    assert plain.num_rows == 1
+    assert plain.column("bucket").to_pylist() == ["b"]
+    assert plain.column("principal").to_pylist() == ["arn:aws:iam::111122223333:user/bob"]
+    assert whydenied.classify(pa.table(typed)).to_pylist() == plain.to_pylist()
+    assert whydenied.classify(pa.table(camel)).to_pylist() == plain.to_pylist()
+    # A row that did not fail is no denial.
+    assert whydenied.classify(pa.table(dict(rows, errorcode=pa.array([None], pa.string())))).num_rows == 0

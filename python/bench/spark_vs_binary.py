@@ -21,24 +21,13 @@ import time
 
 import pyarrow.parquet as pq
 
-sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1] / "tests"))
+TESTS = pathlib.Path(__file__).resolve().parents[1] / "tests"
+sys.path.insert(0, str(TESTS))
 from support import athena_table  # noqa: E402
+# The functions the README's Spark recipe and its test hand to mapInArrow.
+from test_engines import denials_of_objects, denials_of_rows  # noqa: E402
 
 import whydenied  # noqa: E402
-
-
-def denials_of_rows(batches):
-    import whydenied
-
-    for batch in batches:
-        yield whydenied.classify(batch)
-
-
-def denials_of_objects(batches):
-    import whydenied
-
-    for batch in batches:
-        yield whydenied.scan_bytes(batch)
 
 
 def no_rows(batches):
@@ -85,7 +74,7 @@ def main():
     print(f"(a) binary scan, {args.cores} threads: {seconds:.2f} s, {rows / seconds:,.0f} records/s, {kept} denials")
 
     os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
-    os.environ["PYTHONPATH"] = str(pathlib.Path(__file__).resolve().parent)
+    os.environ["PYTHONPATH"] = os.pathsep.join([str(TESTS), str(pathlib.Path(__file__).resolve().parent)])
     from pyspark.sql import SparkSession
 
     spark = (

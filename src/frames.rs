@@ -73,13 +73,16 @@ pub fn summary_schema() -> SchemaRef {
 }
 
 /// The denials of the raw trail objects in `batch`: column `path` (any string type) names the
-/// object, column `content` (binary or large binary) holds its bytes, gzip or plain, in every
+/// object, column `content` (any binary type) holds its bytes, gzip or plain, in every
 /// shape the scan reads (trail objects, bare events, Security Lake's OCSF Parquet); other
 /// columns are ignored. `path` becomes each denial's `origin`.
 pub fn scan_objects(batch: &RecordBatch) -> Result<Denials, FrameError> {
     let paths = batch.column_by_name("path").ok_or(FrameError::Missing("path"))?;
     let contents = batch.column_by_name("content").ok_or(FrameError::Missing("content"))?;
-    if !matches!(contents.data_type(), DataType::Binary | DataType::LargeBinary) {
+    if !matches!(
+        contents.data_type(),
+        DataType::Binary | DataType::LargeBinary | DataType::BinaryView
+    ) {
         let found = contents.data_type().clone();
         return Err(FrameError::Type { column: "content", found, expected: "binary" });
     }
@@ -97,7 +100,7 @@ pub fn scan_objects(batch: &RecordBatch) -> Result<Denials, FrameError> {
     rows.finish()
 }
 
-/// The bytes at `row` of a binary or large binary column.
+/// The bytes at `row` of a column of any of Arrow's three binary types.
 fn binary_at(array: &dyn Array, row: usize) -> Option<&[u8]> {
     if array.is_null(row) {
         return None;
@@ -105,6 +108,7 @@ fn binary_at(array: &dyn Array, row: usize) -> Option<&[u8]> {
     match array.data_type() {
         DataType::Binary => Some(array.as_binary::<i32>().value(row)),
         DataType::LargeBinary => Some(array.as_binary::<i64>().value(row)),
+        DataType::BinaryView => Some(array.as_binary_view().value(row)),
         _ => None,
     }
 }

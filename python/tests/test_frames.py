@@ -221,3 +221,24 @@ def test_a_glue_table_with_typed_or_camel_case_columns_gives_the_same_denials():
     assert whydenied.classify(pa.table(camel)).to_pylist() == plain.to_pylist()
     # A row that did not fail is no denial.
     assert whydenied.classify(pa.table(dict(rows, errorcode=pa.array([None], pa.string())))).num_rows == 0
+
+
+@pytest.mark.parametrize(
+    "path_type, content_type",
+    [(pa.large_string(), pa.large_binary()), (pa.string_view(), pa.binary_view())],
+)
+def test_every_arrow_string_and_binary_type_is_read(path_type, content_type):
+    path = trail_objects()[0]
+    plain = whydenied.scan_bytes(objects_batch([path]))
+    batch = pa.record_batch(
+        {
+            "path": pa.array([path], path_type),
+            "content": pa.array([(ROOT / path).read_bytes()], content_type),
+        }
+    )
+    assert whydenied.scan_bytes(batch).to_pylist() == plain.to_pylist()
+    # Denial rows with wider types (as an engine may return them) summarise the same.
+    wide = pa.table(plain).cast(
+        pa.schema([pa.field(f.name, pa.large_string()) if f.type == pa.string() else f for f in plain.schema])
+    )
+    assert whydenied.summarize(wide).to_pylist() == whydenied.summarize(plain).to_pylist()

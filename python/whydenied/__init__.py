@@ -62,7 +62,7 @@ def _one_batch(parts, schema: pa.Schema) -> pa.RecordBatch:
 def scan_bytes(batch) -> pa.RecordBatch:
     """Denial rows of the raw trail objects in ``batch``.
 
-    ``batch`` has a ``path`` (string) and a ``content`` (binary) column; other columns are
+    ``batch`` has a ``path`` (any string type) and a ``content`` (any binary type) column; other columns are
     ignored. Content is gzip or plain (sniffed, not guessed from the name), in every shape
     ``whydenied scan`` reads: delivered trail objects, bare events (an array, one per line),
     Security Lake's OCSF Parquet. ``path`` becomes each denial's ``origin``. Objects that cannot

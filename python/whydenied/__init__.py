@@ -62,10 +62,10 @@ def _one_batch(parts, schema: pa.Schema) -> pa.RecordBatch:
 def scan_bytes(batch) -> pa.RecordBatch:
     """Denial rows of the raw trail objects in ``batch``.
 
-    ``batch`` has a ``path`` (any string type) and a ``content`` (any binary type) column; other columns are
-    ignored. Content is gzip or plain (sniffed, not guessed from the name), in every shape
-    ``whydenied scan`` reads: delivered trail objects, bare events (an array, one per line),
-    Security Lake's OCSF Parquet. ``path`` becomes each denial's ``origin``. Objects that cannot
+    ``batch`` has a ``path`` (any string type) and a ``content`` (any binary type) column;
+    other columns are ignored. Content is gzip or plain (sniffed, not guessed from the name), in
+    every shape ``whydenied scan`` reads: delivered trail objects, bare events (an array, one per
+    line), Security Lake's OCSF Parquet. ``path`` becomes each denial's ``origin``. Objects that cannot
     be read whole raise an ``ObjectSkipped`` warning naming them (see the module doc).
 
     >>> rows = pa.record_batch({"path": ["x.json"], "content": [b'{"Records":[]}']})

@@ -2,8 +2,9 @@
 //!
 //! Finds the inputs exactly as `whydenied scan` does (directories walked recursively in sorted
 //! order, hidden entries skipped), decodes every object with the scanner's own
-//! [`whydenied::decode::decoder`] on a rayon pool of all cores, one object per worker at a time,
-//! and throws the bytes away. Prints the decoded bytes and the elapsed seconds.
+//! [`whydenied::decode::Decoder`] (a small gzip object inflated whole by libdeflate, anything
+//! else streamed) on a rayon pool of all cores, one object per worker at a time, and throws the
+//! bytes away. Prints the decoded bytes and the elapsed seconds.
 //!
 //! ```text
 //! cargo run --release --example decompress_only -- bench-data
@@ -14,14 +15,19 @@ use std::process::ExitCode;
 use std::time::Instant;
 
 use rayon::prelude::*;
-use whydenied::decode::decoder;
+use whydenied::decode::{Decoded, Decoder};
 use whydenied::source::LogObject;
 use whydenied::source::local::discover;
 
 /// Decoded bytes of one object, or the error that stopped it.
-fn decode(object: LogObject) -> io::Result<u64> {
-    let (_, mut decoded) = decoder((object.open)()?)?;
-    io::copy(&mut decoded, &mut io::sink())
+fn decode(decoder: &mut Decoder, object: LogObject) -> io::Result<u64> {
+    match decoder.decode((object.open)()?, object.size)?.1 {
+        Decoded::Whole { buf, len } => {
+            decoder.reuse(buf);
+            Ok(len as u64)
+        }
+        Decoded::Stream(mut decoded) => io::copy(&mut decoded, &mut io::sink()),
+    }
 }
 
 fn main() -> ExitCode {
@@ -42,9 +48,9 @@ fn main() -> ExitCode {
     let decoded = discovered
         .objects
         .into_par_iter()
-        .map(|object| {
+        .map_init(Decoder::default, |decoder, object| {
             let origin = object.origin.clone();
-            decode(object).map_err(|e| format!("{origin}: {e}"))
+            decode(decoder, object).map_err(|e| format!("{origin}: {e}"))
         })
         .collect::<Result<Vec<u64>, String>>();
     let secs = started.elapsed().as_secs_f64();

@@ -24,8 +24,8 @@ use crate::changes::PolicyChange;
 use crate::changes::link::ChangeIndex;
 use crate::changes::transient::RoleAssumptions;
 use crate::classify::{Denial, FailureFilter};
-use crate::decode::split::{ObjectKind, SplitLimits, split_records};
-use crate::decode::{Encoding, decoder, ocsf};
+use crate::decode::split::{ObjectKind, SplitLimits, split_decoded, split_records};
+use crate::decode::{Decoded, Decoder, Encoding, ocsf};
 use crate::interrupt;
 use crate::lock::{LockError, RunLock, state_lock_path};
 use crate::record::RecordReader;
@@ -573,6 +573,7 @@ struct Worker<'a> {
     config: &'a ScanConfig,
     selection: &'a RunSelection,
     records: RecordReader,
+    decoder: Decoder,
     summary: Summary,
     /// How far each object with a version was read: what the state records.
     read: Vec<ObjectRead>,
@@ -599,6 +600,7 @@ impl<'a> Worker<'a> {
             config,
             selection,
             records: RecordReader::new(config.filter),
+            decoder: Decoder::default(),
             read: Vec::new(),
             summary: Summary::default(),
             stats: ScanStats::default(),
@@ -628,11 +630,10 @@ impl<'a> Worker<'a> {
             count: Arc::clone(&stored),
             progress: self.progress.clone(),
         };
-        let (encoding, decoded) = match decoder(counted) {
+        let (encoding, decoded) = match self.decoder.decode(counted, object.size) {
             Ok(decoded) => decoded,
             Err(e) => return self.stats.problem(&origin, format!("cannot read: {e}")),
         };
-        let decoded = BombGuard { inner: decoded, stored: Arc::clone(&stored), decoded: 0 };
         let malformed_before = self.records.malformed;
         let not_understood_before = self.records.not_understood;
         // Records an earlier run read before this object failed it: already in the reports.
@@ -648,9 +649,20 @@ impl<'a> Worker<'a> {
                 self.on_record(record, &origin);
             }
         };
-        let (report, error) = match encoding {
-            Encoding::Parquet => ocsf::split_rows(decoded, filter, on_record),
-            Encoding::Gzip | Encoding::Plain => split_records(decoded, limits, on_record),
+        let (report, error) = match decoded {
+            // Bounded by inflate::WHOLE_DECODED_MAX, far below the gzip-bomb limits.
+            Decoded::Whole { buf, len } => {
+                let (report, error, buf) = split_decoded(buf, len, limits, on_record);
+                self.decoder.reuse(buf);
+                (report, error)
+            }
+            Decoded::Stream(decoded) => {
+                let decoded = BombGuard { inner: decoded, stored: Arc::clone(&stored), decoded: 0 };
+                match encoding {
+                    Encoding::Parquet => ocsf::split_rows(decoded, filter, on_record),
+                    Encoding::Gzip | Encoding::Plain => split_records(decoded, limits, on_record),
+                }
+            }
         };
         self.stats.resumed_records += handed.min(skip);
         self.stats.stored_bytes += stored.load(Ordering::Relaxed);

@@ -9,7 +9,7 @@ use std::sync::Arc;
 use simd_json::prelude::*;
 
 use crate::changes::PolicyChange;
-use crate::changes::assumption::{AssumptionReader, RoleAssumption};
+use crate::changes::assumption::{Assumed, AssumptionReader, RoleAssumption};
 use crate::changes::capture::capture;
 use crate::changes::events::{ChangePrefilter, Interest};
 use crate::classify::{Denial, FailureFilter, classify};
@@ -66,10 +66,10 @@ impl RecordReader {
         let failure = self.prefilter.may_be_failure(record);
         let change = match self.changes.interest(record, failure) {
             Interest::None if !failure => return Found::default(),
-            Interest::RoleAssumption => {
-                let assumption = self.assumptions.read(record, &mut self.buffers);
-                return Found { assumption, ..Found::default() };
-            }
+            Interest::RoleAssumption => match self.assumptions.read(record, &mut self.buffers) {
+                Assumed::Plain(assumption) => return Found { assumption, ..Found::default() },
+                Assumed::WithSession => true,
+            },
             interest => interest == Interest::Change,
         };
         self.parsed += 1;

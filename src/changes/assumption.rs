@@ -2,13 +2,15 @@
 //! transient denial (IAM still propagating a fresh role or trust policy) from one that needs a fix
 //! ([`super::transient`]).
 //!
-//! A trail holds many of them (every Lambda invocation role, every CI job), so a plain one (no
-//! session policy or tags: [`super::events::ChangePrefilter`] leaves those to the change capture)
-//! is not parsed whole. Only the five members that matter are cut out of its bytes — the first
-//! `"eventTime"`, `"eventSource"`, `"eventName"`, `"userIdentity"` and `"requestParameters"` keys
-//! — and the small object they make is parsed into the same [`Event`] view the classifier reads,
-//! so the principal is normalised exactly like the `principal` column. The response (the issued
-//! credentials, the bulk of such a record) is never parsed.
+//! A trail holds many of them (every Lambda invocation role, every CI job), so one is not parsed
+//! whole. Only the members that matter are cut out of its bytes — the first `"eventTime"`,
+//! `"eventSource"`, `"eventName"`, `"userIdentity"` and `"requestParameters"` keys — and read
+//! where they are: the time and the role ARN as text, the caller's principal from its
+//! `userIdentity`, parsed into the same [`Event`] view the classifier reads (so it is normalised
+//! exactly like the `principal` column) the first time those bytes are seen and remembered after.
+//! A request with escapes is parsed with the other members as one small object. A request that
+//! names a session policy or tags makes the record a policy change, parsed whole by the caller.
+//! The response (the issued credentials, the bulk of such a record) is never parsed.
 //!
 //! The first key of each name followed by `:` is the event's own: CloudTrail writes `eventTime`,
 //! `eventSource`, `eventName` and `userIdentity` before anything a requester chose, and text a
@@ -17,8 +19,11 @@
 //! missing, escaped or of the wrong shape makes the record count as no assumption: a missed
 //! success leaves the denial's hint as it was, never wrong.
 
+use std::collections::HashMap;
+
 use memchr::memmem::Finder;
 
+use super::events::SESSION_HINTS;
 use crate::classify::parse_event_time;
 use crate::classify::principal::principal_of;
 use crate::decode::structural::{ScanState, find_value_end};
@@ -60,33 +65,108 @@ const MEMBERS: [&[u8]; 5] = [
     b"\"requestParameters\"",
 ];
 
+/// What a successful `AssumeRole*` record turned out to be.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Assumed {
+    /// A plain one: the assumption, if its members read cleanly.
+    Plain(Option<RoleAssumption>),
+    /// Its `requestParameters` holds one of [`SESSION_HINTS`] (a session policy, policy ARNs or
+    /// tags): a policy change, to be parsed whole.
+    WithSession,
+}
+
+/// Principals remembered by the exact bytes of their `userIdentity`, at most this many per
+/// worker (the map starts again when full). A trail's role assumptions come from few callers
+/// (a function's service, a federated user, a CI role) over and over: in the bench trail, 331
+/// distinct identities make 9,437 assumptions, so all but a few are read without a parse.
+const REMEMBERED_PRINCIPALS: usize = 4096;
+/// Identities longer than this are parsed every time rather than remembered.
+const REMEMBERED_IDENTITY_BYTES: usize = 4096;
+
 /// Reads [`RoleAssumption`]s out of record bytes; one per worker (it owns reusable buffers).
 pub struct AssumptionReader {
     keys: [Finder<'static>; 5],
+    hints: Vec<Finder<'static>>,
+    /// The normalised principal of each `userIdentity` seen, by its bytes (hashed with
+    /// foldhash: SipHash over a few hundred bytes cost more than the rest of the reading).
+    principals: HashMap<Box<[u8]>, String, foldhash::fast::RandomState>,
     /// The small object made of the members, parsed in place.
     members: Vec<u8>,
 }
 
 impl Default for AssumptionReader {
     fn default() -> Self {
-        Self { keys: MEMBERS.map(Finder::new), members: Vec::with_capacity(1024) }
+        Self {
+            keys: MEMBERS.map(Finder::new),
+            hints: SESSION_HINTS.iter().map(Finder::new).collect(),
+            principals: HashMap::default(),
+            members: Vec::with_capacity(1024),
+        }
     }
 }
 
 impl AssumptionReader {
-    /// The assumption `record` (a successful plain AssumeRole* call, by the prefilter's
-    /// reading of its bytes) records, if its members read cleanly.
-    pub fn read(
+    /// What `record` (a successful AssumeRole* call, by the prefilter's reading of its bytes)
+    /// is. Its members are cut out of the bytes; the `userIdentity` is parsed only the first
+    /// time it is seen, and the whole members object only when the request has escapes.
+    pub fn read(&mut self, record: &[u8], buffers: &mut simd_json::Buffers) -> Assumed {
+        let mut values: [&[u8]; 5] = [&[]; 5];
+        for ((key, finder), value) in MEMBERS.iter().zip(&self.keys).zip(&mut values) {
+            let found =
+                finder.find_iter(record).find_map(|at| value_after_key(&record[at + key.len()..]));
+            let Some(found) = found else { return Assumed::Plain(None) };
+            *value = found;
+        }
+        let [time, source, name, identity, request] = values;
+        if self.hints.iter().any(|hint| hint.find(request).is_some()) {
+            return Assumed::WithSession;
+        }
+        if memchr::memchr(b'\\', request).is_some() {
+            return Assumed::Plain(self.parse_members(values, buffers));
+        }
+        let assumes = source == b"\"sts.amazonaws.com\"" && name.starts_with(b"\"AssumeRole");
+        let role = own_text(request, b"roleArn").and_then(|role| str::from_utf8(role).ok());
+        let (Some(role), true) = (role, assumes) else { return Assumed::Plain(None) };
+        let Some(time) = unquoted(time).and_then(parse_event_time) else {
+            return Assumed::Plain(None);
+        };
+        let Some(principal) = self.principal(identity, buffers) else {
+            return Assumed::Plain(None);
+        };
+        Assumed::Plain(Some(RoleAssumption { time, principal, role_arn: role.to_string() }))
+    }
+
+    /// The principal of the `userIdentity` value `identity`, normalised like the `principal`
+    /// column: remembered, or parsed (the identity is all it depends on).
+    fn principal(&mut self, identity: &[u8], buffers: &mut simd_json::Buffers) -> Option<String> {
+        if let Some(principal) = self.principals.get(identity) {
+            return Some(principal.clone());
+        }
+        self.members.clear();
+        self.members.extend_from_slice(b"{\"userIdentity\":");
+        self.members.extend_from_slice(identity);
+        self.members.push(b'}');
+        let value = simd_json::to_borrowed_value_with_buffers(&mut self.members, buffers).ok()?;
+        let principal = principal_of(Event::from_json(&value)?.identity.as_ref()).principal;
+        if self.principals.len() >= REMEMBERED_PRINCIPALS {
+            self.principals.clear();
+        }
+        if identity.len() <= REMEMBERED_IDENTITY_BYTES {
+            self.principals.insert(identity.into(), principal.clone());
+        }
+        Some(principal)
+    }
+
+    /// The assumption read from the members parsed as one object: for a request whose text has
+    /// escapes (`:role\/name`), which only the parser undoes.
+    fn parse_members(
         &mut self,
-        record: &[u8],
+        values: [&[u8]; 5],
         buffers: &mut simd_json::Buffers,
     ) -> Option<RoleAssumption> {
         self.members.clear();
         self.members.push(b'{');
-        for (key, finder) in MEMBERS.iter().zip(&self.keys) {
-            let value = finder
-                .find_iter(record)
-                .find_map(|at| value_after_key(&record[at + key.len()..]))?;
+        for (key, value) in MEMBERS.iter().zip(values) {
             if self.members.len() > 1 {
                 self.members.push(b',');
             }
@@ -98,6 +178,43 @@ impl AssumptionReader {
         let value = simd_json::to_borrowed_value_with_buffers(&mut self.members, buffers).ok()?;
         RoleAssumption::of_event(&Event::from_json(&value)?)
     }
+}
+
+/// The text between the quotes of a string value (as [`value_after_key`] gives it), as UTF-8.
+fn unquoted(value: &[u8]) -> Option<&str> {
+    let text = value.strip_prefix(b"\"")?.strip_suffix(b"\"")?;
+    str::from_utf8(text).ok()
+}
+
+/// The text of the string member `key` of `object` itself (not of an object nested in it), for
+/// an object whose text has no escapes; `None` when it has no such member or is not an object.
+fn own_text<'a>(object: &'a [u8], key: &[u8]) -> Option<&'a [u8]> {
+    let mut rest = object.strip_prefix(b"{")?;
+    loop {
+        rest = rest.trim_ascii_start();
+        let (name, after) = quoted(rest)?;
+        rest = after.trim_ascii_start().strip_prefix(b":")?.trim_ascii_start();
+        let value_end = match rest.first()? {
+            b'"' => {
+                let (text, after) = quoted(rest)?;
+                if name == key {
+                    return Some(text);
+                }
+                rest.len() - after.len()
+            }
+            b'{' | b'[' => 1 + find_value_end(&mut ScanState::new(), rest)?,
+            _ => rest.iter().position(|&b| b == b',' || b == b'}' || b.is_ascii_whitespace())?,
+        };
+        rest = rest[value_end..].trim_ascii_start();
+        rest = rest.strip_prefix(b",")?;
+    }
+}
+
+/// A string at the start of `bytes` (no escapes): its text and the bytes after it.
+fn quoted(bytes: &[u8]) -> Option<(&[u8], &[u8])> {
+    let rest = bytes.strip_prefix(b"\"")?;
+    let end = memchr::memchr(b'"', rest)?;
+    Some((&rest[..end], &rest[end + 1..]))
 }
 
 /// The bytes of the value after a key: `: "text"` (without escapes: times, names and sources

@@ -1,13 +1,14 @@
 //! From raw object bytes to records: detect the compression by its magic bytes (never by the
-//! file name), decompress as a stream, split into records ([`split`]) and pick the few that can
-//! be failures ([`prefilter`]). Rows of tables that already hold parsed events (Security Lake's
-//! OCSF in [`ocsf`], the Athena/Glue CloudTrail table in [`athena`]) are rebuilt as the CloudTrail
-//! records they stand for, through one mapping machinery ([`ocsf::mapping::Table`]), from the
-//! JSON form of an Arrow row ([`row`]).
+//! file name), decompress (a small gzip object whole, [`inflate`]; anything else as a stream),
+//! split into records ([`split`]) and pick the few that can be failures ([`prefilter`]). Rows of
+//! tables that already hold parsed events (Security Lake's OCSF in [`ocsf`], the Athena/Glue
+//! CloudTrail table in [`athena`]) are rebuilt as the CloudTrail records they stand for, through
+//! one mapping machinery ([`ocsf::mapping::Table`]), from the JSON form of an Arrow row ([`row`]).
 
 pub mod athena;
 pub mod by_design;
 pub mod envelope;
+pub mod inflate;
 pub mod ocsf;
 pub mod prefilter;
 pub mod row;
@@ -17,6 +18,8 @@ pub mod structural;
 use std::io::{self, BufReader, Read};
 
 use flate2::bufread::MultiGzDecoder;
+
+use inflate::Inflater;
 
 /// Compressed input is read in chunks this large.
 const READ_BUFFER: usize = 256 << 10;
@@ -39,10 +42,92 @@ pub enum Encoding {
 #[error("{0}-compressed data is not supported (CloudTrail delivers gzip); decompress it first")]
 pub struct UnsupportedCompression(pub &'static str);
 
-/// Sniffs the first bytes of `reader` and returns a reader of the decoded bytes.
+/// Sniffs the first bytes of `reader` and returns a reader of the decoded bytes: the streaming
+/// path, whose memory does not grow with the object. [`Decoder`] adds whole-object inflation.
 pub fn decoder<'r>(
-    mut reader: impl Read + Send + 'r,
+    reader: impl Read + Send + 'r,
 ) -> io::Result<(Encoding, Box<dyn Read + Send + 'r>)> {
+    let (encoding, head, reader) = sniff(reader)?;
+    Ok((encoding, stream(encoding, io::Cursor::new(head).chain(reader))))
+}
+
+/// An object's decoded bytes.
+pub enum Decoded<'r> {
+    /// `buf[..len]`, inflated in one call ([`inflate`]); give `buf` back with
+    /// [`Decoder::reuse`].
+    Whole { buf: Vec<u8>, len: usize },
+    /// A reader of them.
+    Stream(Box<dyn Read + Send + 'r>),
+}
+
+/// One worker's decoder: whole-object inflation for a gzip object of known, small stored size
+/// ([`inflate`]), the streaming decoder for everything else and for whatever libdeflate refuses.
+/// Keeps its buffers from object to object.
+#[derive(Default)]
+pub struct Decoder {
+    /// Made at the first object that can use it; `None` also when libdeflate could not
+    /// allocate one.
+    inflater: Option<Inflater>,
+    tried: bool,
+    stored: Vec<u8>,
+    decoded: Vec<u8>,
+}
+
+impl Decoder {
+    /// Decodes `reader`, whose stored size is `stored_size` when known in advance.
+    pub fn decode<'r>(
+        &mut self,
+        reader: impl Read + Send + 'r,
+        stored_size: Option<u64>,
+    ) -> io::Result<(Encoding, Decoded<'r>)> {
+        let (encoding, head, mut reader) = sniff(reader)?;
+        let small = stored_size.is_some_and(|size| size <= inflate::WHOLE_STORED_MAX);
+        if !self.tried && encoding == Encoding::Gzip && small {
+            self.tried = true;
+            self.inflater = Inflater::new();
+        }
+        let Some(inflater) = self.inflater.as_mut().filter(|_| encoding == Encoding::Gzip && small)
+        else {
+            return Ok((
+                encoding,
+                Decoded::Stream(stream(encoding, io::Cursor::new(head).chain(reader))),
+            ));
+        };
+        let mut stored = std::mem::take(&mut self.stored);
+        stored.clear();
+        stored.extend_from_slice(&head);
+        let limit = inflate::WHOLE_STORED_MAX + 1 - head.len() as u64;
+        let read = (&mut reader).take(limit).read_to_end(&mut stored);
+        let streamed = |rest: Box<dyn Read + Send + 'r>, stored: Vec<u8>| {
+            Ok((encoding, Decoded::Stream(stream(encoding, io::Cursor::new(stored).chain(rest)))))
+        };
+        match read {
+            // What was read is decoded as far as it goes, then the error is the stream's.
+            Err(e) => return streamed(Box::new(Failed(Some(e))), stored),
+            // Longer than its size said (a file still being written): streamed on.
+            Ok(_) if stored.len() as u64 > inflate::WHOLE_STORED_MAX => {
+                return streamed(Box::new(reader), stored);
+            }
+            Ok(_) => {}
+        }
+        match inflater.inflate(&stored, &mut self.decoded) {
+            Some(len) => {
+                self.stored = stored;
+                Ok((encoding, Decoded::Whole { buf: std::mem::take(&mut self.decoded), len }))
+            }
+            // Damaged or too large: the streaming decoder says how far it reads.
+            None => streamed(Box::new(io::empty()), stored),
+        }
+    }
+
+    /// Takes back the buffer of a [`Decoded::Whole`], for the next object.
+    pub fn reuse(&mut self, buf: Vec<u8>) {
+        self.decoded = buf;
+    }
+}
+
+/// The encoding `reader` starts with, the bytes read to tell, and the rest of `reader`.
+fn sniff<R: Read>(mut reader: R) -> io::Result<(Encoding, Vec<u8>, R)> {
     let mut head = [0u8; 6];
     let got = read_up_to(&mut reader, &mut head)?;
     let head = &head[..got];
@@ -57,11 +142,25 @@ pub fn decoder<'r>(
         [b'P', b'K', 0x03, 0x04, ..] => return unsupported("zip"),
         _ => Encoding::Plain,
     };
-    let whole = BufReader::with_capacity(READ_BUFFER, io::Cursor::new(head.to_vec()).chain(reader));
-    Ok(match encoding {
-        Encoding::Gzip => (encoding, Box::new(MultiGzDecoder::new(whole))),
-        Encoding::Plain | Encoding::Parquet => (encoding, Box::new(whole)),
-    })
+    Ok((encoding, head.to_vec(), reader))
+}
+
+/// The streaming decoder of `encoding` over all of an object's bytes.
+fn stream<'r>(encoding: Encoding, whole: impl Read + Send + 'r) -> Box<dyn Read + Send + 'r> {
+    let whole = BufReader::with_capacity(READ_BUFFER, whole);
+    match encoding {
+        Encoding::Gzip => Box::new(MultiGzDecoder::new(whole)),
+        Encoding::Plain | Encoding::Parquet => Box::new(whole),
+    }
+}
+
+/// Gives `error` at the first read, then the end of input: where a read that failed left off.
+struct Failed(Option<io::Error>);
+
+impl Read for Failed {
+    fn read(&mut self, _: &mut [u8]) -> io::Result<usize> {
+        self.0.take().map_or(Ok(0), Err)
+    }
 }
 
 /// Reads until `buf` is full or the input ends (a pipe may return a few bytes at a time).
@@ -117,6 +216,71 @@ mod tests {
         let whole = gzip(&b"x".repeat(100_000));
         let err = decode_all(&whole[..whole.len() / 2]).expect_err("truncated");
         assert_eq!(err.kind(), io::ErrorKind::UnexpectedEof);
+    }
+
+    /// What [`Decoder::decode`] gives for `bytes` said to be `size` long: whole or streamed,
+    /// the bytes, and the error that ended a stream.
+    fn decode_with(
+        decoder: &mut Decoder,
+        bytes: impl Read + Send,
+        size: Option<u64>,
+    ) -> (bool, Vec<u8>, Option<io::ErrorKind>) {
+        match decoder.decode(bytes, size).expect("sniffed").1 {
+            Decoded::Whole { buf, len } => {
+                let out = buf[..len].to_vec();
+                decoder.reuse(buf);
+                (true, out, None)
+            }
+            Decoded::Stream(mut reader) => {
+                let mut out = Vec::new();
+                let error = reader.read_to_end(&mut out).err().map(|e| e.kind());
+                (false, out, error)
+            }
+        }
+    }
+
+    #[test]
+    fn small_gzip_of_known_size_is_inflated_whole_and_everything_else_streamed() {
+        let text: Vec<u8> = (0..50_000u32).flat_map(|i| i.to_string().into_bytes()).collect();
+        let stored = gzip(&text);
+        let size = Some(stored.len() as u64);
+        let mut decoder = Decoder::default();
+        for _ in 0..2 {
+            assert_eq!(decode_with(&mut decoder, &stored[..], size), (true, text.clone(), None));
+        }
+        assert_eq!(decode_with(&mut decoder, &stored[..], None), (false, text.clone(), None));
+        let big = Some(inflate::WHOLE_STORED_MAX + 1);
+        assert_eq!(decode_with(&mut decoder, &stored[..], big), (false, text.clone(), None));
+        assert_eq!(decode_with(&mut decoder, &text[..], size), (false, text.clone(), None));
+        // Said to be small but longer than the limit (still being written): streamed to the end.
+        let mut long = gzip(&text);
+        while long.len() as u64 <= inflate::WHOLE_STORED_MAX {
+            long.extend_from_slice(&stored);
+        }
+        let (whole, out, error) = decode_with(&mut decoder, &long[..], size);
+        assert!(!whole && error.is_none());
+        assert_eq!(out.len() % text.len(), 0);
+        assert_eq!(out.len() / text.len(), long.len() / stored.len());
+    }
+
+    #[test]
+    fn damaged_or_failing_input_streams_what_it_can_then_the_error() {
+        let text = b"{\"a\":1}\n".repeat(100_000);
+        let stored = gzip(&text);
+        let size = Some(stored.len() as u64);
+        let mut decoder = Decoder::default();
+        let cut = &stored[..stored.len() / 2];
+        let (whole, out, error) = decode_with(&mut decoder, cut, size);
+        assert!(!whole && !out.is_empty() && text.starts_with(&out));
+        assert_eq!(error, Some(io::ErrorKind::UnexpectedEof));
+        // A read that fails half way: the bytes before it are decoded, then its error.
+        let failing = io::Cursor::new(cut.to_vec())
+            .chain(Failed(Some(io::Error::new(io::ErrorKind::ConnectionReset, "reset"))));
+        let (whole, out, error) = decode_with(&mut decoder, failing, size);
+        assert!(!whole && !out.is_empty() && text.starts_with(&out));
+        assert_eq!(error, Some(io::ErrorKind::ConnectionReset));
+        // The decoder is not spoilt for the next object.
+        assert_eq!(decode_with(&mut decoder, &stored[..], size), (true, text, None));
     }
 
     #[test]

@@ -163,6 +163,23 @@ pub fn split_records<R: Read>(
     (splitter.report, outcome.err())
 }
 
+/// Splits `buf[..len]`, an object decoded whole, like [`split_records`] splits a reader, without
+/// copying it; gives `buf` back for reuse.
+pub fn split_decoded(
+    buf: Vec<u8>,
+    len: usize,
+    limits: SplitLimits,
+    mut on_record: impl FnMut(&mut [u8]),
+) -> (SplitReport, Option<io::Error>, Vec<u8>) {
+    let mut splitter = Splitter::with_buffer(io::empty(), buf, limits);
+    splitter.end = len.min(splitter.buf.len());
+    splitter.eof = true;
+    splitter.report.decoded_bytes = splitter.end as u64;
+    let outcome = splitter.run(&mut on_record);
+    splitter.skipped_by_design();
+    (splitter.report, outcome.err(), splitter.buf)
+}
+
 const READ_CHUNK: usize = 256 << 10;
 const PREVIEW_BYTES: usize = 16;
 
@@ -242,9 +259,14 @@ struct Splitter<R> {
 
 impl<R: Read> Splitter<R> {
     fn new(src: R, limits: SplitLimits) -> Self {
+        Self::with_buffer(src, vec![0; READ_CHUNK], limits)
+    }
+
+    /// A splitter whose buffer is `buf` (its contents are not input until `end` says so).
+    fn with_buffer(src: R, buf: Vec<u8>, limits: SplitLimits) -> Self {
         Self {
             src,
-            buf: vec![0; READ_CHUNK],
+            buf,
             start: 0,
             pos: 0,
             end: 0,

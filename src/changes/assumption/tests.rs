@@ -26,8 +26,28 @@ fn success(identity: &str, user_agent: &str, request: &str) -> String {
 
 const REQUEST: &str = r#"{"roleArn":"arn:aws:iam::111122223333:role/deploy-role","roleSessionName":"ci-run-42","durationSeconds":3600}"#;
 
+/// The assumption in `record`, read by a fresh reader; checked against a second reading by the
+/// same reader (the principal remembered) and against the members parsed as one object.
 fn read(record: &str) -> Option<RoleAssumption> {
-    AssumptionReader::default().read(record.as_bytes(), &mut simd_json::Buffers::default())
+    let (mut reader, mut buffers) = (AssumptionReader::default(), simd_json::Buffers::default());
+    let Assumed::Plain(first) = reader.read(record.as_bytes(), &mut buffers) else {
+        panic!("not a plain assumption: {record}")
+    };
+    assert_eq!(reader.read(record.as_bytes(), &mut buffers), Assumed::Plain(first.clone()));
+    let parsed = reader.parse_members(members(record), &mut buffers);
+    assert_eq!(parsed, first, "the members parsed as one object: {record}");
+    first
+}
+
+/// The member values of `record` as the reader cuts them out (the test's record has them all).
+fn members(record: &str) -> [&[u8]; 5] {
+    let bytes = record.as_bytes();
+    MEMBERS.map(|key| {
+        let at = memchr::memmem::find_iter(bytes, key)
+            .find(|&at| value_after_key(&bytes[at + key.len()..]).is_some())
+            .unwrap_or(0);
+        value_after_key(&bytes[at + key.len()..]).unwrap_or(b"null")
+    })
 }
 
 #[test]
@@ -124,4 +144,55 @@ fn the_record_reader_reads_plain_successes_without_parsing_and_session_ones_with
     assert_eq!(found.assumption.map(|a| a.role_arn), Some(ROLE.to_string()));
     assert!(found.change.is_some());
     assert_eq!(reader.parsed, 1);
+}
+
+#[test]
+fn the_role_is_the_requests_own_member_whatever_stands_around_it() {
+    let requests = [
+        (r#"{"roleArn":"a","roleSessionName":"s"}"#, Some("a")),
+        (r#"{ "durationSeconds" : 900 , "roleArn" : "a" }"#, Some("a")),
+        (
+            r#"{"providedContexts":[{"roleArn":"nested"}],"x":{"roleArn":"deeper"},"roleArn":"a"}"#,
+            Some("a"),
+        ),
+        (r#"{"externalId":"roleArn","serialNumber":null,"roleArn":"a"}"#, Some("a")),
+        (r#"{"providedContexts":[{"roleArn":"nested"}]}"#, None),
+        (r#"{"roleArn":7}"#, None),
+        (r#"{"roleArn":"a""#, Some("a")),
+        (r#"{"roleSessionName":"s""#, None),
+        ("[]", None),
+    ];
+    for (request, role) in requests {
+        assert_eq!(own_text(request.as_bytes(), b"roleArn"), role.map(str::as_bytes), "{request}");
+    }
+}
+
+#[test]
+fn remembered_principals_stay_with_their_own_identity() {
+    let (mut reader, mut buffers) = (AssumptionReader::default(), simd_json::Buffers::default());
+    let agent = r#""aws-cli/2.15.0""#;
+    for _ in 0..2 {
+        for (identity, principal) in [
+            (USER_IDENTITY, "arn:aws:iam::111122223333:user/ci-deployer"),
+            (SESSION_IDENTITY, "arn:aws:iam::111122223333:role/ci-runner"),
+        ] {
+            let record = success(identity, agent, REQUEST);
+            let Assumed::Plain(Some(found)) = reader.read(record.as_bytes(), &mut buffers) else {
+                panic!("an assumption")
+            };
+            assert_eq!(found.principal, principal);
+        }
+    }
+    assert_eq!(reader.principals.len(), 2);
+}
+
+#[test]
+fn session_hints_count_in_the_request_only() {
+    let (mut reader, mut buffers) = (AssumptionReader::default(), simd_json::Buffers::default());
+    let tagged = REQUEST.replace('}', r#","tags":[{"key":"team","value":"ci"}]}"#);
+    let record = success(USER_IDENTITY, r#""aws-cli/2.15.0""#, &tagged);
+    assert_eq!(reader.read(record.as_bytes(), &mut buffers), Assumed::WithSession);
+    // The same words in a requester-chosen user agent leave it a plain assumption.
+    let record = success(USER_IDENTITY, r#""x \"tags\" \"policy""#, REQUEST);
+    assert!(matches!(reader.read(record.as_bytes(), &mut buffers), Assumed::Plain(Some(_))));
 }

@@ -105,12 +105,9 @@ fn binary_at(array: &dyn Array, row: usize) -> Option<&[u8]> {
     if array.is_null(row) {
         return None;
     }
-    match array.data_type() {
-        DataType::Binary => Some(array.as_binary::<i32>().value(row)),
-        DataType::LargeBinary => Some(array.as_binary::<i64>().value(row)),
-        DataType::BinaryView => Some(array.as_binary_view().value(row)),
-        _ => None,
-    }
+    let small = array.as_binary_opt::<i32>().map(|a| a.value(row));
+    let large = || array.as_binary_opt::<i64>().map(|a| a.value(row));
+    small.or_else(large).or_else(|| array.as_binary_view_opt().map(|a| a.value(row)))
 }
 
 /// The denials of the rows of the Athena/Glue CloudTrail table in `batch` (see

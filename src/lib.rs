@@ -20,7 +20,8 @@
 //! ```
 //!
 //! [`pipeline::scan`] wires the stages; the binary only parses arguments and maps the outcome to
-//! an exit code.
+//! an exit code. [`frames`] runs the same stages over Arrow batches, for the Python wheel
+//! (`python/`) that Spark, Glue, Ray and Dask call.
 
 pub mod aggregate;
 pub mod changes;
@@ -29,6 +30,7 @@ pub mod decode;
 pub mod event;
 #[cfg(feature = "fetch")]
 pub mod fetch;
+pub mod frames;
 pub mod interrupt;
 pub mod lock;
 pub mod partial;

@@ -1,12 +1,17 @@
 //! From raw object bytes to records: detect the compression by its magic bytes (never by the
 //! file name), decompress (a small gzip object whole, [`inflate`]; anything else as a stream),
-//! split into records ([`split`]) and pick the few that can be failures ([`prefilter`]).
+//! split into records ([`split`]) and pick the few that can be failures ([`prefilter`]). Rows of
+//! tables that already hold parsed events (Security Lake's OCSF in [`ocsf`], the Athena/Glue
+//! CloudTrail table in [`athena`]) are rebuilt as the CloudTrail records they stand for, through
+//! one mapping machinery ([`ocsf::mapping::Table`]), from the JSON form of an Arrow row ([`row`]).
 
+pub mod athena;
 pub mod by_design;
 pub mod envelope;
 pub mod inflate;
 pub mod ocsf;
 pub mod prefilter;
+pub mod row;
 pub mod split;
 pub mod structural;
 

@@ -23,7 +23,6 @@
 
 mod guard;
 pub mod mapping;
-mod row;
 
 use std::io::{self, Read};
 
@@ -37,6 +36,7 @@ use serde_json::Value;
 
 use crate::changes::events::change_event;
 use crate::classify::FailureFilter;
+use crate::decode::row;
 use crate::decode::split::{ObjectKind, SplitReport};
 use guard::guarded;
 

@@ -61,14 +61,14 @@ pub enum Convert {
 /// One row of the table.
 #[derive(Clone, Copy, Debug)]
 pub struct Column {
-    /// The OCSF column, `.` between struct fields.
+    /// The table's column (OCSF's here), `.` between struct fields.
     pub ocsf: &'static str,
     /// The CloudTrail field, `.` between object members.
     pub cloudtrail: &'static str,
     pub convert: Convert,
 }
 
-const fn column(ocsf: &'static str, cloudtrail: &'static str, convert: Convert) -> Column {
+pub const fn column(ocsf: &'static str, cloudtrail: &'static str, convert: Convert) -> Column {
     Column { ocsf, cloudtrail, convert }
 }
 
@@ -125,37 +125,65 @@ pub const UNMAPPED: &str = "unmapped";
 /// Parquet, and is reported as not understood rather than read as a stream of empty events.
 pub const REQUIRED: &[&str] = &["metadata.uid", "api.operation", "api.service.name"];
 
+/// Security Lake's OCSF table: the columns above, its resources list and its `unmapped` map.
+pub const OCSF: Table = Table {
+    columns: COLUMNS,
+    resources: RESOURCES,
+    resource_fields: RESOURCE_FIELDS,
+    unmapped: Some(UNMAPPED),
+};
+
+/// Where the CloudTrail fields sit in the rows of one kind of table: its scalar columns, its list
+/// of resources with the fields of each element, and the map of everything else if it has one.
+/// [`OCSF`] here, the Athena/Glue CloudTrail table in [`crate::decode::athena`].
+#[derive(Clone, Copy, Debug)]
+pub struct Table {
+    pub columns: &'static [Column],
+    pub resources: &'static str,
+    pub resource_fields: &'static [Column],
+    pub unmapped: Option<&'static str>,
+}
+
 /// The CloudTrail record that `row` (the projected OCSF columns of one row, as JSON) stands for.
 pub fn cloudtrail_record(row: &Map<String, Value>) -> Map<String, Value> {
-    let mut record = Map::new();
-    for column in COLUMNS {
-        if let Some(value) = at(row, column.ocsf).and_then(|v| converted(v, column.convert)) {
-            set_if_absent(&mut record, column.cloudtrail, value);
+    OCSF.record(row)
+}
+
+impl Table {
+    /// The CloudTrail record that `row` (one row of this table, as JSON) stands for.
+    pub fn record(&self, row: &Map<String, Value>) -> Map<String, Value> {
+        let mut record = Map::new();
+        for column in self.columns {
+            if let Some(value) = at(row, column.ocsf).and_then(|v| converted(v, column.convert)) {
+                set_if_absent(&mut record, column.cloudtrail, value);
+            }
         }
-    }
-    if let Some(Value::Array(resources)) = row.get(RESOURCES) {
-        let rebuilt: Vec<Value> = resources
-            .iter()
-            .filter_map(Value::as_object)
-            .map(|resource| {
-                let mut entry = Map::new();
-                for field in RESOURCE_FIELDS {
-                    if let Some(value) = at(resource, field.ocsf).and_then(|v| converted(v, Text)) {
-                        entry.insert(field.cloudtrail.to_string(), value);
+        if let Some(Value::Array(resources)) = row.get(self.resources) {
+            let rebuilt: Vec<Value> = resources
+                .iter()
+                .filter_map(Value::as_object)
+                .map(|resource| {
+                    let mut entry = Map::new();
+                    for field in self.resource_fields {
+                        if let Some(value) =
+                            at(resource, field.ocsf).and_then(|v| converted(v, Text))
+                        {
+                            entry.insert(field.cloudtrail.to_string(), value);
+                        }
                     }
-                }
-                Value::Object(entry)
-            })
-            .collect();
-        record.insert("resources".to_string(), Value::Array(rebuilt));
-    }
-    if let Some(Value::Object(unmapped)) = row.get(UNMAPPED) {
-        for (path, value) in unmapped {
-            let Some(text) = value.as_str() else { continue };
-            set_if_absent(&mut record, path, unmapped_value(text));
+                    Value::Object(entry)
+                })
+                .collect();
+            record.insert("resources".to_string(), Value::Array(rebuilt));
         }
+        if let Some(Value::Object(unmapped)) = self.unmapped.and_then(|name| row.get(name)) {
+            for (path, value) in unmapped {
+                let Some(text) = value.as_str() else { continue };
+                set_if_absent(&mut record, path, unmapped_value(text));
+            }
+        }
+        record
     }
-    record
 }
 
 /// The value at a dotted path of nested objects.

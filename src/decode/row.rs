@@ -1,4 +1,4 @@
-//! One row of an Arrow batch as JSON: the shape [`super::mapping`] reads, whatever physical
+//! One row of an Arrow batch as JSON: the shape [`super::ocsf::mapping::Table`] reads, whatever physical
 //! types the writer chose (`string`, `large_string` or `string_view`, dictionary-encoded or
 //! not; any integer width; timestamps of any unit; lists; maps with text keys). A type the mapping never reads
 //! (binary, decimals, unions) becomes `null`.

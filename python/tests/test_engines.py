@@ -1,0 +1,116 @@
+"""The README's recipes, run: Spark `mapInArrow` (local[2]) and Dask `from_map` over the sample,
+as raw objects and as the Athena table, give the binary's denials and summary.
+
+Marked `engines` (a JVM and a Dask scheduler take seconds to start): `pytest -m "not engines"`
+skips them."""
+
+import pyarrow as pa
+import pytest
+
+import whydenied
+from support import SAMPLE, assert_same_rows, athena_table, objects_batch, sample_files, trail_objects
+
+pytestmark = pytest.mark.engines
+
+
+# The functions handed to the engines, as the README gives them.
+def denials_of_objects(batches):
+    import whydenied
+
+    for batch in batches:
+        yield whydenied.scan_bytes(batch)
+
+
+def denials_of_rows(batches):
+    import whydenied
+
+    for batch in batches:
+        yield whydenied.classify(batch)
+
+
+def summary_of(batches):
+    import pyarrow as pa
+    import whydenied
+
+    yield whydenied.summarize(pa.Table.from_batches(list(batches)))
+
+
+def spark_table(df) -> pa.Table:
+    return df.toArrow()
+
+
+def with_binarys_origins(table: pa.Table) -> pa.Table:
+    """Spark names objects by URI (`file:/…/sample-logs/x`); the binary by the path it was given."""
+    prefix = "file:" + str(SAMPLE.parent) + "/"
+    origins = [o.removeprefix(prefix) for o in table.column("origin").to_pylist()]
+    return table.set_column(table.schema.get_field_index("origin"), "origin", pa.array(origins))
+
+
+def test_spark_map_in_arrow_over_binary_files_gives_the_binarys_denials_and_summary(spark, binary_reports):
+    expected, summary = binary_reports
+    objects = (
+        spark.read.format("binaryFile")
+        .option("recursiveFileLookup", "true")
+        .option("pathGlobFilter", "*.json.gz")
+        .load(str(SAMPLE))
+    )
+    denials = objects.mapInArrow(denials_of_objects, whydenied.DENIALS_DDL)
+    got = with_binarys_origins(spark_table(denials).cast(whydenied.DENIALS_SCHEMA))
+    assert_same_rows(got, expected)
+    # The summary: every partition's denials in one task (`summarize`'s contract).
+    summarized = denials.coalesce(1).mapInArrow(summary_of, whydenied.SUMMARY_DDL)
+    rows = spark_table(summarized).cast(whydenied.SUMMARY_SCHEMA)
+    assert rows.to_pylist() == whydenied.summarize(expected).to_pylist()
+    assert rows.num_rows == summary.num_rows
+
+
+def test_spark_map_in_arrow_over_the_athena_table_gives_the_binarys_denials(spark, binary_reports):
+    expected, _ = binary_reports
+    table = spark.createDataFrame(athena_table(trail_objects())).repartition(2)
+    denials = table.mapInArrow(denials_of_rows, whydenied.DENIALS_DDL)
+    assert_same_rows(spark_table(denials).cast(whydenied.DENIALS_SCHEMA), expected)
+
+
+def test_dask_from_map_gives_the_binarys_denials(binary_reports):
+    import dask
+    import dask.dataframe as dd
+    import pandas as pd
+
+    expected, _ = binary_reports
+    # The objects Spark's test reads too (`*.json.gz`): not the policy snapshot's JSON, which
+    # would only add an ObjectSkipped warning per file (test_frames checks those).
+    paths = [p for p in sample_files() if p.endswith(".json.gz")]
+
+    def denials_of(chunk):
+        return whydenied.scan_bytes(objects_batch(chunk)).to_pandas(types_mapper=pd.ArrowDtype)
+
+    chunks = [paths[i::4] for i in range(4)]
+    meta = whydenied.DENIALS_SCHEMA.empty_table().to_pandas(types_mapper=pd.ArrowDtype)
+    frame = dd.from_map(denials_of, chunks, meta=meta)
+    with dask.config.set(scheduler="threads"):
+        result = frame.compute()
+    got = pa.Table.from_pandas(result, preserve_index=False).cast(whydenied.DENIALS_SCHEMA)
+    assert_same_rows(got, expected)
+    # The Athena-shaped table through Dask too, one partition per object group.
+    rows = dd.from_map(
+        lambda chunk: whydenied.classify(athena_table(chunk)).to_pandas(types_mapper=pd.ArrowDtype),
+        [trail_objects()[i::3] for i in range(3)],
+        meta=meta,
+    )
+    with dask.config.set(scheduler="threads"):
+        got = pa.Table.from_pandas(rows.compute(), preserve_index=False).cast(whydenied.DENIALS_SCHEMA)
+    assert_same_rows(got, expected)
+
+
+def test_duckdb_queries_the_denials_over_arrow(binary_reports):
+    import duckdb
+
+    expected, _ = binary_reports
+    denials = whydenied.classify(athena_table(trail_objects()))
+    top = duckdb.sql(
+        "SELECT principal, action, count(*) AS n FROM denials GROUP BY ALL ORDER BY n DESC, principal, action LIMIT 3"
+    ).fetchall()
+    want = duckdb.sql(
+        "SELECT principal, action, count(*) AS n FROM expected GROUP BY ALL ORDER BY n DESC, principal, action LIMIT 3"
+    ).fetchall()
+    assert top == want and len(top) == 3

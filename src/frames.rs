@@ -26,8 +26,8 @@ use serde_json::Value;
 
 use crate::aggregate::Summary;
 use crate::classify::{Denial, FailureFilter};
-use crate::decode::split::{ObjectKind, SplitLimits, split_records};
-use crate::decode::{Encoding, athena, decoder, ocsf, row};
+use crate::decode::split::{ObjectKind, SplitLimits};
+use crate::decode::{Decoder, athena, row};
 use crate::record::RecordReader;
 use crate::report::columns::{BatchBuilder, read_batch, schema};
 use crate::report::schema::{DENIAL_COLUMNS, SUMMARY_COLUMNS, blank_denial};
@@ -192,6 +192,8 @@ fn spark_type(data_type: &DataType) -> String {
 /// The denials found so far, as the scan's worker keeps them.
 struct Rows {
     reader: RecordReader,
+    /// Whole-object inflation and the streaming decoder, as the scan uses them ([`Decoder`]).
+    decoder: Decoder,
     denials: BatchBuilder<Denial>,
     problems: Vec<Problem>,
 }
@@ -200,6 +202,7 @@ impl Default for Rows {
     fn default() -> Self {
         Self {
             reader: RecordReader::new(FailureFilter::default()),
+            decoder: Decoder::default(),
             denials: BatchBuilder::new(DENIAL_COLUMNS),
             problems: Vec::new(),
         }
@@ -221,17 +224,17 @@ impl Rows {
     /// Decodes, splits and classifies one object, noting what could not be read.
     fn scan_object(&mut self, path: &str, content: &[u8]) {
         let origin: Arc<str> = Arc::from(path);
-        let (encoding, decoded) = match decoder(content) {
-            Ok(decoded) => decoded,
-            Err(e) => return self.problem(path, format!("cannot read: {e}")),
-        };
         let (malformed, not_understood) = (self.reader.malformed, self.reader.not_understood);
+        // Out of `self` while `on_record` borrows it.
+        let mut decoder = std::mem::take(&mut self.decoder);
         let on_record = |record: &mut [u8]| self.read(record, &origin);
-        let (report, error) = match encoding {
-            Encoding::Parquet => ocsf::split_rows(decoded, FailureFilter::default(), on_record),
-            Encoding::Gzip | Encoding::Plain => {
-                split_records(decoded, SplitLimits::default(), on_record)
-            }
+        let (limits, filter) = (SplitLimits::default(), FailureFilter::default());
+        let size = Some(content.len() as u64);
+        let read = decoder.read_records(content, size, limits, filter, on_record);
+        self.decoder = decoder;
+        let (_, report, error) = match read {
+            Ok(read) => read,
+            Err(e) => return self.problem(path, format!("cannot read: {e}")),
         };
         let mut messages: Vec<String> = match report.kind {
             ObjectKind::Unrecognised => vec![format!(

@@ -24,8 +24,8 @@ use crate::changes::PolicyChange;
 use crate::changes::link::ChangeIndex;
 use crate::changes::transient::RoleAssumptions;
 use crate::classify::{Denial, FailureFilter};
-use crate::decode::split::{ObjectKind, SplitLimits, split_decoded, split_records};
-use crate::decode::{Decoded, Decoder, Encoding, ocsf};
+use crate::decode::split::{ObjectKind, SplitLimits};
+use crate::decode::{Decoder, Encoding};
 use crate::interrupt;
 use crate::lock::{LockError, RunLock, state_lock_path};
 use crate::record::RecordReader;
@@ -630,10 +630,6 @@ impl<'a> Worker<'a> {
             count: Arc::clone(&stored),
             progress: self.progress.clone(),
         };
-        let (encoding, decoded) = match self.decoder.decode(counted, object.size) {
-            Ok(decoded) => decoded,
-            Err(e) => return self.stats.problem(&origin, format!("cannot read: {e}")),
-        };
         let malformed_before = self.records.malformed;
         let not_understood_before = self.records.not_understood;
         // Records an earlier run read before this object failed it: already in the reports.
@@ -642,6 +638,8 @@ impl<'a> Worker<'a> {
             .as_deref()
             .map_or(0, |version| self.selection.records_done(&origin, version));
         let (filter, limits) = (self.config.filter, self.config.limits);
+        // Out of `self` while `on_record` borrows it.
+        let mut decoder = std::mem::take(&mut self.decoder);
         let mut handed = 0;
         let on_record = |record: &mut [u8]| {
             handed += 1;
@@ -649,20 +647,11 @@ impl<'a> Worker<'a> {
                 self.on_record(record, &origin);
             }
         };
-        let (report, error) = match decoded {
-            // Bounded by inflate::WHOLE_DECODED_MAX, far below the gzip-bomb limits.
-            Decoded::Whole { buf, len } => {
-                let (report, error, buf) = split_decoded(buf, len, limits, on_record);
-                self.decoder.reuse(buf);
-                (report, error)
-            }
-            Decoded::Stream(decoded) => {
-                let decoded = BombGuard { inner: decoded, stored: Arc::clone(&stored), decoded: 0 };
-                match encoding {
-                    Encoding::Parquet => ocsf::split_rows(decoded, filter, on_record),
-                    Encoding::Gzip | Encoding::Plain => split_records(decoded, limits, on_record),
-                }
-            }
+        let read = decoder.read_records(counted, object.size, limits, filter, on_record);
+        self.decoder = decoder;
+        let (encoding, report, error) = match read {
+            Ok(read) => read,
+            Err(e) => return self.stats.problem(&origin, format!("cannot read: {e}")),
         };
         self.stats.resumed_records += handed.min(skip);
         self.stats.stored_bytes += stored.load(Ordering::Relaxed);
@@ -794,39 +783,6 @@ impl<'a> Worker<'a> {
         self.stats.repaired_utf8 = self.records.repaired_utf8;
         self.stats.malformed_records = self.records.malformed;
         (self.summary, self.stats, self.read, self.changes, self.assumptions)
-    }
-}
-
-/// Decompressing more than this many times the stored size is refused as a gzip bomb, once at
-/// least [`BOMB_FLOOR`] bytes came out. CloudTrail objects compress 10 to 20 times; deflate
-/// cannot exceed about 1032 times.
-pub const MAX_DECOMPRESSION_RATIO: u64 = 200;
-/// Below this many decoded bytes the ratio is not checked (tiny, very repetitive files are fine).
-pub const BOMB_FLOOR: u64 = 64 << 20;
-
-/// Ends reading with an error when an object decompresses to absurdly more than it stores, so a
-/// hostile object costs a bounded amount of time (memory is bounded anyway by streaming).
-struct BombGuard<R> {
-    inner: R,
-    stored: Arc<AtomicU64>,
-    decoded: u64,
-}
-
-impl<R: Read> Read for BombGuard<R> {
-    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        let n = self.inner.read(buf)?;
-        self.decoded += n as u64;
-        let stored = self.stored.load(Ordering::Relaxed).max(1);
-        if self.decoded > BOMB_FLOOR && self.decoded / stored > MAX_DECOMPRESSION_RATIO {
-            return Err(io::Error::new(
-                io::ErrorKind::InvalidData,
-                format!(
-                    "decompresses to more than {MAX_DECOMPRESSION_RATIO} times its stored size (a gzip bomb?); stopped after {} MB",
-                    self.decoded >> 20
-                ),
-            ));
-        }
-        Ok(n)
     }
 }
 

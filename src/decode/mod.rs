@@ -6,6 +6,7 @@
 //! one mapping machinery ([`ocsf::mapping::Table`]), from the JSON form of an Arrow row ([`row`]).
 
 pub mod athena;
+pub mod bomb;
 pub mod by_design;
 pub mod envelope;
 pub mod inflate;
@@ -16,10 +17,16 @@ pub mod split;
 pub mod structural;
 
 use std::io::{self, BufReader, Read};
+use std::sync::Arc;
+use std::sync::atomic::AtomicU64;
 
 use flate2::bufread::MultiGzDecoder;
 
+use bomb::{BombGuard, Counted};
 use inflate::Inflater;
+use split::{SplitLimits, SplitReport, split_decoded, split_records};
+
+use crate::classify::FailureFilter;
 
 /// Compressed input is read in chunks this large.
 const READ_BUFFER: usize = 256 << 10;
@@ -47,8 +54,9 @@ pub struct UnsupportedCompression(pub &'static str);
 pub fn decoder<'r>(
     reader: impl Read + Send + 'r,
 ) -> io::Result<(Encoding, Box<dyn Read + Send + 'r>)> {
-    let (encoding, head, reader) = sniff(reader)?;
-    Ok((encoding, stream(encoding, io::Cursor::new(head).chain(reader))))
+    let stored = Arc::new(AtomicU64::new(0));
+    let (encoding, head, reader) = sniff(Counted { inner: reader, count: Arc::clone(&stored) })?;
+    Ok((encoding, stream(encoding, io::Cursor::new(head).chain(reader), stored)))
 }
 
 /// An object's decoded bytes.
@@ -80,7 +88,9 @@ impl Decoder {
         reader: impl Read + Send + 'r,
         stored_size: Option<u64>,
     ) -> io::Result<(Encoding, Decoded<'r>)> {
-        let (encoding, head, mut reader) = sniff(reader)?;
+        let stored_bytes = Arc::new(AtomicU64::new(0));
+        let counted = Counted { inner: reader, count: Arc::clone(&stored_bytes) };
+        let (encoding, head, mut reader) = sniff(counted)?;
         let small = stored_size.is_some_and(|size| size <= inflate::WHOLE_STORED_MAX);
         if !self.tried && encoding == Encoding::Gzip && small {
             self.tried = true;
@@ -88,10 +98,8 @@ impl Decoder {
         }
         let Some(inflater) = self.inflater.as_mut().filter(|_| encoding == Encoding::Gzip && small)
         else {
-            return Ok((
-                encoding,
-                Decoded::Stream(stream(encoding, io::Cursor::new(head).chain(reader))),
-            ));
+            let whole = io::Cursor::new(head).chain(reader);
+            return Ok((encoding, Decoded::Stream(stream(encoding, whole, stored_bytes))));
         };
         let mut stored = std::mem::take(&mut self.stored);
         stored.clear();
@@ -99,7 +107,8 @@ impl Decoder {
         let limit = inflate::WHOLE_STORED_MAX + 1 - head.len() as u64;
         let read = (&mut reader).take(limit).read_to_end(&mut stored);
         let streamed = |rest: Box<dyn Read + Send + 'r>, stored: Vec<u8>| {
-            Ok((encoding, Decoded::Stream(stream(encoding, io::Cursor::new(stored).chain(rest)))))
+            let whole = io::Cursor::new(stored).chain(rest);
+            Ok((encoding, Decoded::Stream(stream(encoding, whole, stored_bytes))))
         };
         match read {
             // What was read is decoded as far as it goes, then the error is the stream's.
@@ -118,6 +127,33 @@ impl Decoder {
             // Damaged or too large: the streaming decoder says how far it reads.
             None => streamed(Box::new(io::empty()), stored),
         }
+    }
+
+    /// Decodes `reader` (stored size `stored_size`, when known) and hands its records to
+    /// `on_record`, rows of a Security Lake object rebuilt as records ([`ocsf`]; `filter` picks
+    /// its rows): the encoding, what the splitter saw, and the error that ended reading early
+    /// (records before it were delivered). `Err` when not even the first bytes could be read.
+    pub fn read_records(
+        &mut self,
+        reader: impl Read + Send,
+        stored_size: Option<u64>,
+        limits: SplitLimits,
+        filter: FailureFilter,
+        on_record: impl FnMut(&mut [u8]),
+    ) -> io::Result<(Encoding, SplitReport, Option<io::Error>)> {
+        let (encoding, decoded) = self.decode(reader, stored_size)?;
+        let (report, error) = match decoded {
+            Decoded::Whole { buf, len } => {
+                let (report, error, buf) = split_decoded(buf, len, limits, on_record);
+                self.reuse(buf);
+                (report, error)
+            }
+            Decoded::Stream(decoded) => match encoding {
+                Encoding::Parquet => ocsf::split_rows(decoded, filter, on_record),
+                Encoding::Gzip | Encoding::Plain => split_records(decoded, limits, on_record),
+            },
+        };
+        Ok((encoding, report, error))
     }
 
     /// Takes back the buffer of a [`Decoded::Whole`], for the next object.
@@ -145,11 +181,18 @@ fn sniff<R: Read>(mut reader: R) -> io::Result<(Encoding, Vec<u8>, R)> {
     Ok((encoding, head.to_vec(), reader))
 }
 
-/// The streaming decoder of `encoding` over all of an object's bytes.
-fn stream<'r>(encoding: Encoding, whole: impl Read + Send + 'r) -> Box<dyn Read + Send + 'r> {
+/// The streaming decoder of `encoding` over all of an object's bytes, stopped as a gzip bomb
+/// when it gives far more than `stored` counts ([`bomb`]).
+fn stream<'r>(
+    encoding: Encoding,
+    whole: impl Read + Send + 'r,
+    stored: Arc<AtomicU64>,
+) -> Box<dyn Read + Send + 'r> {
     let whole = BufReader::with_capacity(READ_BUFFER, whole);
     match encoding {
-        Encoding::Gzip => Box::new(MultiGzDecoder::new(whole)),
+        Encoding::Gzip => {
+            Box::new(BombGuard { inner: MultiGzDecoder::new(whole), stored, decoded: 0 })
+        }
         Encoding::Plain | Encoding::Parquet => Box::new(whole),
     }
 }
@@ -281,6 +324,22 @@ mod tests {
         assert_eq!(error, Some(io::ErrorKind::ConnectionReset));
         // The decoder is not spoilt for the next object.
         assert_eq!(decode_with(&mut decoder, &stored[..], size), (true, text, None));
+    }
+
+    #[test]
+    fn every_stream_stops_a_gzip_bomb_whole_objects_and_streams_alike() {
+        let mut encoder = GzEncoder::new(Vec::new(), Compression::best());
+        encoder.write_all(&vec![0u8; (bomb::BOMB_FLOOR + (8 << 20)) as usize]).expect("in memory");
+        let bomb = encoder.finish().expect("in memory");
+        assert!(bomb.len() < 100 << 10, "about 1000 to 1: {}", bomb.len());
+        let size = Some(bomb.len() as u64);
+        let (whole, out, error) = decode_with(&mut Decoder::default(), &bomb[..], size);
+        assert!(!whole, "past the whole-object cap it streams");
+        assert_eq!(error, Some(io::ErrorKind::InvalidData));
+        assert!(out.len() as u64 <= bomb::BOMB_FLOOR + (READ_BUFFER as u64) * 4);
+        let mut stream = decoder(&bomb[..]).expect("gzip").1;
+        let error = io::copy(&mut stream, &mut io::sink()).expect_err("stopped");
+        assert!(error.to_string().contains("gzip bomb"), "{error}");
     }
 
     #[test]

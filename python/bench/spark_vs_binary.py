@@ -8,7 +8,8 @@ makes them); they are also turned into the Athena CloudTrail table (Parquet, bui
 code before any timing). Timed: (a) `BINARY scan OBJECTS_DIR --threads CORES`, (b) Spark
 local[CORES] `mapInArrow(classify)` over the Athena table, (b0) the same job with a function that
 returns no rows (what Spark itself costs), (b1) `classify` alone in this process, (c) Spark
-`mapInArrow(scan_bytes)` over the objects as binary files; each run `--runs` times, the fastest kept; Spark's jobs write
+`mapInArrow(scan_bytes)` over the objects as binary files; each run `--runs` times: the median and
+the spread (min–max); Spark's jobs write
 to the `noop` sink, so every row is classified and nothing is collected."""
 
 import argparse
@@ -16,6 +17,7 @@ import os
 import pathlib
 import subprocess
 import sys
+import statistics
 import tempfile
 import time
 
@@ -38,13 +40,20 @@ def no_rows(batches):
         yield pa.RecordBatch.from_pylist([], schema=whydenied.DENIALS_SCHEMA)
 
 
-def fastest(runs, job):
-    times = []
-    for _ in range(runs):
-        start = time.perf_counter()
-        job()
-        times.append(time.perf_counter() - start)
-    return min(times)
+class Timing:
+    """Wall time of `runs` runs of `job`: the median, and the spread."""
+
+    def __init__(self, runs, job):
+        times = []
+        for _ in range(runs):
+            start = time.perf_counter()
+            job()
+            times.append(time.perf_counter() - start)
+        self.median = statistics.median(times)
+        self.spread = f"{min(times):.2f}–{max(times):.2f}"
+
+    def __str__(self):
+        return f"{self.median:.2f} s ({self.spread})"
 
 
 def main():
@@ -69,9 +78,9 @@ def main():
             check=True, capture_output=True,
         )
 
-    seconds = fastest(args.runs, binary)
+    timing = Timing(args.runs, binary)
     kept = pq.read_metadata(work / "out" / "denials.parquet").num_rows
-    print(f"(a) binary scan, {args.cores} threads: {seconds:.2f} s, {rows / seconds:,.0f} records/s, {kept} denials")
+    print(f"(a) binary scan, {args.cores} threads: {timing}, {rows / timing.median:,.0f} records/s, {kept} denials")
 
     os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
     os.environ["PYTHONPATH"] = os.pathsep.join([str(TESTS), str(pathlib.Path(__file__).resolve().parent)])
@@ -87,23 +96,21 @@ def main():
     spark.sparkContext.setLogLevel("ERROR")
     athena = spark.read.parquet(str(work / "athena.parquet"))
     classified = athena.mapInArrow(denials_of_rows, whydenied.DENIALS_DDL)
-    seconds = fastest(args.runs, lambda: classified.write.format("noop").mode("overwrite").save())
-    print(f"(b) Spark local[{args.cores}] mapInArrow(classify) over the Athena table: {seconds:.2f} s, "
-          f"{rows / seconds:,.0f} rows/s, {classified.count()} denials")
+    timing = Timing(args.runs, lambda: classified.write.format("noop").mode("overwrite").save())
+    print(f"(b) Spark local[{args.cores}] mapInArrow(classify) over the Athena table: {timing}, "
+          f"{rows / timing.median:,.0f} rows/s, {classified.count()} denials")
     floor = athena.mapInArrow(no_rows, whydenied.DENIALS_DDL)
-    seconds = fastest(args.runs, lambda: floor.write.format("noop").mode("overwrite").save())
+    timing = Timing(args.runs, lambda: floor.write.format("noop").mode("overwrite").save())
     print(f"(b0) the same job with a function that classifies nothing (Spark's reading and Arrow transfer): "
-          f"{seconds:.2f} s, {rows / seconds:,.0f} rows/s")
-    start = time.perf_counter()
-    whydenied.classify(table)
-    seconds = time.perf_counter() - start
-    print(f"(b1) whydenied.classify over the same table in this process, one core: {seconds:.3f} s, "
-          f"{rows / seconds:,.0f} rows/s")
+          f"{timing}, {rows / timing.median:,.0f} rows/s")
+    timing = Timing(args.runs, lambda: whydenied.classify(table))
+    print(f"(b1) whydenied.classify over the same table in this process, one core: {timing}, "
+          f"{rows / timing.median:,.0f} rows/s")
     files = spark.read.format("binaryFile").option("recursiveFileLookup", "true").load(str(objects))
     scanned = files.mapInArrow(denials_of_objects, whydenied.DENIALS_DDL)
-    seconds = fastest(args.runs, lambda: scanned.write.format("noop").mode("overwrite").save())
-    print(f"(c) Spark local[{args.cores}] mapInArrow(scan_bytes) over binary files: {seconds:.2f} s, "
-          f"{rows / seconds:,.0f} records/s, {scanned.count()} denials")
+    timing = Timing(args.runs, lambda: scanned.write.format("noop").mode("overwrite").save())
+    print(f"(c) Spark local[{args.cores}] mapInArrow(scan_bytes) over binary files: {timing}, "
+          f"{rows / timing.median:,.0f} records/s, {scanned.count()} denials")
     spark.stop()
 
 

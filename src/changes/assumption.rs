@@ -20,6 +20,7 @@
 //! success leaves the denial's hint as it was, never wrong.
 
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use memchr::memmem::Finder;
 
@@ -34,8 +35,9 @@ use crate::event::Event;
 pub struct RoleAssumption {
     /// `eventTime`, microseconds since the Unix epoch (UTC).
     pub time: i64,
-    /// Who assumed the role, normalised like the `principal` column.
-    pub principal: String,
+    /// Who assumed the role, normalised like the `principal` column (shared: one caller makes
+    /// many assumptions).
+    pub principal: Arc<str>,
     /// `requestParameters.roleArn`.
     pub role_arn: String,
 }
@@ -50,7 +52,7 @@ impl RoleAssumption {
         assumes.then_some(())?;
         Some(Self {
             time: parse_event_time(event.event_time?)?,
-            principal: principal_of(event.identity.as_ref()).principal,
+            principal: principal_of(event.identity.as_ref()).principal.into(),
             role_arn: event.request_role_arn?.to_string(),
         })
     }
@@ -77,8 +79,9 @@ pub enum Assumed {
 
 /// Principals remembered by the exact bytes of their `userIdentity`, at most this many per
 /// worker (the map starts again when full). A trail's role assumptions come from few callers
-/// (a function's service, a federated user, a CI role) over and over: in the bench trail, 331
-/// distinct identities make 9,437 assumptions, so all but a few are read without a parse.
+/// (a function's service, a federated user, a CI role) over and over: in 30 objects of the bench
+/// trail (`gen_trail bench`), 331 distinct identities make 9,437 assumptions, so all but a few
+/// are read without a parse.
 const REMEMBERED_PRINCIPALS: usize = 4096;
 /// Identities longer than this are parsed every time rather than remembered.
 const REMEMBERED_IDENTITY_BYTES: usize = 4096;
@@ -89,7 +92,7 @@ pub struct AssumptionReader {
     hints: Vec<Finder<'static>>,
     /// The normalised principal of each `userIdentity` seen, by its bytes (hashed with
     /// foldhash: SipHash over a few hundred bytes cost more than the rest of the reading).
-    principals: HashMap<Box<[u8]>, String, foldhash::fast::RandomState>,
+    principals: HashMap<Box<[u8]>, Arc<str>, foldhash::fast::RandomState>,
     /// The small object made of the members, parsed in place.
     members: Vec<u8>,
 }
@@ -138,21 +141,22 @@ impl AssumptionReader {
 
     /// The principal of the `userIdentity` value `identity`, normalised like the `principal`
     /// column: remembered, or parsed (the identity is all it depends on).
-    fn principal(&mut self, identity: &[u8], buffers: &mut simd_json::Buffers) -> Option<String> {
+    fn principal(&mut self, identity: &[u8], buffers: &mut simd_json::Buffers) -> Option<Arc<str>> {
         if let Some(principal) = self.principals.get(identity) {
-            return Some(principal.clone());
+            return Some(Arc::clone(principal));
         }
         self.members.clear();
         self.members.extend_from_slice(b"{\"userIdentity\":");
         self.members.extend_from_slice(identity);
         self.members.push(b'}');
         let value = simd_json::to_borrowed_value_with_buffers(&mut self.members, buffers).ok()?;
-        let principal = principal_of(Event::from_json(&value)?.identity.as_ref()).principal;
+        let principal: Arc<str> =
+            principal_of(Event::from_json(&value)?.identity.as_ref()).principal.into();
         if self.principals.len() >= REMEMBERED_PRINCIPALS {
             self.principals.clear();
         }
         if identity.len() <= REMEMBERED_IDENTITY_BYTES {
-            self.principals.insert(identity.into(), principal.clone());
+            self.principals.insert(identity.into(), Arc::clone(&principal));
         }
         Some(principal)
     }

@@ -323,8 +323,6 @@ pub struct ChangePrefilter {
     /// foldhash's (a dozen bytes hash in a few instructions): measured with callgrind, the
     /// lengths-then-byte-compares it replaces cost three `memcmp` calls a record.
     by_name: HashMap<&'static [u8], Vec<usize>, foldhash::fast::FixedState>,
-    /// Table indices of the events also named with an API version, by the name without it.
-    versioned: HashMap<&'static [u8], Vec<usize>, foldhash::fast::FixedState>,
     /// The compiled hints of each table entry.
     hints: Vec<Vec<Finder<'static>>>,
     /// Per table entry: a success is a role assumption, whose hints the
@@ -335,12 +333,8 @@ pub struct ChangePrefilter {
 impl Default for ChangePrefilter {
     fn default() -> Self {
         let mut by_name = HashMap::<_, Vec<usize>, _>::default();
-        let mut versioned = HashMap::<_, Vec<usize>, _>::default();
         for (i, e) in CHANGE_EVENTS.iter().enumerate() {
             by_name.entry(e.name.as_bytes()).or_default().push(i);
-            if e.versioned {
-                versioned.entry(e.name.as_bytes()).or_default().push(i);
-            }
         }
         let hints =
             CHANGE_EVENTS.iter().map(|e| e.hint.iter().map(Finder::new).collect()).collect();
@@ -348,7 +342,7 @@ impl Default for ChangePrefilter {
             .iter()
             .map(|e| e.source == STS && e.name.starts_with("AssumeRole"))
             .collect();
-        Self { key: Finder::new(b"\"eventName\""), by_name, versioned, hints, assumes_role }
+        Self { key: Finder::new(b"\"eventName\""), by_name, hints, assumes_role }
     }
 }
 
@@ -377,8 +371,9 @@ impl ChangePrefilter {
         if !name.last().is_some_and(u8::is_ascii_digit) {
             return Interest::None;
         }
-        let versioned = self.versioned.get(unversioned(name)).into_iter().flatten();
-        if versioned.copied().any(hinted) { Interest::Change } else { Interest::None }
+        let same = self.by_name.get(unversioned(name)).into_iter().flatten().copied();
+        let versioned = same.filter(|&i| CHANGE_EVENTS[i].versioned).any(hinted);
+        if versioned { Interest::Change } else { Interest::None }
     }
 }
 

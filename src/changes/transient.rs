@@ -101,9 +101,9 @@ impl Times {
 
 impl RoleAssumptions {
     pub fn add(&mut self, assumption: &RoleAssumption) {
-        let roles = match self.by_principal.get_mut(assumption.principal.as_str()) {
+        let roles = match self.by_principal.get_mut(&*assumption.principal) {
             Some(roles) => roles,
-            None => self.by_principal.entry(assumption.principal.as_str().into()).or_default(),
+            None => self.by_principal.entry((*assumption.principal).into()).or_default(),
         };
         let times = match roles.get_mut(assumption.role_arn.as_str()) {
             Some(times) => times,

@@ -117,7 +117,7 @@ pub fn read_transient_successes(files: &[PathBuf]) -> Result<Vec<RoleAssumption>
             found.extend(rows.into_iter().filter_map(|row| {
                 Some(RoleAssumption {
                     time: row.transient_success_time?,
-                    principal: row.principal,
+                    principal: row.principal.into(),
                     role_arn: row.sample_resource_arn?,
                 })
             }))

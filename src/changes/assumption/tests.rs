@@ -67,7 +67,7 @@ fn a_plain_assume_role_gives_time_caller_and_role() {
 fn a_role_session_is_its_role_as_in_the_principal_column() {
     let record = success(SESSION_IDENTITY, r#""Boto3/1.34.0""#, REQUEST);
     let found = read(&record).expect("an assumption");
-    assert_eq!(found.principal, "arn:aws:iam::111122223333:role/ci-runner");
+    assert_eq!(&*found.principal, "arn:aws:iam::111122223333:role/ci-runner");
     // The same caller denied: the classifier's principal is the same text.
     let denied = record.replace(
         r#""eventName":"AssumeRole","#,
@@ -77,7 +77,7 @@ fn a_role_session_is_its_role_as_in_the_principal_column() {
     let parsed = simd_json::to_borrowed_value(&mut value).expect("json");
     let event = Event::from_json(&parsed).expect("event");
     let denial = classify(&event, FailureFilter::default(), &Arc::from("t")).expect("denial");
-    assert_eq!(denial.principal.principal, found.principal);
+    assert_eq!(denial.principal.principal, &*found.principal);
 }
 
 #[test]
@@ -107,7 +107,7 @@ fn a_requester_chosen_user_agent_cannot_stand_in_for_the_request() {
         let hostile = format!(r#""x\"{name}""#);
         let found = read(&success(USER_IDENTITY, &hostile, REQUEST)).expect("an assumption");
         assert_eq!(found.role_arn, ROLE);
-        assert_eq!(found.principal, "arn:aws:iam::111122223333:user/ci-deployer");
+        assert_eq!(&*found.principal, "arn:aws:iam::111122223333:user/ci-deployer");
     }
 }
 
@@ -180,7 +180,7 @@ fn remembered_principals_stay_with_their_own_identity() {
             let Assumed::Plain(Some(found)) = reader.read(record.as_bytes(), &mut buffers) else {
                 panic!("an assumption")
             };
-            assert_eq!(found.principal, principal);
+            assert_eq!(&*found.principal, principal);
         }
     }
     assert_eq!(reader.principals.len(), 2);

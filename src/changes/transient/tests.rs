@@ -147,7 +147,7 @@ fn merging_in_any_order_and_split_gives_the_same_answers_even_past_the_cap() {
         let found = whole.first_success(USER, ROLE, from).expect("found");
         let exact = all
             .iter()
-            .filter(|a| a.principal == USER && a.time >= from)
+            .filter(|a| &*a.principal == USER && a.time >= from)
             .map(|a| a.time)
             .min()
             .expect("exact");

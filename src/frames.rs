@@ -26,8 +26,8 @@ use serde_json::Value;
 
 use crate::aggregate::Summary;
 use crate::classify::{Denial, FailureFilter};
-use crate::decode::split::{ObjectKind, SplitLimits};
-use crate::decode::{Decoder, athena, row};
+use crate::decode::split::SplitLimits;
+use crate::decode::{Decoder, ObjectRecords, athena, row};
 use crate::record::RecordReader;
 use crate::report::columns::{BatchBuilder, read_batch, schema};
 use crate::report::schema::{DENIAL_COLUMNS, SUMMARY_COLUMNS, blank_denial};
@@ -232,22 +232,11 @@ impl Rows {
         let size = Some(content.len() as u64);
         let read = decoder.read_records(content, size, limits, filter, on_record);
         self.decoder = decoder;
-        let (_, report, error) = match read {
+        let ObjectRecords { report, error, .. } = match read {
             Ok(read) => read,
             Err(e) => return self.problem(path, format!("cannot read: {e}")),
         };
-        let mut messages: Vec<String> = match report.kind {
-            ObjectKind::Unrecognised => vec![format!(
-                "not CloudTrail JSON (starts with {:?})",
-                String::from_utf8_lossy(&report.preview)
-            )],
-            ObjectKind::Empty if error.is_none() && report.malformed.is_empty() => {
-                vec!["empty: no data".to_string()]
-            }
-            _ => Vec::new(),
-        };
-        messages
-            .extend(report.malformed.iter().map(|(what, n)| format!("{n} × {}", what.describe())));
+        let mut messages = report.problems(error.is_some());
         for (count, what) in [
             (self.reader.malformed - malformed, "record is not a valid JSON object"),
             (

@@ -11,7 +11,7 @@ use std::fs;
 use std::io::{self, Read};
 use std::path::PathBuf;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::{SyncSender, sync_channel};
 use std::thread;
 use std::time::Instant;
@@ -25,7 +25,7 @@ use crate::changes::link::ChangeIndex;
 use crate::changes::transient::RoleAssumptions;
 use crate::classify::{Denial, FailureFilter};
 use crate::decode::split::{ObjectKind, SplitLimits};
-use crate::decode::{Decoder, Encoding};
+use crate::decode::{Decoder, Encoding, ObjectRecords};
 use crate::interrupt;
 use crate::lock::{LockError, RunLock, state_lock_path};
 use crate::record::RecordReader;
@@ -624,12 +624,7 @@ impl<'a> Worker<'a> {
             Ok(raw) => raw,
             Err(e) => return self.stats.problem(&origin, format!("cannot open: {e}")),
         };
-        let stored = Arc::new(AtomicU64::new(0));
-        let counted = CountingReader {
-            inner: raw,
-            count: Arc::clone(&stored),
-            progress: self.progress.clone(),
-        };
+        let watched = Watched { inner: raw, progress: self.progress.clone() };
         let malformed_before = self.records.malformed;
         let not_understood_before = self.records.not_understood;
         // Records an earlier run read before this object failed it: already in the reports.
@@ -647,33 +642,23 @@ impl<'a> Worker<'a> {
                 self.on_record(record, &origin);
             }
         };
-        let read = decoder.read_records(counted, object.size, limits, filter, on_record);
+        let read = decoder.read_records(watched, object.size, limits, filter, on_record);
         self.decoder = decoder;
-        let (encoding, report, error) = match read {
+        let ObjectRecords { encoding, stored_bytes, report, error } = match read {
             Ok(read) => read,
             Err(e) => return self.stats.problem(&origin, format!("cannot read: {e}")),
         };
         self.stats.resumed_records += handed.min(skip);
-        self.stats.stored_bytes += stored.load(Ordering::Relaxed);
+        self.stats.stored_bytes += stored_bytes;
         self.stats.decoded_bytes += report.decoded_bytes;
         self.stats.records += report.records;
         match report.kind {
             ObjectKind::Digest => *self.stats.skipped_by_design.entry("digest").or_default() += 1,
             ObjectKind::Insight => *self.stats.skipped_by_design.entry("insight").or_default() += 1,
-            ObjectKind::Empty if error.is_none() && report.malformed.is_empty() => {
-                self.stats.problem(&origin, "empty: no data")
-            }
-            ObjectKind::Unrecognised => self.stats.problem(
-                &origin,
-                format!(
-                    "not CloudTrail JSON (starts with {:?})",
-                    String::from_utf8_lossy(&report.preview)
-                ),
-            ),
             _ => {}
         }
-        for (what, count) in &report.malformed {
-            self.stats.problem(&origin, format!("{count} × {}", what.describe()));
+        for problem in report.problems(error.is_some()) {
+            self.stats.problem(&origin, problem);
         }
         let malformed = self.records.malformed - malformed_before;
         if malformed > 0 {
@@ -786,21 +771,19 @@ impl<'a> Worker<'a> {
     }
 }
 
-/// Counts the stored (compressed) bytes read, moves the progress bar by them, and ends reading
-/// when a stop was requested.
-struct CountingReader<R> {
+/// Moves the progress bar by the stored (compressed) bytes read, and ends reading when a stop
+/// was requested.
+struct Watched<R> {
     inner: R,
-    count: Arc<AtomicU64>,
     progress: ProgressBar,
 }
 
-impl<R: Read> Read for CountingReader<R> {
+impl<R: Read> Read for Watched<R> {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
         if interrupt::requested().is_some() {
             return Err(interrupt::stopped_error());
         }
         let n = self.inner.read(buf)?;
-        self.count.fetch_add(n as u64, Ordering::Relaxed);
         self.progress.inc(n as u64);
         Ok(n)
     }

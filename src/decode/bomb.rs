@@ -1,7 +1,7 @@
 //! The gzip-bomb limit: a stream that decompresses to absurdly more than it stores is stopped,
 //! so a hostile object costs a bounded amount of time (memory is bounded anyway by streaming).
-//! Every stream a [`super::Decoder`] gives is guarded; a whole-object inflation is bounded by
-//! [`super::inflate::WHOLE_DECODED_MAX`], which is [`BOMB_FLOOR`].
+//! Every stream a [`super::Decoder`] gives is guarded; a whole-object inflation stops at
+//! [`super::inflate::WHOLE_DECODED_MAX`], defined as [`BOMB_FLOOR`].
 
 use std::io::{self, Read};
 use std::sync::Arc;

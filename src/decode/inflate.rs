@@ -22,8 +22,10 @@ use libdeflate_sys::{
 /// under a tenth of it.
 pub const WHOLE_STORED_MAX: u64 = 16 << 20;
 /// The most one worker holds decoded at once: past it an object is streamed instead. With the
-/// stored bytes, a worker holds at most 80 MiB more than the streaming path would.
-pub const WHOLE_DECODED_MAX: usize = 64 << 20;
+/// stored bytes, a worker holds at most 80 MiB more than the streaming path would. It is the
+/// gzip-bomb limit's floor, below which no ratio is checked: a whole object never outgrows what
+/// a stream may decode unchecked.
+pub const WHOLE_DECODED_MAX: usize = super::bomb::BOMB_FLOOR as usize;
 /// The first output buffer when the gzip trailer's size says little (a multi-member object).
 const FIRST_GUESS: usize = 1 << 20;
 

@@ -18,7 +18,7 @@ pub mod structural;
 
 use std::io::{self, BufReader, Read};
 use std::sync::Arc;
-use std::sync::atomic::AtomicU64;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use flate2::bufread::MultiGzDecoder;
 
@@ -68,15 +68,25 @@ pub enum Decoded<'r> {
     Stream(Box<dyn Read + Send + 'r>),
 }
 
+/// What reading one object gave ([`Decoder::read_records`]).
+pub struct ObjectRecords {
+    pub encoding: Encoding,
+    /// Bytes read from the stored object.
+    pub stored_bytes: u64,
+    /// What the splitter saw.
+    pub report: SplitReport,
+    /// The error that ended reading early; the records before it were delivered.
+    pub error: Option<io::Error>,
+}
+
 /// One worker's decoder: whole-object inflation for a gzip object of known, small stored size
 /// ([`inflate`]), the streaming decoder for everything else and for whatever libdeflate refuses.
 /// Keeps its buffers from object to object.
 #[derive(Default)]
 pub struct Decoder {
-    /// Made at the first object that can use it; `None` also when libdeflate could not
-    /// allocate one.
-    inflater: Option<Inflater>,
-    tried: bool,
+    /// Made at the first object that can use it (`Some`); `Some(None)` when libdeflate could
+    /// not allocate one, and every object streams.
+    inflater: Option<Option<Inflater>>,
     stored: Vec<u8>,
     decoded: Vec<u8>,
 }
@@ -88,16 +98,22 @@ impl Decoder {
         reader: impl Read + Send + 'r,
         stored_size: Option<u64>,
     ) -> io::Result<(Encoding, Decoded<'r>)> {
-        let stored_bytes = Arc::new(AtomicU64::new(0));
+        self.decode_counted(reader, stored_size, Arc::default())
+    }
+
+    /// [`Self::decode`], counting the stored bytes read in `stored_bytes`.
+    fn decode_counted<'r>(
+        &mut self,
+        reader: impl Read + Send + 'r,
+        stored_size: Option<u64>,
+        stored_bytes: Arc<AtomicU64>,
+    ) -> io::Result<(Encoding, Decoded<'r>)> {
         let counted = Counted { inner: reader, count: Arc::clone(&stored_bytes) };
         let (encoding, head, mut reader) = sniff(counted)?;
         let small = stored_size.is_some_and(|size| size <= inflate::WHOLE_STORED_MAX);
-        if !self.tried && encoding == Encoding::Gzip && small {
-            self.tried = true;
-            self.inflater = Inflater::new();
-        }
-        let Some(inflater) = self.inflater.as_mut().filter(|_| encoding == Encoding::Gzip && small)
-        else {
+        let whole = encoding == Encoding::Gzip && small;
+        let inflater = whole.then(|| self.inflater.get_or_insert_with(Inflater::new).as_mut());
+        let Some(inflater) = inflater.flatten() else {
             let whole = io::Cursor::new(head).chain(reader);
             return Ok((encoding, Decoded::Stream(stream(encoding, whole, stored_bytes))));
         };
@@ -131,8 +147,7 @@ impl Decoder {
 
     /// Decodes `reader` (stored size `stored_size`, when known) and hands its records to
     /// `on_record`, rows of a Security Lake object rebuilt as records ([`ocsf`]; `filter` picks
-    /// its rows): the encoding, what the splitter saw, and the error that ended reading early
-    /// (records before it were delivered). `Err` when not even the first bytes could be read.
+    /// its rows). `Err` when not even the first bytes could be read.
     pub fn read_records(
         &mut self,
         reader: impl Read + Send,
@@ -140,8 +155,10 @@ impl Decoder {
         limits: SplitLimits,
         filter: FailureFilter,
         on_record: impl FnMut(&mut [u8]),
-    ) -> io::Result<(Encoding, SplitReport, Option<io::Error>)> {
-        let (encoding, decoded) = self.decode(reader, stored_size)?;
+    ) -> io::Result<ObjectRecords> {
+        let stored_bytes = Arc::default();
+        let (encoding, decoded) =
+            self.decode_counted(reader, stored_size, Arc::clone(&stored_bytes))?;
         let (report, error) = match decoded {
             Decoded::Whole { buf, len } => {
                 let (report, error, buf) = split_decoded(buf, len, limits, on_record);
@@ -153,7 +170,8 @@ impl Decoder {
                 Encoding::Gzip | Encoding::Plain => split_records(decoded, limits, on_record),
             },
         };
-        Ok((encoding, report, error))
+        let stored_bytes = stored_bytes.load(Ordering::Relaxed);
+        Ok(ObjectRecords { encoding, stored_bytes, report, error })
     }
 
     /// Takes back the buffer of a [`Decoded::Whole`], for the next object.

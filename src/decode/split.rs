@@ -128,6 +128,24 @@ pub struct SplitReport {
 }
 
 impl SplitReport {
+    /// What is wrong with the object by what the splitter saw, one message each: not CloudTrail
+    /// at all, empty (unless reading failed, `read_failed`, which says more), unusable pieces.
+    pub fn problems(&self, read_failed: bool) -> Vec<String> {
+        let mut problems = match self.kind {
+            ObjectKind::Empty if !read_failed && self.malformed.is_empty() => {
+                vec!["empty: no data".to_string()]
+            }
+            ObjectKind::Unrecognised => vec![format!(
+                "not CloudTrail JSON (starts with {:?})",
+                String::from_utf8_lossy(&self.preview)
+            )],
+            _ => Vec::new(),
+        };
+        let pieces = self.malformed.iter().map(|(what, n)| format!("{n} × {}", what.describe()));
+        problems.extend(pieces);
+        problems
+    }
+
     /// Nothing seen yet, in an object taken to be of `kind`.
     pub fn new(kind: ObjectKind) -> Self {
         SplitReport {

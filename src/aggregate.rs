@@ -13,6 +13,7 @@
 //! report are made one at a time when they are written ([`SummaryRows`]), never all at once.
 //! The texts of each group's sample event, most of what is left, live apart ([`samples`]).
 
+mod merge_state;
 mod samples;
 
 use std::cmp::Ordering;
@@ -27,6 +28,7 @@ use crate::classify::category::ErrorCategory;
 use crate::classify::hint::{HintInput, group_hint};
 use crate::classify::reason::{DeniedBy, DenyKind};
 use crate::verdict::tally::GroupVerdict;
+pub use merge_state::{Judged, MergeState, MergeStateError};
 use samples::{SampleAt, Samples};
 
 /// The grouping of the summary. Its parts are shared with every other group and set that
@@ -422,6 +424,11 @@ impl Summary {
             }
         };
         self.groups[index].add(denial, &mut self.strings, &mut self.samples);
+        self.compact_samples();
+    }
+
+    /// Gives back the sample store's space of replaced samples, once there is enough of it.
+    fn compact_samples(&mut self) {
         if self.samples.needs_compaction() {
             let live = self.groups.values_mut().filter_map(|g| g.sample.as_mut());
             self.samples.compact(live.map(|s| &mut s.texts));
@@ -845,6 +852,58 @@ mod tests {
                 assert_eq!(merged, whole, "split at {split}, budget {budget}");
             }
         }
+    }
+
+    /// What the Python wheel's partial summaries do: rows and their [`MergeState`], merged.
+    #[test]
+    fn summary_rows_with_their_state_merge_like_their_denials() {
+        let all: Vec<Denial> = (0..30)
+            .map(|i| {
+                let by = [DeniedBy::Unknown, DeniedBy::Policy(PolicyType::IdentityBased)][i % 2];
+                let mut d = denial(["a", "b"][i % 2], (i as i64 * 7) % 13, "", by);
+                d.source_ip = Some(format!("192.0.2.{}", i % 5));
+                d.principal.principal_type = ["IAMUser", "AWSService"][i % 3 / 2].into();
+                d.noise = (i % 4 == 0).then_some("service_principal");
+                d.category = [ErrorCategory::Authorization, ErrorCategory::Other][i % 7 / 6];
+                d.principal.session_name = Some(format!("s{}", i % 13));
+                d
+            })
+            .collect();
+        let mut whole = Summary::default();
+        all.iter().for_each(|d| whole.add(d));
+        let whole = whole.into_rows().head(usize::MAX);
+        for split in [3, 11, 20] {
+            let mut merged = Summary::default();
+            for part in [&all[..split], &all[split..]] {
+                let mut summary = Summary::default();
+                part.iter().for_each(|d| summary.add(d));
+                let rows = summary.into_rows();
+                for (row, state) in rows.iter().zip(rows.merge_states()) {
+                    let state = MergeState::from_json(&state.to_json()).expect("read back");
+                    merged.add_row(&row, &state).expect("consistent");
+                }
+            }
+            assert_eq!(merged.into_rows().head(usize::MAX), whole, "split at {split}");
+        }
+        assert!(whole.iter().any(|r| r.distinct_source_ips > 1 && r.principal_type.contains('|')));
+    }
+
+    #[test]
+    fn a_state_that_does_not_add_up_to_its_row_is_refused() {
+        let mut summary = Summary::default();
+        summary.add(&denial("a", 1, "192.0.2.1", DeniedBy::Unknown));
+        summary.add(&denial("a", 2, "192.0.2.2", DeniedBy::Unknown));
+        let rows = summary.into_rows();
+        let (row, state) = (rows.head(1).remove(0), rows.merge_states().next().expect("a row"));
+        let mut fewer_addresses = state.clone();
+        fewer_addresses.source_ips.pop();
+        let mut miscounted = state.clone();
+        miscounted.categories[0].1 += 1;
+        for bad in [fewer_addresses, miscounted] {
+            assert!(Summary::default().add_row(&row, &bad).is_err(), "{bad:?}");
+        }
+        assert!(MergeState::from_json(r#"{"version":2}"#).is_err());
+        assert!(Summary::default().add_row(&row, &state).is_ok());
     }
 
     #[test]

@@ -6,10 +6,10 @@
 //!   gives) → denial rows, decoded, split and classified as `whydenied scan` does each file;
 //! - [`classify_rows`]: rows of the Athena/Glue CloudTrail table ([`crate::decode::athena`]) →
 //!   denial rows;
-//! - [`summarize`]: denial rows → summary rows.
+//! - [`summarize`]: denial rows, or summary rows of parts, → summary rows (mergeable).
 //!
 //! Denial and summary rows have exactly the columns of `denials.parquet` and `summary.parquet`
-//! ([`crate::report::schema`]); [`spark_ddl`] gives them in Spark's DDL for `mapInArrow`.
+//! ([`crate::report::schema`]), summary rows one more ([`MERGE_STATE`]); [`spark_ddl`] gives them in Spark's DDL for `mapInArrow`.
 //!
 //! What a batch cannot carry is left out: there is no time window, account or region filter and
 //! no suppression rule (filter the rows in the engine), and policy changes are not collected, so
@@ -19,18 +19,19 @@
 
 use std::sync::Arc;
 
+use arrow_array::builder::StringBuilder;
 use arrow_array::cast::AsArray;
 use arrow_array::{Array, RecordBatch};
-use arrow_schema::{ArrowError, DataType, Schema, SchemaRef};
+use arrow_schema::{ArrowError, DataType, Field, Schema, SchemaRef};
 use serde_json::Value;
 
-use crate::aggregate::Summary;
+use crate::aggregate::{MergeState, MergeStateError, Summary};
 use crate::classify::{Denial, FailureFilter};
 use crate::decode::split::SplitLimits;
 use crate::decode::{Decoder, ObjectRecords, athena, row};
 use crate::record::RecordReader;
 use crate::report::columns::{BatchBuilder, read_batch, schema};
-use crate::report::schema::{DENIAL_COLUMNS, SUMMARY_COLUMNS, blank_denial};
+use crate::report::schema::{DENIAL_COLUMNS, SUMMARY_COLUMNS, blank_denial, blank_summary};
 use crate::suppress::noise_label;
 use crate::verdict::tally::Tally;
 
@@ -43,6 +44,15 @@ pub enum FrameError {
     Type { column: &'static str, found: DataType, expected: &'static str },
     #[error("not denial rows: column `{0}` is missing, of another type or holds an invalid value")]
     NotDenials(&'static str),
+    #[error("not summary rows: column `{0}` is missing, of another type or holds an invalid value")]
+    NotSummary(&'static str),
+    #[error(
+        "summary rows without a `merge_state` column (summary.parquet's) do not merge exactly: \
+         summarize their denials, or merge the rows `summarize` returned"
+    )]
+    SummaryWithoutState,
+    #[error(transparent)]
+    MergeState(#[from] MergeStateError),
     #[error(transparent)]
     Arrow(#[from] ArrowError),
 }
@@ -67,9 +77,14 @@ pub fn denials_schema() -> SchemaRef {
     schema(DENIAL_COLUMNS)
 }
 
-/// The schema of `summary.parquet`.
+/// The column [`summarize`] adds to `summary.parquet`'s: what merging needs besides the row.
+pub const MERGE_STATE: &str = "merge_state";
+
+/// The schema of [`summarize`]'s rows: `summary.parquet`'s, then [`MERGE_STATE`] (a JSON text).
 pub fn summary_schema() -> SchemaRef {
-    schema(SUMMARY_COLUMNS)
+    let mut fields = schema(SUMMARY_COLUMNS).fields().to_vec();
+    fields.push(Arc::new(Field::new(MERGE_STATE, DataType::Utf8, false)));
+    Arc::new(Schema::new(fields))
 }
 
 /// The denials of the raw trail objects in `batch`: column `path` (any string type) names the
@@ -138,34 +153,67 @@ pub fn classify_rows(batch: &RecordBatch) -> Result<RecordBatch, FrameError> {
     Ok(rows.finish()?.rows)
 }
 
-/// The summary of the denial rows in `batches` (the columns of `denials.parquet`), most frequent
-/// group first, as `summary.parquet` has it. Rows with a `suppressed_by` are left out, as the
-/// scan leaves them out.
+/// The summary of the rows in `batches`, most frequent group first, as `summary.parquet` has
+/// it, with one more column, [`MERGE_STATE`]. A batch holds denial rows (the columns of
+/// `denials.parquet`; rows with a `suppressed_by` are left out, as the scan leaves them out) or
+/// summary rows this function returned (recognised by their `merge_state` column).
 ///
-/// The summary is a function of the set of denial rows, whatever their order or split into
-/// batches: the summary of a whole job is `summarize` of every part's denials together. Summary
-/// rows themselves do not merge exactly (`distinct_source_ips` counts distinct addresses, and
-/// which addresses is not kept), so parts combine through their denials, a few per thousand
-/// records.
+/// Summaries merge: the summary of a whole job is `summarize` of every part's summary, as it
+/// is `summarize` of every part's denials, whatever the order or split of the rows. The
+/// `merge_state` column carries what a row shows only as a result (see
+/// [`crate::aggregate::MergeState`]); without it the rows are exactly `summary.parquet`'s.
 pub fn summarize(batches: &[RecordBatch]) -> Result<RecordBatch, FrameError> {
     let (mut summary, mut verdicts) = (Summary::default(), Tally::default());
     for batch in batches {
-        let denials =
-            read_batch(batch, DENIAL_COLUMNS, blank_denial).map_err(FrameError::NotDenials)?;
-        for denial in denials.iter().filter(|d| d.suppressed_by.is_none()) {
-            summary.add(denial);
-            if let Some(verdict) = &denial.verdict {
-                verdicts.add(denial, verdict);
+        match batch.column_by_name(MERGE_STATE) {
+            Some(states) => add_summary_rows(batch, states, &mut summary, &mut verdicts)?,
+            // `summary.parquet`'s rows, say: they cannot tell which addresses they counted.
+            None if batch.column_by_name("distinct_source_ips").is_some() => {
+                return Err(FrameError::SummaryWithoutState);
+            }
+            None => {
+                let denials = read_batch(batch, DENIAL_COLUMNS, blank_denial)
+                    .map_err(FrameError::NotDenials)?;
+                for denial in denials.iter().filter(|d| d.suppressed_by.is_none()) {
+                    summary.add(denial);
+                    if let Some(verdict) = &denial.verdict {
+                        verdicts.add(denial, verdict);
+                    }
+                }
             }
         }
     }
     let mut rows = summary.into_rows();
     rows.amend(|row| verdicts.amend(row));
     let mut builder = BatchBuilder::new(SUMMARY_COLUMNS);
-    for row in rows.iter() {
+    let mut states = StringBuilder::new();
+    for (row, mut state) in rows.iter().zip(rows.merge_states()) {
+        state.set_judged(verdicts.judged(&row));
+        states.append_value(state.to_json());
         builder.push(&row);
     }
-    Ok(builder.finish()?)
+    let mut columns = builder.finish()?.columns().to_vec();
+    columns.push(Arc::new(states.finish()));
+    Ok(RecordBatch::try_new(summary_schema(), columns)?)
+}
+
+/// Merges summary rows that [`summarize`] returned, each with its state.
+fn add_summary_rows(
+    batch: &RecordBatch,
+    states: &dyn Array,
+    summary: &mut Summary,
+    verdicts: &mut Tally,
+) -> Result<(), FrameError> {
+    let rows = read_batch(batch, SUMMARY_COLUMNS, blank_summary).map_err(FrameError::NotSummary)?;
+    for (i, row) in rows.iter().enumerate() {
+        let text = row::text_at(states, i).ok_or(FrameError::NotSummary(MERGE_STATE))?;
+        let state = MergeState::from_json(text)?;
+        summary.add_row(row, &state)?;
+        for judged in state.judged(row)? {
+            verdicts.add_judged(row, judged);
+        }
+    }
+    Ok(())
 }
 
 /// `schema` as Spark SQL DDL (`` `event_time` TIMESTAMP, `event_id` STRING, … ``): the schema

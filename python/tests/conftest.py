@@ -18,6 +18,14 @@ def binary_reports(tmp_path_factory):
 
 
 @pytest.fixture(scope="session")
+def judged_reports(tmp_path_factory):
+    """The same, with every denial judged against the sample's policy snapshot."""
+    inputs = ["sample-logs", "--policies", "sample-logs/policies"]
+    out = scan_with_binary(inputs, tmp_path_factory.mktemp("judged"))
+    return pq.read_table(out / "denials.parquet"), pq.read_table(out / "summary.parquet")
+
+
+@pytest.fixture(scope="session")
 def spark():
     """One local[2] SparkSession for every engine test (starting one costs seconds)."""
     os.environ.setdefault("PYSPARK_PYTHON", sys.executable)

@@ -57,11 +57,17 @@ def test_spark_map_in_arrow_over_binary_files_gives_the_binarys_denials_and_summ
     denials = objects.mapInArrow(denials_of_objects, whydenied.DENIALS_DDL)
     got = with_binarys_origins(spark_table(denials).cast(whydenied.DENIALS_SCHEMA))
     assert_same_rows(got, expected)
-    # The summary: every partition's denials in one task (`summarize`'s contract).
-    summarized = denials.coalesce(1).mapInArrow(summary_of, whydenied.SUMMARY_DDL)
+    # The summary as a job makes it: a partial summary per partition, merged in one task.
+    spread = denials.repartition(3)
+    partial = spread.mapInArrow(summary_of, whydenied.SUMMARY_DDL)
+    assert partial.rdd.getNumPartitions() == 3
+    summarized = partial.coalesce(1).mapInArrow(summary_of, whydenied.SUMMARY_DDL)
     rows = spark_table(summarized).cast(whydenied.SUMMARY_SCHEMA)
     assert rows.to_pylist() == whydenied.summarize(expected).to_pylist()
     assert rows.num_rows == summary.num_rows
+    # Three partial summaries had something to merge: groups spread over the partitions.
+    pieces = spark_table(partial)
+    assert pieces.num_rows > summary.num_rows
 
 
 def test_spark_map_in_arrow_over_the_athena_table_gives_the_binarys_denials(spark, binary_reports):
@@ -91,6 +97,18 @@ def test_dask_from_map_gives_the_binarys_denials(binary_reports):
         result = frame.compute()
     got = pa.Table.from_pandas(result, preserve_index=False).cast(whydenied.DENIALS_SCHEMA)
     assert_same_rows(got, expected)
+    # A partial summary per partition, merged: the summary of all the denials.
+    summary_meta = whydenied.SUMMARY_SCHEMA.empty_table().to_pandas(types_mapper=pd.ArrowDtype)
+
+    def summary_of_chunk(part):
+        table = pa.Table.from_pandas(part, preserve_index=False)
+        return whydenied.summarize(table).to_pandas(types_mapper=pd.ArrowDtype)
+
+    with dask.config.set(scheduler="threads"):
+        partial = frame.map_partitions(summary_of_chunk, meta=summary_meta).compute()
+    merged = whydenied.summarize(pa.Table.from_pandas(partial, preserve_index=False))
+    assert len(partial) > merged.num_rows
+    assert merged.to_pylist() == whydenied.summarize(expected).to_pylist()
     # The Athena-shaped table through Dask too, one partition per object group.
     rows = dd.from_map(
         lambda chunk: whydenied.classify(athena_table(chunk)).to_pandas(types_mapper=pd.ArrowDtype),

@@ -7,6 +7,7 @@ import warnings
 from datetime import datetime
 
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.parquet as pq
 import pytest
 
@@ -168,21 +169,56 @@ def test_classify_over_the_athena_table_equals_the_binarys_denials(binary_report
     assert_same_rows(pa.Table.from_batches(parts), expected)
 
 
+def final(summary):
+    """The summary as summary.parquet has it: without the merge state."""
+    return pa.table(summary).drop_columns(["merge_state"])
+
+
+def summary_of_parts(denials, parts, seed):
+    """The summary of `denials` cut at random into `parts` sets of rows, each summarized on its
+    own, merged in a tree: two of the partial summaries first, then the rest."""
+    rng = random.Random(seed)
+    chosen = [rng.randrange(parts) for _ in range(denials.num_rows)]
+    pieces = [denials.filter(pa.array([c == p for c in chosen])) for p in range(parts)]
+    partial = [whydenied.summarize(piece) for piece in pieces]
+    first = whydenied.summarize(pa.Table.from_batches(partial[:2]))
+    return whydenied.summarize(pa.Table.from_batches([first, *partial[2:]]))
+
+
 def test_summaries_of_partitions_merge_into_the_one_summary(binary_reports):
     denials, summary = binary_reports
+    one = whydenied.summarize(denials)
+    assert one.schema == whydenied.SUMMARY_SCHEMA
+    assert final(one).schema == summary.schema, "summary.parquet's columns, then merge_state"
+    # Parts by object (as executors read files), merged from their denials and from their
+    # summaries.
     objects = trail_objects()
     parts = [scan_quietly(objects_batch(objects[i::4]))[0] for i in range(4)]
-    merged = whydenied.summarize(pa.Table.from_batches(parts))
-    one = whydenied.summarize(denials)
-    assert merged.schema == whydenied.SUMMARY_SCHEMA == summary.schema
+    assert whydenied.summarize(pa.Table.from_batches(parts)).to_pylist() == one.to_pylist()
+    partial = [whydenied.summarize(part) for part in parts]
+    merged = whydenied.summarize(pa.Table.from_batches(partial))
     assert merged.to_pylist() == one.to_pylist(), "most frequent first, in the same order"
-    # Any order of the rows, any split into batches.
+    # Any order of the rows, any split into parts: a group's denials, its sample, its noise
+    # and its addresses spread over several of them.
+    for seed, count in [(21, 2), (22, 5), (23, 17)]:
+        assert summary_of_parts(denials, count, seed).to_pylist() == one.to_pylist(), seed
     shuffled = denials.take(random.Random(21).sample(range(denials.num_rows), denials.num_rows))
-    assert whydenied.summarize(shuffled.to_batches(max_chunksize=37)[0]).num_rows > 0
     assert whydenied.summarize(shuffled.combine_chunks()).to_pylist() == one.to_pylist()
+    # The one column no row can merge by itself, against a count of the denials by pyarrow.
+    addresses = (
+        denials.filter(pc.is_null(denials["suppressed_by"]))
+        .group_by(["principal", "action", "bucket"], use_threads=False)
+        .aggregate([("source_ip", "count_distinct")])
+    )
+    expected = {
+        (r["principal"], r["action"], r["bucket"]): r["source_ip_count_distinct"]
+        for r in addresses.to_pylist()
+    }
+    counted = {(r["principal"], r["action"], r["bucket"]): r["distinct_source_ips"] for r in merged.to_pylist()}
+    assert counted == expected
     # And the binary's summary, on every column the denial rows decide.
     linked = 0
-    for ours, theirs in zip(one.to_pylist(), summary.to_pylist(), strict=True):
+    for ours, theirs in zip(final(merged).to_pylist(), summary.to_pylist(), strict=True):
         is_linked = any(theirs[n] for n in LINKS)
         linked += is_linked
         skip = LINKS | (LINK_DEPENDENT if is_linked else set())
@@ -190,6 +226,42 @@ def test_summaries_of_partitions_merge_into_the_one_summary(binary_reports):
         assert not diff, (theirs["principal"], theirs["action"], diff)
         assert not any(ours[n] for n in LINKS)
     assert 0 < linked < summary.num_rows
+
+
+def test_judged_summaries_merge_their_verdicts(judged_reports):
+    denials, summary = judged_reports
+    judged = [v for v in denials["eval_verdict"].to_pylist() if v not in (None, "not_evaluated")]
+    assert len(judged) > 100, "the sample's policies judge its denials"
+    one = whydenied.summarize(denials)
+    for seed, count in [(31, 3), (32, 9)]:
+        assert summary_of_parts(denials, count, seed).to_pylist() == one.to_pylist(), seed
+    eval_columns = [n for n in summary.column_names if n.startswith("eval_")]
+    assert eval_columns
+    theirs = {(r["principal"], r["action"], r["bucket"]): r for r in summary.to_pylist()}
+    for ours in one.to_pylist():
+        mine = {n: ours[n] for n in eval_columns}
+        binary = {n: theirs[(ours["principal"], ours["action"], ours["bucket"])][n] for n in eval_columns}
+        assert mine == binary, (ours["principal"], ours["action"])
+
+
+def test_summary_rows_that_cannot_merge_are_refused(binary_reports):
+    denials, summary = binary_reports
+    with pytest.raises(ValueError, match="merge_state"):
+        whydenied.summarize(summary)
+    one = pa.table(whydenied.summarize(denials))
+    states = [json.loads(s) for s in one["merge_state"].to_pylist()]
+    row = next(i for i, s in enumerate(states) if len(s["source_ips"]) > 1)
+    states[row]["source_ips"].pop()
+    forged = one.set_column(
+        one.schema.get_field_index("merge_state"),
+        "merge_state",
+        pa.array([json.dumps(s) for s in states]),
+    )
+    with pytest.raises(ValueError, match="distinct_source_ips"):
+        whydenied.summarize(forged)
+    with pytest.raises(ValueError, match="version"):
+        whydenied.summarize(one.set_column(one.schema.get_field_index("merge_state"), "merge_state",
+                                           pa.array(['{"version": 9}'] * one.num_rows)))
 
 
 def test_schemas_and_spark_ddl_name_the_same_columns():

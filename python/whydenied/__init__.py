@@ -6,7 +6,8 @@ The very Rust code of the ``whydenied`` binary, over Arrow batches:
   ``binaryFile`` source and ``ray.data.read_binary_files(include_paths=True)`` give) -> denial
   rows, the columns and values of ``denials.parquet``;
 - ``classify(batch)``: rows of the Athena/Glue CloudTrail table -> denial rows;
-- ``summarize(denials)``: denial rows -> summary rows, the columns of ``summary.parquet``;
+- ``summarize(rows)``: denial rows, or the summary rows of parts -> summary rows, the columns of
+  ``summary.parquet`` and a ``merge_state``: partial summaries merge;
 - ``DENIALS_SCHEMA``, ``SUMMARY_SCHEMA`` (pyarrow) and ``DENIALS_DDL``, ``SUMMARY_DDL`` (Spark
   DDL for ``mapInArrow``).
 
@@ -95,22 +96,31 @@ def classify(batch) -> pa.RecordBatch:
     return _one_batch(_whydenied.classify(batch), DENIALS_SCHEMA)
 
 
-def summarize(denials) -> pa.RecordBatch:
-    """Summary rows (the ``summary.parquet`` columns) of the denial rows in ``denials``.
+def summarize(rows) -> pa.RecordBatch:
+    """Summary rows (the ``summary.parquet`` columns, then ``merge_state``) of ``rows``.
 
-    Contract: the summary is a function of the set of denial rows, in any order and split into
-    any batches; the summary of a whole job is ``summarize`` of the denials of every part
-    together (``pa.concat_tables``, or a single Spark partition). Summary rows themselves are
-    final, not partial: ``distinct_source_ips`` counts addresses that the row does not keep, so
-    combine the parts' denials, not their summaries. Rows with ``suppressed_by`` set are left
-    out; change links (``change_*``, ``changed_after``, ``self_change_event_id``,
-    ``transient_success_time``) need the trail's policy changes and stay empty here.
+    ``rows`` are denial rows (``DENIALS_SCHEMA``), or summary rows that ``summarize`` returned.
+    Summaries merge: the summary of a whole job is ``summarize`` of the partial summaries of its
+    parts (per Spark partition, per Dask chunk, per Ray block), as it is ``summarize`` of all the
+    denials, whatever the order and split of the rows. The ``merge_state`` column (JSON text)
+    carries what a row shows only as a result (the source addresses behind
+    ``distinct_source_ips``, the counts behind the most frequent ``category``, ``denied_by``,
+    ``noise`` and ``eval_verdict``); drop it for a table with exactly ``summary.parquet``'s
+    columns. ``summary.parquet`` itself has no such column and is refused (``ValueError``).
 
-    Denial rows whose types differ only in width (Spark's ``large_string``, a timestamp in
-    another unit) are cast to ``DENIALS_SCHEMA`` first.
+    Rows with ``suppressed_by`` set are left out; change links (``change_*``,
+    ``changed_after``, ``self_change_event_id``, ``transient_success_time``) need the trail's
+    policy changes and stay empty here. Columns whose types differ only in width (Spark's
+    ``large_string``, a timestamp in another unit) are cast first.
+
+    >>> parts = [whydenied.summarize(d) for d in denials.to_batches(max_chunksize=100)]
+    >>> whole = whydenied.summarize(pa.Table.from_batches(parts))
+    >>> final = whole.drop_columns(["merge_state"])
     """
-    table = denials if isinstance(denials, pa.Table) else pa.table(denials)
+    table = rows if isinstance(rows, pa.Table) else pa.table(rows)
+    summary_rows = "distinct_source_ips" in table.column_names
+    schema = SUMMARY_SCHEMA if summary_rows else DENIALS_SCHEMA
     # Columns missing are the Rust side's to judge (reports of older versions lack some).
-    fields = [field for field in DENIALS_SCHEMA if field.name in table.column_names]
+    fields = [field for field in schema if field.name in table.column_names]
     table = table.select([field.name for field in fields]).cast(pa.schema(fields))
     return pa.record_batch(_whydenied.summarize(table))

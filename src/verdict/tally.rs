@@ -4,7 +4,7 @@
 use std::collections::HashMap;
 
 use super::{Verdict, VerdictKind};
-use crate::aggregate::SummaryRow;
+use crate::aggregate::{Judged, SummaryRow};
 use crate::classify::Denial;
 
 /// What a group's denials were judged, as the summary shows it.
@@ -69,6 +69,10 @@ impl GroupVerdict {
 type Key = (String, String, Option<String>);
 type Answer = (VerdictKind, Option<String>, Option<String>);
 
+fn key_of(row: &SummaryRow) -> Key {
+    (row.principal.clone(), row.action.clone(), row.bucket.clone())
+}
+
 /// Tallies verdicts by summary group while the denials are re-written.
 #[derive(Default)]
 pub struct Tally {
@@ -90,10 +94,25 @@ impl Tally {
         *self.groups.entry(key).or_default().entry(answer).or_default() += 1;
     }
 
+    /// Counts `n` judged denials of the group of `row` (a partial summary's, being merged).
+    pub fn add_judged(&mut self, row: &SummaryRow, (kind, policy, statement, n): Judged) {
+        let answers = self.groups.entry(key_of(row)).or_default();
+        *answers.entry((kind, policy, statement)).or_default() += n;
+    }
+
+    /// The judged denials of the group of `row`, in a fixed order (what a partial summary
+    /// carries, see [`crate::aggregate::MergeState`]).
+    pub fn judged(&self, row: &SummaryRow) -> Vec<Judged> {
+        let answers = self.groups.get(&key_of(row)).into_iter().flatten();
+        let mut judged: Vec<Judged> =
+            answers.map(|((kind, p, s), n)| (*kind, p.clone(), s.clone(), *n)).collect();
+        judged.sort_by(|a, b| (a.0.index(), &a.1, &a.2).cmp(&(b.0.index(), &b.1, &b.2)));
+        judged
+    }
+
     /// Sets the row's verdict columns; `false` when the group had no judged denial.
     pub fn amend(&self, row: &mut SummaryRow) -> bool {
-        let key = (row.principal.clone(), row.action.clone(), row.bucket.clone());
-        let Some(answers) = self.groups.get(&key) else { return false };
+        let Some(answers) = self.groups.get(&key_of(row)) else { return false };
         let mut group = GroupVerdict::default();
         for ((kind, _, _), n) in answers {
             group.counts[kind.index()] += n;

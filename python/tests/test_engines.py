@@ -1,7 +1,8 @@
-"""The README's recipes, run: Spark `mapInArrow` (local[2]) and Dask `from_map` over the sample,
-as raw objects and as the Athena table, give the binary's denials and summary.
+"""The README's recipes, run: Spark `mapInArrow` (local[2]), Dask `from_map` and Ray Data
+`map_batches` over the sample, as raw objects and as the Athena table, give the binary's denials
+and summary.
 
-Marked `engines` (a JVM and a Dask scheduler take seconds to start): `pytest -m "not engines"`
+Marked `engines` (a JVM, a Dask scheduler and a Ray instance take seconds to start): `pytest -m "not engines"`
 skips them."""
 
 import pyarrow as pa
@@ -118,6 +119,38 @@ def test_dask_from_map_gives_the_binarys_denials(binary_reports):
     with dask.config.set(scheduler="threads"):
         got = pa.Table.from_pandas(rows.compute(), preserve_index=False).cast(whydenied.DENIALS_SCHEMA)
     assert_same_rows(got, expected)
+
+
+def test_ray_data_map_batches_gives_the_binarys_denials_and_summary(binary_reports):
+    import ray
+
+    expected, _ = binary_reports
+    ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False)
+    try:
+        # The README's recipe; `override_num_blocks` makes several blocks, so that there are
+        # partial summaries to merge.
+        objects = ray.data.read_binary_files(
+            str(SAMPLE), include_paths=True, file_extensions=["gz"], override_num_blocks=4
+        )
+        denials = objects.map_batches(
+            lambda t: pa.Table.from_batches([whydenied.scan_bytes(t.rename_columns({"bytes": "content"}))]),
+            batch_format="pyarrow",
+        )
+        partial = denials.map_batches(
+            lambda t: pa.Table.from_batches([whydenied.summarize(t)]), batch_format="pyarrow"
+        )
+        got = pa.concat_tables(ray.get(denials.to_arrow_refs()))
+        pieces = pa.concat_tables(ray.get(partial.to_arrow_refs()))
+    finally:
+        ray.shutdown()
+    # Ray names objects by absolute path; the binary by the path it was given.
+    prefix = str(SAMPLE.parent) + "/"
+    origins = [o.removeprefix(prefix) for o in got.column("origin").to_pylist()]
+    got = got.set_column(got.schema.get_field_index("origin"), "origin", pa.array(origins))
+    assert_same_rows(got.cast(whydenied.DENIALS_SCHEMA), expected)
+    merged = whydenied.summarize(pieces)
+    assert pieces.num_rows > merged.num_rows, "groups spread over the blocks"
+    assert merged.to_pylist() == whydenied.summarize(expected).to_pylist()
 
 
 def test_duckdb_queries_the_denials_over_arrow(binary_reports):

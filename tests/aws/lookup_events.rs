@@ -284,3 +284,23 @@ fn a_page_that_fails_after_its_retries_is_reported_and_never_resumed_past() {
     let written = crate::common::relative_files(&work.path().join("incremental"));
     assert!(!written.iter().any(|f| f.extension().is_some_and(|e| e == "parquet")), "{written:?}");
 }
+
+#[test]
+fn a_region_that_does_not_answer_is_one_line() {
+    let work = tempfile::tempdir().expect("temp dir");
+    // Nothing listens on port 1: as a region name AWS does not have, the connection fails.
+    let output =
+        whydenied_aws_at("http://127.0.0.1:1", &["scan", HISTORY, "--out", utf8(work.path())])
+            .env("AWS_MAX_ATTEMPTS", "1")
+            .output()
+            .expect("the binary runs");
+    assert_eq!(output.status.code(), Some(1));
+    let text = stderr(&output);
+    assert!(
+        text.starts_with(
+            "whydenied: cannot reach CloudTrail in region us-east-1 (is the region right?): "
+        ),
+        "{text}"
+    );
+    assert_eq!(text.lines().count(), 1, "{text}");
+}

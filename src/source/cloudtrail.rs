@@ -78,7 +78,7 @@ pub struct Walked {
     pub origin: Arc<str>,
     /// Why it stopped before the start of the window, and what it did not read.
     pub gap: Option<String>,
-    /// Events that came without their record (`CloudTrailEvent`): not read.
+    /// Events that came without their record (`CloudTrailEvent` absent or empty): not read.
     pub without_document: u64,
 }
 
@@ -186,7 +186,8 @@ impl Walker {
                     (Some(o), Some(t)) if o.secs() <= t.secs() => Some(o),
                     (o, t) => t.copied().or(o),
                 };
-                let Some(document) = event.cloud_trail_event() else {
+                let document = event.cloud_trail_event().filter(|d| !d.trim().is_empty());
+                let Some(document) = document else {
                     walked.without_document += 1;
                     continue;
                 };

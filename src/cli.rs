@@ -14,6 +14,7 @@ use whydenied::classify::FailureFilter;
 use whydenied::decode::split::SplitLimits;
 use whydenied::pipeline::ScanConfig;
 use whydenied::report::Format;
+use whydenied::source::lookup::{self, LookupAttribute};
 use whydenied::source::s3_layout::{LayoutFilter, S3Url, is_account_id};
 use whydenied::source::{AwsOptions, SourceOptions};
 use whydenied::state::Shard;
@@ -252,11 +253,12 @@ fn parse_top(text: &str) -> Result<usize, String> {
 }
 
 /// A SOURCE that was meant as a remote URL but is not spelled as one (`S3://b`, `s3:/b`,
-/// `cwlogs:/g`) and does not exist as a local path: without this it would be "no such file".
+/// `cwlogs:/g`, `cloudtrail:us-east-1`) and does not exist as a local path: without this it
+/// would be "no such file".
 fn misspelled_url(source: &str) -> Option<String> {
     let (scheme, rest) = source.split_once(':')?;
     let scheme = scheme.to_ascii_lowercase();
-    if scheme != "s3" && scheme != "cwlogs" {
+    if !["s3", "cwlogs", "cloudtrail"].contains(&scheme.as_str()) {
         return None;
     }
     if whydenied::source::is_remote(source) || std::path::Path::new(source).exists() {
@@ -319,6 +321,10 @@ Examples:
   AWS_ENDPOINT_URL=http://127.0.0.1:9000 whydenied scan s3://trail
   whydenied scan cwlogs://CloudTrail/DefaultLogGroup --since 24h \\
       --aws-region us-east-1
+  # CloudTrail's event history, no trail needed (2 requests/s: narrow it)
+  whydenied scan cloudtrail://eu-west-1 --since 6h
+  whydenied scan cloudtrail://us-east-1 --since 2d \\
+      --lookup-attribute EventSource=s3.amazonaws.com
 
 Inputs are recognised by content: gzip or plain; {\"Records\":[...]} trail
 files, JSON arrays, one event per line (also CloudWatch Logs exports), the
@@ -333,7 +339,9 @@ reads it again.";
 
 #[derive(Debug, Args)]
 pub struct ScanArgs {
-    /// Files, directories (scanned recursively), `-` for standard input, s3://bucket[/prefix], or cwlogs://<log-group>.
+    /// Files, directories (scanned recursively), `-` for standard input, s3://bucket[/prefix],
+    /// cwlogs://<log-group>, or cloudtrail://<region> (CloudTrail's event history: the last 90
+    /// days of management events, no trail needed; cloudtrail:// alone for --aws-region).
     #[arg(required = true, value_name = "SOURCE")]
     pub sources: Vec<String>,
 
@@ -395,6 +403,13 @@ pub struct ScanArgs {
     /// CloudWatch Logs: only log streams whose name starts with this.
     #[arg(long, value_name = "PREFIX", help_heading = "AWS")]
     pub log_stream_prefix: Option<String>,
+
+    /// CloudTrail event history (cloudtrail://): only events with this attribute, KEY=VALUE, KEY
+    /// one of AccessKeyId, EventId, EventName, EventSource, ReadOnly, ResourceName,
+    /// ResourceType, Username (LookupEvents takes one). Narrows the requests, so fewer are
+    /// needed at 2 per second; the records are still filtered as usual.
+    #[arg(long, value_name = "KEY=VALUE", value_parser = LookupAttribute::parse, help_heading = "AWS")]
+    pub lookup_attribute: Option<LookupAttribute>,
 
     /// CloudWatch Logs: time slices of the window fetched at once.
     #[arg(long, value_name = "N", default_value_t = 4, value_parser = clap::value_parser!(u16).range(1..=64), help_heading = "AWS")]
@@ -523,6 +538,7 @@ impl ScanArgs {
         if let Some(bad) = self.accounts.iter().find(|a| !is_account_id(a)) {
             return Err(format!("--account {bad:?}: an account id is 12 digits"));
         }
+        self.check_event_history()?;
         let config = ScanConfig {
             inputs: self.sources.clone(),
             sources: SourceOptions {
@@ -542,6 +558,7 @@ impl ScanArgs {
                 log_stream_prefix: self.log_stream_prefix.clone(),
                 log_concurrency: usize::from(self.log_concurrency),
                 filter,
+                lookup_attribute: self.lookup_attribute.clone(),
                 ..SourceOptions::default()
             },
             out_dir,
@@ -563,6 +580,35 @@ impl ScanArgs {
             policies: self.policies.clone(),
         };
         Ok((config, staging))
+    }
+}
+
+impl ScanArgs {
+    /// `--lookup-attribute` needs a `cloudtrail://` input; a `cloudtrail://<region>` input with
+    /// `--region` filters that leave that region out would read its history for nothing.
+    fn check_event_history(&self) -> Result<(), String> {
+        let histories: Vec<&String> =
+            self.sources.iter().filter(|s| s.starts_with(lookup::SCHEME)).collect();
+        if let Some(attribute) = &self.lookup_attribute
+            && histories.is_empty()
+        {
+            return Err(format!(
+                "--lookup-attribute {}={}: only a cloudtrail://<region> input is read through LookupEvents",
+                attribute.key, attribute.value
+            ));
+        }
+        for input in histories {
+            if let Some(region) = lookup::parse_url(input)?
+                && !self.regions.is_empty()
+                && !self.regions.contains(&region)
+            {
+                return Err(format!(
+                    "{input} holds the events of {region} only, and --region {} keeps none of them",
+                    self.regions.join(" --region ")
+                ));
+            }
+        }
+        Ok(())
     }
 }
 
@@ -599,6 +645,43 @@ mod tests {
     }
 
     #[test]
+    fn event_history_flags_must_fit_the_inputs() {
+        let config = |args: &[&str]| {
+            let argv = [&["whydenied", "scan"], args].concat();
+            let Command::Scan(scan) = Cli::try_parse_from(argv).expect("parses").command else {
+                panic!("a scan command")
+            };
+            scan.config().map(|(config, _)| config)
+        };
+        let attribute = ["--lookup-attribute", "EventName=PutObject"];
+        let err = config(&[&["logs/"][..], &attribute].concat()).expect_err("no history");
+        assert!(err.contains("only a cloudtrail://<region> input"), "{err}");
+        let narrowed =
+            config(&[&["cloudtrail://eu-west-1"][..], &attribute].concat()).expect("valid");
+        assert_eq!(
+            narrowed.sources.lookup_attribute,
+            Some(LookupAttribute { key: "EventName", value: "PutObject".into() })
+        );
+        let err = config(&["cloudtrail://eu-west-1", "--region", "us-east-1"]).expect_err("empty");
+        assert!(err.contains("keeps none of them"), "{err}");
+        assert!(config(&["cloudtrail://eu-west-1", "--region", "eu-west-1"]).is_ok());
+        assert!(
+            config(&["cloudtrail://", "--region", "eu-west-1"]).is_ok(),
+            "its region is the clients'"
+        );
+        assert!(
+            Cli::try_parse_from([
+                "whydenied",
+                "scan",
+                "cloudtrail://",
+                "--lookup-attribute",
+                "Bucket=b"
+            ])
+            .is_err()
+        );
+    }
+
+    #[test]
     fn top_takes_a_count_or_all_and_urls_must_be_spelled_as_urls() {
         let top = |value: &str| {
             Cli::try_parse_from(["whydenied", "report", "d", "--top", value]).map(|cli| {
@@ -622,7 +705,13 @@ mod tests {
                 })),
             );
         }
-        for fine in ["s3://trail", "cwlogs://g", "logs/", "-", "C:/logs"] {
+        assert_eq!(
+            misspelled_url("cloudtrail:/eu-west-1").as_deref(),
+            Some(
+                "\"cloudtrail:/eu-west-1\" is not a cloudtrail:// URL (nor a local path): write cloudtrail://eu-west-1"
+            )
+        );
+        for fine in ["s3://trail", "cwlogs://g", "cloudtrail://", "logs/", "-", "C:/logs"] {
             assert_eq!(misspelled_url(fine), None, "{fine}");
         }
     }

@@ -187,7 +187,7 @@ async fn caller(
         aws_sdk_sts::Client::new(config).get_caller_identity().send().await.map_err(|e| {
             match credential_error(e.code()) {
                 Some(rejected) => FetchError::Aws(rejected),
-                None => FetchError::Identity(crate::source::s3::describe(&e)),
+                None => FetchError::Identity(crate::source::aws::describe(&e)),
             }
         })?;
     match identity.account() {

@@ -172,6 +172,10 @@ pub enum ScanError {
     Snapshot(#[from] SnapshotError),
     #[error("judging the denials: {0}")]
     Judge(#[from] RewriteError),
+    #[error(
+        "{input}: {reason}. With --state a run commits nothing when an API input was read only part-way: no report was written and the state is unchanged, so the next run reads the same window again"
+    )]
+    ApiGap { input: String, reason: String },
 }
 
 /// Denials per message to the writer thread, and messages in flight: bounds the memory held
@@ -182,9 +186,10 @@ const QUEUE: usize = 16;
 /// Objects opened ahead of the workers (remote downloads started and waiting).
 const OBJECT_QUEUE: usize = 8;
 
-/// CloudWatch Logs can take minutes to receive an event: an incremental run reads log groups
-/// only up to this long ago, and the next run starts there.
-const LOG_INGESTION_DELAY_MS: i64 = 5 * 60 * 1000;
+/// CloudWatch Logs can take minutes to receive an event, and CloudTrail's event history about
+/// five (CloudTrail User Guide, "CloudTrail event history"): an incremental run reads API
+/// inputs only up to this long ago, and the next run starts there.
+const API_INGESTION_DELAY_MS: i64 = 5 * 60 * 1000;
 
 /// Scans the inputs and writes the reports into `config.out_dir`. The reports are committed
 /// only when every source could be read to the end (single inputs may still be reported as
@@ -288,13 +293,13 @@ pub fn scan(config: &ScanConfig) -> Result<ScanOutcome, ScanError> {
         _ => None,
     };
     let mut sources = config.sources.clone();
-    let mut log_group_until = None;
+    let mut api_until = None;
     if let Some(state) = &state {
-        sources.log_group_resume = state.log_groups.clone();
+        sources.api_resume = state.api_resume(&config.inputs);
         if sources.layout.window.until.is_none() {
-            let until_ms = chrono::Utc::now().timestamp_millis() - LOG_INGESTION_DELAY_MS;
-            sources.log_group_until = Some(until_ms);
-            log_group_until = Some(until_ms);
+            let until_ms = chrono::Utc::now().timestamp_millis() - API_INGESTION_DELAY_MS;
+            sources.api_until = Some(until_ms);
+            api_until = Some(until_ms);
         }
     }
     let selection = Arc::new(RunSelection::new(config.shard, state.as_ref()));
@@ -321,6 +326,13 @@ pub fn scan(config: &ScanConfig) -> Result<ScanOutcome, ScanError> {
     }
     let WorkersDone { summary, mut stats, sink, read, mut changes, assumptions } = scanned;
     let finished = inputs.finish()?;
+    if config.state.is_some()
+        && let Some((input, reason)) = finished.api_gaps.into_iter().next()
+    {
+        // Its newest events are in this run's reports, its oldest were not read: the next run
+        // could neither resume after the gap nor read it again without counting twice.
+        return Err(ScanError::ApiGap { input, reason });
+    }
     stats.problems.extend(finished.problems);
     stats.problems.sort();
     stats.other_shard += finished.unselected.other_shard;
@@ -331,6 +343,7 @@ pub fn scan(config: &ScanConfig) -> Result<ScanOutcome, ScanError> {
     stats.not_listed_named = finished.not_listed_named;
     stats.requests = finished.s3;
     stats.log_groups = finished.log_groups;
+    stats.lookup_events = finished.lookup_events;
     stats.unused_rules = config
         .suppressions
         .unused(&stats.suppressed_by_rule)
@@ -404,11 +417,10 @@ pub fn scan(config: &ScanConfig) -> Result<ScanOutcome, ScanError> {
         for object in read {
             state.record(object);
         }
-        if let Some(until_ms) =
-            log_group_until.or(config.sources.layout.window.until.map(|us| us / 1000))
+        if let Some(until_ms) = api_until.or(config.sources.layout.window.until.map(|us| us / 1000))
         {
-            for input in config.inputs.iter().filter_map(|i| i.strip_prefix("cwlogs://")) {
-                state.log_groups.insert(input.to_string(), until_ms);
+            for input in config.inputs.iter().filter(|i| source::is_api(i)) {
+                state.api_read_up_to(input, until_ms);
             }
         }
     }

@@ -38,6 +38,11 @@ use crate::source::{Selection, Wanted};
 mod selection;
 pub use selection::{RecordedSelection, canonical_input};
 
+/// The key of an API input in [`State::log_groups`].
+fn api_key(input: &str) -> &str {
+    input.strip_prefix("cwlogs://").unwrap_or(input)
+}
+
 /// Bumped whenever the meaning of a field changes.
 pub const STATE_VERSION: u32 = 1;
 
@@ -54,7 +59,9 @@ pub struct State {
     pub runs: Vec<String>,
     /// Origin → version of every object scanned completely.
     pub objects: BTreeMap<String, String>,
-    /// `cwlogs://group` → milliseconds up to which (exclusive) the group was read.
+    /// API input → milliseconds up to which (exclusive) it was read: a log group by its name
+    /// (`cwlogs://` left off, as before other API sources existed), any other API input as
+    /// written (`cloudtrail://us-east-1`); see [`State::api_read_up_to`].
     pub log_groups: BTreeMap<String, i64>,
     /// Origin → how far an object was read when reading it failed part-way (a connection
     /// lost mid-download, a truncated gzip stream). Absent from files written before it existed.
@@ -247,6 +254,18 @@ impl State {
         self.inputs = self.inputs.iter().map(|i| canonical_input(i)).collect();
         self.inputs.sort();
         self.inputs.dedup();
+    }
+
+    /// Where each API input of `inputs` was read up to (ms, exclusive), by input as written.
+    pub fn api_resume(&self, inputs: &[String]) -> BTreeMap<String, i64> {
+        (inputs.iter().filter(|i| crate::source::is_api(i)))
+            .filter_map(|i| Some((i.clone(), *self.log_groups.get(api_key(i))?)))
+            .collect()
+    }
+
+    /// Records that a committed run read the API input `input` up to `until_ms` (exclusive).
+    pub fn api_read_up_to(&mut self, input: &str, until_ms: i64) {
+        self.log_groups.insert(api_key(input).to_string(), until_ms);
     }
 
     /// Records what a committed run read.
@@ -697,6 +716,23 @@ mod tests {
             State::load(&path, &inputs, None, &all, OUT),
             Err(StateError::Invalid { .. })
         ));
+    }
+
+    #[test]
+    fn api_inputs_resume_by_input_and_log_groups_by_name_as_before() {
+        let mut state = State::default();
+        state.log_groups.insert("CloudTrail/Default".into(), 5);
+        state.api_read_up_to("cloudtrail://us-east-1", 7);
+        let inputs: Vec<String> =
+            ["cwlogs://CloudTrail/Default", "cloudtrail://us-east-1", "logs/"]
+                .map(String::from)
+                .into();
+        let resume = state.api_resume(&inputs);
+        assert_eq!(resume.get("cwlogs://CloudTrail/Default"), Some(&5));
+        assert_eq!(resume.get("cloudtrail://us-east-1"), Some(&7));
+        assert_eq!(resume.len(), 2, "{resume:?}");
+        state.api_read_up_to("cwlogs://CloudTrail/Default", 6);
+        assert_eq!(state.log_groups.get("CloudTrail/Default"), Some(&6), "the key files had");
     }
 
     #[test]

@@ -30,12 +30,12 @@ pub struct RequestStats {
     pub duplicates: u64,
 }
 
-/// What reading CloudWatch Logs groups did.
+/// What reading an API page by page did (CloudWatch Logs groups, CloudTrail's event history).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub struct LogGroupStats {
-    /// `FilterLogEvents` calls.
+pub struct ApiStats {
+    /// Pages asked for (`FilterLogEvents`, `LookupEvents` calls; SDK retries not counted).
     pub requests: u64,
-    /// Log events received (after the server-side filter).
+    /// Events received (after any server-side filter).
     pub events: u64,
 }
 
@@ -95,7 +95,8 @@ pub struct ScanStats {
     /// Requests made to S3, when there were any.
     pub requests: Option<RequestStats>,
     /// Requests made to CloudWatch Logs, when there were any.
-    pub log_groups: Option<LogGroupStats>,
+    pub log_groups: Option<ApiStats>,
+    pub lookup_events: Option<ApiStats>,
     pub elapsed: Duration,
 }
 

@@ -113,6 +113,13 @@ pub fn write_footer(out: &mut dyn Write, stats: &ScanStats) -> io::Result<()> {
             g.requests, g.events
         )?;
     }
+    if let Some(h) = &stats.lookup_events {
+        writeln!(
+            out,
+            "cloudtrail event history: {} LookupEvents requests, {} events received",
+            h.requests, h.events
+        )?;
+    }
     if stats.outside_window + stats.without_time > 0 {
         writeln!(
             out,

@@ -55,6 +55,7 @@ pub fn stats_json(stats: &ScanStats) -> Value {
             "duplicates": r.duplicates,
         })),
         "log_groups": stats.log_groups.map(|g| json!({"requests": g.requests, "events": g.events})),
+        "lookup_events": stats.lookup_events.map(|h| json!({"requests": h.requests, "events": h.events})),
         "not_listed": stats.not_listed_named,
         "not_listed_count": stats.not_listed,
         "problems": stats.problems.iter().map(|p| json!({"origin": p.origin, "what": p.what})).collect::<Vec<_>>(),

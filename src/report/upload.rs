@@ -14,8 +14,8 @@ use aws_sdk_s3::types::{CompletedMultipartUpload, CompletedPart};
 use tokio::runtime::Runtime;
 
 use super::layout::run_id_of;
+use crate::source::aws::describe;
 use crate::source::aws::{self, AwsError, AwsOptions};
-use crate::source::s3::describe;
 use crate::source::s3_layout::S3Url;
 
 /// Files above this size go up in parts (S3 allows single PUTs to 5 GB, but parts retry cheaply).

@@ -3,10 +3,15 @@
 //! the command line's `--profile`, `--aws-region`, `--endpoint-url` and `--no-sign-request` on
 //! top, and credential problems turned into one line that says what to do.
 
+use std::sync::atomic::{AtomicU64, Ordering};
+
 use aws_config::{BehaviorVersion, SdkConfig};
 use aws_credential_types::provider::ProvideCredentials;
+// The smithy error types every SDK crate re-exports: one and the same for all services.
+use aws_sdk_s3::error::{ProvideErrorMetadata, SdkError};
 
 pub use super::AwsOptions;
+use crate::stats::ApiStats;
 
 /// Why AWS could not be used at all.
 #[derive(Debug, thiserror::Error)]
@@ -23,6 +28,22 @@ pub enum AwsError {
         "AWS rejected the credentials ({0}): refresh them (for SSO profiles: `aws sso login`) and run again"
     )]
     RejectedCredentials(String),
+}
+
+/// What an API source walked page by page did, counted as it happens (see [`ApiStats`]).
+#[derive(Debug, Default)]
+pub struct ApiCounters {
+    pub requests: AtomicU64,
+    pub events: AtomicU64,
+}
+
+impl ApiCounters {
+    /// Adds these counts to `total`.
+    pub fn add_to(&self, total: &mut Option<ApiStats>) {
+        let total = total.get_or_insert_with(ApiStats::default);
+        total.requests += self.requests.load(Ordering::Relaxed);
+        total.events += self.events.load(Ordering::Relaxed);
+    }
 }
 
 /// Attempts per request, the first included, unless `AWS_MAX_ATTEMPTS` says otherwise.
@@ -96,6 +117,19 @@ const CREDENTIAL_ERROR_CODES: &[&str] = &[
 pub fn credential_error(code: Option<&str>) -> Option<AwsError> {
     let code = code?;
     CREDENTIAL_ERROR_CODES.contains(&code).then(|| AwsError::RejectedCredentials(code.to_string()))
+}
+
+/// `AccessDenied: Access Denied`, or the transport error, in one line.
+pub fn describe<E, R>(error: &SdkError<E, R>) -> String
+where
+    E: ProvideErrorMetadata + std::error::Error + 'static,
+    R: std::fmt::Debug + 'static,
+{
+    match (error.code(), error.message()) {
+        (Some(code), Some(message)) => format!("{code}: {message}"),
+        (Some(code), None) => code.to_string(),
+        _ => cause_chain(error),
+    }
 }
 
 /// SDK errors carry long chains; a message for people needs the first line of the useful part.

@@ -14,7 +14,7 @@
 use std::collections::BTreeMap;
 use std::io::{Cursor, Read};
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::Ordering;
 
 use aws_sdk_cloudwatchlogs::Client;
 use aws_sdk_cloudwatchlogs::error::ProvideErrorMetadata;
@@ -22,7 +22,7 @@ use tokio::runtime::Handle;
 use tokio::sync::{Semaphore, mpsc};
 
 use super::LogObject;
-use super::aws::{AwsError, cause_chain, credential_error};
+use super::aws::{ApiCounters, AwsError, cause_chain, credential_error};
 use crate::classify::FailureFilter;
 use crate::classify::category::{AUTHENTICATION_CODES, AUTHORIZATION_CODES};
 use crate::window::TimeWindow;
@@ -47,13 +47,6 @@ pub struct LogGroupOptions {
     pub concurrency: usize,
 }
 
-/// What a log group scan did.
-#[derive(Debug, Default)]
-pub struct LogGroupCounters {
-    pub requests: AtomicU64,
-    pub events: AtomicU64,
-}
-
 /// Why a log group could not be read at all.
 #[derive(Debug, thiserror::Error)]
 pub enum LogGroupError {
@@ -66,7 +59,7 @@ pub enum LogGroupError {
 /// A log group scan in progress (see [`super::s3::S3Scan`]).
 pub struct LogGroupScan {
     pub objects: mpsc::Receiver<LogObject>,
-    pub counters: Arc<LogGroupCounters>,
+    pub counters: Arc<ApiCounters>,
     pub finished: tokio::task::JoinHandle<Result<(), LogGroupError>>,
 }
 
@@ -83,7 +76,7 @@ pub fn start(
     queue: usize,
 ) -> LogGroupScan {
     let (sender, objects) = mpsc::channel(queue.max(1));
-    let counters = Arc::new(LogGroupCounters::default());
+    let counters = Arc::new(ApiCounters::default());
     let walker = Walker {
         client,
         group,
@@ -188,7 +181,7 @@ struct Walker {
     group: String,
     pattern: Option<String>,
     stream_prefix: Option<String>,
-    counters: Arc<LogGroupCounters>,
+    counters: Arc<ApiCounters>,
     sender: mpsc::Sender<LogObject>,
 }
 

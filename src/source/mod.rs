@@ -3,13 +3,17 @@
 //! denial it produced. Sources know nothing about JSON or denials.
 //!
 //! [`open`] turns the command line's inputs into one stream of objects: local files first (all
-//! known up front), then the objects of each `s3://` and `cwlogs://` input as they arrive.
+//! known up front), then the objects of each `s3://`, `cwlogs://` and `cloudtrail://` input as
+//! they arrive.
 
 #[cfg(feature = "aws")]
 pub mod aws;
 #[cfg(feature = "aws")]
+pub mod cloudtrail;
+#[cfg(feature = "aws")]
 pub mod cloudwatch;
 pub mod local;
+pub mod lookup;
 pub mod overlap;
 #[cfg(feature = "aws")]
 #[path = "remote.rs"]
@@ -28,8 +32,10 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use crate::classify::FailureFilter;
-use crate::stats::{LogGroupStats, Problem, RequestStats};
+use crate::stats::{ApiStats, Problem, RequestStats};
+use crate::window::TimeWindow;
 use local::{InputPathError, OutputDir};
+use lookup::LookupAttribute;
 pub use remote::RemoteError;
 use s3_layout::LayoutFilter;
 
@@ -85,9 +91,16 @@ pub struct AwsOptions {
     pub no_sign_request: bool,
 }
 
-/// Whether an input names a remote source (`s3://`, `cwlogs://`) rather than a local path.
+/// Whether an input names a remote source (`s3://`, `cwlogs://`, `cloudtrail://`) rather than
+/// a local path.
 pub fn is_remote(input: &str) -> bool {
-    input.starts_with("s3://") || input.starts_with("cwlogs://")
+    input.starts_with("s3://") || is_api(input)
+}
+
+/// Whether an input is read from an API over a time window (`cwlogs://`, `cloudtrail://`)
+/// rather than as objects: an incremental run resumes it where the last one stopped.
+pub fn is_api(input: &str) -> bool {
+    input.starts_with("cwlogs://") || input.starts_with(lookup::SCHEME)
 }
 
 /// How remote sources are reached and pruned.
@@ -104,10 +117,29 @@ pub struct SourceOptions {
     pub log_concurrency: usize,
     /// Which failures are kept: decides the server-side filter pattern of log groups.
     pub filter: FailureFilter,
-    /// Where each log group was read up to by an earlier run (ms): reading resumes there.
-    pub log_group_resume: std::collections::BTreeMap<String, i64>,
-    /// Read log groups only up to this time (ms, exclusive) when the window has no end.
-    pub log_group_until: Option<i64>,
+    /// CloudTrail's event history: the one attribute `LookupEvents` narrows by.
+    pub lookup_attribute: Option<LookupAttribute>,
+    /// Where each API input (`cwlogs://`, `cloudtrail://`, as written) was read up to by an
+    /// earlier run (ms): reading resumes there.
+    pub api_resume: std::collections::BTreeMap<String, i64>,
+    /// Read API inputs only up to this time (ms, exclusive) when the window has no end.
+    pub api_until: Option<i64>,
+}
+
+impl SourceOptions {
+    /// The window an API input is read over: the run's, ended by [`Self::api_until`] when it
+    /// has no end, and started no earlier than where an earlier run stopped reading `input`.
+    pub fn api_window(&self, input: &str) -> TimeWindow {
+        let mut window = self.layout.window;
+        if window.until.is_none() {
+            window.until = self.api_until.map(|ms| ms.saturating_mul(1000));
+        }
+        if let Some(&resume_ms) = self.api_resume.get(input) {
+            window.since =
+                Some(window.since.unwrap_or(i64::MIN).max(resume_ms.saturating_mul(1000)));
+        }
+        window
+    }
 }
 
 /// Why the inputs cannot be read at all.
@@ -132,7 +164,7 @@ pub struct Inputs {
     /// Policy snapshot directories inside local inputs: not read.
     snapshots: Vec<PathBuf>,
     selection: Arc<dyn Selection>,
-    /// The `s3://` and `cwlogs://` inputs being listed and read.
+    /// The `s3://`, `cwlogs://` and `cloudtrail://` inputs being listed and read.
     remote: Option<remote::Remote>,
 }
 
@@ -166,6 +198,8 @@ impl Inputs {
             not_listed_named: Vec::new(),
             s3: None,
             log_groups: None,
+            lookup_events: None,
+            api_gaps: Vec::new(),
         };
         if let Some(remote) = self.remote {
             remote.finish(&mut finished)?;
@@ -208,11 +242,17 @@ pub struct Finished {
     pub not_listed: u64,
     pub not_listed_named: Vec<String>,
     pub s3: Option<RequestStats>,
-    pub log_groups: Option<LogGroupStats>,
+    pub log_groups: Option<ApiStats>,
+    /// CloudTrail event history (`cloudtrail://`) read.
+    pub lookup_events: Option<ApiStats>,
+    /// API inputs (as written) whose reading stopped part-way: a gap an incremental run must
+    /// not step over.
+    /// `(input, what)`.
+    pub api_gaps: Vec<(String, String)>,
 }
 
 /// Opens every input: walks local paths (never descending into `output`), starts listing each
-/// `s3://` URL and reading each `cwlogs://` log group. Fails before any work when an input
+/// `s3://` URL and reading each `cwlogs://` log group and `cloudtrail://` event history. Fails before any work when an input
 /// cannot be read at all.
 pub fn open(
     inputs: &[String],

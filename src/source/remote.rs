@@ -1,6 +1,7 @@
-//! The remote inputs of a run, `s3://` buckets and `cwlogs://` log groups: started together on
-//! one tokio runtime, their objects handed over through bounded queues, their counters and
-//! problems collected at the end. Only in builds with the `aws` feature.
+//! The remote inputs of a run, `s3://` buckets, `cwlogs://` log groups and `cloudtrail://` event
+//! histories: started together on one tokio runtime, their objects handed over through bounded
+//! queues, their counters and problems collected at the end. Only in builds with the `aws`
+//! feature.
 
 use std::io;
 use std::sync::Arc;
@@ -10,12 +11,14 @@ use tokio::runtime::Runtime;
 use tokio::sync::mpsc::Receiver;
 
 use super::aws::{self, AwsError};
+use super::cloudtrail::{self, LookupError, LookupOptions, LookupScan};
 use super::cloudwatch::{self, LogGroupError, LogGroupOptions, LogGroupScan};
+use super::lookup;
 use super::s3::{self, ObjectChoice, S3Error, S3Scan};
 use super::s3_claims::Claims;
 use super::s3_layout::S3Url;
 use super::{Finished, LogObject, Selection, SourceOptions, Wanted};
-use crate::stats::{LogGroupStats, Problem, RequestStats};
+use crate::stats::{Problem, RequestStats};
 
 /// Why a remote input cannot be read at all.
 #[derive(Debug, thiserror::Error)]
@@ -28,16 +31,20 @@ pub enum RemoteError {
     S3(#[from] S3Error),
     #[error(transparent)]
     LogGroup(#[from] LogGroupError),
+    #[error(transparent)]
+    Lookup(#[from] LookupError),
     #[error("cannot start the AWS client runtime: {0}")]
     Runtime(io::Error),
 }
 
-/// The buckets and log groups being read.
+/// The buckets, log groups and event histories being read.
 pub struct Remote {
     buckets: Vec<S3Scan>,
     log_groups: Vec<LogGroupScan>,
-    /// Log groups named more than once: read once.
-    duplicate_groups: u64,
+    /// Each with its input as written.
+    histories: Vec<(String, LookupScan)>,
+    /// Log groups and regions named more than once: read once.
+    duplicate_apis: u64,
     runtime: Runtime,
 }
 
@@ -49,8 +56,15 @@ impl Remote {
         selection: Arc<dyn Selection>,
         queue: usize,
     ) -> Result<Self, RemoteError> {
-        let (urls, groups): (Vec<&String>, Vec<&String>) =
+        let (urls, apis): (Vec<&String>, Vec<&String>) =
             inputs.iter().partition(|i| i.starts_with("s3://"));
+        let (histories, groups): (Vec<&String>, Vec<&String>) =
+            apis.into_iter().partition(|i| i.starts_with(lookup::SCHEME));
+        let histories = histories
+            .into_iter()
+            .map(|h| Ok((h.to_string(), lookup::parse_url(h)?)))
+            .collect::<Result<Vec<_>, String>>()
+            .map_err(RemoteError::Url)?;
         let urls = urls
             .into_iter()
             .map(|u| S3Url::parse(u))
@@ -64,7 +78,7 @@ impl Remote {
         let named = groups.len();
         let mut seen = std::collections::HashSet::new();
         groups.retain(|g| seen.insert(g.clone()));
-        let duplicate_groups = (named - groups.len()) as u64;
+        let mut duplicate_apis = (named - groups.len()) as u64;
         let runtime = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(2)
             .enable_all()
@@ -95,16 +109,8 @@ impl Remote {
         let logs = aws_sdk_cloudwatchlogs::Client::new(&config);
         let mut log_groups = Vec::new();
         for group in groups {
-            let mut window = options.layout.window;
-            if window.until.is_none() {
-                window.until = options.log_group_until.map(|ms| ms.saturating_mul(1000));
-            }
-            if let Some(&resume_ms) = options.log_group_resume.get(&group) {
-                window.since =
-                    Some(window.since.unwrap_or(i64::MIN).max(resume_ms.saturating_mul(1000)));
-            }
             let group_options = LogGroupOptions {
-                window,
+                window: options.api_window(&format!("cwlogs://{group}")),
                 stream_prefix: options.log_stream_prefix.clone(),
                 filter: options.filter,
                 concurrency: options.log_concurrency,
@@ -117,7 +123,33 @@ impl Remote {
                 queue,
             ));
         }
-        Ok(Remote { buckets, log_groups, duplicate_groups, runtime })
+        // `cloudtrail://` alone is the clients' region: the same history as naming it.
+        let mut regions = std::collections::HashSet::new();
+        let mut lookups = Vec::new();
+        for (input, region) in histories {
+            let region =
+                region.or_else(|| config.region().map(|r| r.to_string())).unwrap_or_default();
+            if !regions.insert(region.clone()) {
+                duplicate_apis += 1;
+                continue;
+            }
+            let client_config = aws_sdk_cloudtrail::config::Builder::from(&config)
+                .region(aws_config::Region::new(region.clone()))
+                .build();
+            let lookup_options = LookupOptions {
+                window: options.api_window(&input),
+                attribute: options.lookup_attribute.clone(),
+            };
+            let scan = cloudtrail::start(
+                runtime.handle(),
+                aws_sdk_cloudtrail::Client::from_conf(client_config),
+                region,
+                lookup_options,
+                queue,
+            );
+            lookups.push((input, scan));
+        }
+        Ok(Remote { buckets, log_groups, histories: lookups, duplicate_apis, runtime })
     }
 
     /// The objects of every bucket and log group, as they arrive. They wait in bounded queues,
@@ -132,6 +164,7 @@ impl Remote {
         let mut queues: Vec<_> =
             self.buckets.iter_mut().map(|scan| take(&mut scan.objects)).collect();
         queues.extend(self.log_groups.iter_mut().map(|scan| take(&mut scan.objects)));
+        queues.extend(self.histories.iter_mut().map(|(_, scan)| take(&mut scan.objects)));
         // Log group pages are selected here (by stream, for shards); buckets select before
         // download.
         Box::new(
@@ -146,7 +179,7 @@ impl Remote {
     /// `finished`, or returns the error that made one unreadable.
     pub fn finish(self, finished: &mut Finished) -> Result<(), RemoteError> {
         let runtime = self.runtime;
-        finished.duplicates += self.duplicate_groups;
+        finished.duplicates += self.duplicate_apis;
         let join = |e: tokio::task::JoinError| RemoteError::Runtime(io::Error::other(e));
         for scan in self.buckets {
             let listing = runtime.block_on(scan.finished).map_err(join)??;
@@ -173,9 +206,22 @@ impl Remote {
         }
         for scan in self.log_groups {
             runtime.block_on(scan.finished).map_err(join)??;
-            let total = finished.log_groups.get_or_insert_with(LogGroupStats::default);
-            total.requests += scan.counters.requests.load(Ordering::Relaxed);
-            total.events += scan.counters.events.load(Ordering::Relaxed);
+            scan.counters.add_to(&mut finished.log_groups);
+        }
+        for (input, scan) in self.histories {
+            let walk = runtime.block_on(scan.finished).map_err(join)??;
+            scan.counters.add_to(&mut finished.lookup_events);
+            if walk.without_document > 0 {
+                let what =
+                    format!("{} × event without a CloudTrailEvent document", walk.without_document);
+                finished.problems.push(Problem { origin: walk.origin.to_string(), what });
+            }
+            if let Some(gap) = walk.gap {
+                finished
+                    .problems
+                    .push(Problem { origin: walk.origin.to_string(), what: gap.clone() });
+                finished.api_gaps.push((input, gap));
+            }
         }
         Ok(())
     }

@@ -1,5 +1,5 @@
-//! Remote inputs in a build without the `aws` feature: every `s3://` or `cwlogs://` input is
-//! refused with one line saying why, before anything is read.
+//! Remote inputs in a build without the `aws` feature: every `s3://`, `cwlogs://` or
+//! `cloudtrail://` input is refused with one line saying why, before anything is read.
 
 use std::sync::Arc;
 

@@ -27,7 +27,7 @@ use bytes::Bytes;
 use tokio::runtime::Handle;
 use tokio::sync::{OwnedSemaphorePermit, Semaphore, mpsc};
 
-use super::aws::{AwsError, cause_chain, credential_error};
+use super::aws::{AwsError, cause_chain, credential_error, describe};
 use super::s3_claims::Claims;
 use super::s3_layout::{
     LayoutFilter, S3Url, day_prefixes, is_account_id, is_lake_source_root, is_org_id,
@@ -461,19 +461,6 @@ impl Lister {
             let _ = sender.send(object).await;
         });
         true
-    }
-}
-
-/// `AccessDenied: Access Denied`, or the transport error, in one line.
-pub(crate) fn describe<E, R>(error: &SdkError<E, R>) -> String
-where
-    E: ProvideErrorMetadata + std::error::Error + 'static,
-    R: std::fmt::Debug + 'static,
-{
-    match (error.code(), error.message()) {
-        (Some(code), Some(message)) => format!("{code}: {message}"),
-        (Some(code), None) => code.to_string(),
-        _ => cause_chain(error),
     }
 }
 

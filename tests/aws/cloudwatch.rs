@@ -247,3 +247,27 @@ fn account_and_region_filter_the_records_of_a_log_group() {
         );
     }
 }
+
+#[test]
+fn an_incremental_run_reads_a_log_group_on_from_where_the_last_one_stopped() {
+    require!(moto());
+    let runtime = Runtime::new().expect("runtime");
+    let work = tempfile::tempdir().expect("temp dir");
+    let (group, _) = group_and_files(&runtime, "state", &work.path().join("streams"));
+    let state = work.path().join("state.json");
+    let args = ["--state", utf8(&state)];
+    let url = format!("cwlogs://{group}");
+    let out = work.path().join("out");
+    let (_, first, err) = scan_json_aws(&url, &out, &args);
+    assert!(first["scanned"]["kept"].as_u64() > Some(100), "{err}");
+    let saved: Value =
+        serde_json::from_slice(&std::fs::read(&state).expect("state")).expect("JSON");
+    // Keyed by the group's name, as state files written before other API sources were.
+    assert!(saved["log_groups"][&group].is_i64(), "{saved}");
+    let (_, second, err) = scan_json_aws(&url, &out, &args);
+    assert_eq!(second["scanned"]["kept"], 0, "nothing counted twice: {err}");
+    assert_eq!(
+        second["scanned"]["log_groups"]["events"], 0,
+        "the window starts where the first ended"
+    );
+}

@@ -1,7 +1,8 @@
 //! Reading from AWS: `s3://` buckets and `cwlogs://` log groups served over HTTP by the moto
 //! emulator that `scripts/test` starts (`WHYDENIED_AWS_ENDPOINT`), driven by the real AWS SDK on
-//! both sides. Without the emulator these tests skip, unless `WHYDENIED_REQUIRE_ALL=1`; see
-//! `common::skip_without`.
+//! both sides; `cloudtrail://` event histories by a stand-in each test starts (moto lacks
+//! `LookupEvents`). Without the emulator or the Python these tests skip, unless
+//! `WHYDENIED_REQUIRE_ALL=1`; see `common::skip_without`.
 
 #[path = "../common/mod.rs"]
 mod common;
@@ -9,6 +10,7 @@ mod common;
 mod cloudwatch;
 #[cfg(feature = "fetch")]
 mod fetch;
+mod lookup_events;
 mod s3;
 mod security_lake;
 

@@ -39,8 +39,13 @@ fn the_iam_policy_is_valid_and_grants_exactly_what_the_tool_calls() {
         assert!(statement["Resource"].is_string(), "every grant names its resource");
         actions.insert(statement["Action"].as_str().expect("one action per statement"));
     }
-    let expected =
-        BTreeSet::from(["s3:ListBucket", "s3:GetObject", "kms:Decrypt", "logs:FilterLogEvents"]);
+    let expected = BTreeSet::from([
+        "s3:ListBucket",
+        "s3:GetObject",
+        "kms:Decrypt",
+        "logs:FilterLogEvents",
+        "cloudtrail:LookupEvents",
+    ]);
     assert_eq!(actions, expected);
 }
 

@@ -356,7 +356,13 @@ mod tests {
         assert_eq!(whole.num_rows(), 1);
         let count = whole.column_by_name("count").expect("count");
         assert_eq!(count.as_primitive::<arrow_array::types::Int64Type>().value(0), 2);
-        assert!(matches!(summarize(&[whole]), Err(FrameError::NotDenials(_))));
+        // Summary rows merge with others through their state.
+        let merged = summarize(&[whole.clone(), whole.clone()]).expect("merged");
+        let count = merged.column_by_name("count").expect("count");
+        assert_eq!(count.as_primitive::<arrow_array::types::Int64Type>().value(0), 4);
+        // Without it (summary.parquet's rows) they are refused.
+        let without = whole.project(&(0..SUMMARY_COLUMNS.len()).collect::<Vec<_>>()).expect("");
+        assert!(matches!(summarize(&[without]), Err(FrameError::SummaryWithoutState)));
     }
 
     #[test]
@@ -365,6 +371,7 @@ mod tests {
         assert!(ddl.starts_with("`principal` STRING, "), "{ddl}");
         assert!(ddl.contains("`count` BIGINT, `first_seen` TIMESTAMP"), "{ddl}");
         assert!(ddl.contains("`accounts` ARRAY<STRING>"), "{ddl}");
-        assert_eq!(ddl.matches(", `").count() + 1, SUMMARY_COLUMNS.len());
+        assert_eq!(ddl.matches(", `").count() + 1, SUMMARY_COLUMNS.len() + 1);
+        assert!(ddl.ends_with("`merge_state` STRING"), "{ddl}");
     }
 }

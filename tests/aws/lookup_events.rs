@@ -185,7 +185,7 @@ fn an_incremental_run_reads_on_from_where_the_last_one_stopped() {
     require!(venv());
     let work = tempfile::tempdir().expect("temp dir");
     // The sample ends before 2026-11-05: moved to end an hour ago, its last hours are recent
-    // enough for a run without --until (which reads up to five minutes ago).
+    // enough for a run without --until (which reads up to 15 minutes ago).
     let sample_end = epoch("2026-11-05T00:00:00Z");
     let shift = chrono::Utc::now().timestamp() - 3600 - sample_end;
     let stand_in = StandIn::start(work.path(), &["--shift", &shift.to_string()]);

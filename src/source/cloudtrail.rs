@@ -47,6 +47,9 @@ const PAGE_EVENTS: i32 = 50;
 pub struct LookupOptions {
     pub window: TimeWindow,
     pub attribute: Option<LookupAttribute>,
+    /// An endpoint given with `--endpoint-url` or `AWS_ENDPOINT_URL`: the first suspect when
+    /// nothing answers, before the region.
+    pub custom_endpoint: bool,
 }
 
 /// Why a region's event history could not be read at all.
@@ -58,8 +61,8 @@ pub enum LookupError {
         "cannot read the CloudTrail event history of {region}: {reason}: the credentials need the IAM permission cloudtrail:LookupEvents"
     )]
     Denied { region: String, reason: String },
-    #[error("cannot reach CloudTrail in region {region} (is the region right?): {reason}")]
-    Unreachable { region: String, reason: String },
+    #[error("cannot reach CloudTrail in region {region} ({suspect}): {reason}")]
+    Unreachable { region: String, suspect: &'static str, reason: String },
     #[error("cannot read the CloudTrail event history of {region}: {reason}")]
     Read { region: String, reason: String },
 }
@@ -239,7 +242,12 @@ impl Walker {
                 LookupError::Denied { region, reason }
             }
             SdkError::DispatchFailure(_) | SdkError::TimeoutError(_) => {
-                LookupError::Unreachable { region, reason }
+                let suspect = if self.options.custom_endpoint {
+                    "is the custom endpoint (--endpoint-url, AWS_ENDPOINT_URL) right?"
+                } else {
+                    "is the region right?"
+                };
+                LookupError::Unreachable { region, suspect, reason }
             }
             _ => LookupError::Read { region, reason },
         }

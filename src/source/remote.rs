@@ -139,6 +139,7 @@ impl Remote {
             let lookup_options = LookupOptions {
                 window: options.api_window(&input),
                 attribute: options.lookup_attribute.clone(),
+                custom_endpoint: aws::has_custom_endpoint(&config),
             };
             let scan = cloudtrail::start(
                 runtime.handle(),

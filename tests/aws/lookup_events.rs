@@ -286,9 +286,10 @@ fn a_page_that_fails_after_its_retries_is_reported_and_never_resumed_past() {
 }
 
 #[test]
-fn a_region_that_does_not_answer_is_one_line() {
+fn an_endpoint_that_does_not_answer_is_one_line() {
     let work = tempfile::tempdir().expect("temp dir");
-    // Nothing listens on port 1: as a region name AWS does not have, the connection fails.
+    // Nothing listens on port 1: the connection fails, as for a region name AWS does not have;
+    // with a custom endpoint, that endpoint is what the line asks about.
     let output =
         whydenied_aws_at("http://127.0.0.1:1", &["scan", HISTORY, "--out", utf8(work.path())])
             .env("AWS_MAX_ATTEMPTS", "1")
@@ -298,7 +299,8 @@ fn a_region_that_does_not_answer_is_one_line() {
     let text = stderr(&output);
     assert!(
         text.starts_with(
-            "whydenied: cannot reach CloudTrail in region us-east-1 (is the region right?): "
+            "whydenied: cannot reach CloudTrail in region us-east-1 (is the custom endpoint \
+             (--endpoint-url, AWS_ENDPOINT_URL) right?): "
         ),
         "{text}"
     );

@@ -763,6 +763,7 @@ mod tests {
     use super::*;
     use crate::classify::principal::Principal;
     use crate::classify::reason::PolicyType;
+    use crate::verdict::VerdictKind;
     use std::sync::Arc;
 
     fn denial(principal: &str, time: i64, ip: &str, by: DeniedBy) -> Denial {
@@ -904,6 +905,38 @@ mod tests {
         }
         assert!(MergeState::from_json(r#"{"version":2}"#).is_err());
         assert!(Summary::default().add_row(&row, &state).is_ok());
+    }
+
+    /// A state written by hand can hold any numbers: ones that add up only by wrapping around,
+    /// or that would make a merged group's count overflow, are refused, never a panic.
+    #[test]
+    fn forged_counts_are_refused_not_wrapped() {
+        let mut summary = Summary::default();
+        summary.add(&denial("a", 1, "192.0.2.1", DeniedBy::Unknown));
+        let rows = summary.into_rows();
+        let (row, state) = (rows.head(1).remove(0), rows.merge_states().next().expect("a row"));
+        assert_eq!((row.count, state.categories.len()), (1, 1));
+        let mut wrapping = state.clone();
+        wrapping.categories.push(("authentication".into(), u64::MAX));
+        assert!(Summary::default().add_row(&row, &wrapping).is_err());
+
+        let most = i64::MAX as u64;
+        let mut huge_row = row.clone();
+        huge_row.count = most;
+        let mut huge = state.clone();
+        huge.categories[0].1 = most;
+        huge.reasons[0].2 = most;
+        let mut merged = Summary::default();
+        assert!(merged.add_row(&huge_row, &huge).is_ok());
+        assert!(merged.add_row(&huge_row, &huge).is_ok(), "2^64 - 2 still counts");
+        assert!(merged.add_row(&huge_row, &huge).is_err(), "a third would overflow");
+        assert_eq!(merged.into_rows().head(1)[0].count, 2 * most);
+
+        let mut judged = state.clone();
+        judged.set_judged(vec![(VerdictKind::ImplicitDeny, None, None, 2)]);
+        assert!(judged.judged(&row).is_err(), "more judged denials than the row's one");
+        judged.set_judged(vec![(VerdictKind::ImplicitDeny, None, None, 1)]);
+        assert_eq!(judged.judged(&row).expect("one judged").len(), 1);
     }
 
     #[test]

@@ -77,7 +77,15 @@ impl MergeState {
                 })?;
             Ok((kind, policy.clone(), statement.clone(), *n))
         });
-        judged.collect()
+        let judged: Vec<Judged> = judged.collect::<Result<_, _>>()?;
+        if total(judged.iter().map(|j| j.3)).is_none_or(|n| n > row.count) {
+            return Err(MergeStateError::Inconsistent {
+                principal: row.principal.clone(),
+                action: row.action.clone(),
+                what: "judges more denials than the row counts",
+            });
+        }
+        Ok(judged)
     }
 
     /// Sets the judged denials (tallied apart from the summary, see [`crate::verdict::tally`]).
@@ -89,6 +97,12 @@ impl MergeState {
 
 /// Judged denials of a group: a verdict, its policy and statement, and how many.
 pub type Judged = (VerdictKind, Option<String>, Option<String>, u64);
+
+/// The sum of `counts`; `None` when it overflows (a state written by hand, say), so that a
+/// forged count is refused rather than wrapped or a panic.
+fn total(counts: impl IntoIterator<Item = u64>) -> Option<u64> {
+    counts.into_iter().try_fold(0, u64::checked_add)
+}
 
 impl Group {
     /// The state its row leaves out (the verdicts are the caller's: they are tallied apart).
@@ -150,6 +164,26 @@ impl Summary {
         if group.source_ips.as_slice().len() as u64 != row.distinct_source_ips {
             return Err(inconsistent("does not hold distinct_source_ips addresses"));
         }
+        // Each count the state splits the row's into adds up to it (checked before anything is
+        // added, so no sum can overflow), and the group stays countable once merged.
+        let categories = total(state.categories.iter().map(|c| c.1));
+        let reasons = total(state.reasons.iter().map(|r| r.2));
+        let labelled = total(state.noise.iter().map(|l| l.1));
+        if categories != Some(row.count)
+            || reasons != Some(row.count)
+            || labelled.is_none_or(|n| n > row.count)
+        {
+            return Err(inconsistent("does not count the row's denials"));
+        }
+        let key = SummaryKey {
+            principal: strings.get(&row.principal),
+            action: strings.get(&row.action),
+            bucket: row.bucket.as_deref().map(|b| strings.get(b)),
+        };
+        let merged = self.groups.get(&key).map_or(0, |g| g.count);
+        if merged.checked_add(row.count).is_none() {
+            return Err(inconsistent("makes its group's count overflow"));
+        }
         for (name, n) in &state.categories {
             let category = ErrorCategory::from_str_opt(name)
                 .ok_or_else(|| inconsistent("names an unknown category"))?;
@@ -166,12 +200,6 @@ impl Summary {
                 .ok_or_else(|| inconsistent("names an unknown noise label"))?;
             group.noise.add(label, *n);
         }
-        let categories: u64 = group.categories.as_slice().iter().map(|(_, n)| n).sum();
-        let reasons: u64 = group.reasons.as_slice().iter().map(|(_, n)| n).sum();
-        let labelled: u64 = group.noise.as_slice().iter().map(|(_, n)| n).sum();
-        if categories != row.count || reasons != row.count || labelled > row.count {
-            return Err(inconsistent("does not count the row's denials"));
-        }
         for session in &row.session_names {
             group.sessions.insert_capped(session, SESSION_NAMES);
         }
@@ -185,11 +213,6 @@ impl Summary {
             denying_policy_arn: row.denying_policy_arn.as_deref().map(|s| strings.get(s)),
             vpc_endpoint_id: row.sample_vpc_endpoint_id.as_deref().map(|s| strings.get(s)),
         });
-        let key = SummaryKey {
-            principal: strings.get(&row.principal),
-            action: strings.get(&row.action),
-            bucket: row.bucket.as_deref().map(|b| strings.get(b)),
-        };
         self.groups.entry(key).or_default().merge(group, &mut self.samples);
         self.compact_samples();
         Ok(())

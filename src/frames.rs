@@ -9,7 +9,8 @@
 //! - [`summarize`]: denial rows, or summary rows of parts, → summary rows (mergeable).
 //!
 //! Denial and summary rows have exactly the columns of `denials.parquet` and `summary.parquet`
-//! ([`crate::report::schema`]), summary rows one more ([`MERGE_STATE`]); [`spark_ddl`] gives them in Spark's DDL for `mapInArrow`.
+//! ([`crate::report::schema`]), summary rows one more ([`MERGE_STATE`]); [`spark_ddl`] gives
+//! them in Spark's DDL for `mapInArrow`.
 //!
 //! What a batch cannot carry is left out: there is no time window, account or region filter and
 //! no suppression rule (filter the rows in the engine), and policy changes are not collected, so

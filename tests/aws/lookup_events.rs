@@ -1,6 +1,6 @@
 //! `whydenied scan cloudtrail://…` against a stand-in for CloudTrail's `LookupEvents` API
 //! (tests/reference/lookup_events_server.py, over real HTTP, driven by the real AWS SDK): moto's
-//! CloudTrail does not implement `LookupEvents` well enough. The stand-in serves the records of
+//! CloudTrail has no `LookupEvents` at all (5.2.5). The stand-in serves the records of
 //! sample-logs/AWSLogs and logs every request it receives; a scan of the same trail files is the
 //! reference.
 

@@ -1,5 +1,5 @@
 """A stand-in for CloudTrail's LookupEvents API, for tests/aws/lookup_events.rs: moto's CloudTrail
-does not implement LookupEvents well enough to test paging, throttling and time ranges.
+has no LookupEvents at all (moto 5.2.5, the version tests/requirements.txt pins).
 
 It speaks the AWS JSON 1.1 protocol as the SDK sends it (POST /, X-Amz-Target
 CloudTrail_20131101.LookupEvents, times as epoch seconds)

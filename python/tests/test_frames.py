@@ -259,6 +259,16 @@ def test_summary_rows_that_cannot_merge_are_refused(binary_reports):
     )
     with pytest.raises(ValueError, match="distinct_source_ips"):
         whydenied.summarize(forged)
+    # Counts that add up to the row's only by wrapping around: an error, not a panic.
+    states = [json.loads(s) for s in one["merge_state"].to_pylist()]
+    states[0]["categories"].append(["authentication", 2**64 - 1])
+    wrapping = one.set_column(
+        one.schema.get_field_index("merge_state"),
+        "merge_state",
+        pa.array([json.dumps(s) for s in states]),
+    )
+    with pytest.raises(ValueError, match="does not count the row's denials"):
+        whydenied.summarize(wrapping)
     with pytest.raises(ValueError, match="version"):
         whydenied.summarize(one.set_column(one.schema.get_field_index("merge_state"), "merge_state",
                                            pa.array(['{"version": 9}'] * one.num_rows)))

@@ -249,29 +249,25 @@ def test_summary_rows_that_cannot_merge_are_refused(binary_reports):
     with pytest.raises(ValueError, match="merge_state"):
         whydenied.summarize(summary)
     one = pa.table(whydenied.summarize(denials))
+
+    def forged(change):
+        """`one` with each row's merge_state passed through `change` (state -> state)."""
+        states = [change(json.loads(s)) for s in one["merge_state"].to_pylist()]
+        column = pa.array([json.dumps(s) for s in states])
+        return one.set_column(one.schema.get_field_index("merge_state"), "merge_state", column)
+
     states = [json.loads(s) for s in one["merge_state"].to_pylist()]
     row = next(i for i, s in enumerate(states) if len(s["source_ips"]) > 1)
-    states[row]["source_ips"].pop()
-    forged = one.set_column(
-        one.schema.get_field_index("merge_state"),
-        "merge_state",
-        pa.array([json.dumps(s) for s in states]),
-    )
+    one_address_less = forged(lambda s: {**s, "source_ips": s["source_ips"][:-1]})
     with pytest.raises(ValueError, match="distinct_source_ips"):
-        whydenied.summarize(forged)
+        whydenied.summarize(one_address_less.slice(row, 1))
     # Counts that add up to the row's only by wrapping around: an error, not a panic.
-    states = [json.loads(s) for s in one["merge_state"].to_pylist()]
-    states[0]["categories"].append(["authentication", 2**64 - 1])
-    wrapping = one.set_column(
-        one.schema.get_field_index("merge_state"),
-        "merge_state",
-        pa.array([json.dumps(s) for s in states]),
-    )
+    huge = ["authentication", 2**64 - 1]
+    wrapping = forged(lambda s: {**s, "categories": [*s["categories"], huge]})
     with pytest.raises(ValueError, match="does not count the row's denials"):
         whydenied.summarize(wrapping)
     with pytest.raises(ValueError, match="version"):
-        whydenied.summarize(one.set_column(one.schema.get_field_index("merge_state"), "merge_state",
-                                           pa.array(['{"version": 9}'] * one.num_rows)))
+        whydenied.summarize(forged(lambda s: {"version": 9}))
 
 
 def test_schemas_and_spark_ddl_name_the_same_columns():

@@ -63,14 +63,17 @@ impl RecordReader {
     /// The denial and the policy change in `record`. `record` may be modified (the parser
     /// unescapes strings in place).
     pub fn read(&mut self, record: &mut [u8], origin: &Arc<str>) -> Found {
-        let failure = self.prefilter.may_be_failure(record);
-        let change = match self.changes.interest(record, failure) {
-            Interest::None if !failure => return Found::default(),
-            Interest::RoleAssumption => match self.assumptions.read(record, &mut self.buffers) {
-                Assumed::Plain(assumption) => return Found { assumption, ..Found::default() },
-                Assumed::WithSession => true,
-            },
-            interest => interest == Interest::Change,
+        let keys = self.prefilter.keys(record);
+        let failure = keys.failure;
+        let change = match (self.changes.interest(record, keys), keys.event_name) {
+            (Interest::None, _) if !failure => return Found::default(),
+            (Interest::RoleAssumption, Some(at)) => {
+                match self.assumptions.read(record, at, &mut self.buffers) {
+                    Assumed::Plain(assumption) => return Found { assumption, ..Found::default() },
+                    Assumed::WithSession => true,
+                }
+            }
+            (interest, _) => interest == Interest::Change,
         };
         self.parsed += 1;
         if std::str::from_utf8(record).is_err() {

@@ -3,7 +3,7 @@
 //! ([`super::transient`]).
 //!
 //! A trail holds many of them (every Lambda invocation role, every CI job), so one is not parsed
-//! whole. Only the members that matter are cut out of its bytes — the first `"eventTime"`,
+//! whole. Only the members that matter are cut out of its bytes — its `"eventTime"`,
 //! `"eventSource"`, `"eventName"`, `"userIdentity"` and `"requestParameters"` keys — and read
 //! where they are: the time and the role ARN as text, the caller's principal from its
 //! `userIdentity`, parsed into the same [`Event`] view the classifier reads (so it is normalised
@@ -15,14 +15,16 @@
 //! The first key of each name followed by `:` is the event's own: CloudTrail writes `eventTime`,
 //! `eventSource`, `eventName` and `userIdentity` before anything a requester chose, and text a
 //! requester chose (a user agent) is a JSON string, inside which a quoted name can only be
-//! followed by `,` or `}` (its own closing quote ends the string), never by `:`. A member that is
-//! missing, escaped or of the wrong shape makes the record count as no assumption: a missed
-//! success leaves the denial's hint as it was, never wrong.
+//! followed by `,` or `}` (its own closing quote ends the string), never by `:`. The keys are
+//! looked for from where the prefilter found the event name, not from the record's start (see
+//! [`AssumptionReader::members`]): five searches from the start cost more than the rest of the
+//! reading. A member that is missing, escaped or of the wrong shape makes the record count as
+//! no assumption: a missed success leaves the denial's hint as it was, never wrong.
 
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use memchr::memmem::Finder;
+use memchr::memmem::{Finder, FinderRev};
 
 use super::events::SESSION_HINTS;
 use crate::classify::parse_event_time;
@@ -58,14 +60,15 @@ impl RoleAssumption {
     }
 }
 
+const EVENT_TIME: &[u8] = b"\"eventTime\"";
+const EVENT_SOURCE: &[u8] = b"\"eventSource\"";
+const EVENT_NAME: &[u8] = b"\"eventName\"";
+const USER_IDENTITY: &[u8] = b"\"userIdentity\"";
+const REQUEST_PARAMETERS: &[u8] = b"\"requestParameters\"";
+
 /// The members cut out of a plain AssumeRole record, as `"key"` with its quotes.
-const MEMBERS: [&[u8]; 5] = [
-    b"\"eventTime\"",
-    b"\"eventSource\"",
-    b"\"eventName\"",
-    b"\"userIdentity\"",
-    b"\"requestParameters\"",
-];
+const MEMBERS: [&[u8]; 5] =
+    [EVENT_TIME, EVENT_SOURCE, EVENT_NAME, USER_IDENTITY, REQUEST_PARAMETERS];
 
 /// What a successful `AssumeRole*` record turned out to be.
 #[derive(Debug, PartialEq, Eq)]
@@ -88,7 +91,12 @@ const REMEMBERED_IDENTITY_BYTES: usize = 4096;
 
 /// Reads [`RoleAssumption`]s out of record bytes; one per worker (it owns reusable buffers).
 pub struct AssumptionReader {
-    keys: [Finder<'static>; 5],
+    /// `eventTime` and `eventSource`, searched backwards from the event name (CloudTrail writes
+    /// them just before it) and, failing that, forwards from it (a key-sorted copy).
+    time: (FinderRev<'static>, Finder<'static>),
+    source: (FinderRev<'static>, Finder<'static>),
+    identity: Finder<'static>,
+    request: Finder<'static>,
     hints: Vec<Finder<'static>>,
     /// The normalised principal of each `userIdentity` seen, by its bytes (hashed with
     /// foldhash: SipHash over a few hundred bytes cost more than the rest of the reading).
@@ -100,7 +108,10 @@ pub struct AssumptionReader {
 impl Default for AssumptionReader {
     fn default() -> Self {
         Self {
-            keys: MEMBERS.map(Finder::new),
+            time: (FinderRev::new(EVENT_TIME), Finder::new(EVENT_TIME)),
+            source: (FinderRev::new(EVENT_SOURCE), Finder::new(EVENT_SOURCE)),
+            identity: Finder::new(USER_IDENTITY),
+            request: Finder::new(REQUEST_PARAMETERS),
             hints: SESSION_HINTS.iter().map(Finder::new).collect(),
             principals: HashMap::default(),
             members: Vec::with_capacity(1024),
@@ -112,14 +123,13 @@ impl AssumptionReader {
     /// What `record` (a successful AssumeRole* call, by the prefilter's reading of its bytes)
     /// is. Its members are cut out of the bytes; the `userIdentity` is parsed only the first
     /// time it is seen, and the whole members object only when the request has escapes.
-    pub fn read(&mut self, record: &[u8], buffers: &mut simd_json::Buffers) -> Assumed {
-        let mut values: [&[u8]; 5] = [&[]; 5];
-        for ((key, finder), value) in MEMBERS.iter().zip(&self.keys).zip(&mut values) {
-            let found =
-                finder.find_iter(record).find_map(|at| value_after_key(&record[at + key.len()..]));
-            let Some(found) = found else { return Assumed::Plain(None) };
-            *value = found;
-        }
+    pub fn read(
+        &mut self,
+        record: &[u8],
+        event_name: usize,
+        buffers: &mut simd_json::Buffers,
+    ) -> Assumed {
+        let Some(values) = self.members(record, event_name) else { return Assumed::Plain(None) };
         let [time, source, name, identity, request] = values;
         if self.hints.iter().any(|hint| hint.find(request).is_some()) {
             return Assumed::WithSession;
@@ -137,6 +147,31 @@ impl AssumptionReader {
             return Assumed::Plain(None);
         };
         Assumed::Plain(Some(RoleAssumption { time, principal, role_arn: role.to_string() }))
+    }
+
+    /// The values of [`MEMBERS`] in `record`, whose first `"eventName"` key starts at
+    /// `event_name`. Each is the first of its key followed by a colon, looked for where
+    /// CloudTrail writes it rather than from the start: the identity first in the record, the
+    /// time and source just before the event name (the last of them before it, which in a
+    /// record CloudTrail wrote is the only one) or else after it, the request after it. Nothing
+    /// a requester chose stands before the event name, so none of these can be theirs.
+    fn members<'r>(&self, record: &'r [u8], event_name: usize) -> Option<[&'r [u8]; 5]> {
+        let value = |at: usize, key: &[u8]| value_after_key(&record[at + key.len()..]);
+        let after = |finder: &Finder, key: &[u8], from: usize| {
+            finder.find_iter(&record[from..]).find_map(|at| value(from + at, key))
+        };
+        let near = |(back, forth): &(FinderRev, Finder), key: &[u8]| {
+            back.rfind_iter(&record[..event_name])
+                .find_map(|at| value(at, key))
+                .or_else(|| after(forth, key, event_name))
+        };
+        Some([
+            near(&self.time, EVENT_TIME)?,
+            near(&self.source, EVENT_SOURCE)?,
+            value(event_name, EVENT_NAME)?,
+            after(&self.identity, USER_IDENTITY, 0)?,
+            after(&self.request, REQUEST_PARAMETERS, event_name)?,
+        ])
     }
 
     /// The principal of the `userIdentity` value `identity`, normalised like the `principal`

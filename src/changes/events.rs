@@ -8,6 +8,7 @@ use std::collections::HashMap;
 use memchr::memmem::Finder;
 
 use super::TargetType;
+use crate::decode::prefilter::Keys;
 
 /// Where a value sits in the event.
 #[derive(Debug, Clone, Copy)]
@@ -316,13 +317,16 @@ pub enum Interest {
 /// `responseElements` (and so does any key-sorted copy, `e` sorting before `r`), the only places
 /// where a requester's data could hold a key of that name, and an EventBridge envelope has it
 /// only in its `detail`. Reading every occurrence scanned the whole of every record again and
-/// cost the scan a third of its speed.
+/// cost the scan a third of its speed. Where that key is comes from the failure prefilter's pass
+/// ([`Keys::event_name`]), which finds both keys at once.
 pub struct ChangePrefilter {
-    key: Finder<'static>,
     /// Table indices of the exactly named events, by name. Every record asks, so the hash is
     /// foldhash's (a dozen bytes hash in a few instructions): measured with callgrind, the
     /// lengths-then-byte-compares it replaces cost three `memcmp` calls a record.
     by_name: HashMap<&'static [u8], Vec<usize>, foldhash::fast::FixedState>,
+    /// Asked before `by_name`: nine records in ten name an event whose length, first and last
+    /// letter no table entry has, and this answers for them without hashing.
+    shapes: Shapes,
     /// The compiled hints of each table entry.
     hints: Vec<Vec<Finder<'static>>>,
     /// Per table entry: a success is a role assumption, whose hints the
@@ -342,7 +346,42 @@ impl Default for ChangePrefilter {
             .iter()
             .map(|e| e.source == STS && e.name.starts_with("AssumeRole"))
             .collect();
-        Self { key: Finder::new(b"\"eventName\""), by_name, hints, assumes_role }
+        let shapes = Shapes::of(CHANGE_EVENTS.iter().map(|e| e.name.as_bytes()));
+        Self { by_name, shapes, hints, assumes_role }
+    }
+}
+
+/// The lengths of some names by their first byte and by their last, as bits: a name passes
+/// when both its bits are set.
+struct Shapes {
+    by_first: [u64; 128],
+    by_last: [u64; 128],
+}
+
+impl Shapes {
+    fn of<'a>(names: impl Iterator<Item = &'a [u8]>) -> Self {
+        let mut shapes = Shapes { by_first: [0; 128], by_last: [0; 128] };
+        for name in names {
+            let (Some(&first), Some(&last)) = (name.first(), name.last()) else { continue };
+            assert!(
+                first.is_ascii() && last.is_ascii() && name.len() < 64,
+                "table names are short ASCII"
+            );
+            shapes.by_first[usize::from(first)] |= 1 << name.len();
+            shapes.by_last[usize::from(last)] |= 1 << name.len();
+        }
+        shapes
+    }
+
+    /// Whether `name` may be one of the names (never `false` for one of them).
+    fn may_hold(&self, name: &[u8]) -> bool {
+        let (Some(&first), Some(&last)) = (name.first(), name.last()) else { return false };
+        let bit = |table: &[u64; 128], byte: u8| {
+            table
+                .get(usize::from(byte))
+                .is_some_and(|lengths| lengths >> name.len().min(63) & 1 == 1)
+        };
+        name.len() < 64 && bit(&self.by_first, first) && bit(&self.by_last, last)
     }
 }
 
@@ -350,8 +389,9 @@ impl ChangePrefilter {
     /// Whether the record may be a policy change, or else a plain role assumption. A failed
     /// attempt is kept whatever it carried, so a record that may be a failure skips the
     /// [`ChangeEvent::hint`] test.
-    pub fn interest(&self, record: &[u8], failure: bool) -> Interest {
-        let Some(at) = self.key.find(record) else { return Interest::None };
+    pub fn interest(&self, record: &[u8], keys: Keys) -> Interest {
+        let Keys { failure, event_name } = keys;
+        let Some(at) = event_name else { return Interest::None };
         let Some(name) = value_after_key(&record[at + b"\"eventName\"".len()..]) else {
             return Interest::None;
         };
@@ -359,7 +399,8 @@ impl ChangePrefilter {
             let hints = &self.hints[i];
             failure || hints.is_empty() || hints.iter().any(|h| h.find(record).is_some())
         };
-        for &i in self.by_name.get(name).into_iter().flatten() {
+        let exact = if self.shapes.may_hold(name) { self.by_name.get(name) } else { None };
+        for &i in exact.into_iter().flatten() {
             if self.assumes_role[i] && !failure {
                 return Interest::RoleAssumption;
             }
@@ -402,11 +443,17 @@ fn value_after_key(rest: &[u8]) -> Option<&[u8]> {
 mod tests {
     use super::*;
 
+    /// The interest of `record`, with the failure prefilter's answer replaced by `failure`.
+    fn interest(p: &ChangePrefilter, record: &[u8], failure: bool) -> Interest {
+        let keys = crate::decode::prefilter::Prefilter::new(false).keys(record);
+        p.interest(record, Keys { failure, ..keys })
+    }
+
     #[test]
     fn the_prefilter_passes_change_events_only() {
         let p = ChangePrefilter::default();
         let may_be_change =
-            |record: &[u8], failure| p.interest(record, failure) == Interest::Change;
+            |record: &[u8], failure| interest(&p, record, failure) == Interest::Change;
         assert!(may_be_change(br#"{"eventName":"PutBucketPolicy"}"#, false));
         assert!(may_be_change(br#"{"eventName" :  "AttachRolePolicy","x":1}"#, false));
         assert!(may_be_change(br#"{"eventName":"AddPermission20150331v2"}"#, false));
@@ -425,17 +472,30 @@ mod tests {
         // A successful AssumeRole goes to the role-assumption reader (which tells one with a
         // session policy apart); a failed one is parsed.
         let plain = br#"{"eventName":"AssumeRole","requestParameters":{"roleArn":"r"}}"#;
-        assert_eq!(p.interest(plain, false), Interest::RoleAssumption);
+        assert_eq!(interest(&p, plain, false), Interest::RoleAssumption);
         assert!(may_be_change(plain, true));
         let session = br#"{"eventName":"AssumeRole","requestParameters":{"policyArns":[]}}"#;
-        assert_eq!(p.interest(session, false), Interest::RoleAssumption);
+        assert_eq!(interest(&p, session, false), Interest::RoleAssumption);
         for name in ["AssumeRoleWithSAML", "AssumeRoleWithWebIdentity"] {
             let plain =
                 format!(r#"{{"eventName":"{name}","requestParameters":{{"roleArn":"r"}}}}"#);
-            assert_eq!(p.interest(plain.as_bytes(), false), Interest::RoleAssumption);
+            assert_eq!(interest(&p, plain.as_bytes(), false), Interest::RoleAssumption);
         }
         let other = br#"{"eventName":"GetCallerIdentity","requestParameters":null}"#;
-        assert_eq!(p.interest(other, false), Interest::None);
+        assert_eq!(interest(&p, other, false), Interest::None);
+    }
+
+    #[test]
+    fn shapes_pass_every_table_name_and_few_others() {
+        let p = ChangePrefilter::default();
+        for e in CHANGE_EVENTS {
+            assert!(p.shapes.may_hold(e.name.as_bytes()), "{}", e.name);
+        }
+        for other in
+            ["GetObject", "Decrypt", "HeadObject", "ListObjectsV2", "", "é", &"A".repeat(70)]
+        {
+            assert!(!p.shapes.may_hold(other.as_bytes()), "{other}");
+        }
     }
 
     #[test]
@@ -459,8 +519,8 @@ mod tests {
         assert!(change_event(lambda, "RemovePermission20150331").is_some());
         let p = ChangePrefilter::default();
         let record = br#"{"eventName":"RemovePermission20150331v2"}"#;
-        assert_eq!(p.interest(record, false), Interest::Change);
-        assert_eq!(p.interest(br#"{"eventName":"PutObject2"}"#, false), Interest::None);
+        assert_eq!(interest(&p, record, false), Interest::Change);
+        assert_eq!(interest(&p, br#"{"eventName":"PutObject2"}"#, false), Interest::None);
     }
 
     #[test]

@@ -30,13 +30,23 @@ const REQUEST: &str = r#"{"roleArn":"arn:aws:iam::111122223333:role/deploy-role"
 /// same reader (the principal remembered) and against the members parsed as one object.
 fn read(record: &str) -> Option<RoleAssumption> {
     let (mut reader, mut buffers) = (AssumptionReader::default(), simd_json::Buffers::default());
-    let Assumed::Plain(first) = reader.read(record.as_bytes(), &mut buffers) else {
+    let Assumed::Plain(first) = reader.read(record.as_bytes(), event_name(record), &mut buffers)
+    else {
         panic!("not a plain assumption: {record}")
     };
-    assert_eq!(reader.read(record.as_bytes(), &mut buffers), Assumed::Plain(first.clone()));
+    assert_eq!(
+        reader.read(record.as_bytes(), event_name(record), &mut buffers),
+        Assumed::Plain(first.clone())
+    );
     let parsed = reader.parse_members(members(record), &mut buffers);
     assert_eq!(parsed, first, "the members parsed as one object: {record}");
     first
+}
+
+/// Where the first `"eventName"` key of `record` starts, as the scan's prefilter finds it.
+fn event_name(record: &str) -> usize {
+    let keys = crate::decode::prefilter::Prefilter::new(false).keys(record.as_bytes());
+    keys.event_name.expect("the test's record names its event")
 }
 
 /// The member values of `record` as the reader cuts them out (the test's record has them all).
@@ -177,7 +187,9 @@ fn remembered_principals_stay_with_their_own_identity() {
             (SESSION_IDENTITY, "arn:aws:iam::111122223333:role/ci-runner"),
         ] {
             let record = success(identity, agent, REQUEST);
-            let Assumed::Plain(Some(found)) = reader.read(record.as_bytes(), &mut buffers) else {
+            let Assumed::Plain(Some(found)) =
+                reader.read(record.as_bytes(), event_name(&record), &mut buffers)
+            else {
                 panic!("an assumption")
             };
             assert_eq!(&*found.principal, principal);
@@ -191,8 +203,14 @@ fn session_hints_count_in_the_request_only() {
     let (mut reader, mut buffers) = (AssumptionReader::default(), simd_json::Buffers::default());
     let tagged = REQUEST.replace('}', r#","tags":[{"key":"team","value":"ci"}]}"#);
     let record = success(USER_IDENTITY, r#""aws-cli/2.15.0""#, &tagged);
-    assert_eq!(reader.read(record.as_bytes(), &mut buffers), Assumed::WithSession);
+    assert_eq!(
+        reader.read(record.as_bytes(), event_name(&record), &mut buffers),
+        Assumed::WithSession
+    );
     // The same words in a requester-chosen user agent leave it a plain assumption.
     let record = success(USER_IDENTITY, r#""x \"tags\" \"policy""#, REQUEST);
-    assert!(matches!(reader.read(record.as_bytes(), &mut buffers), Assumed::Plain(Some(_))));
+    assert!(matches!(
+        reader.read(record.as_bytes(), event_name(&record), &mut buffers),
+        Assumed::Plain(Some(_))
+    ));
 }

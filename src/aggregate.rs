@@ -628,13 +628,26 @@ impl SummaryRows {
 
     /// Lets `change` amend every row (as earlier stages left it); the rows it reports changed
     /// are kept as changed.
+    ///
+    /// `change` must decide from the row alone, and not from its hint: a row no stage amended
+    /// yet is first asked without its hint (the costly part of a row, made again when the row
+    /// is written), and made whole and changed again only when `change` applies to it. Asked
+    /// with every hint, linking the bench trail's 1,558 groups took 10 ms of a 0.4 s scan.
     pub fn amend(&mut self, mut change: impl FnMut(&mut SummaryRow) -> bool) {
         for (i, (key, group)) in self.groups.iter().enumerate() {
-            let made = self.amended.get(&i).cloned();
-            let mut made = made.unwrap_or_else(|| row(key, group, &self.samples));
-            if change(&mut made) {
-                self.amended.insert(i, made);
+            if let Some(made) = self.amended.get(&i) {
+                let mut made = made.clone();
+                if change(&mut made) {
+                    self.amended.insert(i, made);
+                }
+                continue;
             }
+            if !change(&mut row_with(key, group, &self.samples, Hint::Left)) {
+                continue;
+            }
+            let mut made = row(key, group, &self.samples);
+            change(&mut made);
+            self.amended.insert(i, made);
         }
     }
 
@@ -701,7 +714,19 @@ impl SummaryRows {
     }
 }
 
+/// Whether a row is made with its hint.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Hint {
+    Made,
+    /// Left empty: for asking [`SummaryRows::amend`]'s `change` whether it applies.
+    Left,
+}
+
 fn row(key: &SummaryKey, g: &Group, samples: &Samples) -> SummaryRow {
+    row_with(key, g, samples, Hint::Made)
+}
+
+fn row_with(key: &SummaryKey, g: &Group, samples: &Samples, hint: Hint) -> SummaryRow {
     let (denied_by, deny_kind) =
         g.reasons.most_frequent().unwrap_or((DeniedBy::Unknown, DenyKind::Generic));
     let category = g.categories.most_frequent().unwrap_or(ErrorCategory::Authorization);
@@ -726,7 +751,10 @@ fn row(key: &SummaryKey, g: &Group, samples: &Samples) -> SummaryRow {
         message: texts.error_message.as_deref(),
     };
     // Every kind of denial the group holds: a Deny among missing Allows needs its own step.
-    let hint = group_hint(&input, g.reasons.as_slice());
+    let hint = match hint {
+        Hint::Made => group_hint(&input, g.reasons.as_slice()),
+        Hint::Left => String::new(),
+    };
     SummaryRow {
         principal: key.principal.to_string(),
         principal_type,
@@ -800,6 +828,26 @@ mod tests {
         let row = rows.head(1).remove(0);
         assert!(row.changed_after, "the first amendment was lost");
         assert_eq!(row.hint, "second");
+    }
+
+    #[test]
+    fn an_amendment_extends_the_rows_whole_hint_and_others_keep_theirs() {
+        let mut summary = Summary::default();
+        summary.add(&denial("alice", 30, "192.0.2.1", DeniedBy::Unknown));
+        summary.add(&denial("bob", 20, "192.0.2.2", DeniedBy::Unknown));
+        let mut rows = summary.into_rows();
+        let hints: Vec<String> = rows.iter().map(|r| r.hint).collect();
+        assert!(hints.iter().all(|h| !h.is_empty()));
+        rows.amend(|row| {
+            let applies = row.principal == "alice";
+            if applies {
+                row.hint = format!("lead; then: {}", row.hint);
+            }
+            applies
+        });
+        let after: Vec<String> = rows.iter().map(|r| r.hint).collect();
+        assert_eq!(after, [format!("lead; then: {}", hints[0]), hints[1].clone()]);
+        assert_eq!(rows.amended().count(), 1);
     }
 
     #[test]

@@ -165,9 +165,14 @@ impl AssumptionReader {
                 .find_map(|at| value(at, key))
                 .or_else(|| after(forth, key, event_name))
         };
+        // CloudTrail writes `"eventTime":"…","eventSource":"…","eventName"`: read backwards from
+        // the event name, the two are found without a search.
+        let source_at = key_before(record, event_name, EVENT_SOURCE);
+        let time_at = source_at.and_then(|at| key_before(record, at, EVENT_TIME));
+        let written = |at: Option<usize>, key| at.and_then(|at| value(at, key));
         Some([
-            near(&self.time, EVENT_TIME)?,
-            near(&self.source, EVENT_SOURCE)?,
+            written(time_at, EVENT_TIME).or_else(|| near(&self.time, EVENT_TIME))?,
+            written(source_at, EVENT_SOURCE).or_else(|| near(&self.source, EVENT_SOURCE))?,
             value(event_name, EVENT_NAME)?,
             after(&self.identity, USER_IDENTITY, 0)?,
             after(&self.request, REQUEST_PARAMETERS, event_name)?,
@@ -217,6 +222,23 @@ impl AssumptionReader {
         let value = simd_json::to_borrowed_value_with_buffers(&mut self.members, buffers).ok()?;
         RoleAssumption::of_event(&Event::from_json(&value)?)
     }
+}
+
+/// Where `key` (quotes included) starts when the member written just before position `next`
+/// (the start of the following member's key) is `key` with a string value: `"key":"text",`
+/// read backwards. A value with a backslash, or a key not preceded by `{` or `,`, is not read
+/// this way (the caller searches instead).
+fn key_before(record: &[u8], next: usize, key: &[u8]) -> Option<usize> {
+    let rest = record[..next].trim_ascii_end().strip_suffix(b",")?.trim_ascii_end();
+    let text = rest.strip_suffix(b"\"")?;
+    let open = memchr::memrchr(b'"', text)?;
+    if memchr::memchr(b'\\', &text[open.saturating_sub(1)..]).is_some() {
+        return None;
+    }
+    let before = text[..open].trim_ascii_end().strip_suffix(b":")?.trim_ascii_end();
+    let start = before.len().checked_sub(key.len())?;
+    let opened = matches!(before[..start].trim_ascii_end().last(), Some(b'{' | b','));
+    (&before[start..] == key && opened).then_some(start)
 }
 
 /// The text between the quotes of a string value (as [`value_after_key`] gives it), as UTF-8.

@@ -214,3 +214,34 @@ fn session_hints_count_in_the_request_only() {
         Assumed::Plain(Some(_))
     ));
 }
+
+#[test]
+fn the_members_before_the_event_name_are_read_backwards_or_searched() {
+    let next = |record: &str| record.find("\"next\"").expect("a next key");
+    let at = |record: &str, key: &[u8]| key_before(record.as_bytes(), next(record), key);
+    assert_eq!(at(r#"{"a":1,"eventSource":"s","next":1}"#, EVENT_SOURCE), Some(7));
+    assert_eq!(at(r#"{"eventSource" : "s" ,  "next":1}"#, EVENT_SOURCE), Some(1));
+    // Not this member, not a string, or not read backwards with certainty: searched instead.
+    for record in [
+        r#"{"eventTime":"s","next":1}"#,
+        r#"{"eventSource":7,"next":1}"#,
+        r#"{"eventSource":"a\"b","next":1}"#,
+        r#"{"eventSource":"a\\","next":1}"#,
+        r#"{"eventSource":"s" "next":1}"#,
+        r#"{"x":"y\"eventSource":"s","next":1}"#,
+        r#"{"next":1}"#,
+    ] {
+        assert_eq!(at(record, EVENT_SOURCE), None, "{record}");
+    }
+    // Whichever way they are found, the record reads the same.
+    let plain = success(USER_IDENTITY, r#""aws-cli/2.15.0""#, REQUEST);
+    let spaced = plain.replace(r#""eventSource":"#, r#""eventSource" :  "#);
+    // Another member between the source and the event name: the source is searched for.
+    let moved = plain.replace(r#","awsRegion":"us-east-1""#, "").replace(
+        r#","eventName":"AssumeRole""#,
+        r#","awsRegion":"us-east-1","eventName":"AssumeRole""#,
+    );
+    assert_ne!(moved, plain);
+    assert_eq!(read(&spaced), read(&plain));
+    assert_eq!(read(&moved), read(&plain));
+}

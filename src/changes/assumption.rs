@@ -29,6 +29,7 @@ use memchr::memmem::{Finder, FinderRev};
 use super::events::SESSION_HINTS;
 use crate::classify::parse_event_time;
 use crate::classify::principal::principal_of;
+use crate::decode::prefilter::EVENT_NAME;
 use crate::decode::structural::{ScanState, find_value_end};
 use crate::event::Event;
 
@@ -62,7 +63,6 @@ impl RoleAssumption {
 
 const EVENT_TIME: &[u8] = b"\"eventTime\"";
 const EVENT_SOURCE: &[u8] = b"\"eventSource\"";
-const EVENT_NAME: &[u8] = b"\"eventName\"";
 const USER_IDENTITY: &[u8] = b"\"userIdentity\"";
 const REQUEST_PARAMETERS: &[u8] = b"\"requestParameters\"";
 

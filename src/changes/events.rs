@@ -8,7 +8,7 @@ use std::collections::HashMap;
 use memchr::memmem::Finder;
 
 use super::TargetType;
-use crate::decode::prefilter::Keys;
+use crate::decode::prefilter::{EVENT_NAME, Keys};
 
 /// Where a value sits in the event.
 #[derive(Debug, Clone, Copy)]
@@ -390,7 +390,7 @@ impl ChangePrefilter {
     pub fn interest(&self, record: &[u8], keys: Keys) -> Interest {
         let Keys { failure, event_name } = keys;
         let Some(at) = event_name else { return Interest::None };
-        let Some(name) = value_after_key(&record[at + b"\"eventName\"".len()..]) else {
+        let Some(name) = value_after_key(&record[at + EVENT_NAME.len()..]) else {
             return Interest::None;
         };
         let hinted = |i: usize| {

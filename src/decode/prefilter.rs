@@ -19,7 +19,8 @@
 
 use memchr::memmem::Finder;
 
-const EVENT_NAME: &[u8] = b"\"eventName\"";
+/// The event-name key as the records hold it; [`Keys::event_name`] is where it starts.
+pub const EVENT_NAME: &[u8] = b"\"eventName\"";
 const ERROR_CODE: &[u8] = b"\"errorCode\"";
 const ERROR_MESSAGE: &[u8] = b"\"errorMessage\"";
 
@@ -73,21 +74,6 @@ impl Prefilter {
     }
 }
 
-/// Notes the key (if any) that starts at `at`, for a position the vector test passed. Returns
-/// whether the pass can stop: both things it looks for are known.
-#[cfg_attr(not(target_arch = "x86_64"), allow(dead_code))]
-fn note(keys: &mut Keys, record: &[u8], at: usize, with_console_sign_in: bool) -> bool {
-    let rest = &record[at..];
-    if rest.starts_with(EVENT_NAME) {
-        keys.event_name.get_or_insert(at);
-    } else if rest.starts_with(ERROR_CODE)
-        || with_console_sign_in && rest.starts_with(ERROR_MESSAGE)
-    {
-        keys.failure = true;
-    }
-    keys.failure && keys.event_name.is_some()
-}
-
 #[cfg(target_arch = "x86_64")]
 mod avx2 {
     use std::arch::x86_64::{
@@ -95,7 +81,7 @@ mod avx2 {
         _mm256_set1_epi8, _mm256_setr_epi8, _mm256_shuffle_epi8,
     };
 
-    use super::{Keys, note};
+    use super::{ERROR_CODE, ERROR_MESSAGE, EVENT_NAME, Keys};
 
     /// Positions tested per step.
     const STEP: usize = 32;
@@ -153,6 +139,20 @@ mod avx2 {
         // The last step ends at the record's end; the positions before `at` were tested.
         visit(hits(last) & (u32::MAX << (at - last)), last);
         Some(keys)
+    }
+
+    /// Notes the key (if any) that starts at `at`, for a position the vector test passed. Returns
+    /// whether the pass can stop: both things it looks for are known.
+    fn note(keys: &mut Keys, record: &[u8], at: usize, with_console_sign_in: bool) -> bool {
+        let rest = &record[at..];
+        if rest.starts_with(EVENT_NAME) {
+            keys.event_name.get_or_insert(at);
+        } else if rest.starts_with(ERROR_CODE)
+            || with_console_sign_in && rest.starts_with(ERROR_MESSAGE)
+        {
+            keys.failure = true;
+        }
+        keys.failure && keys.event_name.is_some()
     }
 }
 

@@ -24,7 +24,7 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use memchr::memmem::{Finder, FinderRev};
+use memchr::memmem::Finder;
 
 use super::events::SESSION_HINTS;
 use crate::classify::parse_event_time;
@@ -91,10 +91,10 @@ const REMEMBERED_IDENTITY_BYTES: usize = 4096;
 
 /// Reads [`RoleAssumption`]s out of record bytes; one per worker (it owns reusable buffers).
 pub struct AssumptionReader {
-    /// `eventTime` and `eventSource`, searched backwards from the event name (CloudTrail writes
-    /// them just before it) and, failing that, forwards from it (a key-sorted copy).
-    time: (FinderRev<'static>, Finder<'static>),
-    source: (FinderRev<'static>, Finder<'static>),
+    /// `eventTime` and `eventSource`, for records where they do not stand just before the
+    /// event name ([`key_before`]).
+    time: Finder<'static>,
+    source: Finder<'static>,
     identity: Finder<'static>,
     request: Finder<'static>,
     hints: Vec<Finder<'static>>,
@@ -108,8 +108,8 @@ pub struct AssumptionReader {
 impl Default for AssumptionReader {
     fn default() -> Self {
         Self {
-            time: (FinderRev::new(EVENT_TIME), Finder::new(EVENT_TIME)),
-            source: (FinderRev::new(EVENT_SOURCE), Finder::new(EVENT_SOURCE)),
+            time: Finder::new(EVENT_TIME),
+            source: Finder::new(EVENT_SOURCE),
             identity: Finder::new(USER_IDENTITY),
             request: Finder::new(REQUEST_PARAMETERS),
             hints: SESSION_HINTS.iter().map(Finder::new).collect(),
@@ -150,20 +150,15 @@ impl AssumptionReader {
     }
 
     /// The values of [`MEMBERS`] in `record`, whose first `"eventName"` key starts at
-    /// `event_name`. Each is the first of its key followed by a colon, looked for where
-    /// CloudTrail writes it rather than from the start: the identity first in the record, the
-    /// time and source just before the event name (the last of them before it, which in a
-    /// record CloudTrail wrote is the only one) or else after it, the request after it. Nothing
-    /// a requester chose stands before the event name, so none of these can be theirs.
+    /// `event_name`, looked for where CloudTrail writes them rather than searched from the
+    /// start: the time and source as the two members just before the event name, the request
+    /// after it (nothing a requester chose stands before the event name, so none of these can
+    /// be theirs). A record laid out otherwise (a key-sorted copy) has its time and source
+    /// searched from the start, the first of each key followed by a colon.
     fn members<'r>(&self, record: &'r [u8], event_name: usize) -> Option<[&'r [u8]; 5]> {
         let value = |at: usize, key: &[u8]| value_after_key(&record[at + key.len()..]);
         let after = |finder: &Finder, key: &[u8], from: usize| {
             finder.find_iter(&record[from..]).find_map(|at| value(from + at, key))
-        };
-        let near = |(back, forth): &(FinderRev, Finder), key: &[u8]| {
-            back.rfind_iter(&record[..event_name])
-                .find_map(|at| value(at, key))
-                .or_else(|| after(forth, key, event_name))
         };
         // CloudTrail writes `"eventTime":"…","eventSource":"…","eventName"`: read backwards from
         // the event name, the two are found without a search.
@@ -171,8 +166,8 @@ impl AssumptionReader {
         let time_at = source_at.and_then(|at| key_before(record, at, EVENT_TIME));
         let written = |at: Option<usize>, key| at.and_then(|at| value(at, key));
         Some([
-            written(time_at, EVENT_TIME).or_else(|| near(&self.time, EVENT_TIME))?,
-            written(source_at, EVENT_SOURCE).or_else(|| near(&self.source, EVENT_SOURCE))?,
+            written(time_at, EVENT_TIME).or_else(|| after(&self.time, EVENT_TIME, 0))?,
+            written(source_at, EVENT_SOURCE).or_else(|| after(&self.source, EVENT_SOURCE, 0))?,
             value(event_name, EVENT_NAME)?,
             after(&self.identity, USER_IDENTITY, 0)?,
             after(&self.request, REQUEST_PARAMETERS, event_name)?,

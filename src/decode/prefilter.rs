@@ -93,6 +93,31 @@ fn note(keys: &mut Keys, record: &[u8], at: usize, with_console_sign_in: bool) -
     keys.failure && keys.event_name.is_some()
 }
 
+/// Where the first `"` in `bytes` is: the end of a string's text for a reader that takes it
+/// as written (event names, sources and times hold no escapes).
+///
+/// Eight bytes at a time, in a plain `u64`: the readers that call this ask for names a dozen
+/// bytes long, where `memchr`'s set-up cost most of the 167 instructions a record the
+/// policy-change prefilter took (callgrind, 254,086 records).
+pub fn first_quote(bytes: &[u8]) -> Option<usize> {
+    const ONES: u64 = u64::from_ne_bytes([0x01; 8]);
+    const HIGHS: u64 = u64::from_ne_bytes([0x80; 8]);
+    const QUOTES: u64 = u64::from_ne_bytes([b'"'; 8]);
+    let mut words = bytes.chunks_exact(8);
+    for (i, word) in (&mut words).enumerate() {
+        let word = u64::from_le_bytes(word.try_into().expect("eight bytes")) ^ QUOTES;
+        // The lowest byte that was a quote (now zero) sets its high bit here; bytes above it
+        // may too, wrongly, through the borrow, but the lowest is exact.
+        let zeros = word.wrapping_sub(ONES) & !word & HIGHS;
+        if zeros != 0 {
+            return Some(i * 8 + zeros.trailing_zeros() as usize / 8);
+        }
+    }
+    let tail = words.remainder();
+    let at = tail.iter().position(|&b| b == b'"')?;
+    Some(bytes.len() - tail.len() + at)
+}
+
 #[cfg(target_arch = "x86_64")]
 mod avx2 {
     use std::arch::x86_64::{
@@ -265,6 +290,18 @@ mod tests {
             let record = parts.concat();
             let filter = Prefilter::new(console);
             prop_assert_eq!(filter.keys(&record), filter.keys_by_search(&record));
+        }
+
+        /// Any bytes, the quote anywhere (or nowhere), and bytes next to a quote's value that
+        /// borrow across a word: `!` is one less than `"`, and 0x80..0xFF have the high bit.
+        #[test]
+        fn the_first_quote_is_found_as_a_byte_search_finds_it(
+            bytes in proptest::collection::vec(
+                prop_oneof![Just(b'"'), Just(b'!'), Just(b'#'), Just(0x80u8), Just(0xA2u8), any::<u8>()],
+                0..40,
+            ),
+        ) {
+            prop_assert_eq!(first_quote(&bytes), bytes.iter().position(|&b| b == b'"'));
         }
     }
 }

@@ -27,9 +27,9 @@ use std::sync::Arc;
 use memchr::memmem::Finder;
 
 use super::events::SESSION_HINTS;
-use crate::classify::parse_event_time;
 use crate::classify::principal::principal_of;
-use crate::decode::prefilter::EVENT_NAME;
+use crate::classify::{parse_event_time, parse_event_time_bytes};
+use crate::decode::prefilter::{EVENT_NAME, first_quote};
 use crate::decode::structural::{ScanState, find_value_end};
 use crate::event::Event;
 
@@ -97,7 +97,6 @@ pub struct AssumptionReader {
     source: Finder<'static>,
     identity: Finder<'static>,
     request: Finder<'static>,
-    hints: Vec<Finder<'static>>,
     /// The normalised principal of each `userIdentity` seen, by its bytes (hashed with
     /// foldhash: SipHash over a few hundred bytes cost more than the rest of the reading).
     principals: HashMap<Box<[u8]>, Arc<str>, foldhash::fast::RandomState>,
@@ -112,7 +111,6 @@ impl Default for AssumptionReader {
             source: Finder::new(EVENT_SOURCE),
             identity: Finder::new(USER_IDENTITY),
             request: Finder::new(REQUEST_PARAMETERS),
-            hints: SESSION_HINTS.iter().map(Finder::new).collect(),
             principals: HashMap::default(),
             members: Vec::with_capacity(1024),
         }
@@ -129,48 +127,80 @@ impl AssumptionReader {
         event_name: usize,
         buffers: &mut simd_json::Buffers,
     ) -> Assumed {
-        let Some(values) = self.members(record, event_name) else { return Assumed::Plain(None) };
-        let [time, source, name, identity, request] = values;
-        if self.hints.iter().any(|hint| hint.find(request).is_some()) {
+        let value = |at: usize, key: &[u8]| value_after_key(&record[at + key.len()..]);
+        let mut requests = self.request.find_iter(&record[event_name..]);
+        let request = requests.find_map(|at| value(event_name + at, REQUEST_PARAMETERS));
+        let (Some(name), Some(request)) = (value(event_name, EVENT_NAME), request) else {
+            return Assumed::Plain(None);
+        };
+        if session_hinted(request) {
             return Assumed::WithSession;
         }
         if memchr::memchr(b'\\', request).is_some() {
-            return Assumed::Plain(self.parse_members(values, buffers));
+            let values = self.members(record, event_name, name, request);
+            return Assumed::Plain(values.and_then(|values| self.parse_members(values, buffers)));
         }
-        let assumes = source == b"\"sts.amazonaws.com\"" && name.starts_with(b"\"AssumeRole");
         let role = own_text(request, b"roleArn").and_then(|role| str::from_utf8(role).ok());
-        let (Some(role), true) = (role, assumes) else { return Assumed::Plain(None) };
-        let Some(time) = unquoted(time).and_then(parse_event_time) else {
+        let (Some(role), true) = (role, name.starts_with(b"\"AssumeRole")) else {
             return Assumed::Plain(None);
         };
-        let Some(principal) = self.principal(identity, buffers) else {
-            return Assumed::Plain(None);
+        let remembered = as_written(record, event_name)
+            .and_then(|(time, identity)| Some((time, Arc::clone(self.principals.get(identity)?))));
+        let found = match remembered {
+            Some(found) => Some(found),
+            None => self.searched(record, event_name, name, request, buffers),
         };
-        Assumed::Plain(Some(RoleAssumption { time, principal, role_arn: role.to_string() }))
+        Assumed::Plain(found.map(|(time, principal)| RoleAssumption {
+            time,
+            principal,
+            role_arn: role.to_string(),
+        }))
+    }
+
+    /// The time and caller of a successful STS call, from its members as [`Self::members`]
+    /// finds them.
+    fn searched(
+        &mut self,
+        record: &[u8],
+        event_name: usize,
+        name: &[u8],
+        request: &[u8],
+        buffers: &mut simd_json::Buffers,
+    ) -> Option<(i64, Arc<str>)> {
+        let [time, source, _, identity, _] = self.members(record, event_name, name, request)?;
+        (source == b"\"sts.amazonaws.com\"").then_some(())?;
+        let time = unquoted(time).and_then(parse_event_time)?;
+        Some((time, self.principal(identity, buffers)?))
     }
 
     /// The values of [`MEMBERS`] in `record`, whose first `"eventName"` key starts at
-    /// `event_name`, looked for where CloudTrail writes them rather than searched from the
-    /// start: the time and source as the two members just before the event name, the request
-    /// after it (nothing a requester chose stands before the event name, so none of these can
-    /// be theirs). A record laid out otherwise (a key-sorted copy) has its time and source
-    /// searched from the start, the first of each key followed by a colon.
-    fn members<'r>(&self, record: &'r [u8], event_name: usize) -> Option<[&'r [u8]; 5]> {
+    /// `event_name` (its value `name`, and the request after it, already cut out), looked for
+    /// where CloudTrail writes them rather than searched from the start: the time and source as
+    /// the two members just before the event name (nothing a requester chose stands before the
+    /// event name, so neither can be theirs). A record laid out otherwise (a key-sorted copy)
+    /// has its time and source searched from the start, the first of each key followed by a
+    /// colon; the identity always is.
+    fn members<'r>(
+        &self,
+        record: &'r [u8],
+        event_name: usize,
+        name: &'r [u8],
+        request: &'r [u8],
+    ) -> Option<[&'r [u8]; 5]> {
         let value = |at: usize, key: &[u8]| value_after_key(&record[at + key.len()..]);
-        let after = |finder: &Finder, key: &[u8], from: usize| {
-            finder.find_iter(&record[from..]).find_map(|at| value(from + at, key))
-        };
+        let after =
+            |finder: &Finder, key: &[u8]| finder.find_iter(record).find_map(|at| value(at, key));
         // CloudTrail writes `"eventTime":"…","eventSource":"…","eventName"`: read backwards from
         // the event name, the two are found without a search.
         let source_at = key_before(record, event_name, EVENT_SOURCE);
         let time_at = source_at.and_then(|at| key_before(record, at, EVENT_TIME));
         let written = |at: Option<usize>, key| at.and_then(|at| value(at, key));
         Some([
-            written(time_at, EVENT_TIME).or_else(|| after(&self.time, EVENT_TIME, 0))?,
-            written(source_at, EVENT_SOURCE).or_else(|| after(&self.source, EVENT_SOURCE, 0))?,
-            value(event_name, EVENT_NAME)?,
-            after(&self.identity, USER_IDENTITY, 0)?,
-            after(&self.request, REQUEST_PARAMETERS, event_name)?,
+            written(time_at, EVENT_TIME).or_else(|| after(&self.time, EVENT_TIME))?,
+            written(source_at, EVENT_SOURCE).or_else(|| after(&self.source, EVENT_SOURCE))?,
+            name,
+            after(&self.identity, USER_IDENTITY)?,
+            request,
         ])
     }
 
@@ -217,6 +247,55 @@ impl AssumptionReader {
         let value = simd_json::to_borrowed_value_with_buffers(&mut self.members, buffers).ok()?;
         RoleAssumption::of_event(&Event::from_json(&value)?)
     }
+}
+
+/// Whether `request` holds one of [`SESSION_HINTS`], each of which starts with a quote: tried
+/// at each quote, in one pass. One `memmem` search per hint cost about 500 instructions a
+/// record, most of it setting up the searches on a request of a hundred bytes.
+fn session_hinted(request: &[u8]) -> bool {
+    let mut rest = request;
+    while let Some(at) = first_quote(rest) {
+        rest = &rest[at..];
+        if SESSION_HINTS.iter().any(|hint| rest.starts_with(hint)) {
+            return true;
+        }
+        rest = &rest[1..];
+    }
+    false
+}
+
+/// How CloudTrail starts every record, up to the event version's text.
+const VERSION_KEY: &[u8] = b"{\"eventVersion\":\"";
+/// What follows the version's text: the identity's key.
+const IDENTITY_KEY: &[u8] = b"\",\"userIdentity\":";
+/// The key of the member CloudTrail writes before the source, with the value's opening quote.
+const TIME_KEY: &[u8] = b"\"eventTime\":\"";
+/// The time member as CloudTrail writes it: the key, `YYYY-MM-DDTHH:MM:SSZ` and `",`.
+const TIME_MEMBER_LEN: usize = TIME_KEY.len() + 20 + 2;
+/// The source member of an STS call, as CloudTrail writes it just before the event name.
+const STS_SOURCE: &[u8] = b"\"eventSource\":\"sts.amazonaws.com\",";
+
+/// The time, and the bytes where the `userIdentity` value stands, of an STS call written byte
+/// for byte as CloudTrail writes one: `{"eventVersion":"…","userIdentity":…,"eventTime":"…Z",
+/// "eventSource":"sts.amazonaws.com","eventName"…` (no spaces). Read at their places, they need
+/// no search; a record laid out otherwise gives `None` and is searched.
+///
+/// The identity bytes are all that stands between the identity's key and the time's: the
+/// value itself when the record is CloudTrail's own. The caller uses them only to look up an
+/// identity it read the searching way before (a whole object, to its matching bracket), and
+/// equal bytes right after the key are that same object, so a lookup that succeeds is exact.
+fn as_written(record: &[u8], event_name: usize) -> Option<(i64, &[u8])> {
+    let source_at = event_name.checked_sub(STS_SOURCE.len())?;
+    let time_at = source_at.checked_sub(TIME_MEMBER_LEN)?;
+    (&record[source_at..event_name] == STS_SOURCE).then_some(())?;
+    let text = record[time_at..source_at].strip_prefix(TIME_KEY)?.strip_suffix(b"\",")?;
+    let time = parse_event_time_bytes(text)?;
+    // From the version's text to the comma before the time.
+    let rest = record.get(VERSION_KEY.len()..time_at)?.strip_suffix(b",")?;
+    record.starts_with(VERSION_KEY).then_some(())?;
+    let version_end = first_quote(rest)?;
+    (!rest[..version_end].contains(&b'\\')).then_some(())?;
+    Some((time, rest[version_end..].strip_prefix(IDENTITY_KEY)?))
 }
 
 /// Where `key` (quotes included) starts when the member written just before position `next`

@@ -245,3 +245,73 @@ fn the_members_before_the_event_name_are_read_backwards_or_searched() {
     assert_eq!(read(&spaced), read(&plain));
     assert_eq!(read(&moved), read(&plain));
 }
+
+#[test]
+fn a_record_laid_out_as_cloudtrail_writes_it_is_read_in_place_and_others_searched() {
+    let agent = r#""aws-cli/2.15.0""#;
+    let plain = success(USER_IDENTITY, agent, REQUEST);
+    let at = event_name(&plain);
+    let (time, identity) = as_written(plain.as_bytes(), at).expect("CloudTrail's own layout");
+    assert_eq!((time, identity), (AT, USER_IDENTITY.as_bytes()));
+    // Each variant is read by a reader that already remembers the identity from `plain`, so a
+    // wrong reading in place would show as the remembered principal or the plain time.
+    let other = r#"{"type":"IAMUser","principalId":"AIDAOTHER","arn":"arn:aws:iam::111122223333:user/other","accountId":"111122223333","userName":"other"}"#;
+    let variants = [
+        // A member between the identity and the time: in place it would be one with it.
+        (plain.replace(r#","eventTime""#, r#","extra":{"a":1},"eventTime""#), "ci-deployer", AT),
+        (
+            plain.replace(USER_IDENTITY, &format!(r#"{USER_IDENTITY},"userIdentity":{other}"#)),
+            "ci-deployer",
+            AT,
+        ),
+        // The remembered bytes, but another object stands after them (not JSON): not looked
+        // up in place, and the search reads the first object, as it would without the memory.
+        (plain.replace(USER_IDENTITY, &format!("{USER_IDENTITY},{other}")), "ci-deployer", AT),
+        (plain.replace(r#""1.08""#, r#""1.0\"8""#), "ci-deployer", AT),
+        (plain.replace("09:00:20Z", "09:00:20.5Z"), "ci-deployer", AT + 500_000),
+        (plain.replace(r#","eventSource""#, r#", "eventSource""#), "ci-deployer", AT),
+        (plain.replace(USER_IDENTITY, other), "other", AT),
+    ];
+    for (record, user, time) in variants {
+        let (mut reader, mut buffers) =
+            (AssumptionReader::default(), simd_json::Buffers::default());
+        assert!(matches!(reader.read(plain.as_bytes(), at, &mut buffers), Assumed::Plain(Some(_))));
+        let found = reader.read(record.as_bytes(), event_name(&record), &mut buffers);
+        let expected = RoleAssumption {
+            time,
+            principal: format!("arn:aws:iam::111122223333:user/{user}").into(),
+            role_arn: ROLE.into(),
+        };
+        assert_eq!(found, Assumed::Plain(Some(expected)), "{record}");
+    }
+}
+
+proptest::proptest! {
+    /// Pieces of the hints, quotes and other bytes: the quote walk finds a hint exactly where a
+    /// search for each hint does.
+    #[test]
+    fn session_hints_are_found_as_a_search_finds_them(
+        parts in proptest::collection::vec(
+            proptest::prop_oneof![
+                proptest::strategy::Just(&b"\"policy"[..]),
+                proptest::strategy::Just(&b"\"tags\""[..]),
+                proptest::strategy::Just(&b"\"tags"[..]),
+                proptest::strategy::Just(&b"policy"[..]),
+                proptest::strategy::Just(&b"\""[..]),
+                proptest::strategy::Just(&b"\\"[..]),
+                proptest::strategy::Just(&b"roleArn:{}"[..]),
+            ],
+            0..16,
+        ),
+    ) {
+        let request = parts.concat();
+        let searched =
+            SESSION_HINTS.iter().any(|hint| memchr::memmem::find(&request, hint).is_some());
+        proptest::prop_assert_eq!(session_hinted(&request), searched);
+    }
+}
+
+#[test]
+fn every_session_hint_starts_with_a_quote() {
+    assert!(SESSION_HINTS.iter().all(|hint| hint.first() == Some(&b'"')));
+}

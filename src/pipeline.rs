@@ -9,7 +9,7 @@
 
 use std::fs;
 use std::io::{self, Read};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::{SyncSender, sync_channel};
@@ -352,17 +352,32 @@ pub fn scan(config: &ScanConfig) -> Result<ScanOutcome, ScanError> {
         .into_iter()
         .map(String::from)
         .collect();
-    let mut denials_finished = sink.finish()?;
-    // Workers finish objects in any order: sorted, the file is the same for the same input.
+    // Workers finish objects in any order: sorted, the file is the same for the same input
+    // (the origin last: one event copied into two objects is two rows, in a fixed order).
     changes.sort_by(|a, b| {
-        (a.event_time, &a.event_id, &a.event_name).cmp(&(b.event_time, &b.event_id, &b.event_name))
+        (a.event_time, &a.event_id, &a.event_name, &a.origin).cmp(&(
+            b.event_time,
+            &b.event_id,
+            &b.event_name,
+            &b.origin,
+        ))
     });
     let mut rows = summary.into_rows();
     let changes_index = ChangeIndex::new(&changes, config.change_lookback);
-    if !changes_index.is_empty() || !assumptions.is_empty() {
-        // Transient first: a linked change then leads the transient hint.
-        rows.amend(|row| assumptions.mark(row, &changes_index) | changes_index.link(row));
-    }
+    // Single-threaded work after the workers are done, none of which needs the others: the
+    // groups are linked to changes while the denials file is finished and the changes file
+    // written beside them (on the bench trail, linking 1,558 groups cost 69 M instructions and
+    // the changes file 23 M, the scan's serial tail).
+    let (denials_finished, changes_finished) = thread::scope(|scope| {
+        let denials = scope.spawn(|| sink.finish());
+        let changes = scope.spawn(|| write_changes(&layout, &config.out_dir, &changes));
+        if !changes_index.is_empty() || !assumptions.is_empty() {
+            // Transient first: a linked change then leads the transient hint.
+            rows.amend(|row| assumptions.mark(row, &changes_index) | changes_index.link(row));
+        }
+        (joined(denials), joined(changes))
+    });
+    let (mut denials_finished, changes_finished) = (denials_finished?, changes_finished?);
     // Every change is known now: judge the denials just written, before they are published.
     let mut judged = None;
     if let Some(snapshot) = &snapshot {
@@ -382,15 +397,6 @@ pub fn scan(config: &ScanConfig) -> Result<ScanOutcome, ScanError> {
     // Every report is complete on disk before any is renamed into place, and the renames run
     // with a second Ctrl-C held back: a run commits all its reports or none.
     let summary_finished = summary_report.finish()?;
-    let (changes_dir, changes_name) = layout.policy_changes_path(&config.out_dir);
-    fs::create_dir_all(&changes_dir)
-        .map_err(|source| ReportError::Io { path: changes_dir.clone(), source })?;
-    let mut changes_report =
-        ParquetReport::create(&changes_dir, &changes_name, POLICY_CHANGE_COLUMNS)?;
-    for change in &changes {
-        changes_report.push(change)?;
-    }
-    let changes_finished = changes_report.finish()?;
     let (denials_paths, summary_path, changes_path) = interrupt::while_committing(|| {
         let denials: Vec<PathBuf> = (denials_finished.into_iter().map(FinishedReport::publish))
             .collect::<Result<_, _>>()?;
@@ -517,6 +523,27 @@ fn remove_runs(
         }
     }
     Ok(removed)
+}
+
+/// What a scoped thread returned; its panic goes on in the caller.
+fn joined<T>(thread: thread::ScopedJoinHandle<'_, T>) -> T {
+    thread.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic))
+}
+
+/// `policy_changes.parquet` in `out_dir` as `layout` places it, complete but not committed.
+fn write_changes(
+    layout: &Layout,
+    out_dir: &Path,
+    changes: &[PolicyChange],
+) -> Result<FinishedReport, ReportError> {
+    let (changes_dir, changes_name) = layout.policy_changes_path(out_dir);
+    fs::create_dir_all(&changes_dir)
+        .map_err(|source| ReportError::Io { path: changes_dir.clone(), source })?;
+    let mut report = ParquetReport::create(&changes_dir, &changes_name, POLICY_CHANGE_COLUMNS)?;
+    for change in changes {
+        report.push(change)?;
+    }
+    report.finish()
 }
 
 /// What the workers produced: the merged summary and statistics, the denial files complete but

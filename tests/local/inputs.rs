@@ -42,6 +42,13 @@ fn run(args: &[&str]) -> (Option<i32>, Value, String) {
     json_of(&args)
 }
 
+/// `whydenied ARGS… --out OUT`; see [`run`].
+fn run_args(args: &[&str], out: &Path) -> (Option<i32>, Value, String) {
+    let mut args = args.to_vec();
+    args.extend(["--out", out.to_str().expect("utf-8")]);
+    run(&args)
+}
+
 /// Scans `sources` into `out`; see [`run`].
 fn scan(sources: &[&Path], out: &Path) -> (Option<i32>, Value, String) {
     let mut args = vec!["scan"];
@@ -199,6 +206,38 @@ fn a_file_named_twice_is_read_once() {
         "{}",
         stderr(&footer)
     );
+}
+
+/// One object copied under eight names (a bucket re-synced, a dump taken twice): its change is
+/// eight rows, and the workers' order does not decide theirs, so runs write the same file.
+#[test]
+fn one_change_in_many_copies_is_written_in_the_same_order_every_run() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let logs = dir.path().join("logs");
+    fs::create_dir_all(&logs).expect("mkdir");
+    let change = json!({
+        "eventVersion": "1.11", "eventTime": "2026-11-02T09:55:00Z", "eventID": "c1",
+        "eventSource": "s3.amazonaws.com", "eventName": "PutBucketPolicy",
+        "recipientAccountId": "111122223333", "awsRegion": "eu-west-1",
+        "userIdentity": {"type": "Root", "arn": "arn:aws:iam::111122223333:root"},
+        "requestParameters": {"bucketName": "b", "bucketPolicy": {"Version": "2012-10-17"}},
+    });
+    let object = gzip(line(&json!({"Records": [change, denial("d", json!({}))]})).as_bytes());
+    for copy in 0..8 {
+        fs::write(logs.join(format!("copy-{copy}.json.gz")), &object).expect("write");
+    }
+    let runs: Vec<Vec<u8>> = ["1", "2", "2", "2"]
+        .iter()
+        .enumerate()
+        .map(|(run, threads)| {
+            let out = dir.path().join(format!("out-{run}"));
+            let (code, _, err) =
+                run_args(&["scan", logs.to_str().expect("utf-8"), "--threads", threads], &out);
+            assert_eq!(code, Some(0), "{err}");
+            fs::read(out.join("policy_changes.parquet")).expect("written")
+        })
+        .collect();
+    assert!(runs.iter().all(|run| run == &runs[0]), "a run wrote its changes in another order");
 }
 
 #[test]

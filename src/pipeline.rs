@@ -622,8 +622,6 @@ struct Worker<'a> {
     batch: Vec<Denial>,
     /// Policy changes seen (few: they stay here until the end of the run).
     changes: Vec<PolicyChange>,
-    /// Successful role assumptions, by principal and role (see [`RoleAssumptions`]).
-    assumptions: RoleAssumptions,
     sender: SyncSender<Vec<Denial>>,
     writer_failed: &'a AtomicBool,
     progress: &'a ProgressBar,
@@ -647,7 +645,6 @@ impl<'a> Worker<'a> {
             stats: ScanStats::default(),
             batch: Vec::with_capacity(BATCH),
             changes: Vec::new(),
-            assumptions: RoleAssumptions::default(),
             sender,
             writer_failed,
             progress,
@@ -751,9 +748,6 @@ impl<'a> Worker<'a> {
 
     fn on_record(&mut self, record: &mut [u8], origin: &Arc<str>) {
         let found = self.records.read(record, origin);
-        if let Some(assumption) = &found.assumption {
-            self.assumptions.add(assumption);
-        }
         let scope = &self.config.sources.layout;
         if let Some(change) = found.change
             && self.config.window.place(change.event_time) == Placement::Inside
@@ -808,7 +802,8 @@ impl<'a> Worker<'a> {
         self.stats.parsed = self.records.parsed;
         self.stats.repaired_utf8 = self.records.repaired_utf8;
         self.stats.malformed_records = self.records.malformed;
-        (self.summary, self.stats, self.read, self.changes, self.assumptions)
+        let assumptions = self.records.successes();
+        (self.summary, self.stats, self.read, self.changes, assumptions)
     }
 }
 

@@ -12,6 +12,7 @@ use crate::changes::PolicyChange;
 use crate::changes::assumption::{Assumed, AssumptionReader, RoleAssumption};
 use crate::changes::capture::capture;
 use crate::changes::events::{ChangePrefilter, Interest};
+use crate::changes::transient::RoleAssumptions;
 use crate::classify::{Denial, FailureFilter, classify};
 use crate::decode::envelope::cloudtrail_event;
 use crate::decode::prefilter::Prefilter;
@@ -19,13 +20,12 @@ use crate::event::Event;
 use crate::event::json::parameters;
 
 /// What one record holds: a denial the filter keeps, a policy change, both (a failed attempt to
-/// change a policy), a successful role assumption (with or without a session change), or
-/// nothing.
+/// change a policy), or nothing. A successful role assumption is kept by the reader
+/// ([`RecordReader::successes`]).
 #[derive(Debug, Default)]
 pub struct Found {
     pub denial: Option<Denial>,
     pub change: Option<PolicyChange>,
-    pub assumption: Option<RoleAssumption>,
 }
 
 /// Reads records one at a time; one per worker thread (it owns reusable parse buffers).
@@ -69,7 +69,7 @@ impl RecordReader {
             (Interest::None, _) if !failure => return Found::default(),
             (Interest::RoleAssumption, Some(at)) => {
                 match self.assumptions.read(record, at, &mut self.buffers) {
-                    Assumed::Plain(assumption) => return Found { assumption, ..Found::default() },
+                    Assumed::Plain(_) => return Found::default(),
                     Assumed::WithSession => true,
                 }
             }
@@ -103,11 +103,19 @@ impl RecordReader {
             self.not_understood += 1;
             return Found::default();
         };
+        if let Some(assumption) = change.then(|| RoleAssumption::of_event(&event)).flatten() {
+            self.assumptions.keep(&assumption);
+        }
         Found {
             denial: failure.then(|| classify(&event, self.filter, origin)).flatten(),
             change: change.then(|| capture(&event, &parameters(event_value), origin)).flatten(),
-            assumption: change.then(|| RoleAssumption::of_event(&event)).flatten(),
         }
+    }
+
+    /// The successful role assumptions read so far, by principal and role; the reader starts
+    /// again.
+    pub fn successes(&mut self) -> RoleAssumptions {
+        self.assumptions.successes()
     }
 }
 

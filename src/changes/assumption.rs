@@ -27,6 +27,7 @@ use std::sync::Arc;
 use memchr::memmem::Finder;
 
 use super::events::SESSION_HINTS;
+use super::transient::{AssumptionLog, RoleAssumptions};
 use crate::classify::principal::principal_of;
 use crate::classify::{parse_event_time, parse_event_time_bytes};
 use crate::decode::prefilter::{EVENT_NAME, first_quote};
@@ -73,11 +74,22 @@ const MEMBERS: [&[u8]; 5] =
 /// What a successful `AssumeRole*` record turned out to be.
 #[derive(Debug, PartialEq, Eq)]
 pub enum Assumed {
-    /// A plain one: the assumption, if its members read cleanly.
-    Plain(Option<RoleAssumption>),
+    /// A plain one: the assumption (also kept in the reader's log), if its members read
+    /// cleanly.
+    Plain(Option<Success>),
     /// Its `requestParameters` holds one of [`SESSION_HINTS`] (a session policy, policy ARNs or
     /// tags): a policy change, to be parsed whole.
     WithSession,
+}
+
+/// One successful assumption as a reader keeps it: its principal and role by the numbers the
+/// reader gave them ([`AssumptionReader::successes`] names them).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Success {
+    /// `eventTime`, microseconds since the Unix epoch (UTC).
+    pub time: i64,
+    pub principal: u32,
+    pub role: u32,
 }
 
 /// Principals remembered by the exact bytes of their `userIdentity`, at most this many per
@@ -89,7 +101,36 @@ const REMEMBERED_PRINCIPALS: usize = 4096;
 /// Identities longer than this are parsed every time rather than remembered.
 const REMEMBERED_IDENTITY_BYTES: usize = 4096;
 
-/// Reads [`RoleAssumption`]s out of record bytes; one per worker (it owns reusable buffers).
+/// The hasher of the reader's maps: foldhash (SipHash over a few hundred bytes of identity cost
+/// more than the rest of the reading).
+type Hasher = foldhash::fast::RandomState;
+
+/// Texts numbered in the order they are first seen, looked up by their bytes.
+#[derive(Default)]
+struct Numbered {
+    texts: Vec<Box<str>>,
+    numbers: HashMap<Box<[u8]>, u32, Hasher>,
+}
+
+impl Numbered {
+    /// The number of `text`; `None` for bytes that are not UTF-8.
+    fn number(&mut self, text: &[u8]) -> Option<u32> {
+        if let Some(&number) = self.numbers.get(text) {
+            return Some(number);
+        }
+        let number = u32::try_from(self.texts.len()).ok()?;
+        self.texts.push(str::from_utf8(text).ok()?.into());
+        self.numbers.insert(text.into(), number);
+        Some(number)
+    }
+
+    fn text(&self, number: u32) -> &str {
+        &self.texts[number as usize]
+    }
+}
+
+/// Reads the successful role assumptions out of record bytes and keeps them; one per worker
+/// (it owns reusable buffers).
 pub struct AssumptionReader {
     /// `eventTime` and `eventSource`, for records where they do not stand just before the
     /// event name ([`key_before`]).
@@ -97,9 +138,12 @@ pub struct AssumptionReader {
     source: Finder<'static>,
     identity: Finder<'static>,
     request: Finder<'static>,
-    /// The normalised principal of each `userIdentity` seen, by its bytes (hashed with
-    /// foldhash: SipHash over a few hundred bytes cost more than the rest of the reading).
-    principals: HashMap<Box<[u8]>, Arc<str>, foldhash::fast::RandomState>,
+    /// The number of the normalised principal of each `userIdentity` seen, by its bytes.
+    identities: HashMap<Box<[u8]>, u32, Hasher>,
+    principals: Numbered,
+    roles: Numbered,
+    /// Every success read.
+    log: AssumptionLog,
     /// The small object made of the members, parsed in place.
     members: Vec<u8>,
 }
@@ -111,7 +155,10 @@ impl Default for AssumptionReader {
             source: Finder::new(EVENT_SOURCE),
             identity: Finder::new(USER_IDENTITY),
             request: Finder::new(REQUEST_PARAMETERS),
-            principals: HashMap::default(),
+            identities: HashMap::default(),
+            principals: Numbered::default(),
+            roles: Numbered::default(),
+            log: AssumptionLog::default(),
             members: Vec::with_capacity(1024),
         }
     }
@@ -119,8 +166,9 @@ impl Default for AssumptionReader {
 
 impl AssumptionReader {
     /// What `record` (a successful AssumeRole* call, by the prefilter's reading of its bytes)
-    /// is. Its members are cut out of the bytes; the `userIdentity` is parsed only the first
-    /// time it is seen, and the whole members object only when the request has escapes.
+    /// is; a plain success is also kept. Its members are cut out of the bytes; the
+    /// `userIdentity` is parsed only the first time it is seen, and the whole members object
+    /// only when the request has escapes.
     pub fn read(
         &mut self,
         record: &[u8],
@@ -138,23 +186,38 @@ impl AssumptionReader {
         }
         if memchr::memchr(b'\\', request).is_some() {
             let values = self.members(record, event_name, name, request);
-            return Assumed::Plain(values.and_then(|values| self.parse_members(values, buffers)));
+            let parsed = values.and_then(|values| self.parse_members(values, buffers));
+            return Assumed::Plain(parsed.and_then(|assumption| self.keep(&assumption)));
         }
-        let role = own_text(request, b"roleArn").and_then(|role| str::from_utf8(role).ok());
+        let role = own_text(request, b"roleArn");
         let (Some(role), true) = (role, name.starts_with(b"\"AssumeRole")) else {
             return Assumed::Plain(None);
         };
         let remembered = as_written(record, event_name)
-            .and_then(|(time, identity)| Some((time, Arc::clone(self.principals.get(identity)?))));
+            .and_then(|(time, identity)| Some((time, *self.identities.get(identity)?)));
         let found = match remembered {
             Some(found) => Some(found),
             None => self.searched(record, event_name, name, request, buffers),
         };
-        Assumed::Plain(found.map(|(time, principal)| RoleAssumption {
-            time,
-            principal,
-            role_arn: role.to_string(),
-        }))
+        let Some(((time, principal), role)) = found.zip(self.roles.number(role)) else {
+            return Assumed::Plain(None);
+        };
+        self.log.add(principal, role, time);
+        Assumed::Plain(Some(Success { time, principal, role }))
+    }
+
+    /// Keeps a success read some other way (a parsed record).
+    pub fn keep(&mut self, assumption: &RoleAssumption) -> Option<Success> {
+        let principal = self.principals.number(assumption.principal.as_bytes())?;
+        let role = self.roles.number(assumption.role_arn.as_bytes())?;
+        self.log.add(principal, role, assumption.time);
+        Some(Success { time: assumption.time, principal, role })
+    }
+
+    /// The successes kept so far, by principal and role; the reader starts a new log.
+    pub fn successes(&mut self) -> RoleAssumptions {
+        let log = std::mem::take(&mut self.log);
+        log.named(|p| self.principals.text(p), |r| self.roles.text(r))
     }
 
     /// The time and caller of a successful STS call, from its members as [`Self::members`]
@@ -166,7 +229,7 @@ impl AssumptionReader {
         name: &[u8],
         request: &[u8],
         buffers: &mut simd_json::Buffers,
-    ) -> Option<(i64, Arc<str>)> {
+    ) -> Option<(i64, u32)> {
         let [time, source, _, identity, _] = self.members(record, event_name, name, request)?;
         (source == b"\"sts.amazonaws.com\"").then_some(())?;
         let time = unquoted(time).and_then(parse_event_time)?;
@@ -204,24 +267,24 @@ impl AssumptionReader {
         ])
     }
 
-    /// The principal of the `userIdentity` value `identity`, normalised like the `principal`
-    /// column: remembered, or parsed (the identity is all it depends on).
-    fn principal(&mut self, identity: &[u8], buffers: &mut simd_json::Buffers) -> Option<Arc<str>> {
-        if let Some(principal) = self.principals.get(identity) {
-            return Some(Arc::clone(principal));
+    /// The number of the principal of the `userIdentity` value `identity`, normalised like the
+    /// `principal` column: remembered, or parsed (the identity is all it depends on).
+    fn principal(&mut self, identity: &[u8], buffers: &mut simd_json::Buffers) -> Option<u32> {
+        if let Some(&principal) = self.identities.get(identity) {
+            return Some(principal);
         }
         self.members.clear();
         self.members.extend_from_slice(b"{\"userIdentity\":");
         self.members.extend_from_slice(identity);
         self.members.push(b'}');
         let value = simd_json::to_borrowed_value_with_buffers(&mut self.members, buffers).ok()?;
-        let principal: Arc<str> =
-            principal_of(Event::from_json(&value)?.identity.as_ref()).principal.into();
-        if self.principals.len() >= REMEMBERED_PRINCIPALS {
-            self.principals.clear();
+        let principal = principal_of(Event::from_json(&value)?.identity.as_ref()).principal;
+        let principal = self.principals.number(principal.as_bytes())?;
+        if self.identities.len() >= REMEMBERED_PRINCIPALS {
+            self.identities.clear();
         }
         if identity.len() <= REMEMBERED_IDENTITY_BYTES {
-            self.principals.insert(identity.into(), Arc::clone(&principal));
+            self.identities.insert(identity.into(), principal);
         }
         Some(principal)
     }

@@ -111,6 +111,38 @@ impl Times {
     }
 }
 
+/// The successes one reader saw, by the numbers it gave their principals and roles: remembering
+/// one is a lookup by a pair of numbers. By text (a principal's map, then its role's, and the
+/// role copied out of the record) it was 1.2 % of the bench scan's `perf` samples for 0.4 % of
+/// its instructions.
+#[derive(Clone, Debug, Default)]
+pub struct AssumptionLog {
+    pairs: HashMap<(u32, u32), Times, Hasher>,
+}
+
+impl AssumptionLog {
+    /// A success of principal number `principal` assuming role number `role` at `time`
+    /// (microseconds).
+    pub fn add(&mut self, principal: u32, role: u32, time: i64) {
+        self.pairs.entry((principal, role)).or_default().add(time.div_euclid(MICROS));
+    }
+
+    /// The successes by text: `principal` and `role` name the numbers. Two numbers with one
+    /// name (two identities of one principal) merge.
+    pub fn named<'a>(
+        self,
+        principal: impl Fn(u32) -> &'a str,
+        role: impl Fn(u32) -> &'a str,
+    ) -> RoleAssumptions {
+        let mut named = RoleAssumptions::default();
+        for ((p, r), times) in self.pairs {
+            let roles = named.by_principal.entry(principal(p).into()).or_default();
+            roles.entry(role(r).into()).or_default().merge(times);
+        }
+        named
+    }
+}
+
 impl RoleAssumptions {
     pub fn add(&mut self, assumption: &RoleAssumption) {
         let roles = match self.by_principal.get_mut(&*assumption.principal) {

@@ -36,11 +36,21 @@ fn read(record: &str) -> Option<RoleAssumption> {
     };
     assert_eq!(
         reader.read(record.as_bytes(), event_name(record), &mut buffers),
-        Assumed::Plain(first.clone())
+        Assumed::Plain(first)
     );
+    let first = first.map(|success| named(&reader, success));
     let parsed = reader.parse_members(members(record), &mut buffers);
     assert_eq!(parsed, first, "the members parsed as one object: {record}");
     first
+}
+
+/// `success` with its principal and role as text.
+fn named(reader: &AssumptionReader, success: Success) -> RoleAssumption {
+    RoleAssumption {
+        time: success.time,
+        principal: reader.principals.text(success.principal).into(),
+        role_arn: reader.roles.text(success.role).into(),
+    }
 }
 
 /// Where the first `"eventName"` key of `record` starts, as the scan's prefilter finds it.
@@ -142,18 +152,22 @@ fn the_record_reader_reads_plain_successes_without_parsing_and_session_ones_with
     let mut reader = RecordReader::new(FailureFilter::default());
     let plain = success(USER_IDENTITY, r#""aws-cli/2.15.0""#, REQUEST);
     let found = reader.read(&mut plain.into_bytes(), &Arc::from("t"));
-    assert_eq!(found.assumption.map(|a| a.time), Some(AT));
     assert!(found.denial.is_none() && found.change.is_none());
     assert_eq!(reader.parsed, 0, "not parsed whole");
+    let user = "arn:aws:iam::111122223333:user/ci-deployer";
+    assert_eq!(reader.successes().first_success(user, ROLE, AT), Some(AT));
     let with_policy = REQUEST.replace(
         r#""durationSeconds":3600"#,
         r#""durationSeconds":3600,"policyArns":[{"arn":"arn:aws:iam::aws:policy/ReadOnlyAccess"}]"#,
     );
     let session = success(USER_IDENTITY, r#""aws-cli/2.15.0""#, &with_policy);
+    let session = session.replace("09:00:20Z", "09:00:30Z");
     let found = reader.read(&mut session.into_bytes(), &Arc::from("t"));
-    assert_eq!(found.assumption.map(|a| a.role_arn), Some(ROLE.to_string()));
     assert!(found.change.is_some());
     assert_eq!(reader.parsed, 1);
+    // The log started again after the plain one was taken: only the session one is in it.
+    let successes = reader.successes();
+    assert_eq!(successes.first_success(user, ROLE, AT), Some(AT + 10_000_000));
 }
 
 #[test]
@@ -192,10 +206,22 @@ fn remembered_principals_stay_with_their_own_identity() {
             else {
                 panic!("an assumption")
             };
-            assert_eq!(&*found.principal, principal);
+            assert_eq!(&*named(&reader, found).principal, principal);
         }
     }
-    assert_eq!(reader.principals.len(), 2);
+    assert_eq!(reader.identities.len(), 2);
+    // Taken from the log by text: each principal assumed the role (at the same second, kept
+    // once).
+    let successes = reader.successes();
+    assert_eq!(
+        successes.first_success("arn:aws:iam::111122223333:user/ci-deployer", ROLE, AT),
+        Some(AT)
+    );
+    assert_eq!(
+        successes.first_success("arn:aws:iam::111122223333:role/ci-runner", ROLE, AT),
+        Some(AT)
+    );
+    assert!(reader.successes().is_empty(), "taking the successes starts the log again");
 }
 
 #[test]
@@ -276,13 +302,17 @@ fn a_record_laid_out_as_cloudtrail_writes_it_is_read_in_place_and_others_searche
         let (mut reader, mut buffers) =
             (AssumptionReader::default(), simd_json::Buffers::default());
         assert!(matches!(reader.read(plain.as_bytes(), at, &mut buffers), Assumed::Plain(Some(_))));
-        let found = reader.read(record.as_bytes(), event_name(&record), &mut buffers);
+        let Assumed::Plain(Some(found)) =
+            reader.read(record.as_bytes(), event_name(&record), &mut buffers)
+        else {
+            panic!("an assumption: {record}")
+        };
         let expected = RoleAssumption {
             time,
             principal: format!("arn:aws:iam::111122223333:user/{user}").into(),
             role_arn: ROLE.into(),
         };
-        assert_eq!(found, Assumed::Plain(Some(expected)), "{record}");
+        assert_eq!(named(&reader, found), expected, "{record}");
     }
 }
 

@@ -159,3 +159,19 @@ fn merging_in_any_order_and_split_gives_the_same_answers_even_past_the_cap() {
     assert_eq!(merged.first_success(bob, ROLE, T0), Some(T0 + 40 * S));
     assert_eq!(merged.first_success(bob, ROLE, T0 + 41 * S), None);
 }
+
+#[test]
+fn a_log_by_numbers_names_its_pairs_and_merges_numbers_of_one_name() {
+    let mut log = AssumptionLog::default();
+    // Principals 0 and 1 are one principal seen through two identities; 2 is another.
+    log.add(0, 0, T0);
+    log.add(1, 0, T0 + 30 * S);
+    log.add(2, 1, T0 + 60 * S);
+    let principals = [USER, USER, "arn:aws:iam::111122223333:user/bob"];
+    let roles = [ROLE, "arn:aws:iam::111122223333:role/other"];
+    let named = log.named(|p| principals[p as usize], |r| roles[r as usize]);
+    assert_eq!(named.first_success(USER, ROLE, T0 + S), Some(T0 + 30 * S));
+    assert_eq!(named.first_success(USER, roles[1], T0), None);
+    assert_eq!(named.first_success(principals[2], roles[1], T0), Some(T0 + 60 * S));
+    assert_eq!(named.first_success(principals[2], ROLE, T0), None);
+}

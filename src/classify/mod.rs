@@ -211,17 +211,20 @@ pub fn parse_event_time_bytes(text: &[u8]) -> Option<i64> {
 /// chrono then reads. Every successful role assumption has its time read, and chrono's general
 /// RFC 3339 parser took about 300 instructions a time (callgrind, 60 bench objects).
 fn utc_seconds(text: &[u8]) -> Option<i64> {
+    const SHAPE: &[u8; 20] = b"0000-00-00T00:00:00Z";
     let text: &[u8; 20] = text.try_into().ok()?;
-    let separators = [(4, b'-'), (7, b'-'), (10, b'T'), (13, b':'), (16, b':'), (19, b'Z')];
-    if separators.iter().any(|&(at, separator)| text[at] != separator) {
+    // Each byte xor what the shape has there: a digit becomes its value, a separator zero. One
+    // pass over the twenty bytes, which LLVM turns into a few vector instructions.
+    let mut value = [0u8; 20];
+    let mut wrong = false;
+    for ((value, &byte), &shape) in value.iter_mut().zip(text).zip(SHAPE) {
+        *value = byte ^ shape;
+        wrong |= if shape == b'0' { *value > 9 } else { *value != 0 };
+    }
+    if wrong {
         return None;
     }
-    let digit = |at: usize| text[at].wrapping_sub(b'0');
-    let digits = [0, 1, 2, 3, 5, 6, 8, 9, 11, 12, 14, 15, 17, 18];
-    if digits.iter().any(|&at| digit(at) > 9) {
-        return None;
-    }
-    let two = |at: usize| i64::from(digit(at) * 10 + digit(at + 1));
+    let two = |at: usize| i64::from(value[at] * 10 + value[at + 1]);
     let year = two(0) * 100 + two(2);
     let (month, day) = (two(5), two(8));
     let (hour, minute, second) = (two(11), two(14), two(17));

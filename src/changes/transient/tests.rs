@@ -158,6 +158,16 @@ fn merging_in_any_order_and_split_gives_the_same_answers_even_past_the_cap() {
     let bob = "arn:aws:iam::111122223333:user/bob";
     assert_eq!(merged.first_success(bob, ROLE, T0), Some(T0 + 40 * S));
     assert_eq!(merged.first_success(bob, ROLE, T0 + 41 * S), None);
+    // The same successes through a reader's log, in an order that jumps back and forth (its
+    // waiting seconds are sorted in a cap at a time), named: the same slots.
+    let mut log = AssumptionLog::default();
+    let order = (0..all.len()).map(|i| (i * 7919) % all.len());
+    for a in order.map(|i| &all[i]) {
+        log.add(u32::from(&*a.principal != USER), 0, a.time);
+    }
+    let logged = log.named(|p| [USER, bob][p as usize], |_| ROLE);
+    assert_eq!(times(&logged), times(&whole));
+    assert_eq!(logged.first_success(bob, ROLE, T0), Some(T0 + 40 * S));
 }
 
 #[test]

@@ -53,8 +53,7 @@ fn run_args(args: &[&str], out: &Path) -> (Option<i32>, Value, String) {
 fn scan(sources: &[&Path], out: &Path) -> (Option<i32>, Value, String) {
     let mut args = vec!["scan"];
     args.extend(sources.iter().map(|p| p.to_str().expect("utf-8")));
-    args.extend(["--out", out.to_str().expect("utf-8")]);
-    run(&args)
+    run_args(&args, out)
 }
 
 fn kept(json: &Value) -> u64 {

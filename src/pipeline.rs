@@ -366,8 +366,8 @@ pub fn scan(config: &ScanConfig) -> Result<ScanOutcome, ScanError> {
     let changes_index = ChangeIndex::new(&changes, config.change_lookback);
     // Single-threaded work after the workers are done, none of which needs the others: the
     // groups are linked to changes while the denials file is finished and the changes file
-    // written beside them (on the bench trail, linking 1,558 groups cost 69 M instructions and
-    // the changes file 23 M, the scan's serial tail).
+    // written beside them (callgrind on the bench trail: linking its 1,558 groups 68 M
+    // instructions, the changes file 15 M, finishing the denials file 100 M).
     let (denials_finished, changes_finished) = thread::scope(|scope| {
         let denials = scope.spawn(|| sink.finish());
         let changes = scope.spawn(|| write_changes(&layout, &config.out_dir, &changes));

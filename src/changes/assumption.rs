@@ -313,8 +313,9 @@ impl AssumptionReader {
 }
 
 /// Whether `request` holds one of [`SESSION_HINTS`], each of which starts with a quote: tried
-/// at each quote, in one pass. One `memmem` search per hint cost about 500 instructions a
-/// record, most of it setting up the searches on a request of a hundred bytes.
+/// at each quote, in one pass, rather than one `memmem` search per hint. It is exact (a test
+/// compares it with the searches) and a little cheaper: with the time read as bytes, the
+/// reader went from 47.05 M to 46.43 M instructions on 18,874 assumptions (callgrind).
 fn session_hinted(request: &[u8]) -> bool {
     let mut rest = request;
     while let Some(at) = first_quote(rest) {

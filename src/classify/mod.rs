@@ -213,8 +213,8 @@ pub fn parse_event_time_bytes(text: &[u8]) -> Option<i64> {
 fn utc_seconds(text: &[u8]) -> Option<i64> {
     const SHAPE: &[u8; 20] = b"0000-00-00T00:00:00Z";
     let text: &[u8; 20] = text.try_into().ok()?;
-    // Each byte xor what the shape has there: a digit becomes its value, a separator zero. One
-    // pass over the twenty bytes, which LLVM turns into a few vector instructions.
+    // Each byte xor what the shape has there: a digit becomes its value, a separator zero: one
+    // pass over the twenty bytes checks them all.
     let mut value = [0u8; 20];
     let mut wrong = false;
     for ((value, &byte), &shape) in value.iter_mut().zip(text).zip(SHAPE) {

@@ -199,7 +199,9 @@ impl AssumptionReader {
             Some(found) => Some(found),
             None => self.searched(record, event_name, name, request, buffers),
         };
-        let Some(((time, principal), role)) = found.zip(self.roles.number(role)) else {
+        // The role is numbered only for a success that counts.
+        let numbered = found.and_then(|found| Some((found, self.roles.number(role)?)));
+        let Some(((time, principal), role)) = numbered else {
             return Assumed::Plain(None);
         };
         self.log.add(principal, role, time);

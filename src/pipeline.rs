@@ -7,9 +7,10 @@
 //! thread that owns `denials.parquet`. Summaries merge when all objects are done, then both
 //! reports are committed (renamed into place).
 
+use std::borrow::Borrow;
 use std::fs;
 use std::io::{self, Read};
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::{SyncSender, sync_channel};
@@ -29,6 +30,7 @@ use crate::decode::{Decoder, Encoding, ObjectRecords};
 use crate::interrupt;
 use crate::lock::{LockError, RunLock, state_lock_path};
 use crate::record::RecordReader;
+use crate::report::columns::ColumnDef;
 use crate::report::escape::for_terminal;
 use crate::report::layout::{
     DenialSink, Layout, ReportFiles, partitioned_files, remove_stale_partials, run_summary,
@@ -365,38 +367,41 @@ pub fn scan(config: &ScanConfig) -> Result<ScanOutcome, ScanError> {
     let mut rows = summary.into_rows();
     let changes_index = ChangeIndex::new(&changes, config.change_lookback);
     // Single-threaded work after the workers are done, none of which needs the others: the
-    // groups are linked to changes while the denials file is finished and the changes file
-    // written beside them (callgrind on the bench trail: linking its 1,558 groups 68 M
-    // instructions, the changes file 15 M, finishing the denials file 100 M).
-    let (denials_finished, changes_finished) = thread::scope(|scope| {
+    // groups are linked to changes and, without a snapshot to judge by, the summary written,
+    // while the denials file is finished and the changes file written beside them (callgrind on
+    // the bench trail: linking its 1,558 groups 68 M instructions, the changes file 15 M,
+    // finishing the denials file 100 M; the summary file, written after them until now, took
+    // about 10 ms of wall).
+    let (denials_finished, changes_finished, summary_finished) = thread::scope(|scope| {
         let denials = scope.spawn(|| sink.finish());
-        let changes = scope.spawn(|| write_changes(&layout, &config.out_dir, &changes));
+        let changes = scope.spawn(|| {
+            let at = layout.policy_changes_path(&config.out_dir);
+            write_report(at, POLICY_CHANGE_COLUMNS, changes.iter())
+        });
         if !changes_index.is_empty() || !assumptions.is_empty() {
             // Transient first: a linked change then leads the transient hint.
             rows.amend(|row| assumptions.mark(row, &changes_index) | changes_index.link(row));
         }
-        (joined(denials), joined(changes))
+        let at = layout.summary_path(&config.out_dir);
+        let summary = snapshot.is_none().then(|| write_report(at, SUMMARY_COLUMNS, rows.iter()));
+        (joined(denials), joined(changes), summary)
     });
     let (mut denials_finished, changes_finished) = (denials_finished?, changes_finished?);
     // Every change is known now: judge the denials just written, before they are published.
     let mut judged = None;
-    if let Some(snapshot) = &snapshot {
-        let judge = Judge::new(Some(snapshot), &changes);
-        let (mut tally, mut counts) = (Tally::default(), Judged::default());
-        denials_finished = judge_finished(denials_finished, &judge, &mut tally, &mut counts)?;
-        rows.amend(|row| tally.amend(row));
-        judged = Some(counts);
-    }
-    let (summary_dir, summary_name) = layout.summary_path(&config.out_dir);
-    fs::create_dir_all(&summary_dir)
-        .map_err(|source| ReportError::Io { path: summary_dir.clone(), source })?;
-    let mut summary_report = ParquetReport::create(&summary_dir, &summary_name, SUMMARY_COLUMNS)?;
-    for row in rows.iter() {
-        summary_report.push(&row)?;
-    }
+    let summary_finished = match summary_finished {
+        Some(summary_finished) => summary_finished?,
+        None => {
+            let judge = Judge::new(snapshot.as_ref(), &changes);
+            let (mut tally, mut counts) = (Tally::default(), Judged::default());
+            denials_finished = judge_finished(denials_finished, &judge, &mut tally, &mut counts)?;
+            rows.amend(|row| tally.amend(row));
+            judged = Some(counts);
+            write_report(layout.summary_path(&config.out_dir), SUMMARY_COLUMNS, rows.iter())?
+        }
+    };
     // Every report is complete on disk before any is renamed into place, and the renames run
     // with a second Ctrl-C held back: a run commits all its reports or none.
-    let summary_finished = summary_report.finish()?;
     let (denials_paths, summary_path, changes_path) = interrupt::while_committing(|| {
         let denials: Vec<PathBuf> = (denials_finished.into_iter().map(FinishedReport::publish))
             .collect::<Result<_, _>>()?;
@@ -530,18 +535,17 @@ fn joined<T>(thread: thread::ScopedJoinHandle<'_, T>) -> T {
     thread.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic))
 }
 
-/// `policy_changes.parquet` in `out_dir` as `layout` places it, complete but not committed.
-fn write_changes(
-    layout: &Layout,
-    out_dir: &Path,
-    changes: &[PolicyChange],
+/// A report of `rows` in the directory and under the name `at` gives (from the run's
+/// [`Layout`]), complete but not committed.
+fn write_report<T, R: Borrow<T>>(
+    (dir, name): (PathBuf, String),
+    columns: &'static [ColumnDef<T>],
+    rows: impl Iterator<Item = R>,
 ) -> Result<FinishedReport, ReportError> {
-    let (changes_dir, changes_name) = layout.policy_changes_path(out_dir);
-    fs::create_dir_all(&changes_dir)
-        .map_err(|source| ReportError::Io { path: changes_dir.clone(), source })?;
-    let mut report = ParquetReport::create(&changes_dir, &changes_name, POLICY_CHANGE_COLUMNS)?;
-    for change in changes {
-        report.push(change)?;
+    fs::create_dir_all(&dir).map_err(|source| ReportError::Io { path: dir.clone(), source })?;
+    let mut report = ParquetReport::create(&dir, &name, columns)?;
+    for row in rows {
+        report.push(row.borrow())?;
     }
     report.finish()
 }

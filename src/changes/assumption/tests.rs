@@ -171,24 +171,42 @@ fn the_record_reader_reads_plain_successes_without_parsing_and_session_ones_with
 }
 
 #[test]
-fn the_role_is_the_requests_own_member_whatever_stands_around_it() {
+fn the_role_and_the_session_parts_are_the_requests_own_members() {
+    use Request::{Plain, WithSession};
     let requests = [
-        (r#"{"roleArn":"a","roleSessionName":"s"}"#, Some("a")),
-        (r#"{ "durationSeconds" : 900 , "roleArn" : "a" }"#, Some("a")),
+        (r#"{"roleArn":"a","roleSessionName":"s"}"#, Some(Plain(Some(&b"a"[..])))),
+        (r#"{ "durationSeconds" : 900 , "roleArn" : "a" }"#, Some(Plain(Some(b"a")))),
         (
             r#"{"providedContexts":[{"roleArn":"nested"}],"x":{"roleArn":"deeper"},"roleArn":"a"}"#,
-            Some("a"),
+            Some(Plain(Some(b"a"))),
         ),
-        (r#"{"externalId":"roleArn","serialNumber":null,"roleArn":"a"}"#, Some("a")),
-        (r#"{"providedContexts":[{"roleArn":"nested"}]}"#, None),
-        (r#"{"roleArn":7}"#, None),
-        (r#"{"roleArn":"a""#, Some("a")),
-        (r#"{"roleSessionName":"s""#, None),
+        (r#"{"externalId":"roleArn","serialNumber":null,"roleArn":"a"}"#, Some(Plain(Some(b"a")))),
+        (r#"{"providedContexts":[{"roleArn":"nested"}]}"#, Some(Plain(None))),
+        (r#"{"roleArn":7}"#, Some(Plain(None))),
+        ("{}", Some(Plain(None))),
+        // Session parts, before or after the role; in a nested value they are not the request's.
+        (r#"{"roleArn":"a","policy":"{}"}"#, Some(WithSession)),
+        (r#"{"policyArns":[{"arn":"p"}],"roleArn":"a"}"#, Some(WithSession)),
+        (r#"{"roleArn":"a","tags":[{"key":"k","value":"v"}]}"#, Some(WithSession)),
+        (r#"{"roleArn":"a","tagsX":1}"#, Some(Plain(Some(b"a")))),
+        (
+            r#"{"roleArn":"a","providedContexts":[{"policy":"p","tags":1}]}"#,
+            Some(Plain(Some(b"a"))),
+        ),
+        (r#"{"roleSessionName":"policy","roleArn":"tags"}"#, Some(Plain(Some(b"tags")))),
+        // Escapes in the request's own strings, and what is not a whole object: the slow way.
+        (r#"{"roleArn":"arn:aws:iam::1:role\/r"}"#, None),
+        (r#"{"roleSessionName":"a\"b","roleArn":"a"}"#, None),
+        (r#"{"roleArn":"a""#, None),
+        (r#"{"roleArn":"a" "x":1}"#, None),
         ("[]", None),
     ];
-    for (request, role) in requests {
-        assert_eq!(own_text(request.as_bytes(), b"roleArn"), role.map(str::as_bytes), "{request}");
+    for (request, read) in requests {
+        assert_eq!(request_members(request.as_bytes()), read, "{request}");
     }
+    // An escape inside a nested value leaves the request's own members readable.
+    let nested = r#"{"providedContexts":[{"contextAssertion":"a\"b"}],"roleArn":"a"}"#;
+    assert_eq!(request_members(nested.as_bytes()), Some(Plain(Some(b"a"))));
 }
 
 #[test]
@@ -338,6 +356,51 @@ proptest::proptest! {
         let searched =
             SESSION_HINTS.iter().any(|hint| memchr::memmem::find(&request, hint).is_some());
         proptest::prop_assert_eq!(session_hinted(&request), searched);
+    }
+
+    /// Requests made of members a real one may hold (and hints nested in values): the one pass
+    /// reads what a JSON parser reads. Every object without an escape is read; what it gives is
+    /// the parsed object's: a session part among its own keys, else its `roleArn` string.
+    #[test]
+    fn the_request_is_read_as_a_parser_reads_it(
+        members in proptest::collection::vec(
+            (
+                proptest::sample::select(vec![
+                    "roleArn", "roleSessionName", "policy", "policyArns", "tags", "tagsX",
+                    "durationSeconds", "providedContexts", "policyX",
+                ]),
+                proptest::sample::select(vec![
+                    r#""arn:aws:iam::1:role/r""#, r#""policy""#, "3600", "null", "true",
+                    r#"[{"policy":"p"}]"#, r#"{"tags":{"roleArn":"x"}}"#, r#""a\/b""#,
+                    r#""a\"b""#, "[]",
+                ]),
+            ),
+            0..6,
+        ),
+        spaced in proptest::bool::ANY,
+    ) {
+        let separator = if spaced { " , " } else { "," };
+        let joined: Vec<String> =
+            members.iter().map(|(key, value)| format!(r#""{key}":{value}"#)).collect();
+        let request = format!("{{{}}}", joined.join(separator));
+        let read = request_members(request.as_bytes());
+        let mut bytes = request.clone().into_bytes();
+        let parsed = simd_json::to_owned_value(&mut bytes).expect("the test writes JSON");
+        use simd_json::prelude::*;
+        let object = parsed.as_object().expect("an object");
+        let hinted = |key: &str| key.starts_with("policy") || key == "tags";
+        let own_escape = members.iter().any(|(_, value)| value.starts_with('"') && value.contains('\\'));
+        match read {
+            None => proptest::prop_assert!(own_escape, "{}", request),
+            Some(Request::WithSession) => {
+                proptest::prop_assert!(object.keys().any(|key| hinted(key)), "{}", request)
+            }
+            Some(Request::Plain(role)) => {
+                proptest::prop_assert!(!object.keys().any(|key| hinted(key)), "{}", request);
+                let parsed_role = object.get("roleArn").and_then(|v| v.as_str());
+                proptest::prop_assert_eq!(role, parsed_role.map(str::as_bytes), "{}", request);
+            }
+        }
     }
 }
 

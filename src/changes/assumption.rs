@@ -8,8 +8,9 @@
 //! where they are: the time and the role ARN as text, the caller's principal from its
 //! `userIdentity`, parsed into the same [`Event`] view the classifier reads (so it is normalised
 //! exactly like the `principal` column) the first time those bytes are seen and remembered after.
-//! A request with escapes is parsed with the other members as one small object. A request that
-//! names a session policy or tags makes the record a policy change, parsed whole by the caller.
+//! A request with escapes is parsed with the other members as one small object. A request with
+//! a session policy, policy ARNs or tags among its own members makes the record a policy change,
+//! parsed whole by the caller.
 //! The response (the issued credentials, the bulk of such a record) is never parsed.
 //!
 //! The first key of each name followed by `:` is the event's own: CloudTrail writes `eventTime`,

@@ -386,10 +386,11 @@ pub fn scan(config: &ScanConfig) -> Result<ScanOutcome, ScanError> {
         (joined(denials), joined(changes), summary)
     });
     let (mut denials_finished, changes_finished) = (denials_finished?, changes_finished?);
-    // Every change is known now: judge the denials just written, before they are published.
     let mut judged = None;
     let summary_finished = match summary_finished {
         Some(summary_finished) => summary_finished?,
+        // With a snapshot: every change is known now, so the denials just written are judged
+        // before they are published, and the summary is written with the verdicts' tallies.
         None => {
             let judge = Judge::new(snapshot.as_ref(), &changes);
             let (mut tally, mut counts) = (Tally::default(), Judged::default());

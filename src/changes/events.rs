@@ -398,8 +398,8 @@ impl Shapes {
 /// (which go on by design) and `PutObject`, whose first eight bytes are `PutObjectAcl`'s.
 struct Prefixes([u64; 64]);
 
-/// Bytes a prefix holds, and the fewest a table name may have: a shorter one would need
-/// bytes after its quote, which a record may write as it likes.
+/// Bytes a prefix holds. A table name needs at least one fewer (its closing quote completes the
+/// prefix): a shorter one would need bytes after its quote, which a record may write as it likes.
 const PREFIX_BYTES: usize = 8;
 
 impl Prefixes {

@@ -4,6 +4,8 @@
 
 use std::sync::Arc;
 
+use simd_json::prelude::*;
+
 use super::*;
 use crate::classify::{FailureFilter, classify};
 use crate::record::RecordReader;
@@ -386,10 +388,10 @@ proptest::proptest! {
         let read = request_members(request.as_bytes());
         let mut bytes = request.clone().into_bytes();
         let parsed = simd_json::to_owned_value(&mut bytes).expect("the test writes JSON");
-        use simd_json::prelude::*;
         let object = parsed.as_object().expect("an object");
         let hinted = |key: &str| key.starts_with("policy") || key == "tags";
-        let own_escape = members.iter().any(|(_, value)| value.starts_with('"') && value.contains('\\'));
+        let own_escape =
+            members.iter().any(|(_, value)| value.starts_with('"') && value.contains('\\'));
         match read {
             None => proptest::prop_assert!(own_escape, "{}", request),
             Some(Request::WithSession) => {
